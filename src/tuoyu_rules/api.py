@@ -1,0 +1,91 @@
+"""The public API: :func:`load_policy` and :class:`Policy`."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .compiler import CompiledPolicy, load_compiled
+from .errors import Location, Problem, RecordError
+from .evaluate import evaluate_record
+from .report import ErrorReport, Report
+
+
+def load_policy(ref: str | Path) -> Policy:
+    """Load a policy by bundled id (``"luzhou_longmatan"``) or by path; raises :class:`PolicyError`."""
+    return Policy(load_compiled(ref))
+
+
+def _normalize(record: Any, row: int | None = None, source: str | None = None) -> dict[str, Any]:
+    from .records import normalize_record
+
+    if hasattr(record, "model_dump"):
+        record = record.model_dump(exclude_none=True, mode="python")
+    if not isinstance(record, Mapping):
+        raise RecordError([Problem("record.not-an-object", "记录必须是对象（键: 值）", "a record must be an object",
+                                   Location(row=row, file=source), value=type(record).__name__)])
+    return normalize_record(record, row=row, source=source)
+
+
+class Policy:
+    """A compiled policy: evaluate records against it. Immutable and safe to share between threads."""
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+
+    @property
+    def id(self) -> str:
+        return self.compiled.id
+
+    @property
+    def name(self) -> str:
+        return self.compiled.model.name
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.id} ({self.name}), {len(self.compiled.rules)} rules>"
+
+    def evaluate(self, record: Mapping[str, Any] | Any, as_of: datetime.date | None = None) -> Report:
+        """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`."""
+        return evaluate_record(self.compiled, _normalize(record), as_of or datetime.date.today())
+
+    def evaluate_many(self, records: Iterable[Any], as_of: datetime.date | None = None
+                      ) -> Iterator[Report | ErrorReport]:
+        """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
+
+        Items may be dicts, record models, or rows from :func:`tuoyu_rules.records.read_rows` (which carry their row
+        number). A row that cannot be read, and a repeated id, give an :class:`ErrorReport` instead of a report.
+        """
+        day = as_of or datetime.date.today()
+        compiled = self.compiled
+        seen: set[tuple[str, Any]] = set()
+        for index, item in enumerate(records, start=1):
+            row, source, data = index, None, item
+            if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
+                row, source, data = item.row, item.source, item.data
+                if item.problems or data is None:
+                    yield ErrorReport(row, list(item.problems), _peek_id(data), source)
+                    continue
+            try:
+                record = _normalize(data, row, source)
+            except RecordError as exc:
+                yield ErrorReport(row, exc.problems, _peek_id(data), source)
+                continue
+            key = (record.get("kind", "institution"), record.get("id"))
+            if key in seen:
+                yield ErrorReport(row, [Problem("record.duplicate-id", f"编号 '{key[1]}' 与前面的记录重复",
+                                                f"id '{key[1]}' repeats an earlier record",
+                                                Location(row=row, field="id", file=source), value=key[1])],
+                                  key[1], source)
+                continue
+            seen.add(key)
+            yield evaluate_record(compiled, record, day)
+
+
+def _peek_id(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        value = data.get("id")
+        if isinstance(value, (str, int)) and len(str(value)) <= 200:
+            return value
+    return None

@@ -1,0 +1,255 @@
+"""CompiledPolicy + record + as_of -> findings, subsidy and benefit lines. Pure: no I/O, no global state.
+
+A missing field raises ``KeyError`` inside a compiled expression (records carry no key for missing data); it is
+caught here and becomes the outcome ``unknown`` with the missing fields named. Messages are not rendered here:
+findings keep what their templates need and :mod:`.report` renders them when asked.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
+from .expressions import Undefined, Unknown
+from .report import BenefitLine, Finding, Report, SubsidyLine
+
+CENT = Decimal("0.01")
+_RANK = {"fail": 3, "unknown": 2, "not_due": 1, "pass": 0}
+_EVAL_ERRORS = (KeyError, Undefined, Unknown, TypeError, ValueError, ArithmeticError, IndexError)
+
+
+def money(value: Any) -> Decimal:
+    """Yuan to two places, ROUND_HALF_UP."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError(f"not an amount: {value!r}")
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime.date) -> Report:
+    """Evaluate one normalized record (see :func:`tuoyu_rules.records.normalize_record`)."""
+    kind = record.get("kind", "institution")
+    params = policy.params_at(as_of)
+    p = params.point
+    year = record.get("year", as_of.year) if kind == "region" else as_of.year
+    findings: list[Finding] = []
+    outcomes: dict[str, str] = {}
+    for rule in policy.rules_by_kind.get(kind, ()):
+        subject = rule.subject
+        if subject in ("institution", "region", "residential_area"):
+            _apply(rule, record, p, None, year, outcomes, findings, None, None)
+            continue
+        list_field = "subregions" if subject == "subregion" else ("classes" if subject == "class" else "staff")
+        items = record.get(list_field)
+        if items is None:
+            _unknown(rule, record, p, None, year, outcomes, findings, None, None, (list_field,), None)
+            continue
+        for i, item in enumerate(items):
+            _apply(rule, item, p, record, year, outcomes, findings, f"{list_field}[{i}]", item.get("id"))
+    subsidies = [_subsidy(s, record, params, year, outcomes) for s in policy.subsidies] if kind == "institution" else []
+    benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits] if kind == "institution" else []
+    warnings = []
+    period = policy.model.in_force
+    if as_of < period.from_ or (period.until is not None and as_of > period.until):
+        until = period.until.isoformat() if period.until else "—"
+        warnings.append({
+            "code": "policy.not-in-force",
+            "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
+            "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
+        })
+    return Report(policy=policy, record=record, kind=kind, as_of=as_of, findings=findings, subsidies=subsidies,
+                  benefits=benefits, warnings=warnings)
+
+
+def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
+    if _RANK[outcome] > _RANK.get(outcomes.get(rule_id, "pass"), -1) or rule_id not in outcomes:
+        outcomes[rule_id] = outcome
+
+
+def _apply(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None, year: int,
+           outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any) -> None:
+    try:
+        if rule.when is not None and not rule.when(r, p, parent, year, outcomes, None):
+            return
+    except _EVAL_ERRORS as exc:
+        _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc)
+        return
+    if rule.by_year:
+        _targets(rule, r, p, parent, year, outcomes, findings, subject, subject_id)
+        return
+    _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, None)
+
+
+def _judge(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None, year: int,
+           outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any,
+           target: Any, target_year: int | None) -> None:
+    args = (r, p, parent, year, outcomes, target)
+    try:
+        if rule.check is not None:
+            ok = bool(rule.check(*args))
+            observed = _safe(rule.observed, args)
+            required = _safe(rule.required, args) if rule.required else target
+        else:
+            observed = rule.observed(*args)  # type: ignore[misc]
+            required = rule.required(*args) if rule.required is not None else target
+            ok = rule.op(observed, required)  # type: ignore[misc]
+    except _EVAL_ERRORS as exc:
+        _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc, target_year)
+        return
+    outcome = "pass" if ok else "fail"
+    _note(outcomes, rule.id, outcome)
+    findings.append(Finding(rule, outcome, observed, required, subject, subject_id, target_year, None, (), None,
+                            (*args, observed, required)))
+
+
+def _targets(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None,
+             year: int, outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any) -> None:
+    due = [(y, v) for y, v in rule.by_year if y <= year]
+    if due:
+        y, value = due[-1]
+        target = p.get(value) if isinstance(value, str) else value
+        if target is None:
+            _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, (f"parameter {value}",), None, y)
+        else:
+            _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, target, y)
+    for y, value in rule.by_year:
+        if y <= year:
+            continue
+        target = p.get(value) if isinstance(value, str) else value
+        args = (r, p, parent, year, outcomes, target)
+        observed = _safe(rule.observed, args)
+        progress = None
+        missing: tuple[str, ...] = ()
+        if observed is None and rule.observed is not None:
+            missing = _missing(rule.reads, r, parent, p)
+        elif target:
+            try:
+                progress = (Decimal(observed) / Decimal(target)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            except (TypeError, ValueError, ArithmeticError):
+                progress = None
+        _note(outcomes, rule.id, "not_due")
+        findings.append(Finding(rule, "not_due", observed, target, subject, subject_id, y, progress, missing, None,
+                                (*args, observed, target)))
+
+
+def _safe(fn: Any, args: tuple[Any, ...]) -> Any:
+    if fn is None:
+        return None
+    try:
+        return fn(*args)
+    except _EVAL_ERRORS:
+        return None
+
+
+def _unknown(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None,
+             year: int, outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any,
+             missing: tuple[str, ...] | None, exc: BaseException | None, target_year: int | None = None) -> None:
+    if missing is None:
+        missing = _missing(rule.reads, r, parent, p)
+    reason = None
+    if not missing and exc is not None:
+        reason = _reason(exc)
+        if isinstance(exc, KeyError):
+            missing = (str(exc.args[0]),)
+    _note(outcomes, rule.id, "unknown")
+    findings.append(Finding(rule, "unknown", None, None, subject, subject_id, target_year, None, missing, reason,
+                            (r, p, parent, year, outcomes, None, None, None)))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, Undefined):
+        return str(exc)
+    if isinstance(exc, Unknown):
+        return "depends on a rule whose outcome is unknown"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _missing(reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None,
+             p: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which of the fields a rule reads are absent from the record (slow path: only for unknown findings)."""
+    out: list[str] = []
+    for path in reads:
+        base: Any = r
+        parts = path.split(".")
+        if parent is not None and parts[0] in ("institution", "region"):
+            base, parts = parent, parts[1:]
+        _walk(base, parts, [], out)
+    return tuple(dict.fromkeys(out))
+
+
+def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
+    if not parts:
+        return
+    head = parts[0]
+    is_list = head.endswith("[]")
+    name = head[:-2] if is_list else head
+    if not isinstance(node, Mapping) or name not in node:
+        out.append(".".join([*done, name]))
+        return
+    value = node[name]
+    if is_list:
+        for i, item in enumerate(value if isinstance(value, list) else []):
+            _walk(item, parts[1:], [*done, f"{name}[{i}]"], out)
+    else:
+        _walk(value, parts[1:], [*done, name], out)
+
+
+def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: int,
+             outcomes: dict[str, str]) -> SubsidyLine:
+    p = params.point
+    args = (r, p, None, year, outcomes, None)
+    eligible: bool | None
+    missing: tuple[str, ...] = ()
+    excluded_by = None
+    try:
+        eligible = bool(s.eligible(*args))
+    except _EVAL_ERRORS as exc:
+        eligible, missing = None, _missing(s.reads, r, None, p) or _why(exc)
+    if eligible is not False:
+        for ex in s.exclusions:
+            try:
+                if ex.when(*args):
+                    eligible, excluded_by, missing = False, ex, ()
+                    break
+            except _EVAL_ERRORS as exc:
+                eligible = None
+                missing = (*missing, *(_missing(ex.reads, r, None, p) or _why(exc)))
+    amount = amount_min = amount_max = None
+    amount_missing: tuple[str, ...] = ()
+    if eligible is False:
+        amount = amount_min = amount_max = Decimal("0.00")
+    elif eligible and s.amount is not None:
+        used = set(s.amount_params)
+        if not used & params.unspecified:
+            try:
+                if used & params.ranged:
+                    amount_min = money(s.amount(r, params.low, None, year, outcomes, None))
+                    amount_max = money(s.amount(r, params.high, None, year, outcomes, None))
+                else:
+                    amount = amount_min = amount_max = money(s.amount(*args))
+            except _EVAL_ERRORS as exc:
+                amount_missing = _why(exc)
+    return SubsidyLine(s, eligible, amount, amount_min, amount_max, (*missing, *amount_missing), excluded_by, args,
+                       bool(set(s.amount_params) & params.unspecified))
+
+
+def _why(exc: BaseException) -> tuple[str, ...]:
+    if isinstance(exc, KeyError):
+        return (str(exc.args[0]),)
+    if isinstance(exc, Unknown):
+        return ("rules",)
+    return (_reason(exc),)
+
+
+def _benefit(bf: CompiledBenefit, r: Mapping[str, Any], params: ParamSet, year: int,
+             outcomes: dict[str, str]) -> BenefitLine:
+    args = (r, params.point, None, year, outcomes, None)
+    missing: tuple[str, ...] = ()
+    try:
+        eligible: bool | None = bool(bf.eligible(*args))
+    except _EVAL_ERRORS as exc:
+        eligible, missing = None, _missing(bf.reads, r, None, params.point) or _why(exc)
+    value = _safe(bf.value, args) if bf.value is not None else None
+    return BenefitLine(bf, eligible, value, missing)

@@ -1,0 +1,289 @@
+"""Findings -> :class:`Report` and its JSON object (CONTRACT.md §4).
+
+Messages are rendered here, when a report is turned into a dict, never in the evaluator's hot path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from .expressions import format_value
+
+if TYPE_CHECKING:
+    from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
+    from .errors import Problem
+
+
+def json_number(value: Any) -> Any:
+    """A display value for JSON: integers stay integers, decimals become numbers rounded to four places."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_number(v) for v in value]
+    return str(value)
+
+
+def money_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule applied to one subject: the record, or one class, staff member or subregion of it."""
+
+    rule: CompiledRule
+    outcome: str
+    observed: Any
+    required: Any
+    subject: str | None
+    subject_id: Any
+    year: int | None
+    progress: Decimal | None
+    missing: tuple[str, ...]
+    reason: str | None
+    args: tuple[Any, ...] = field(repr=False, compare=False)
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity
+
+    def message(self, lang: str = "zh") -> str:
+        rule = self.rule
+        title = (rule.spec.title_en if lang == "en" else rule.spec.title) or rule.spec.title or rule.id
+        where = f"[{self.subject}] " if self.subject else ""
+        if self.outcome == "fail":
+            return where + rule.message[0 if lang == "zh" else 1].render(self.args, lang)
+        if self.outcome == "unknown":
+            what = "、".join(self.missing) if self.missing else (self.reason or "")
+            if lang == "en":
+                return f"{where}{title}: cannot decide, missing {', '.join(self.missing) or self.reason}"
+            return f"{where}{title}：缺少 {what}，无法判断"
+        o, q = format_value(self.observed, lang), format_value(self.required, lang)
+        if self.outcome == "not_due":
+            pct = f"{format_value(self.progress * 100, lang)}%" if self.progress is not None else "—"
+            if lang == "en":
+                return f"{where}{title}: target {q} for {self.year}, now {o} ({pct}); not yet due"
+            return f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期"
+        if lang == "en":
+            return f"{where}{title}: meets the requirement (observed {o}, required {q})"
+        return f"{where}{title}：符合要求（实际 {o}，要求 {q}）"
+
+    def fix(self, lang: str = "zh") -> str | None:
+        if self.outcome != "fail" or self.rule.fix is None:
+            return None
+        return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        rule = self.rule
+        out: dict[str, Any] = {
+            "rule": rule.id, "outcome": self.outcome, "severity": rule.severity,
+            "message": self.message("zh"), "observed": json_number(self.observed),
+            "required": json_number(self.required), "fix": self.fix("zh"), "citation": rule.citation,
+            "title": rule.spec.title, "title_en": rule.spec.title_en, "message_en": self.message("en"),
+            "fix_en": self.fix("en"),
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject
+            if self.subject_id is not None:
+                out["subject_id"] = self.subject_id
+        if self.year is not None:
+            out["year"] = self.year
+        if self.outcome == "not_due":
+            out["progress"] = json_number(self.progress)
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class SubsidyLine:
+    """What one subsidy gives one institution."""
+
+    subsidy: CompiledSubsidy
+    eligible: bool | None
+    amount: Decimal | None
+    amount_min: Decimal | None
+    amount_max: Decimal | None
+    missing: tuple[str, ...]
+    excluded_by: CompiledExclusion | None
+    args: tuple[Any, ...] = field(repr=False, compare=False)
+    unspecified: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.subsidy.id
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.subsidy
+        basis = None
+        if s.basis is not None and self.eligible:
+            basis = s.basis[0].render(self.args, "zh")
+        out: dict[str, Any] = {
+            "id": s.id, "eligible": self.eligible, "amount": money_text(self.amount),
+            "amount_min": money_text(self.amount_min), "amount_max": money_text(self.amount_max),
+            "period": s.spec.period, "currency": "CNY", "basis": basis, "citation": s.citation,
+            "title": s.spec.title, "title_en": s.spec.title_en,
+        }
+        if s.basis is not None and self.eligible:
+            out["basis_en"] = s.basis[1].render(self.args, "en")
+        if self.eligible is None:
+            out["status"] = "unknown"
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if self.excluded_by is not None:
+            out["excluded_by"] = {"reason": self.excluded_by.reason.zh, "reason_en": self.excluded_by.reason.en,
+                                  "citation": self.excluded_by.citation}
+        if self.unspecified and self.eligible:
+            out["note"] = "文件未规定具体金额，仅报告是否符合条件"
+            out["note_en"] = "the document leaves the amount open; eligibility only"
+        return out
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    """A non-cash benefit (prices, tax) and whether the record qualifies."""
+
+    benefit: CompiledBenefit
+    eligible: bool | None
+    value: Any
+    missing: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.benefit.id
+
+    def to_dict(self, policy: CompiledPolicy | None = None) -> dict[str, Any]:
+        b = self.benefit
+        value: Any = None
+        if self.value is not None:
+            money = policy is not None and any(
+                policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters)
+            value = money_text(Decimal(self.value).quantize(Decimal("0.01"))) if money else json_number(self.value)
+        out: dict[str, Any] = {"id": b.id, "eligible": self.eligible, "value": value, "unit": b.spec.unit,
+                               "citation": b.citation, "title": b.spec.title, "title_en": b.spec.title_en}
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if policy is not None:
+            stated = _stated(policy, b.value_params)
+            if stated:
+                out["stated"] = stated
+        return out
+
+
+def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Numbers a document states that a later national figure superseded (shown beside the value in force)."""
+    out = []
+    for name, param in policy.parameters.items():
+        if param.spec.superseded_by in used:
+            first = param.spec.values[-1]
+            out.append({
+                "parameter": name, "value": str(first.value), "unit": param.spec.unit,
+                "superseded_by": param.spec.superseded_by,
+                "note": "文件所述数额已被后来的国家标准取代；value 为现行标准",
+                "note_en": "the document's figure was superseded by a later national one; `value` is the one in force",
+                "citation": {"document": policy.documents[param.spec.citation.document].title,
+                             "clause": param.spec.citation.clause, "quote": param.spec.citation.quote},
+            })
+    return out
+
+
+@dataclass
+class Report:
+    """The outcome of evaluating one record against one policy."""
+
+    policy: CompiledPolicy
+    record: Mapping[str, Any]
+    kind: str
+    as_of: datetime.date
+    findings: list[Finding]
+    subsidies: list[SubsidyLine]
+    benefits: list[BenefitLine]
+    warnings: list[dict[str, Any]]
+
+    @property
+    def id(self) -> Any:
+        return self.record.get("id")
+
+    @property
+    def passed(self) -> bool:
+        """False when any finding of severity ``error`` failed (see ``status`` for unknowns)."""
+        return not any(f.outcome == "fail" and f.rule.severity == "error" for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        if not self.passed:
+            return "fail"
+        if any(f.outcome == "unknown" for f in self.findings):
+            return "incomplete"
+        return "pass"
+
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.outcome == "fail"]
+
+    def outcome(self, rule_id: str) -> str:
+        """The worst outcome of a rule over its findings, or ``absent``."""
+        rank = {"fail": 3, "unknown": 2, "not_due": 1, "pass": 0}
+        found = [f.outcome for f in self.findings if f.rule.id == rule_id]
+        return max(found, key=rank.__getitem__) if found else "absent"
+
+    def to_dict(self) -> dict[str, Any]:
+        findings = [f.to_dict() for f in self.findings]
+        out: dict[str, Any] = {
+            "kind": self.kind, "id": self.id, "policy": self.policy.id, "as_of": self.as_of.isoformat(),
+            "status": self.status, "findings": findings,
+            "violations": [d for d in findings if d["outcome"] == "fail"],
+            "subsidies": [s.to_dict() for s in self.subsidies],
+        }
+        if self.benefits:
+            out["benefits"] = [b.to_dict(self.policy) for b in self.benefits]
+        if self.warnings:
+            out["warnings"] = self.warnings
+        extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
+        if extra:
+            out["record"] = extra
+        return out
+
+
+@dataclass
+class ErrorReport:
+    """A batch row that could not be read as a record: it still gets one output object (CONTRACT.md §4)."""
+
+    row: int | None
+    problems: list[Problem]
+    id: Any = None
+    source: str | None = None
+    status: str = "error"
+    passed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"row": self.row}
+        if self.id is not None:
+            out["id"] = self.id
+        out["status"] = "error"
+        out["errors"] = [{"field": p.location.field, "code": p.code, "message": p.message,
+                          "message_en": p.message_en, **({"value": _plain(p.value)} if p.value is not None else {})}
+                         for p in self.problems]
+        if self.source:
+            out["source"] = self.source
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

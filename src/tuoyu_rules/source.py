@@ -1,0 +1,173 @@
+"""YAML loading that keeps ``path:line:column`` for every node.
+
+Safe loading only. Duplicate keys, over-deep nesting, too many nodes (alias bombs) and floats that are not exact
+decimals are problems, collected and raised together as one :class:`PolicyError`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PolicyError, Problem, policy_problem
+
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class SourceDoc:
+    """A parsed YAML document: plain Python data plus the position of every value and key."""
+
+    file: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # duplicate keys, bad scalars: reported with later stages
+
+    def where(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the value at ``path``, or of its nearest ancestor."""
+        table = self.key_positions if key else self.positions
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if not key and p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Path_, code: str, message: str, message_en: str, *, key: bool = False,
+                severity: str = "error", column_offset: int = 0) -> Problem:
+        line, column = self.where(path, key=key)
+        if column is not None:
+            column += column_offset
+        return policy_problem(code, message, message_en, self.file, line, column, severity)  # type: ignore[arg-type]
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+        self.positions: dict[Path_, tuple[int, int]] = {}
+        self.key_positions: dict[Path_, tuple[int, int]] = {}
+        self.count = 0
+        self._scalar = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, code: str, zh: str, en: str) -> None:
+        self.problems.append(policy_problem(code, zh, en, self.file, node.start_mark.line + 1,
+                                            node.start_mark.column + 1))
+
+    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node)
+        if depth > MAX_DEPTH:
+            self.fail(node, "policy.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nesting deeper than {MAX_DEPTH} levels")
+            return None
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.fail(key_node, "policy.bad-key", "键必须是简单文本", "keys must be plain scalars")
+                    continue
+                key = self.scalar(key_node)
+                if isinstance(key, (datetime.date, Decimal, bool)) or key is None:
+                    key = key_node.value
+                if key == "<<":
+                    self.fail(key_node, "policy.merge-key", "不支持 YAML 合并键 <<", "YAML merge keys (<<) are not supported")
+                    continue
+                if key in out:
+                    self.fail(key_node, "policy.duplicate-key", f"重复的键 '{key}'", f"duplicate key '{key}'")
+                    continue
+                self.key_positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == "tag:yaml.org,2002:float":
+            text = str(node.value).replace("_", "")
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite():
+                self.fail(node, "policy.not-finite", f"数值 '{node.value}' 不是有限小数", f"'{node.value}' is not a finite number")
+                return None
+            return value
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except ValueError:
+            self.fail(node, "policy.bad-date", f"'{node.value}' 不是有效日期（YYYY-MM-DD）", f"'{node.value}' is not a valid date (YYYY-MM-DD)")
+            return str(node.value)
+        except yaml.YAMLError as exc:
+            self.fail(node, "policy.bad-scalar", f"无法读取的值 '{node.value}': {exc}", f"unreadable value '{node.value}': {exc}")
+            return None
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node):
+        self.node = node
+
+
+def load_yaml_text(text: str, file: str) -> SourceDoc:
+    """Parse one YAML document; raise :class:`PolicyError` with every problem found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        detail = f"{exc.problem or ''} {exc.context or ''}".strip()
+        if "\t" in text and "tab" in detail.lower():
+            zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
+        else:
+            zh = f"YAML 语法错误：{detail}"
+        raise PolicyError([policy_problem("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyError([policy_problem("policy.yaml-syntax", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", file, 1, 1)]) from None
+    if node is None:
+        raise PolicyError([policy_problem("policy.empty", "策略文件为空", "the policy file is empty", file, 1, 1)])
+    builder = _Builder(file)
+    try:
+        data = builder.build(node, (), 0)
+    except _TooBig as big:
+        mark = big.node.start_mark
+        raise PolicyError([policy_problem(
+            "policy.too-many-nodes", f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）",
+            f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)", file, mark.line + 1, mark.column + 1,
+        )]) from None
+    return SourceDoc(file, data, builder.positions, builder.key_positions, builder.problems)
+
+
+def load_yaml_file(path: str | Path) -> SourceDoc:
+    """Read and parse a YAML file (UTF-8, with or without BOM), within the size limit."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PolicyError([policy_problem("policy.too-large", f"文件大小 {size} 字节，超过上限 {MAX_FILE_BYTES}",
+                                              f"file is {size} bytes, over the limit of {MAX_FILE_BYTES}", name)])
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError([policy_problem("policy.unreadable", f"无法读取文件：{exc.strerror}",
+                                          f"cannot read the file: {exc.strerror}", name)]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PolicyError([policy_problem("policy.not-utf8", "策略文件必须是 UTF-8 编码",
+                                          f"policy files must be UTF-8 (byte {exc.start} is not)", name, 1, 1)]) from None
+    return load_yaml_text(text, name)
