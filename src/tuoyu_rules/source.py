@@ -131,7 +131,7 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         detail = f"{exc.problem or ''} {exc.context or ''}".strip()
-        if "\t" in text and "tab" in detail.lower():
+        if "\t" in text and ("tab" in detail.lower() or "'\\t'" in detail):
             zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
         else:
             zh = f"YAML 语法错误：{detail}"
