@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledPolicy, load_compiled
+from .compiler import CompiledPolicy, load_compiled, override_parameters
 from .errors import Location, Problem, RecordError
 from .evaluate import evaluate_record
 from .report import ErrorReport, Report
@@ -45,6 +45,14 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({self.name}), {len(self.compiled.rules)} rules>"
+
+    def with_parameters(self, values: Mapping[str, Any], reason: str = "what-if") -> Policy:
+        """A copy of this policy with some parameters fixed to one value on every date (for what-if analysis).
+
+        Values may be numbers or text such as ``"600"``; they are converted to the parameter's type. Unknown names
+        and values of the wrong type raise :class:`PolicyError`.
+        """
+        return Policy(override_parameters(self.compiled, values, reason))
 
     def evaluate(self, record: Mapping[str, Any] | Any, as_of: datetime.date | None = None) -> Report:
         """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`."""

@@ -593,3 +593,53 @@ def load_compiled(ref: str | Path) -> CompiledPolicy:
         raise PolicyError([Problem("policy.not-found", f"找不到策略 '{ref}'{hint[0]}（内置：{', '.join(known)}）",
                                    f"no policy '{ref}'{hint[1]} (bundled: {', '.join(known)})")])
     return _compile_cached(str(path), path.stat().st_mtime)
+
+
+def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reason: str = "what-if") -> CompiledPolicy:
+    """A new compiled policy whose named parameters hold one value on every date (``--set NAME=VALUE``)."""
+    import dataclasses
+
+    from .model import ParamValue
+
+    problems = []
+    params = dict(policy.parameters)
+    for name, raw in values.items():
+        current = params.get(name)
+        if current is None:
+            close = difflib.get_close_matches(name, list(params), n=1)
+            hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
+            problems.append(Problem("policy.unknown-parameter", f"没有参数 '{name}'{hint[0]}",
+                                    f"no parameter '{name}'{hint[1]}"))
+            continue
+        value = _coerce_value(current.spec.type, raw)
+        if value is None:
+            problems.append(Problem("policy.bad-value-type", f"参数 '{name}' 的取值 {raw!r} 不是 {current.spec.type}",
+                                    f"value {raw!r} for '{name}' is not of type {current.spec.type}"))
+            continue
+        spec = current.spec.model_copy(update={"values": [ParamValue(since=datetime.date.min, value=value)],
+                                               "reason": reason})
+        params[name] = CompiledParameter(name, spec, Origin(f"{policy.id}+{reason}", "<override>", None, None),
+                                         ((current.origin.policy, current.spec), *current.overridden))
+    if problems:
+        raise PolicyError(problems)
+    return dataclasses.replace(policy, parameters=params, _cache={})
+
+
+def _coerce_value(kind: str, raw: Any) -> Any:
+    from decimal import InvalidOperation
+
+    if kind == "text":
+        return str(raw)
+    if kind == "boolean":
+        text = str(raw).strip().lower()
+        return {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False}.get(text)
+    try:
+        number = raw if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool) else Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    if isinstance(number, Decimal):
+        if not number.is_finite():
+            return None
+        if kind == "integer" or number == number.to_integral_value():
+            return int(number) if number == number.to_integral_value() else None
+    return number
