@@ -22,7 +22,9 @@ from pydantic import ValidationError
 
 from .errors import PolicyError, Problem
 from .expressions import (
+    EVAL_ERRORS,
     RECORD_KIND,
+    RUNTIME,
     Compiled,
     ExprProblem,
     Scope,
@@ -107,6 +109,21 @@ class CompiledRule:
     citation: dict[str, Any]
     reads: tuple[str, ...]
     origin: Origin
+    sources: Mapping[str, str] = field(default_factory=dict)  # generated Python of when/check/observed/required
+    index: int = 0  # position in CompiledPolicy.rules
+
+
+@dataclass(frozen=True)
+class KindPlan:
+    """How records of one kind are evaluated: fused functions, one per subject, generated once at load.
+
+    ``main`` runs the record's own rules; ``lists`` runs per item of a list field (classes, staff, subregions);
+    ``targets`` are the by-year rules, evaluated by the generic path because they give several findings each.
+    """
+
+    main: Fn
+    lists: tuple[tuple[str, Fn, tuple[int, ...]], ...]
+    targets: tuple[CompiledRule, ...]
 
 
 @dataclass(frozen=True)
@@ -160,6 +177,8 @@ class CompiledPolicy:
     disabled: Mapping[str, Any]
     warnings: tuple[Problem, ...] = ()
     example_origins: tuple[Origin, ...] = ()
+    plans: Mapping[str, KindPlan] = field(default_factory=dict)
+    needs_outcomes: bool = False  # some subsidy or benefit calls passes()
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
 
     def params_at(self, as_of: datetime.date) -> ParamSet:
@@ -454,6 +473,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
     for rule_id, group in rule_groups.items():
         for rule, layer, path in group:
             reads: list[str] = []
+            sources: dict[str, str] = {}
 
             def fn(text: str | None, key: str, _rule: Rule = rule, _layer: _Layer = layer, _path: tuple[Any, ...] = path,
                    **kw: Any) -> Fn | None:
@@ -463,6 +483,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 if compiled is None:
                     return None
                 reads.extend(compiled.reads)
+                sources[key] = compiled.source
                 return build_function(compiled.source)
 
             by_year: list[tuple[int, Any]] = []
@@ -482,10 +503,11 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 or (Template(("",)), Template(("",))),
                 fix=template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=bool(by_year)),
                 citation=cite(rule.citation, layer, (*path, "citation")) or {},
-                reads=tuple(dict.fromkeys(reads)), origin=b.origin(layer, path),
+                reads=tuple(dict.fromkeys(reads)), origin=b.origin(layer, path), sources=sources, index=len(rules),
             )
             rules.append(compiled_rule)
 
+    uses_passes = False
     compiled_subsidies = []
     for sid, (sub, layer, path) in subsidies.items():
         reads = []
@@ -499,6 +521,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                                                     cite(ex.citation, layer, (*path, "exclusions", i, "citation"))))
         if elig is not None:
             reads.extend(elig.reads)
+            uses_passes = uses_passes or bool(elig.passes)
         compiled_subsidies.append(CompiledSubsidy(
             id=sid, spec=sub, eligible=build_function(elig.source) if elig else _never,
             exclusions=tuple(exclusions), amount=build_function(amount.source) if amount else None,
@@ -510,6 +533,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
     for bid, (ben, layer, path) in benefits.items():
         subject = _benefit_subject(ben)
         elig = expr(ben.eligible, layer, (*path, "eligible"), subject, allow_passes=True)
+        uses_passes = uses_passes or bool(elig and elig.passes)
         value = expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
         compiled_benefits.append(CompiledBenefit(
             id=bid, spec=ben, eligible=build_function(elig.source) if elig else _never,
@@ -548,7 +572,56 @@ def compile_file(path: str | Path) -> CompiledPolicy:
         benefits=tuple(compiled_benefits), disabled=disabled,
         warnings=tuple(p for p in b.problems if p.severity != "error"),
         example_origins=tuple(b.origin(own, ("examples", i)) for i in range(len(m.examples))),
+        plans={kind: _plan(kind, rules) for kind in by_kind}, needs_outcomes=uses_passes,
     )
+
+
+_LIST_FIELD = {"class": "classes", "staff": "staff", "subregion": "subregions"}
+_MAIN_SUBJECT = {"institution": "institution", "region": "region", "residential_area": "residential_area"}
+
+
+def _plan(kind: str, rules: list[CompiledRule]) -> KindPlan:
+    mine = [r for r in rules if RECORD_KIND[r.subject] == kind]
+    targets = tuple(r for r in mine if r.by_year)
+    plain = [r for r in mine if not r.by_year]
+    main = _fuse([r for r in plain if r.subject == _MAIN_SUBJECT[kind]])
+    lists = []
+    for subject, list_field in _LIST_FIELD.items():
+        group = [r for r in plain if r.subject == subject]
+        if group:
+            lists.append((list_field, _fuse(group), tuple(r.index for r in group)))
+    return KindPlan(main, tuple(lists), targets)
+
+
+def _fuse(rules: list[CompiledRule]) -> Fn:
+    """Generate one function that applies ``rules`` to one subject and appends a raw finding per rule.
+
+    A raw finding is ``(rule index, ok, observed, required, subject label, subject, parent)``; ``ok`` is True, False,
+    or the exception that made the finding unknown (a missing field raises KeyError). A rule whose ``when`` is false
+    appends nothing. Generated from the checked expression trees (never from policy text), compiled once.
+    """
+    lines = ["def fused(r, p, R, Y, out, S):", "    append = out.append"]
+    for rule in rules:
+        src = rule.sources
+        if "check" in src:
+            body = [f"append(({rule.index}, bool({src['check']}), None, None, S, r, R))"]
+        else:
+            body = [f"o = {src['observed']}", f"q = {src['required']}",
+                    f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))"]
+        lines.append(f"    try:  # {rule.id}")
+        indent = "        "
+        if "when" in src:
+            lines.append(f"        if {src['when']}:")
+            indent += "    "
+        lines.extend(indent + line for line in body)
+        lines.append("    except _ERRS as e:")
+        lines.append(f"        append(({rule.index}, e, None, None, S, r, R))")
+    lines.append("    return out")
+    namespace = dict(RUNTIME)
+    namespace["_ERRS"] = EVAL_ERRORS
+    namespace["bool"] = bool
+    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)  # noqa: S102 - generated, allowlisted
+    return namespace["fused"]  # type: ignore[no-any-return]
 
 
 def _benefit_subject(benefit: Benefit) -> str:

@@ -13,12 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
-from .expressions import Undefined, Unknown
+from .expressions import EVAL_ERRORS, Undefined, Unknown
 from .report import BenefitLine, Finding, Report, SubsidyLine
 
 CENT = Decimal("0.01")
 _RANK = {"fail": 3, "unknown": 2, "not_due": 1, "pass": 0}
-_EVAL_ERRORS = (KeyError, Undefined, Unknown, TypeError, ValueError, ArithmeticError, IndexError)
 
 
 def money(value: Any) -> Decimal:
@@ -34,22 +33,37 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     params = policy.params_at(as_of)
     p = params.point
     year = record.get("year", as_of.year) if kind == "region" else as_of.year
-    findings: list[Finding] = []
-    outcomes: dict[str, str] = {}
-    for rule in policy.rules_by_kind.get(kind, ()):
-        subject = rule.subject
-        if subject in ("institution", "region", "residential_area"):
-            _apply(rule, record, p, None, year, outcomes, findings, None, None)
-            continue
-        list_field = "subregions" if subject == "subregion" else ("classes" if subject == "class" else "staff")
-        items = record.get(list_field)
-        if items is None:
-            _unknown(rule, record, p, None, year, outcomes, findings, None, None, (list_field,), None)
-            continue
-        for i, item in enumerate(items):
-            _apply(rule, item, p, record, year, outcomes, findings, f"{list_field}[{i}]", item.get("id"))
-    subsidies = [_subsidy(s, record, params, year, outcomes) for s in policy.subsidies] if kind == "institution" else []
-    benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits] if kind == "institution" else []
+    raw: list[tuple[Any, ...]] = []
+    targets: list[Finding] = []
+    plan = policy.plans.get(kind)
+    if plan is not None:
+        plan.main(record, p, None, year, raw, None)
+        for list_field, fused, indices in plan.lists:
+            items = record.get(list_field)
+            if items is None:
+                missing = KeyError(list_field)
+                raw.extend((i, missing, None, None, None, record, None) for i in indices)
+                continue
+            for k, item in enumerate(items):
+                fused(item, p, record, year, raw, (list_field, k))
+        if plan.targets:
+            outcomes: dict[str, str] = {}
+            for rule in plan.targets:
+                if rule.subject == "subregion":
+                    items = record.get("subregions")
+                    if items is None:
+                        _unknown(rule, record, p, None, year, outcomes, targets, None, None, ("subregions",), None)
+                        continue
+                    for k, item in enumerate(items):
+                        _apply(rule, item, p, record, year, outcomes, targets, f"subregions[{k}]", item.get("id"))
+                else:
+                    _apply(rule, record, p, None, year, outcomes, targets, None, None)
+    subsidies: list[SubsidyLine] = []
+    benefits: list[BenefitLine] = []
+    if kind == "institution" and (policy.subsidies or policy.benefits):
+        outcomes = _outcomes(policy, raw, targets) if policy.needs_outcomes else {}
+        subsidies = [_subsidy(s, record, params, year, outcomes) for s in policy.subsidies]
+        benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits]
     warnings = []
     period = policy.model.in_force
     if as_of < period.from_ or (period.until is not None and as_of > period.until):
@@ -59,8 +73,45 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
             "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
             "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
         })
-    return Report(policy=policy, record=record, kind=kind, as_of=as_of, findings=findings, subsidies=subsidies,
-                  benefits=benefits, warnings=warnings)
+    return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
+
+
+def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[Finding]) -> dict[str, str]:
+    """The worst outcome of each rule so far, for ``passes()``."""
+    outcomes: dict[str, str] = {}
+    rules = policy.rules
+    for entry in raw:
+        ok = entry[1]
+        _note(outcomes, rules[entry[0]].id, "pass" if ok is True else "fail" if ok is False else "unknown")
+    for finding in targets:
+        _note(outcomes, finding.rule.id, finding.outcome)
+    return outcomes
+
+
+def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any]) -> Finding:
+    """Turn a raw finding of the fused functions into a :class:`Finding` (only when a report is read)."""
+    index, ok, observed, required, label, subject, parent = entry
+    rule = policy.rules[index]
+    subject_name = subject_id = None
+    if label is not None:
+        subject_name = f"{label[0]}[{label[1]}]"
+        subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    args = (subject, p, parent, year, {}, None)
+    if ok is True or ok is False:
+        if rule.check is not None:
+            observed = _safe(rule.observed, args)
+            required = _safe(rule.required, args)
+        return Finding(rule, "pass" if ok else "fail", observed, required, subject_name, subject_id, None, None, (),
+                       None, (*args, observed, required))
+    missing = _missing(rule.reads, subject, parent, p)
+    reason = None
+    if not missing:
+        if isinstance(ok, KeyError):
+            missing = (str(ok.args[0]),)
+        else:
+            reason = _reason(ok)
+    return Finding(rule, "unknown", None, None, subject_name, subject_id, None, None, missing, reason,
+                   (*args, None, None))
 
 
 def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
@@ -73,7 +124,7 @@ def _apply(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], paren
     try:
         if rule.when is not None and not rule.when(r, p, parent, year, outcomes, None):
             return
-    except _EVAL_ERRORS as exc:
+    except EVAL_ERRORS as exc:
         _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc)
         return
     if rule.by_year:
@@ -95,7 +146,7 @@ def _judge(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], paren
             observed = rule.observed(*args)  # type: ignore[misc]
             required = rule.required(*args) if rule.required is not None else target
             ok = rule.op(observed, required)  # type: ignore[misc]
-    except _EVAL_ERRORS as exc:
+    except EVAL_ERRORS as exc:
         _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc, target_year)
         return
     outcome = "pass" if ok else "fail"
@@ -139,7 +190,7 @@ def _safe(fn: Any, args: tuple[Any, ...]) -> Any:
         return None
     try:
         return fn(*args)
-    except _EVAL_ERRORS:
+    except EVAL_ERRORS:
         return None
 
 
@@ -205,7 +256,7 @@ def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: i
     excluded_by = None
     try:
         eligible = bool(s.eligible(*args))
-    except _EVAL_ERRORS as exc:
+    except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(s.reads, r, None, p) or _why(exc)
     if eligible is not False:
         for ex in s.exclusions:
@@ -213,7 +264,7 @@ def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: i
                 if ex.when(*args):
                     eligible, excluded_by, missing = False, ex, ()
                     break
-            except _EVAL_ERRORS as exc:
+            except EVAL_ERRORS as exc:
                 eligible = None
                 missing = (*missing, *(_missing(ex.reads, r, None, p) or _why(exc)))
     amount = amount_min = amount_max = None
@@ -229,7 +280,7 @@ def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: i
                     amount_max = money(s.amount(r, params.high, None, year, outcomes, None))
                 else:
                     amount = amount_min = amount_max = money(s.amount(*args))
-            except _EVAL_ERRORS as exc:
+            except EVAL_ERRORS as exc:
                 amount_missing = _why(exc)
     return SubsidyLine(s, eligible, amount, amount_min, amount_max, (*missing, *amount_missing), excluded_by, args,
                        bool(set(s.amount_params) & params.unspecified))
@@ -249,7 +300,7 @@ def _benefit(bf: CompiledBenefit, r: Mapping[str, Any], params: ParamSet, year: 
     missing: tuple[str, ...] = ()
     try:
         eligible: bool | None = bool(bf.eligible(*args))
-    except _EVAL_ERRORS as exc:
+    except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(bf.reads, r, None, params.point) or _why(exc)
     value = _safe(bf.value, args) if bf.value is not None else None
     return BenefitLine(bf, eligible, value, missing)

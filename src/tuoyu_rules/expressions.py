@@ -84,6 +84,9 @@ class Unknown(Exception):
     """``passes()`` met a rule whose outcome is unknown."""
 
 
+EVAL_ERRORS = (KeyError, Undefined, Unknown, TypeError, ValueError, ArithmeticError, IndexError, AttributeError)
+"""What evaluating an expression on a record may raise; each makes the finding ``unknown``, never a crash."""
+
 # ---- runtime helpers: the only callables generated code can reach ----------------------------------------------
 _CTX = Context(prec=28, rounding=ROUND_HALF_UP)
 

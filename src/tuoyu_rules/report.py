@@ -35,7 +35,7 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One rule applied to one subject: the record, or one class, staff member or subregion of it."""
 
@@ -109,7 +109,7 @@ class Finding:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SubsidyLine:
     """What one subsidy gives one institution."""
 
@@ -153,7 +153,7 @@ class SubsidyLine:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BenefitLine:
     """A non-cash benefit (prices, tax) and whether the record qualifies."""
 
@@ -201,33 +201,58 @@ def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any
     return out
 
 
-@dataclass
 class Report:
-    """The outcome of evaluating one record against one policy."""
+    """The outcome of evaluating one record against one policy.
 
-    policy: CompiledPolicy
-    record: Mapping[str, Any]
-    kind: str
-    as_of: datetime.date
-    findings: list[Finding]
-    subsidies: list[SubsidyLine]
-    benefits: list[BenefitLine]
-    warnings: list[dict[str, Any]]
+    The evaluator stores raw findings; :attr:`findings` turns them into :class:`Finding` objects on first use, so a
+    caller that only needs ``status`` or ``passed`` pays for nothing else.
+    """
+
+    __slots__ = ("_findings", "_raw", "_targets", "as_of", "benefits", "kind", "policy", "record", "subsidies",
+                 "warnings", "year")
+
+    def __init__(self, policy: CompiledPolicy, record: Mapping[str, Any], kind: str, as_of: datetime.date,
+                 raw: list[tuple[Any, ...]], targets: list[Finding], subsidies: list[SubsidyLine],
+                 benefits: list[BenefitLine], warnings: list[dict[str, Any]], year: int):
+        self.policy, self.record, self.kind, self.as_of = policy, record, kind, as_of
+        self._raw, self._targets, self._findings = raw, targets, None
+        self.subsidies, self.benefits, self.warnings, self.year = subsidies, benefits, warnings, year
 
     @property
     def id(self) -> Any:
         return self.record.get("id")
 
     @property
+    def findings(self) -> list[Finding]:
+        """Every finding, in rule order (then subject order)."""
+        if self._findings is None:
+            from .evaluate import raw_to_finding
+
+            p = self.policy.params_at(self.as_of).point
+            made = [raw_to_finding(self.policy, entry, self.year, p) for entry in self._raw]
+            made.extend(self._targets)
+            made.sort(key=lambda f: f.rule.index)
+            self._findings = made
+        return self._findings
+
+    @property
     def passed(self) -> bool:
         """False when any finding of severity ``error`` failed (see ``status`` for unknowns)."""
-        return not any(f.outcome == "fail" and f.rule.severity == "error" for f in self.findings)
+        rules = self.policy.rules
+        for entry in self._raw:
+            if entry[1] is False and rules[entry[0]].severity == "error":
+                return False
+        return not any(f.outcome == "fail" and f.rule.severity == "error" for f in self._targets)
 
     @property
     def status(self) -> str:
+        """``fail`` (an error-severity finding failed), ``incomplete`` (some finding unknown) or ``pass``."""
         if not self.passed:
             return "fail"
-        if any(f.outcome == "unknown" for f in self.findings):
+        for entry in self._raw:
+            if entry[1] is not True and entry[1] is not False:
+                return "incomplete"
+        if any(f.outcome == "unknown" for f in self._targets):
             return "incomplete"
         return "pass"
 
@@ -241,7 +266,11 @@ class Report:
         found = [f.outcome for f in self.findings if f.rule.id == rule_id]
         return max(found, key=rank.__getitem__) if found else "absent"
 
+    def __repr__(self) -> str:
+        return f"<Report {self.kind} {self.id!r} {self.status}>"
+
     def to_dict(self) -> dict[str, Any]:
+        """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present)."""
         findings = [f.to_dict() for f in self.findings]
         out: dict[str, Any] = {
             "kind": self.kind, "id": self.id, "policy": self.policy.id, "as_of": self.as_of.isoformat(),
