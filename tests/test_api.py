@@ -1,0 +1,131 @@
+"""The public API: load_policy, evaluate, evaluate_many; compile once, never re-parse; threads."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import json
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import tuoyu_rules
+from tuoyu_rules import expressions
+
+DAY = datetime.date(2024, 6, 30)
+
+
+def records(n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        out.append({"id": f"T-{i}", "inclusive": i % 3 != 0, "total_slots": 10 + i % 50,
+                    "indoor_area_m2": str(50 + (i * 7) % 300), "tenure": "owned" if i % 2 else "leased",
+                    "lease_years": i % 5,
+                    "classes": [{"type": "infant", "enrolled": i % 12, "caregivers": 1 + i % 4},
+                                {"type": "toddler", "enrolled": i % 16, "caregivers": 1 + i % 3}],
+                    "construction": {"provincial_slot_subsidy": bool(i % 2), "central_funding": bool(i % 5 == 0),
+                                     "new_slots": i % 20}})
+    return out
+
+
+def test_public_names() -> None:
+    assert {"load_policy", "Policy", "Report", "PolicyError", "RecordError"} <= set(tuoyu_rules.__all__)
+
+
+def test_evaluate_many_keeps_order_and_drops_nothing(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    items = [*records(5), {"id": "BAD", "total_slots": "abc"}, *records(3), "not a record", records(1)[0]]
+    out = list(policy.evaluate_many(items, as_of=DAY))
+    assert len(out) == len(items)
+    assert out[5].status == "error" and out[5].to_dict()["row"] == 6
+    assert out[9].status == "error" and out[9].to_dict()["errors"][0]["code"] == "record.not-an-object"
+    assert out[10].status == "error" and out[10].to_dict()["errors"][0]["code"] == "record.duplicate-id"
+    assert [o.to_dict().get("id") for o in out[:5]] == [f"T-{i}" for i in range(5)]
+
+
+def test_evaluate_many_is_lazy(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+
+    def endless():
+        i = 0
+        while True:
+            yield records(1)[0] | {"id": f"E-{i}"}
+            i += 1
+
+    stream = policy.evaluate_many(endless(), as_of=DAY)
+    assert [next(stream).id for _ in range(3)] == ["E-0", "E-1", "E-2"]
+
+
+def test_bad_record_raises_record_error_naming_the_field(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    with pytest.raises(tuoyu_rules.RecordError) as info:
+        policy.evaluate({"id": "X", "total_slots": "abc"}, as_of=DAY)
+    assert info.value.problems[0].location.field == "total_slots"
+
+
+def test_money_is_a_two_place_string(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    line = policy.evaluate(records(1)[0] | {"indoor_area_m2": 1000}, as_of=DAY).to_dict()["subsidies"][0]
+    assert isinstance(line["amount"], str) and Decimal(line["amount"]).as_tuple().exponent == -2
+
+
+def test_evaluation_never_parses_an_expression(mini_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    calls = {"parse": 0, "compile": 0}
+    real_parse, real_compile = ast.parse, expressions.compile_expression
+
+    def counting_parse(*args, **kwargs):
+        calls["parse"] += 1
+        return real_parse(*args, **kwargs)
+
+    def counting_compile(*args, **kwargs):
+        calls["compile"] += 1
+        return real_compile(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(expressions, "compile_expression", counting_compile)
+    for report in policy.evaluate_many(records(500), as_of=DAY):
+        report.to_dict()
+    assert calls == {"parse": 0, "compile": 0}
+
+
+def test_a_policy_is_compiled_once_and_shared(mini_path: Path) -> None:
+    assert tuoyu_rules.load_policy(mini_path).compiled is tuoyu_rules.load_policy(mini_path).compiled
+
+
+def test_same_input_gives_byte_identical_output(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    dump = lambda: json.dumps([r.to_dict() for r in policy.evaluate_many(records(50), as_of=DAY)],  # noqa: E731
+                              ensure_ascii=False)
+    assert dump() == dump()
+
+
+def test_eight_threads_sharing_one_policy_agree_with_one_thread(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    batch = records(300)
+    dates = [DAY, datetime.date(2023, 3, 1), datetime.date(2025, 1, 1)]
+
+    def run(k: int) -> str:
+        return json.dumps([r.to_dict() for r in policy.evaluate_many(batch, as_of=dates[k % 3])], ensure_ascii=False)
+
+    expected = [run(k) for k in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(run, range(8))) == expected
+
+
+def test_what_if_parameters_change_amounts_not_the_original(mini_path: Path) -> None:
+    policy = tuoyu_rules.load_policy(mini_path)
+    record = records(1)[0] | {"indoor_area_m2": 1000, "classes": [{"type": "infant", "enrolled": 3, "caregivers": 1}]}
+    what_if = policy.with_parameters({"op_infant": "600"})
+    assert what_if.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1800.00"
+    assert policy.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1500.00"
+    with pytest.raises(tuoyu_rules.PolicyError):
+        policy.with_parameters({"op_infnt": 1})
+
+
+def test_unknown_policy_id_suggests_a_bundled_one() -> None:
+    with pytest.raises(tuoyu_rules.PolicyError) as info:
+        tuoyu_rules.load_policy("no_such_city")
+    assert info.value.problems[0].code == "policy.not-found"
