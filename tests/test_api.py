@@ -20,13 +20,25 @@ DAY = datetime.date(2024, 6, 30)
 def records(n: int) -> list[dict]:
     out = []
     for i in range(n):
-        out.append({"id": f"T-{i}", "inclusive": i % 3 != 0, "total_slots": 10 + i % 50,
-                    "indoor_area_m2": str(50 + (i * 7) % 300), "tenure": "owned" if i % 2 else "leased",
-                    "lease_years": i % 5,
-                    "classes": [{"type": "infant", "enrolled": i % 12, "caregivers": 1 + i % 4},
-                                {"type": "toddler", "enrolled": i % 16, "caregivers": 1 + i % 3}],
-                    "construction": {"provincial_slot_subsidy": bool(i % 2), "central_funding": bool(i % 5 == 0),
-                                     "new_slots": i % 20}})
+        out.append(
+            {
+                "id": f"T-{i}",
+                "inclusive": i % 3 != 0,
+                "total_slots": 10 + i % 50,
+                "indoor_area_m2": str(50 + (i * 7) % 300),
+                "tenure": "owned" if i % 2 else "leased",
+                "lease_years": i % 5,
+                "classes": [
+                    {"type": "infant", "enrolled": i % 12, "caregivers": 1 + i % 4},
+                    {"type": "toddler", "enrolled": i % 16, "caregivers": 1 + i % 3},
+                ],
+                "construction": {
+                    "provincial_slot_subsidy": bool(i % 2),
+                    "central_funding": bool(i % 5 == 0),
+                    "new_slots": i % 20,
+                },
+            }
+        )
     return out
 
 
@@ -97,8 +109,10 @@ def test_a_policy_is_compiled_once_and_shared(mini_path: Path) -> None:
 
 def test_same_input_gives_byte_identical_output(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    dump = lambda: json.dumps([r.to_dict() for r in policy.evaluate_many(records(50), as_of=DAY)],  # noqa: E731
-                              ensure_ascii=False)
+    dump = lambda: json.dumps(
+        [r.to_dict() for r in policy.evaluate_many(records(50), as_of=DAY)],
+        ensure_ascii=False,
+    )
     assert dump() == dump()
 
 

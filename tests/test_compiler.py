@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import textwrap
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -89,8 +88,13 @@ def test_malformed_date_is_located(tmp_path: Path) -> None:
 
 
 def test_all_problems_of_a_file_are_reported_at_once(tmp_path: Path) -> None:
-    text = HEADER.format(id="x") + DOCS + PARAM + RULE.replace("max_slots", "max_slot").replace(
-        "document: d", "document: e") + EXAMPLES
+    text = (
+        HEADER.format(id="x")
+        + DOCS
+        + PARAM
+        + RULE.replace("max_slots", "max_slot").replace("document: d", "document: e")
+        + EXAMPLES
+    )
     codes = {code for code, _, _ in problems(write(tmp_path, "x", text))}
     assert {"policy.unknown-name", "policy.unknown-document"} <= codes
 
@@ -106,12 +110,25 @@ def test_unknown_parent_and_cycle_are_errors(tmp_path: Path) -> None:
 def test_child_inherits_and_must_give_a_reason_to_override(tmp_path: Path) -> None:
     write(tmp_path, "base", HEADER.format(id="base") + DOCS + PARAM + RULE + EXAMPLES)
     override = PARAM.replace("value: 150", "value: 120")
-    child = write(tmp_path, "child", HEADER.format(id="child") + "extends: ./base.yaml\n" + override + EXAMPLES.replace(
-        "total_slots: 151", "total_slots: 121").replace("total_slots: 150", "total_slots: 120"))
+    child = write(
+        tmp_path,
+        "child",
+        HEADER.format(id="child")
+        + "extends: ./base.yaml\n"
+        + override
+        + EXAMPLES.replace("total_slots: 151", "total_slots: 121").replace("total_slots: 150", "total_slots: 120"),
+    )
     assert problems(child)[0][0] == "policy.override-without-reason"
     with_reason = override.replace("    type: integer", "    type: integer\n    reason: 本地更严格")
-    child.write_text(textwrap.dedent(HEADER.format(id="child") + "extends: ./base.yaml\n" + with_reason + EXAMPLES.replace(
-        "total_slots: 151", "total_slots: 121").replace("total_slots: 150", "total_slots: 120")), encoding="utf-8")
+    child.write_text(
+        textwrap.dedent(
+            HEADER.format(id="child")
+            + "extends: ./base.yaml\n"
+            + with_reason
+            + EXAMPLES.replace("total_slots: 151", "total_slots: 121").replace("total_slots: 150", "total_slots: 120")
+        ),
+        encoding="utf-8",
+    )
     compiled = compile_file(child)
     assert compiled.chain == ("child", "base")
     assert compiled.parameters["max_slots"].overridden[0][0] == "base"
@@ -120,7 +137,10 @@ def test_child_inherits_and_must_give_a_reason_to_override(tmp_path: Path) -> No
 
 def test_disable_switches_a_parent_rule_off(tmp_path: Path) -> None:
     write(tmp_path, "base", HEADER.format(id="base") + DOCS + PARAM + RULE + EXAMPLES)
-    child = HEADER.format(id="child") + "extends: ./base.yaml\n" + textwrap.dedent("""\
+    child = (
+        HEADER.format(id="child")
+        + "extends: ./base.yaml\n"
+        + textwrap.dedent("""\
         disable:
           - rule: slots.max
             reason: 本区不限规模
@@ -130,24 +150,35 @@ def test_disable_switches_a_parent_rule_off(tmp_path: Path) -> None:
           - {name: b, as_of: 2024-01-01, record: {id: B}, expect: {status: pass}}
           - {name: c, as_of: 2024-01-01, record: {id: C, total_slots: 1}, expect: {status: pass}}
         """)
+    )
     compiled = compile_file(write(tmp_path, "child", child))
     assert compiled.rules == () and "slots.max" in compiled.disabled
 
 
 def test_parameter_values_hold_from_their_date_until_the_next(tmp_path: Path) -> None:
-    dated = PARAM.replace("values: [{since: 2023-01-01, value: 150}]",
-                          "values: [{since: 2022-01-01, value: 1000}, {since: 2023-01-01, value: 2000}]")
+    dated = PARAM.replace(
+        "values: [{since: 2023-01-01, value: 150}]",
+        "values: [{since: 2022-01-01, value: 1000}, {since: 2023-01-01, value: 2000}]",
+    )
     compiled = compile_file(write(tmp_path, "ok", HEADER.format(id="ok") + DOCS + dated + RULE + EXAMPLES))
-    at = {d: resolve_parameters(compiled.parameters, datetime.date.fromisoformat(d)).point.get("max_slots")
-          for d in ("2021-12-31", "2022-01-01", "2022-12-31", "2023-01-01", "2030-01-01")}
+    at = {
+        d: resolve_parameters(compiled.parameters, datetime.date.fromisoformat(d)).point.get("max_slots")
+        for d in ("2021-12-31", "2022-01-01", "2022-12-31", "2023-01-01", "2030-01-01")
+    }
     assert at == {"2021-12-31": None, "2022-01-01": 1000, "2022-12-31": 1000, "2023-01-01": 2000, "2030-01-01": 2000}
 
 
 def test_range_and_unspecified_values(tmp_path: Path) -> None:
-    ranged = PARAM.replace("values: [{since: 2023-01-01, value: 150}]",
-                           "values: [{since: 2023-01-01, min: 400, max: 600}]").replace("type: integer", "type: money")
-    text = HEADER.format(id="ok") + DOCS + ranged + RULE + EXAMPLES.replace("slots.max: pass", "slots.max: unknown"
-                                                                             ).replace("slots.max: fail", "slots.max: unknown")
+    ranged = PARAM.replace(
+        "values: [{since: 2023-01-01, value: 150}]", "values: [{since: 2023-01-01, min: 400, max: 600}]"
+    ).replace("type: integer", "type: money")
+    text = (
+        HEADER.format(id="ok")
+        + DOCS
+        + ranged
+        + RULE
+        + EXAMPLES.replace("slots.max: pass", "slots.max: unknown").replace("slots.max: fail", "slots.max: unknown")
+    )
     compiled = compile_file(write(tmp_path, "ok", text))
     params = compiled.params_at(datetime.date(2024, 1, 1))
     assert params.ranged == {"max_slots"} and params.low["max_slots"] == 400 and params.high["max_slots"] == 600

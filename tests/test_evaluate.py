@@ -22,17 +22,28 @@ def mini(mini_path: Path) -> CompiledPolicy:
 
 
 def institution(**fields: object) -> dict:
-    base: dict = {"kind": "institution", "id": "T-1", "inclusive": True, "total_slots": 20,
-                  "indoor_area_m2": Decimal(100), "tenure": "owned",
-                  "classes": [{"type": "infant", "enrolled": 6, "caregivers": 2}],
-                  "construction": {"provincial_slot_subsidy": True, "central_funding": False, "new_slots": 10}}
+    base: dict = {
+        "kind": "institution",
+        "id": "T-1",
+        "inclusive": True,
+        "total_slots": 20,
+        "indoor_area_m2": Decimal(100),
+        "tenure": "owned",
+        "classes": [{"type": "infant", "enrolled": 6, "caregivers": 2}],
+        "construction": {"provincial_slot_subsidy": True, "central_funding": False, "new_slots": 10},
+    }
     base.update(fields)
     return base
 
 
 def test_exactly_at_the_area_threshold_passes(mini: CompiledPolicy) -> None:
-    assert evaluate_record(mini, institution(indoor_area_m2=Decimal(100)), DAY).outcome("area.indoor_per_slot") == "pass"
-    assert evaluate_record(mini, institution(indoor_area_m2=Decimal("99.99")), DAY).outcome("area.indoor_per_slot") == "fail"
+    assert (
+        evaluate_record(mini, institution(indoor_area_m2=Decimal(100)), DAY).outcome("area.indoor_per_slot") == "pass"
+    )
+    assert (
+        evaluate_record(mini, institution(indoor_area_m2=Decimal("99.99")), DAY).outcome("area.indoor_per_slot")
+        == "fail"
+    )
 
 
 def test_missing_field_is_unknown_and_named(mini: CompiledPolicy) -> None:
@@ -111,15 +122,26 @@ def test_as_of_outside_the_policy_period_warns(mini: CompiledPolicy) -> None:
 def test_report_json_has_the_contract_keys(mini: CompiledPolicy) -> None:
     d = evaluate_record(mini, institution(), DAY).to_dict()
     assert list(d)[:8] == ["kind", "id", "policy", "as_of", "status", "findings", "violations", "subsidies"]
-    assert {"rule", "outcome", "severity", "message", "observed", "required", "fix", "citation"} <= set(d["findings"][0])
+    assert {"rule", "outcome", "severity", "message", "observed", "required", "fix", "citation"} <= set(
+        d["findings"][0]
+    )
     assert {"id", "eligible", "amount", "amount_min", "amount_max", "period", "currency", "basis", "citation"} <= set(
-        d["subsidies"][0])
+        d["subsidies"][0]
+    )
 
 
 # ---- properties ------------------------------------------------------------------------------------------------
-classes = st.lists(st.fixed_dictionaries({"type": st.sampled_from(["infant", "toddler", "older"]),
-                                          "enrolled": st.integers(0, 30), "caregivers": st.integers(0, 10)}),
-                   min_size=1, max_size=5)
+classes = st.lists(
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["infant", "toddler", "older"]),
+            "enrolled": st.integers(0, 30),
+            "caregivers": st.integers(0, 10),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @given(classes=classes, which=st.integers(0, 4))
@@ -133,8 +155,9 @@ def test_one_more_caregiver_never_adds_a_ratio_violation(mini: CompiledPolicy, c
 
 
 @given(area=st.decimals(0, 10_000, places=2), extra=st.decimals(0, 1000, places=2), slots=st.integers(1, 500))
-def test_more_floor_area_never_adds_an_area_violation(mini: CompiledPolicy, area: Decimal, extra: Decimal,
-                                                      slots: int) -> None:
+def test_more_floor_area_never_adds_an_area_violation(
+    mini: CompiledPolicy, area: Decimal, extra: Decimal, slots: int
+) -> None:
     before = evaluate_record(mini, institution(indoor_area_m2=area, total_slots=slots), DAY)
     after = evaluate_record(mini, institution(indoor_area_m2=area + extra, total_slots=slots), DAY)
     if before.outcome("area.indoor_per_slot") == "pass":
@@ -144,18 +167,27 @@ def test_more_floor_area_never_adds_an_area_violation(mini: CompiledPolicy, area
 @given(infants=st.integers(0, 12), toddlers=st.integers(0, 40), k=st.integers(1, 5))
 def test_operating_subsidy_is_linear_in_enrolment(mini: CompiledPolicy, infants: int, toddlers: int, k: int) -> None:
     def amount(n_inf: int, n_tod: int) -> Decimal:
-        rec = institution(total_slots=1, indoor_area_m2=Decimal(5), classes=[
-            {"type": "infant", "enrolled": n_inf, "caregivers": 100},
-            {"type": "toddler", "enrolled": n_tod, "caregivers": 100}])
+        rec = institution(
+            total_slots=1,
+            indoor_area_m2=Decimal(5),
+            classes=[
+                {"type": "infant", "enrolled": n_inf, "caregivers": 100},
+                {"type": "toddler", "enrolled": n_tod, "caregivers": 100},
+            ],
+        )
         return Decimal(evaluate_record(mini, rec, DAY).to_dict()["subsidies"][0]["amount"])
 
     assert amount(infants * k, toddlers * k) == amount(infants, toddlers) * k
     assert amount(infants, toddlers) == infants * 500 + toddlers * 300
 
 
-@given(st.dictionaries(st.sampled_from(["total_slots", "indoor_area_m2", "tenure", "lease_years", "inclusive"]),
-                       st.one_of(st.integers(0, 1000), st.sampled_from(["owned", "leased"]), st.booleans()),
-                       max_size=5))
+@given(
+    st.dictionaries(
+        st.sampled_from(["total_slots", "indoor_area_m2", "tenure", "lease_years", "inclusive"]),
+        st.one_of(st.integers(0, 1000), st.sampled_from(["owned", "leased"]), st.booleans()),
+        max_size=5,
+    )
+)
 def test_no_missing_field_is_ever_silently_a_pass(mini: CompiledPolicy, fields: dict) -> None:
     record = {"kind": "institution", "id": "X", **fields}
     for finding in evaluate_record(mini, record, DAY).findings:

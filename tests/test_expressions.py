@@ -62,8 +62,15 @@ def test_generator_over_classes() -> None:
 
 
 def test_parent_record_in_class_rules() -> None:
-    assert run("institution.form == 'family' and enrolled <= 5", {"enrolled": 4}, subject="class",
-               parent={"form": "family"}) is True
+    assert (
+        run(
+            "institution.form == 'family' and enrolled <= 5",
+            {"enrolled": 4},
+            subject="class",
+            parent={"form": "family"},
+        )
+        is True
+    )
 
 
 def test_nested_object_fields() -> None:
@@ -80,35 +87,42 @@ def test_division_by_zero_is_undefined() -> None:
 
 
 def test_percent_and_per_1000() -> None:
-    assert run("percent(institutions_filed, institutions_registered)",
-               {"institutions_filed": 699, "institutions_registered": 1000}, subject="region") == Decimal("69.9")
-    assert run("per_1000(total_slots, population)", {"total_slots": 47, "population": 10000},
-               subject="region") == Decimal("4.7")
+    assert run(
+        "percent(institutions_filed, institutions_registered)",
+        {"institutions_filed": 699, "institutions_registered": 1000},
+        subject="region",
+    ) == Decimal("69.9")
+    assert run(
+        "per_1000(total_slots, population)", {"total_slots": 47, "population": 10000}, subject="region"
+    ) == Decimal("4.7")
 
 
 def test_round_is_half_up() -> None:
     assert run("round(indoor_area_m2, 1)", {"indoor_area_m2": Decimal("2.25")}) == Decimal("2.3")
 
 
-@pytest.mark.parametrize("text, code", [
-    ("enroled > 1", "policy.unknown-name"),
-    ("__import__('os')", "policy.unknown-function"),
-    ("classes.__class__", "policy.forbidden-name"),
-    ("total_slots ** 2", "policy.forbidden-operator"),
-    ("(lambda: 1)()", "policy.unknown-function"),
-    ("[x for x in classes]", "policy.forbidden-syntax"),
-    ("name * 1000000", "policy.type-error"),
-    ("open('x')", "policy.unknown-function"),
-    ("surveillance.nothing", "policy.unknown-field"),
-    ("total_slots is None", "policy.forbidden-operator"),
-    ("classes[0]", "policy.forbidden-syntax"),
-    ("f'{name}'", "policy.forbidden-syntax"),
-    ("sum(c for c in total_slots)", "policy.not-a-list"),
-    ("passes('class.*')", "policy.passes-outside-subsidy"),
-    ("1 +", "policy.expression-syntax"),
-    ("'" + "a" * 300 + "'", "policy.string-too-long"),
-    ("10000000000000000000", "policy.number-too-large"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("enroled > 1", "policy.unknown-name"),
+        ("__import__('os')", "policy.unknown-function"),
+        ("classes.__class__", "policy.forbidden-name"),
+        ("total_slots ** 2", "policy.forbidden-operator"),
+        ("(lambda: 1)()", "policy.unknown-function"),
+        ("[x for x in classes]", "policy.forbidden-syntax"),
+        ("name * 1000000", "policy.type-error"),
+        ("open('x')", "policy.unknown-function"),
+        ("surveillance.nothing", "policy.unknown-field"),
+        ("total_slots is None", "policy.forbidden-operator"),
+        ("classes[0]", "policy.forbidden-syntax"),
+        ("f'{name}'", "policy.forbidden-syntax"),
+        ("sum(c for c in total_slots)", "policy.not-a-list"),
+        ("passes('class.*')", "policy.passes-outside-subsidy"),
+        ("1 +", "policy.expression-syntax"),
+        ("'" + "a" * 300 + "'", "policy.string-too-long"),
+        ("10000000000000000000", "policy.number-too-large"),
+    ],
+)
 def test_forbidden_expressions_are_rejected_at_load(text: str, code: str) -> None:
     assert code in codes(text)
 
@@ -146,8 +160,12 @@ def arithmetic(draw: st.DrawFn, depth: int = 0) -> str:
     return f"({draw(arithmetic(depth + 1))} {draw(st.sampled_from(_OPS))} {draw(arithmetic(depth + 1))})"
 
 
-@given(left=arithmetic(), op=st.sampled_from(_CMPS), right=arithmetic(),
-       values=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)))
+@given(
+    left=arithmetic(),
+    op=st.sampled_from(_CMPS),
+    right=arithmetic(),
+    values=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)),
+)
 def test_compiled_comparison_agrees_with_simpleeval(left: str, op: str, right: str, values: tuple) -> None:
     text = f"{left} {op} {right}"
     names = dict(zip(("total_slots", "population", "new_slots"), values))
@@ -160,7 +178,8 @@ def test_compiled_comparison_agrees_with_simpleeval(left: str, op: str, right: s
 def test_per_1000_matches_exact_rational_comparison(slots: int, population: int) -> None:
     fn = build_function(compiled("per_1000(total_slots, population) >= 4.5", "region").source)
     assert fn({"total_slots": slots, "population": population}, {}, None, 2024, {}, None) == (
-        slots * 1000 * 2 >= 9 * population)
+        slots * 1000 * 2 >= 9 * population
+    )
 
 
 def test_ceil_floor_are_math_functions() -> None:

@@ -11,5 +11,15 @@ from .api import Policy, load_policy
 from .errors import Location, PolicyError, Problem, RecordError
 from .report import ErrorReport, Finding, Report
 
-__all__ = ["ErrorReport", "Finding", "Location", "Policy", "PolicyError", "Problem", "RecordError", "Report", "load_policy"]
+__all__ = [
+    "ErrorReport",
+    "Finding",
+    "Location",
+    "Policy",
+    "PolicyError",
+    "Problem",
+    "RecordError",
+    "Report",
+    "load_policy",
+]
 __version__ = "0.1.0"

@@ -24,8 +24,17 @@ def _normalize(record: Any, row: int | None = None, source: str | None = None) -
     if hasattr(record, "model_dump"):
         record = record.model_dump(exclude_none=True, mode="python")
     if not isinstance(record, Mapping):
-        raise RecordError([Problem("record.not-an-object", "记录必须是对象（键: 值）", "a record must be an object",
-                                   Location(row=row, file=source), value=type(record).__name__)])
+        raise RecordError(
+            [
+                Problem(
+                    "record.not-an-object",
+                    "记录必须是对象（键: 值）",
+                    "a record must be an object",
+                    Location(row=row, file=source),
+                    value=type(record).__name__,
+                )
+            ]
+        )
     return normalize_record(record, row=row, source=source)
 
 
@@ -58,8 +67,9 @@ class Policy:
         """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`."""
         return evaluate_record(self.compiled, _normalize(record), as_of or datetime.date.today())
 
-    def evaluate_many(self, records: Iterable[Any], as_of: datetime.date | None = None
-                      ) -> Iterator[Report | ErrorReport]:
+    def evaluate_many(
+        self, records: Iterable[Any], as_of: datetime.date | None = None
+    ) -> Iterator[Report | ErrorReport]:
         """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
 
         Items may be dicts, record models, or rows from :func:`tuoyu_rules.records.read_rows` (which carry their row
@@ -82,10 +92,20 @@ class Policy:
                 continue
             key = (record.get("kind", "institution"), record.get("id"))
             if key in seen:
-                yield ErrorReport(row, [Problem("record.duplicate-id", f"编号 '{key[1]}' 与前面的记录重复",
-                                                f"id '{key[1]}' repeats an earlier record",
-                                                Location(row=row, field="id", file=source), value=key[1])],
-                                  key[1], source)
+                yield ErrorReport(
+                    row,
+                    [
+                        Problem(
+                            "record.duplicate-id",
+                            f"编号 '{key[1]}' 与前面的记录重复",
+                            f"id '{key[1]}' repeats an earlier record",
+                            Location(row=row, field="id", file=source),
+                            value=key[1],
+                        )
+                    ],
+                    key[1],
+                    source,
+                )
                 continue
             seen.add(key)
             yield evaluate_record(compiled, record, day)

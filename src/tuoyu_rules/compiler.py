@@ -37,7 +37,12 @@ from .model import Benefit, Citation, Parameter, PolicyModel, Rule, Subsidy, Tex
 from .source import SourceDoc, load_yaml_file
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 Fn = Callable[..., Any]
 
@@ -227,15 +232,24 @@ class _Layer:
 
 def _validate_model(doc: SourceDoc) -> PolicyModel:
     if not isinstance(doc.data, dict):
-        raise PolicyError([doc.problem((), "policy.not-a-mapping", "策略文件的顶层必须是映射（键: 值）",
-                                       "the top level of a policy must be a mapping")])
+        raise PolicyError(
+            [
+                doc.problem(
+                    (),
+                    "policy.not-a-mapping",
+                    "策略文件的顶层必须是映射（键: 值）",
+                    "the top level of a policy must be a mapping",
+                )
+            ]
+        )
     try:
         model = PolicyModel.model_validate(doc.data)
     except ValidationError as exc:
         combined = [*doc.problems, *_translate(doc, exc)]
         seen: set[tuple[str, str]] = set()
-        raise PolicyError([p for p in combined if (str(p.location), p.code) not in seen
-                           and not seen.add((str(p.location), p.code))]) from None
+        raise PolicyError(
+            [p for p in combined if (str(p.location), p.code) not in seen and not seen.add((str(p.location), p.code))]
+        ) from None
     if doc.problems:
         raise PolicyError(doc.problems)
     return model
@@ -257,17 +271,34 @@ def _translate(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
             close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.6)
             zh_hint = f"；是否想写 '{close[0]}'？" if close else ""
             en_hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(doc.problem(path, "policy.unknown-key", f"未知的键 '{key}'{zh_hint}",
-                                        f"unknown key '{key}'{en_hint}", key=True))
+            problems.append(
+                doc.problem(
+                    path, "policy.unknown-key", f"未知的键 '{key}'{zh_hint}", f"unknown key '{key}'{en_hint}", key=True
+                )
+            )
         elif kind == "missing":
-            problems.append(doc.problem(path[:-1], "policy.missing-key", f"缺少必填的键 '{path[-1]}'（在 {where}）",
-                                        f"missing required key '{path[-1]}' (at {where})"))
+            problems.append(
+                doc.problem(
+                    path[:-1],
+                    "policy.missing-key",
+                    f"缺少必填的键 '{path[-1]}'（在 {where}）",
+                    f"missing required key '{path[-1]}' (at {where})",
+                )
+            )
         elif kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
-            problems.append(doc.problem(path, "policy.bad-date", f"{where}：日期格式不对，应写作 YYYY-MM-DD",
-                                        f"{where}: not a date; write YYYY-MM-DD"))
+            problems.append(
+                doc.problem(
+                    path,
+                    "policy.bad-date",
+                    f"{where}：日期格式不对，应写作 YYYY-MM-DD",
+                    f"{where}: not a date; write YYYY-MM-DD",
+                )
+            )
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(doc.problem(path, f"policy.invalid-{kind.replace('_', '-')}", f"{where}：{msg}", f"{where}: {msg}"))
+            problems.append(
+                doc.problem(path, f"policy.invalid-{kind.replace('_', '-')}", f"{where}：{msg}", f"{where}: {msg}")
+            )
     # pydantic reports each union branch; keep one problem per location and code
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -283,14 +314,31 @@ def _sibling_fields(doc: SourceDoc, path: tuple[Any, ...]) -> list[str]:
     """The keys the model allows at ``path`` — for "did you mean"."""
     from . import model as m
 
-    top = {"parameters": m.Parameter, "rules": m.Rule, "subsidies": m.Subsidy, "benefits": m.Benefit,
-           "disable": m.Disable, "clauses": m.Clause, "examples": m.Example, "documents": m.Document}
+    top = {
+        "parameters": m.Parameter,
+        "rules": m.Rule,
+        "subsidies": m.Subsidy,
+        "benefits": m.Benefit,
+        "disable": m.Disable,
+        "clauses": m.Clause,
+        "examples": m.Example,
+        "documents": m.Document,
+    }
     cls: Any = m.PolicyModel
     if path:
         cls = top.get(str(path[0]), m.PolicyModel)
-        nested = {"citation": m.Citation, "values": m.ParamValue, "message": m.Text, "fix": m.Text, "basis": m.Text,
-                  "exclusions": m.Exclusion, "expect": m.Expect, "jurisdiction": m.Jurisdiction, "in_force": m.InForce,
-                  "reason": m.Text}
+        nested = {
+            "citation": m.Citation,
+            "values": m.ParamValue,
+            "message": m.Text,
+            "fix": m.Text,
+            "basis": m.Text,
+            "exclusions": m.Exclusion,
+            "expect": m.Expect,
+            "jurisdiction": m.Jurisdiction,
+            "in_force": m.InForce,
+            "reason": m.Text,
+        }
         for part in path[2:]:
             if isinstance(part, str) and part in nested:
                 cls = nested[part]
@@ -306,23 +354,45 @@ def _load_chain(path: Path, seen: tuple[str, ...] = ()) -> list[_Layer]:
     model = _validate_model(doc)
     problems = []
     if path.suffix in (".yaml", ".yml") and path.stem != model.id:
-        problems.append(doc.problem(("id",), "policy.id-mismatch", f"id '{model.id}' 与文件名 '{path.stem}' 不一致",
-                                    f"id '{model.id}' differs from the file name '{path.stem}'", severity="warning"))
+        problems.append(
+            doc.problem(
+                ("id",),
+                "policy.id-mismatch",
+                f"id '{model.id}' 与文件名 '{path.stem}' 不一致",
+                f"id '{model.id}' differs from the file name '{path.stem}'",
+                severity="warning",
+            )
+        )
     layer = _Layer(doc, model)
     if model.extends is None:
         return [layer]
     key = str(path.resolve())
     if key in seen:
-        raise PolicyError([doc.problem(("extends",), "policy.extends-cycle", f"继承形成循环：{model.extends}",
-                                       f"inheritance cycle through '{model.extends}'")])
+        raise PolicyError(
+            [
+                doc.problem(
+                    ("extends",),
+                    "policy.extends-cycle",
+                    f"继承形成循环：{model.extends}",
+                    f"inheritance cycle through '{model.extends}'",
+                )
+            ]
+        )
     parent_path = resolve_ref(model.extends, path.parent)
     if not parent_path.exists():
         known = bundled_ids()
         close = difflib.get_close_matches(model.extends, known, n=1)
         hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-        raise PolicyError([doc.problem(("extends",), "policy.unknown-parent",
-                                       f"找不到上级策略 '{model.extends}'{hint[0]}（内置：{', '.join(known)}）",
-                                       f"unknown parent policy '{model.extends}'{hint[1]} (bundled: {', '.join(known)})")])
+        raise PolicyError(
+            [
+                doc.problem(
+                    ("extends",),
+                    "policy.unknown-parent",
+                    f"找不到上级策略 '{model.extends}'{hint[0]}（内置：{', '.join(known)}）",
+                    f"unknown parent policy '{model.extends}'{hint[1]} (bundled: {', '.join(known)})",
+                )
+            ]
+        )
     return [layer, *_load_chain(parent_path, (*seen, key))]
 
 
@@ -335,8 +405,17 @@ class _Builder:
         line, column = layer.doc.where(path)
         return Origin(layer.model.id, layer.doc.file, line, column)
 
-    def add(self, layer: _Layer, path: tuple[Any, ...], code: str, zh: str, en: str, severity: str = "error",
-            offset: int = 0, key: bool = False) -> None:
+    def add(
+        self,
+        layer: _Layer,
+        path: tuple[Any, ...],
+        code: str,
+        zh: str,
+        en: str,
+        severity: str = "error",
+        offset: int = 0,
+        key: bool = False,
+    ) -> None:
         self.problems.append(layer.doc.problem(path, code, zh, en, severity=severity, column_offset=offset, key=key))
 
 
@@ -356,8 +435,14 @@ def compile_file(path: str | Path) -> CompiledPolicy:
         m = layer.model
         for key, document in m.documents.items():
             if key in documents:
-                b.add(layer, ("documents", key), "policy.duplicate-document", f"文件键 '{key}' 已在上级策略中定义",
-                      f"document key '{key}' is already defined by a parent policy", key=True)
+                b.add(
+                    layer,
+                    ("documents", key),
+                    "policy.duplicate-document",
+                    f"文件键 '{key}' 已在上级策略中定义",
+                    f"document key '{key}' is already defined by a parent policy",
+                    key=True,
+                )
             documents[key] = document
         for name, param in m.parameters.items():
             path = ("parameters", name)
@@ -366,18 +451,27 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 below = params[name][0]
                 overridden = ((below.origin.policy, below.spec), *below.overridden)
                 if not param.reason:
-                    b.add(layer, path, "policy.override-without-reason",
-                          f"参数 '{name}' 覆盖了上级策略 {below.origin.policy} 的同名参数，需写明 reason",
-                          f"parameter '{name}' overrides the one of '{below.origin.policy}': give a `reason`", key=True)
+                    b.add(
+                        layer,
+                        path,
+                        "policy.override-without-reason",
+                        f"参数 '{name}' 覆盖了上级策略 {below.origin.policy} 的同名参数，需写明 reason",
+                        f"parameter '{name}' overrides the one of '{below.origin.policy}': give a `reason`",
+                        key=True,
+                    )
             params[name] = (CompiledParameter(name, param, b.origin(layer, path), overridden), layer, path)
         own_ids: set[str] = set()
         for i, rule in enumerate(m.rules):
             path = ("rules", i)
             if rule.id in rule_groups and rule.id not in own_ids:
                 if not rule.reason:
-                    b.add(layer, path, "policy.override-without-reason",
-                          f"规则 '{rule.id}' 覆盖了上级策略的同名规则，需写明 reason",
-                          f"rule '{rule.id}' overrides a parent rule: give a `reason`")
+                    b.add(
+                        layer,
+                        path,
+                        "policy.override-without-reason",
+                        f"规则 '{rule.id}' 覆盖了上级策略的同名规则，需写明 reason",
+                        f"rule '{rule.id}' overrides a parent rule: give a `reason`",
+                    )
                 rule_groups[rule.id] = []
             own_ids.add(rule.id)
             rule_groups.setdefault(rule.id, []).append((rule, layer, path))
@@ -385,8 +479,13 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             if off.rule not in rule_groups:
                 close = difflib.get_close_matches(off.rule, list(rule_groups), n=1)
                 hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-                b.add(layer, ("disable", i, "rule"), "policy.disable-unknown-rule",
-                      f"要停用的规则 '{off.rule}' 不存在{hint[0]}", f"cannot disable unknown rule '{off.rule}'{hint[1]}")
+                b.add(
+                    layer,
+                    ("disable", i, "rule"),
+                    "policy.disable-unknown-rule",
+                    f"要停用的规则 '{off.rule}' 不存在{hint[0]}",
+                    f"cannot disable unknown rule '{off.rule}'{hint[1]}",
+                )
                 continue
             del rule_groups[off.rule]
             disabled[off.rule] = {"reason": off.reason, "citation": off.citation.model_dump(), "policy": m.id}
@@ -394,11 +493,21 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             for i, item in enumerate(items):
                 path = (kind, i)
                 if item.id in table and table[item.id][1] is layer:
-                    b.add(layer, (*path, "id"), "policy.duplicate-id", f"'{item.id}' 在本文件中重复",
-                          f"'{item.id}' is defined twice in this file")
+                    b.add(
+                        layer,
+                        (*path, "id"),
+                        "policy.duplicate-id",
+                        f"'{item.id}' 在本文件中重复",
+                        f"'{item.id}' is defined twice in this file",
+                    )
                 elif item.id in table and not item.reason:
-                    b.add(layer, path, "policy.override-without-reason", f"'{item.id}' 覆盖了上级策略的同名项，需写明 reason",
-                          f"'{item.id}' overrides a parent's: give a `reason`")
+                    b.add(
+                        layer,
+                        path,
+                        "policy.override-without-reason",
+                        f"'{item.id}' 覆盖了上级策略的同名项，需写明 reason",
+                        f"'{item.id}' overrides a parent's: give a `reason`",
+                    )
                 table[item.id] = (item, layer, path)  # type: ignore[assignment]
 
     def cite(c: Citation | None, layer: _Layer, path: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -408,8 +517,13 @@ def compile_file(path: str | Path) -> CompiledPolicy:
         if doc is None:
             close = difflib.get_close_matches(c.document, list(documents), n=1)
             hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-            b.add(layer, (*path, "document"), "policy.unknown-document", f"引用了未定义的文件 '{c.document}'{hint[0]}",
-                  f"citation names an undefined document '{c.document}'{hint[1]}")
+            b.add(
+                layer,
+                (*path, "document"),
+                "policy.unknown-document",
+                f"引用了未定义的文件 '{c.document}'{hint[0]}",
+                f"citation names an undefined document '{c.document}'{hint[1]}",
+            )
             return None
         out: dict[str, Any] = {"document": doc.title, "clause": c.clause}
         if doc.number:
@@ -430,8 +544,9 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             return None
         return result
 
-    def template(text: Text | None, layer: _Layer, path: tuple[Any, ...], subject: str, **kw: Any
-                 ) -> tuple[Template, Template] | None:
+    def template(
+        text: Text | None, layer: _Layer, path: tuple[Any, ...], subject: str, **kw: Any
+    ) -> tuple[Template, Template] | None:
         if text is None:
             return None
         out = []
@@ -459,15 +574,25 @@ def compile_file(path: str | Path) -> CompiledPolicy:
     for name, (cp, layer, path) in params.items():
         dates = [v.since for v in cp.spec.values]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
-            b.add(layer, (*path, "values"), "policy.values-out-of-order", f"参数 '{name}' 的取值应按日期先后排列且日期不重复",
-                  f"the values of '{name}' must be in date order, each date once")
+            b.add(
+                layer,
+                (*path, "values"),
+                "policy.values-out-of-order",
+                f"参数 '{name}' 的取值应按日期先后排列且日期不重复",
+                f"the values of '{name}' must be in date order, each date once",
+            )
         cite(cp.spec.citation, layer, (*path, "citation"))
         for i, value in enumerate(cp.spec.values):
             cite(value.citation, layer, (*path, "values", i, "citation"))
             _check_param_value(b, layer, (*path, "values", i), cp.spec, value)
         if cp.spec.superseded_by and cp.spec.superseded_by not in params:
-            b.add(layer, (*path, "superseded_by"), "policy.unknown-parameter",
-                  f"superseded_by 指向未知参数 '{cp.spec.superseded_by}'", f"superseded_by names an unknown parameter")
+            b.add(
+                layer,
+                (*path, "superseded_by"),
+                "policy.unknown-parameter",
+                f"superseded_by 指向未知参数 '{cp.spec.superseded_by}'",
+                "superseded_by names an unknown parameter",
+            )
 
     rules: list[CompiledRule] = []
     for rule_id, group in rule_groups.items():
@@ -475,8 +600,14 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             reads: list[str] = []
             sources: dict[str, str] = {}
 
-            def fn(text: str | None, key: str, _rule: Rule = rule, _layer: _Layer = layer, _path: tuple[Any, ...] = path,
-                   **kw: Any) -> Fn | None:
+            def fn(
+                text: str | None,
+                key: str,
+                _rule: Rule = rule,
+                _layer: _Layer = layer,
+                _path: tuple[Any, ...] = path,
+                **kw: Any,
+            ) -> Fn | None:
                 if text is None:
                     return None
                 compiled = expr(text, _layer, (*_path, key), _rule.subject, **kw)
@@ -490,20 +621,33 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             for year, value in sorted((rule.by_year or {}).items()):
                 if isinstance(value, str):
                     if value not in params:
-                        b.add(layer, (*path, "by_year", year), "policy.unknown-parameter", f"by_year 中的未知参数 '{value}'",
-                              f"unknown parameter '{value}' in by_year")
+                        b.add(
+                            layer,
+                            (*path, "by_year", year),
+                            "policy.unknown-parameter",
+                            f"by_year 中的未知参数 '{value}'",
+                            f"unknown parameter '{value}' in by_year",
+                        )
                 by_year.append((year, value))
             compiled_rule = CompiledRule(
-                id=rule.id, spec=rule, subject=rule.subject, severity=rule.severity,
-                when=fn(rule.when, "when"), check=fn(rule.check, "check"),
+                id=rule.id,
+                spec=rule,
+                subject=rule.subject,
+                severity=rule.severity,
+                when=fn(rule.when, "when"),
+                check=fn(rule.check, "check"),
                 observed=fn(rule.observed, "observed"),
                 required=fn(rule.required, "required", by_year=bool(by_year)),
-                op=OPS[rule.op] if rule.op else None, by_year=tuple(by_year),
+                op=OPS[rule.op] if rule.op else None,
+                by_year=tuple(by_year),
                 message=template(rule.message, layer, (*path, "message"), rule.subject, by_year=bool(by_year))
                 or (Template(("",)), Template(("",))),
                 fix=template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=bool(by_year)),
                 citation=cite(rule.citation, layer, (*path, "citation")) or {},
-                reads=tuple(dict.fromkeys(reads)), origin=b.origin(layer, path), sources=sources, index=len(rules),
+                reads=tuple(dict.fromkeys(reads)),
+                origin=b.origin(layer, path),
+                sources=sources,
+                index=len(rules),
             )
             rules.append(compiled_rule)
 
@@ -517,47 +661,81 @@ def compile_file(path: str | Path) -> CompiledPolicy:
         for i, ex in enumerate(sub.exclusions):
             c = expr(ex.when, layer, (*path, "exclusions", i, "when"), "institution", allow_passes=True)
             if c is not None:
-                exclusions.append(CompiledExclusion(build_function(c.source), ex.reason, c.reads,
-                                                    cite(ex.citation, layer, (*path, "exclusions", i, "citation"))))
+                exclusions.append(
+                    CompiledExclusion(
+                        build_function(c.source),
+                        ex.reason,
+                        c.reads,
+                        cite(ex.citation, layer, (*path, "exclusions", i, "citation")),
+                    )
+                )
         if elig is not None:
             reads.extend(elig.reads)
             uses_passes = uses_passes or bool(elig.passes)
-        compiled_subsidies.append(CompiledSubsidy(
-            id=sid, spec=sub, eligible=build_function(elig.source) if elig else _never,
-            exclusions=tuple(exclusions), amount=build_function(amount.source) if amount else None,
-            amount_params=amount.params if amount else (),
-            basis=template(sub.basis, layer, (*path, "basis"), "institution"),
-            reads=tuple(reads), citation=cite(sub.citation, layer, (*path, "citation")) or {}, origin=b.origin(layer, path),
-        ))
+        compiled_subsidies.append(
+            CompiledSubsidy(
+                id=sid,
+                spec=sub,
+                eligible=build_function(elig.source) if elig else _never,
+                exclusions=tuple(exclusions),
+                amount=build_function(amount.source) if amount else None,
+                amount_params=amount.params if amount else (),
+                basis=template(sub.basis, layer, (*path, "basis"), "institution"),
+                reads=tuple(reads),
+                citation=cite(sub.citation, layer, (*path, "citation")) or {},
+                origin=b.origin(layer, path),
+            )
+        )
     compiled_benefits = []
     for bid, (ben, layer, path) in benefits.items():
         subject = _benefit_subject(ben)
         elig = expr(ben.eligible, layer, (*path, "eligible"), subject, allow_passes=True)
         uses_passes = uses_passes or bool(elig and elig.passes)
         value = expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
-        compiled_benefits.append(CompiledBenefit(
-            id=bid, spec=ben, eligible=build_function(elig.source) if elig else _never,
-            value=build_function(value.source) if value else None, value_params=value.params if value else (),
-            reads=elig.reads if elig else (), citation=cite(ben.citation, layer, (*path, "citation")) or {},
-            origin=b.origin(layer, path),
-        ))
+        compiled_benefits.append(
+            CompiledBenefit(
+                id=bid,
+                spec=ben,
+                eligible=build_function(elig.source) if elig else _never,
+                value=build_function(value.source) if value else None,
+                value_params=value.params if value else (),
+                reads=elig.reads if elig else (),
+                citation=cite(ben.citation, layer, (*path, "citation")) or {},
+                origin=b.origin(layer, path),
+            )
+        )
 
     # the policy's own cross references
     m = own.model
     if m.budget and m.budget.parameter not in params:
-        b.add(own, ("budget", "parameter"), "policy.unknown-parameter", f"budget 指向未知参数 '{m.budget.parameter}'",
-              f"budget names an unknown parameter '{m.budget.parameter}'")
+        b.add(
+            own,
+            ("budget", "parameter"),
+            "policy.unknown-parameter",
+            f"budget 指向未知参数 '{m.budget.parameter}'",
+            f"budget names an unknown parameter '{m.budget.parameter}'",
+        )
     known = {*params, *rule_groups, *subsidies, *benefits, *disabled}
     for i, clause in enumerate(m.clauses):
         for j, ref in enumerate(clause.encoded_by):
             if ref not in known:
                 close = difflib.get_close_matches(ref, list(known), n=1)
                 hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-                b.add(own, ("clauses", i, "encoded_by", j), "policy.unknown-reference",
-                      f"条款索引引用了未知的规则、补贴或参数 '{ref}'{hint[0]}", f"clause index names unknown '{ref}'{hint[1]}")
+                b.add(
+                    own,
+                    ("clauses", i, "encoded_by", j),
+                    "policy.unknown-reference",
+                    f"条款索引引用了未知的规则、补贴或参数 '{ref}'{hint[0]}",
+                    f"clause index names unknown '{ref}'{hint[1]}",
+                )
     if len(m.examples) < 3:
-        b.add(own, ("examples",) if "examples" in own.doc.data else (), "policy.too-few-examples",
-              f"策略至少需要 3 个示例，现有 {len(m.examples)} 个", f"a policy needs at least 3 examples, has {len(m.examples)}")
+        b.add(
+            own,
+            ("examples",) if "examples" in own.doc.data else (),
+            "policy.too-few-examples",
+            f"策略至少需要 3 个示例，现有 {len(m.examples)} 个",
+            f"a policy needs at least 3 examples, has {len(m.examples)}",
+        )
 
     errors = [p for p in b.problems if p.severity == "error"]
     if errors:
@@ -566,13 +744,21 @@ def compile_file(path: str | Path) -> CompiledPolicy:
     for r in rules:
         by_kind[RECORD_KIND[r.subject]].append(r)
     return CompiledPolicy(
-        id=m.id, model=m, file=own.doc.file, chain=tuple(layer.model.id for layer in chain), documents=documents,
-        parameters={name: entry[0] for name, entry in params.items()}, rules=tuple(rules),
-        rules_by_kind={k: tuple(v) for k, v in by_kind.items()}, subsidies=tuple(compiled_subsidies),
-        benefits=tuple(compiled_benefits), disabled=disabled,
+        id=m.id,
+        model=m,
+        file=own.doc.file,
+        chain=tuple(layer.model.id for layer in chain),
+        documents=documents,
+        parameters={name: entry[0] for name, entry in params.items()},
+        rules=tuple(rules),
+        rules_by_kind={k: tuple(v) for k, v in by_kind.items()},
+        subsidies=tuple(compiled_subsidies),
+        benefits=tuple(compiled_benefits),
+        disabled=disabled,
         warnings=tuple(p for p in b.problems if p.severity != "error"),
         example_origins=tuple(b.origin(own, ("examples", i)) for i in range(len(m.examples))),
-        plans={kind: _plan(kind, rules) for kind in by_kind}, needs_outcomes=uses_passes,
+        plans={kind: _plan(kind, rules) for kind in by_kind},
+        needs_outcomes=uses_passes,
     )
 
 
@@ -606,8 +792,11 @@ def _fuse(rules: list[CompiledRule]) -> Fn:
         if "check" in src:
             body = [f"append(({rule.index}, bool({src['check']}), None, None, S, r, R))"]
         else:
-            body = [f"o = {src['observed']}", f"q = {src['required']}",
-                    f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))"]
+            body = [
+                f"o = {src['observed']}",
+                f"q = {src['required']}",
+                f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))",
+            ]
         lines.append(f"    try:  # {rule.id}")
         indent = "        "
         if "when" in src:
@@ -620,7 +809,7 @@ def _fuse(rules: list[CompiledRule]) -> Fn:
     namespace = dict(RUNTIME)
     namespace["_ERRS"] = EVAL_ERRORS
     namespace["bool"] = bool
-    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)  # noqa: S102 - generated, allowlisted
+    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)
     return namespace["fused"]  # type: ignore[no-any-return]
 
 
@@ -647,8 +836,13 @@ def _check_param_value(b: _Builder, layer: _Layer, path: tuple[Any, ...], spec: 
     elif spec.type == "text":
         ok = isinstance(v, str)
     if not ok:
-        b.add(layer, (*path, "value"), "policy.bad-value-type", f"取值 {v!r} 与参数类型 {spec.type} 不符",
-              f"value {v!r} does not match the parameter type {spec.type}")
+        b.add(
+            layer,
+            (*path, "value"),
+            "policy.bad-value-type",
+            f"取值 {v!r} 与参数类型 {spec.type} 不符",
+            f"value {v!r} does not match the parameter type {spec.type}",
+        )
 
 
 @functools.lru_cache(maxsize=32)
@@ -663,8 +857,15 @@ def load_compiled(ref: str | Path) -> CompiledPolicy:
         known = bundled_ids()
         close = difflib.get_close_matches(str(ref), known, n=1)
         hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-        raise PolicyError([Problem("policy.not-found", f"找不到策略 '{ref}'{hint[0]}（内置：{', '.join(known)}）",
-                                   f"no policy '{ref}'{hint[1]} (bundled: {', '.join(known)})")])
+        raise PolicyError(
+            [
+                Problem(
+                    "policy.not-found",
+                    f"找不到策略 '{ref}'{hint[0]}（内置：{', '.join(known)}）",
+                    f"no policy '{ref}'{hint[1]} (bundled: {', '.join(known)})",
+                )
+            ]
+        )
     return _compile_cached(str(path), path.stat().st_mtime)
 
 
@@ -681,18 +882,29 @@ def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reaso
         if current is None:
             close = difflib.get_close_matches(name, list(params), n=1)
             hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
-            problems.append(Problem("policy.unknown-parameter", f"没有参数 '{name}'{hint[0]}",
-                                    f"no parameter '{name}'{hint[1]}"))
+            problems.append(
+                Problem("policy.unknown-parameter", f"没有参数 '{name}'{hint[0]}", f"no parameter '{name}'{hint[1]}")
+            )
             continue
         value = _coerce_value(current.spec.type, raw)
         if value is None:
-            problems.append(Problem("policy.bad-value-type", f"参数 '{name}' 的取值 {raw!r} 不是 {current.spec.type}",
-                                    f"value {raw!r} for '{name}' is not of type {current.spec.type}"))
+            problems.append(
+                Problem(
+                    "policy.bad-value-type",
+                    f"参数 '{name}' 的取值 {raw!r} 不是 {current.spec.type}",
+                    f"value {raw!r} for '{name}' is not of type {current.spec.type}",
+                )
+            )
             continue
-        spec = current.spec.model_copy(update={"values": [ParamValue(since=datetime.date.min, value=value)],
-                                               "reason": reason})
-        params[name] = CompiledParameter(name, spec, Origin(f"{policy.id}+{reason}", "<override>", None, None),
-                                         ((current.origin.policy, current.spec), *current.overridden))
+        spec = current.spec.model_copy(
+            update={"values": [ParamValue(since=datetime.date.min, value=value)], "reason": reason}
+        )
+        params[name] = CompiledParameter(
+            name,
+            spec,
+            Origin(f"{policy.id}+{reason}", "<override>", None, None),
+            ((current.origin.policy, current.spec), *current.overridden),
+        )
     if problems:
         raise PolicyError(problems)
     return dataclasses.replace(policy, parameters=params, _cache={})

@@ -98,7 +98,12 @@ class RecordError(TuoyuError):
 
 
 def policy_problem(
-    code: str, message: str, message_en: str, file: str | None, line: int | None = None,
-    column: int | None = None, severity: Severity = "error",
+    code: str,
+    message: str,
+    message_en: str,
+    file: str | None,
+    line: int | None = None,
+    column: int | None = None,
+    severity: Severity = "error",
 ) -> Problem:
     return Problem(code, message, message_en, Location(file=file, line=line, column=column), severity)

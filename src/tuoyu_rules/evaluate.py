@@ -68,11 +68,13 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     period = policy.model.in_force
     if as_of < period.from_ or (period.until is not None and as_of > period.until):
         until = period.until.isoformat() if period.until else "—"
-        warnings.append({
-            "code": "policy.not-in-force",
-            "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
-            "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
-        })
+        warnings.append(
+            {
+                "code": "policy.not-in-force",
+                "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
+                "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
+            }
+        )
     return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
 
 
@@ -101,8 +103,19 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         if rule.check is not None:
             observed = _safe(rule.observed, args)
             required = _safe(rule.required, args)
-        return Finding(rule, "pass" if ok else "fail", observed, required, subject_name, subject_id, None, None, (),
-                       None, (*args, observed, required))
+        return Finding(
+            rule,
+            "pass" if ok else "fail",
+            observed,
+            required,
+            subject_name,
+            subject_id,
+            None,
+            None,
+            (),
+            None,
+            (*args, observed, required),
+        )
     missing = _missing(rule.reads, subject, parent, p)
     reason = None
     if not missing:
@@ -110,8 +123,9 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
             missing = (str(ok.args[0]),)
         else:
             reason = _reason(ok)
-    return Finding(rule, "unknown", None, None, subject_name, subject_id, None, None, missing, reason,
-                   (*args, None, None))
+    return Finding(
+        rule, "unknown", None, None, subject_name, subject_id, None, None, missing, reason, (*args, None, None)
+    )
 
 
 def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
@@ -119,8 +133,17 @@ def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
         outcomes[rule_id] = outcome
 
 
-def _apply(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None, year: int,
-           outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any) -> None:
+def _apply(
+    rule: CompiledRule,
+    r: Mapping[str, Any],
+    p: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    year: int,
+    outcomes: dict[str, str],
+    findings: list[Finding],
+    subject: str | None,
+    subject_id: Any,
+) -> None:
     try:
         if rule.when is not None and not rule.when(r, p, parent, year, outcomes, None):
             return
@@ -133,9 +156,19 @@ def _apply(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], paren
     _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, None)
 
 
-def _judge(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None, year: int,
-           outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any,
-           target: Any, target_year: int | None) -> None:
+def _judge(
+    rule: CompiledRule,
+    r: Mapping[str, Any],
+    p: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    year: int,
+    outcomes: dict[str, str],
+    findings: list[Finding],
+    subject: str | None,
+    subject_id: Any,
+    target: Any,
+    target_year: int | None,
+) -> None:
     args = (r, p, parent, year, outcomes, target)
     try:
         if rule.check is not None:
@@ -151,18 +184,42 @@ def _judge(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], paren
         return
     outcome = "pass" if ok else "fail"
     _note(outcomes, rule.id, outcome)
-    findings.append(Finding(rule, outcome, observed, required, subject, subject_id, target_year, None, (), None,
-                            (*args, observed, required)))
+    findings.append(
+        Finding(
+            rule,
+            outcome,
+            observed,
+            required,
+            subject,
+            subject_id,
+            target_year,
+            None,
+            (),
+            None,
+            (*args, observed, required),
+        )
+    )
 
 
-def _targets(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None,
-             year: int, outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any) -> None:
+def _targets(
+    rule: CompiledRule,
+    r: Mapping[str, Any],
+    p: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    year: int,
+    outcomes: dict[str, str],
+    findings: list[Finding],
+    subject: str | None,
+    subject_id: Any,
+) -> None:
     due = [(y, v) for y, v in rule.by_year if y <= year]
     if due:
         y, value = due[-1]
         target = p.get(value) if isinstance(value, str) else value
         if target is None:
-            _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, (f"parameter {value}",), None, y)
+            _unknown(
+                rule, r, p, parent, year, outcomes, findings, subject, subject_id, (f"parameter {value}",), None, y
+            )
         else:
             _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, target, y)
     for y, value in rule.by_year:
@@ -181,8 +238,21 @@ def _targets(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], par
             except (TypeError, ValueError, ArithmeticError):
                 progress = None
         _note(outcomes, rule.id, "not_due")
-        findings.append(Finding(rule, "not_due", observed, target, subject, subject_id, y, progress, missing, None,
-                                (*args, observed, target)))
+        findings.append(
+            Finding(
+                rule,
+                "not_due",
+                observed,
+                target,
+                subject,
+                subject_id,
+                y,
+                progress,
+                missing,
+                None,
+                (*args, observed, target),
+            )
+        )
 
 
 def _safe(fn: Any, args: tuple[Any, ...]) -> Any:
@@ -194,9 +264,20 @@ def _safe(fn: Any, args: tuple[Any, ...]) -> Any:
         return None
 
 
-def _unknown(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], parent: Mapping[str, Any] | None,
-             year: int, outcomes: dict[str, str], findings: list[Finding], subject: str | None, subject_id: Any,
-             missing: tuple[str, ...] | None, exc: BaseException | None, target_year: int | None = None) -> None:
+def _unknown(
+    rule: CompiledRule,
+    r: Mapping[str, Any],
+    p: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    year: int,
+    outcomes: dict[str, str],
+    findings: list[Finding],
+    subject: str | None,
+    subject_id: Any,
+    missing: tuple[str, ...] | None,
+    exc: BaseException | None,
+    target_year: int | None = None,
+) -> None:
     if missing is None:
         missing = _missing(rule.reads, r, parent, p)
     reason = None
@@ -205,8 +286,21 @@ def _unknown(rule: CompiledRule, r: Mapping[str, Any], p: Mapping[str, Any], par
         if isinstance(exc, KeyError):
             missing = (str(exc.args[0]),)
     _note(outcomes, rule.id, "unknown")
-    findings.append(Finding(rule, "unknown", None, None, subject, subject_id, target_year, None, missing, reason,
-                            (r, p, parent, year, outcomes, None, None, None)))
+    findings.append(
+        Finding(
+            rule,
+            "unknown",
+            None,
+            None,
+            subject,
+            subject_id,
+            target_year,
+            None,
+            missing,
+            reason,
+            (r, p, parent, year, outcomes, None, None, None),
+        )
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -217,8 +311,9 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _missing(reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None,
-             p: Mapping[str, Any]) -> tuple[str, ...]:
+def _missing(
+    reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None, p: Mapping[str, Any]
+) -> tuple[str, ...]:
     """Which of the fields a rule reads are absent from the record (slow path: only for unknown findings)."""
     out: list[str] = []
     for path in reads:
@@ -247,8 +342,9 @@ def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
         _walk(value, parts[1:], [*done, name], out)
 
 
-def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: int,
-             outcomes: dict[str, str]) -> SubsidyLine:
+def _subsidy(
+    s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: int, outcomes: dict[str, str]
+) -> SubsidyLine:
     p = params.point
     args = (r, p, None, year, outcomes, None)
     eligible: bool | None
@@ -282,8 +378,17 @@ def _subsidy(s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: i
                     amount = amount_min = amount_max = money(s.amount(*args))
             except EVAL_ERRORS as exc:
                 amount_missing = _why(exc)
-    return SubsidyLine(s, eligible, amount, amount_min, amount_max, (*missing, *amount_missing), excluded_by, args,
-                       bool(set(s.amount_params) & params.unspecified))
+    return SubsidyLine(
+        s,
+        eligible,
+        amount,
+        amount_min,
+        amount_max,
+        (*missing, *amount_missing),
+        excluded_by,
+        args,
+        bool(set(s.amount_params) & params.unspecified),
+    )
 
 
 def _why(exc: BaseException) -> tuple[str, ...]:
@@ -294,8 +399,9 @@ def _why(exc: BaseException) -> tuple[str, ...]:
     return (_reason(exc),)
 
 
-def _benefit(bf: CompiledBenefit, r: Mapping[str, Any], params: ParamSet, year: int,
-             outcomes: dict[str, str]) -> BenefitLine:
+def _benefit(
+    bf: CompiledBenefit, r: Mapping[str, Any], params: ParamSet, year: int, outcomes: dict[str, str]
+) -> BenefitLine:
     args = (r, params.point, None, year, outcomes, None)
     missing: tuple[str, ...] = ()
     try:

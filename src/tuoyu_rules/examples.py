@@ -30,8 +30,11 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
     results = []
     for i, example in enumerate(policy.model.examples):
         origin = policy.example_origins[i] if i < len(policy.example_origins) else None
-        loc = Location(file=origin.file if origin else policy.file, line=origin.line if origin else None,
-                       column=origin.column if origin else None)
+        loc = Location(
+            file=origin.file if origin else policy.file,
+            line=origin.line if origin else None,
+            column=origin.column if origin else None,
+        )
         problems: list[Problem] = []
 
         def bad(code: str, zh: str, en: str, _loc: Location = loc) -> None:
@@ -41,15 +44,21 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
             record = normalize_record(dict(example.record))
         except RecordError as exc:
             for p in exc.problems:
-                bad("policy.example-bad-record", f"记录字段 {p.location.field}：{p.message}",
-                    f"record field {p.location.field}: {p.message_en}")
+                bad(
+                    "policy.example-bad-record",
+                    f"记录字段 {p.location.field}：{p.message}",
+                    f"record field {p.location.field}: {p.message_en}",
+                )
             results.append(ExampleResult(example.name, i, tuple(problems), None))
             continue
         report = evaluate_record(policy, record, example.as_of)
         exp = example.expect
         if exp.status is not None and report.status != exp.status:
-            bad("policy.example-status", f"期望状态 {exp.status}，实际 {report.status}",
-                f"expected status {exp.status}, got {report.status}")
+            bad(
+                "policy.example-status",
+                f"期望状态 {exp.status}，实际 {report.status}",
+                f"expected status {exp.status}, got {report.status}",
+            )
         known_rules = {r.id for r in policy.rules}
         for rule_id, expected in exp.findings.items():
             if rule_id not in known_rules:
@@ -60,8 +69,11 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
                 detail = [f for f in report.findings if f.rule.id == rule_id and f.outcome == got][:1]
                 why = f"（{detail[0].message('zh')}）" if detail else ""
                 why_en = f" ({detail[0].message('en')})" if detail else ""
-                bad("policy.example-outcome", f"规则 {rule_id} 期望 {expected}，实际 {got}{why}",
-                    f"rule {rule_id}: expected {expected}, got {got}{why_en}")
+                bad(
+                    "policy.example-outcome",
+                    f"规则 {rule_id} 期望 {expected}，实际 {got}{why}",
+                    f"rule {rule_id}: expected {expected}, got {got}{why_en}",
+                )
         for table, lines in (("subsidies", report.subsidies), ("benefits", report.benefits)):
             expected_lines = getattr(exp, table)
             by_id: dict[str, Any] = {line.id: line for line in lines}
@@ -73,7 +85,10 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
                 got_dict = line.to_dict(policy) if table == "benefits" else line.to_dict()
                 for key in sorted(want.model_fields_set):
                     if got_dict.get(key) != getattr(want, key):
-                        bad("policy.example-line", f"{line_id}.{key} 期望 {getattr(want, key)!r}，实际 {got_dict.get(key)!r}",
-                            f"{line_id}.{key}: expected {getattr(want, key)!r}, got {got_dict.get(key)!r}")
+                        bad(
+                            "policy.example-line",
+                            f"{line_id}.{key} 期望 {getattr(want, key)!r}，实际 {got_dict.get(key)!r}",
+                            f"{line_id}.{key}: expected {getattr(want, key)!r}, got {got_dict.get(key)!r}",
+                        )
         results.append(ExampleResult(example.name, i, tuple(problems), report))
     return results

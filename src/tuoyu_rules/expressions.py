@@ -30,27 +30,73 @@ MAX_NODES = 400
 # ("obj", {...}) for a nested object, or ("list", ITEM) for a list whose items are ITEM ("str" or a field table).
 CLASS_FIELDS: dict[str, Any] = {"type": "str", "enrolled": "int", "caregivers": "int"}
 STAFF_FIELDS: dict[str, Any] = {
-    "role": "str", "education": "str", "related_major": "bool", "management_years": "num", "trained": "bool",
-    "certificates": ("list", "str"), "banned": "bool",
+    "role": "str",
+    "education": "str",
+    "related_major": "bool",
+    "management_years": "num",
+    "trained": "bool",
+    "certificates": ("list", "str"),
+    "banned": "bool",
 }
 INSTITUTION_FIELDS: dict[str, Any] = {
-    "id": "str", "name": "str", "form": "str", "ownership": "str", "comprehensive_center": "bool",
-    "inclusive": "bool", "nonprofit": "bool", "filed": "bool", "star_rating": "int", "total_slots": "int",
-    "indoor_area_m2": "num", "outdoor_area_m2": "num", "building_area_m2": "num", "tenure": "str",
-    "lease_years": "num", "monthly_fee": "num", "guide_price": "num", "local_hukou_enrolled": "int",
-    "classes": ("list", CLASS_FIELDS), "staff": ("list", STAFF_FIELDS),
+    "id": "str",
+    "name": "str",
+    "form": "str",
+    "ownership": "str",
+    "comprehensive_center": "bool",
+    "inclusive": "bool",
+    "nonprofit": "bool",
+    "filed": "bool",
+    "star_rating": "int",
+    "total_slots": "int",
+    "indoor_area_m2": "num",
+    "outdoor_area_m2": "num",
+    "building_area_m2": "num",
+    "tenure": "str",
+    "lease_years": "num",
+    "monthly_fee": "num",
+    "guide_price": "num",
+    "local_hukou_enrolled": "int",
+    "classes": ("list", CLASS_FIELDS),
+    "staff": ("list", STAFF_FIELDS),
     "surveillance": ("obj", {"installed": "bool", "always_on": "bool", "retention_days": "int"}),
-    "construction": ("obj", {"kind": "str", "new_slots": "int", "provincial_slot_subsidy": "bool",
-                             "central_funding": "bool"}),
+    "construction": (
+        "obj",
+        {"kind": "str", "new_slots": "int", "provincial_slot_subsidy": "bool", "central_funding": "bool"},
+    ),
 }
 REGION_FIELDS: dict[str, Any] = {
-    "id": "str", "name": "str", "level": "str", "year": "int",
-    **{name: "int" for name in (
-        "population", "total_slots", "inclusive_slots", "new_slots", "institutions", "public_institutions",
-        "employer_institutions", "comprehensive_centers", "four_star_institutions", "institutions_registered",
-        "institutions_filed", "staff_total", "staff_trained", "staff_certified", "urban_communities",
-        "urban_communities_with_childcare", "townships", "townships_with_inclusive_center", "kindergartens",
-        "kindergartens_with_childcare", "newborn_families", "newborn_families_reached")},
+    "id": "str",
+    "name": "str",
+    "level": "str",
+    "year": "int",
+    **{
+        name: "int"
+        for name in (
+            "population",
+            "total_slots",
+            "inclusive_slots",
+            "new_slots",
+            "institutions",
+            "public_institutions",
+            "employer_institutions",
+            "comprehensive_centers",
+            "four_star_institutions",
+            "institutions_registered",
+            "institutions_filed",
+            "staff_total",
+            "staff_trained",
+            "staff_certified",
+            "urban_communities",
+            "urban_communities_with_childcare",
+            "townships",
+            "townships_with_inclusive_center",
+            "kindergartens",
+            "kindergartens_with_childcare",
+            "newborn_families",
+            "newborn_families_reached",
+        )
+    },
 }
 REGION_FIELDS["subregions"] = ("list", REGION_FIELDS)
 RESIDENTIAL_FIELDS: dict[str, Any] = {"id": "str", "status": "str", "population": "int", "planned_slots": "int"}
@@ -64,12 +110,31 @@ SUBJECTS: dict[str, tuple[dict[str, Any], str | None, dict[str, Any] | None]] = 
     "subregion": (REGION_FIELDS, "region", REGION_FIELDS),
     "residential_area": (RESIDENTIAL_FIELDS, None, None),
 }
-RECORD_KIND = {"institution": "institution", "class": "institution", "staff": "institution", "region": "region",
-               "subregion": "region", "residential_area": "residential_area"}
+RECORD_KIND = {
+    "institution": "institution",
+    "class": "institution",
+    "staff": "institution",
+    "region": "region",
+    "subregion": "region",
+    "residential_area": "residential_area",
+}
 
 FUNCTIONS = {
-    "min", "max", "abs", "ceil", "floor", "round", "sum", "count", "any", "all", "len", "percent", "per_1000",
-    "passes", "has",
+    "min",
+    "max",
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "len",
+    "percent",
+    "per_1000",
+    "passes",
+    "has",
 }
 AGGREGATES = {"min", "max", "sum", "count", "any", "all", "len"}
 SPECIAL_NAMES = {"year": "Y", "target": "T"}
@@ -133,6 +198,7 @@ def _agg(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise Undefined(f"{fn.__name__}() of nothing")
             return fn(values)
         return fn(args)
+
     return call
 
 
@@ -151,10 +217,23 @@ def _passes(outcomes: Mapping[str, str], rule_ids: tuple[str, ...]) -> bool:
 
 RUNTIME: dict[str, Any] = {
     "__builtins__": {},
-    "_div": _div, "_fdiv": _fdiv, "_mod": _mod, "_round": _round, "_count": _count, "_passes": _passes,
-    "_min": _agg(min), "_max": _agg(max), "_sum": sum, "_any": any, "_all": all, "_len": len, "_abs": abs,
-    "_ceil": math.ceil, "_floor": math.floor,
-    "_percent": lambda a, b: _div(a * 100, b), "_per_1000": lambda a, b: _div(a * 1000, b),
+    "_div": _div,
+    "_fdiv": _fdiv,
+    "_mod": _mod,
+    "_round": _round,
+    "_count": _count,
+    "_passes": _passes,
+    "_min": _agg(min),
+    "_max": _agg(max),
+    "_sum": sum,
+    "_any": any,
+    "_all": all,
+    "_len": len,
+    "_abs": abs,
+    "_ceil": math.ceil,
+    "_floor": math.floor,
+    "_percent": lambda a, b: _div(a * 100, b),
+    "_per_1000": lambda a, b: _div(a * 1000, b),
 }
 
 
@@ -206,28 +285,45 @@ class _State:
 def compile_expression(text: str, scope: Scope) -> Compiled | list[ExprProblem]:
     """Parse ``text``, check it against the allowlist, and return its generated source (or the problems)."""
     if len(text) > MAX_EXPRESSION_LENGTH:
-        return [ExprProblem("policy.expression-too-long", f"表达式超过 {MAX_EXPRESSION_LENGTH} 个字符",
-                            f"expression longer than {MAX_EXPRESSION_LENGTH} characters")]
+        return [
+            ExprProblem(
+                "policy.expression-too-long",
+                f"表达式超过 {MAX_EXPRESSION_LENGTH} 个字符",
+                f"expression longer than {MAX_EXPRESSION_LENGTH} characters",
+            )
+        ]
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        return [ExprProblem("policy.expression-syntax", f"表达式语法错误：{exc.msg}", f"expression syntax error: {exc.msg}",
-                            max((exc.offset or 1) - 1, 0))]
+        return [
+            ExprProblem(
+                "policy.expression-syntax",
+                f"表达式语法错误：{exc.msg}",
+                f"expression syntax error: {exc.msg}",
+                max((exc.offset or 1) - 1, 0),
+            )
+        ]
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
-        return [ExprProblem("policy.expression-too-complex", f"表达式超过 {MAX_NODES} 个语法节点",
-                            f"expression has more than {MAX_NODES} syntax nodes")]
+        return [
+            ExprProblem(
+                "policy.expression-too-complex",
+                f"表达式超过 {MAX_NODES} 个语法节点",
+                f"expression has more than {MAX_NODES} syntax nodes",
+            )
+        ]
     state = _State(text.strip(), scope)
     source, kind = _gen(tree.body, state)
     if state.problems:
         return state.problems
-    return Compiled(text, source, tuple(sorted(state.reads)), tuple(sorted(state.params)), tuple(sorted(state.passes)),
-                    kind)
+    return Compiled(
+        text, source, tuple(sorted(state.reads)), tuple(sorted(state.params)), tuple(sorted(state.passes)), kind
+    )
 
 
 def build_function(source: str) -> Callable[..., Any]:
     """Turn generated source into a function of ``(r, p, R, Y, F, T, O, Q)`` — once, at load time."""
     code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
-    return eval(code, RUNTIME)  # noqa: S307 - source was generated from an allowlisted tree, never from user text
+    return eval(code, RUNTIME)
 
 
 def _problem(state: _State, node: ast.AST, code: str, zh: str, en: str) -> tuple[str, str]:
@@ -241,11 +337,19 @@ def _suggest(name: str, candidates: Iterable[str]) -> tuple[str, str]:
 
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
-_CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.In: "in",
-           ast.NotIn: "not in"}
+_CMPOPS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 
 
-def _gen(node: ast.AST, st: _State) -> tuple[str, str]:  # noqa: C901 - one branch per allowed node type
+def _gen(node: ast.AST, st: _State) -> tuple[str, str]:
     """Return (python source, kind) where kind is num/str/bool/list/any."""
     if isinstance(node, ast.Constant):
         value = node.value
@@ -260,16 +364,27 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:  # noqa: C901 - one bran
             try:
                 dec = Decimal(segment.replace("_", ""))
             except InvalidOperation:
-                return _problem(st, node, "policy.bad-number", f"无法读取的数字 {segment}", f"unreadable number {segment}")
+                return _problem(
+                    st, node, "policy.bad-number", f"无法读取的数字 {segment}", f"unreadable number {segment}"
+                )
             if not dec.is_finite() or abs(dec) > 10**15:
-                return _problem(st, node, "policy.number-too-large", "数字过大或不是有限数", "number too large or not finite")
+                return _problem(
+                    st, node, "policy.number-too-large", "数字过大或不是有限数", "number too large or not finite"
+                )
             return f"_D({str(dec)!r})", "num"
         if isinstance(value, str):
             if len(value) > MAX_STRING_LITERAL:
-                return _problem(st, node, "policy.string-too-long", f"字符串超过 {MAX_STRING_LITERAL} 个字符",
-                                f"string literal longer than {MAX_STRING_LITERAL} characters")
+                return _problem(
+                    st,
+                    node,
+                    "policy.string-too-long",
+                    f"字符串超过 {MAX_STRING_LITERAL} 个字符",
+                    f"string literal longer than {MAX_STRING_LITERAL} characters",
+                )
             return repr(value), "str"
-        return _problem(st, node, "policy.forbidden-literal", f"不允许的常量 {value!r}", f"literal {value!r} is not allowed")
+        return _problem(
+            st, node, "policy.forbidden-literal", f"不允许的常量 {value!r}", f"literal {value!r} is not allowed"
+        )
     if isinstance(node, ast.Name):
         return _name(node, st)
     if isinstance(node, ast.Attribute):
@@ -296,15 +411,24 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:  # noqa: C901 - one bran
         helper = {ast.Div: "_div", ast.FloorDiv: "_fdiv", ast.Mod: "_mod"}.get(type(node.op))
         if helper:
             return f"{helper}({left}, {right})", "num"
-        return _problem(st, node, "policy.forbidden-operator",
-                        "不允许的运算符（允许 + - * / // %；不允许 ** 和位运算）",
-                        "operator not allowed (+ - * / // % are; ** and bit operators are not)")
+        return _problem(
+            st,
+            node,
+            "policy.forbidden-operator",
+            "不允许的运算符（允许 + - * / // %；不允许 ** 和位运算）",
+            "operator not allowed (+ - * / // % are; ** and bit operators are not)",
+        )
     if isinstance(node, ast.Compare):
         parts = [_gen(node.left, st)[0]]
         for op, comparator in zip(node.ops, node.comparators):
             if type(op) not in _CMPOPS:
-                return _problem(st, node, "policy.forbidden-operator", "不允许 is / is not，请用 == 或 has()",
-                                "`is` is not allowed: use == or has()")
+                return _problem(
+                    st,
+                    node,
+                    "policy.forbidden-operator",
+                    "不允许 is / is not，请用 == 或 has()",
+                    "`is` is not allowed: use == or has()",
+                )
             parts.append(_CMPOPS[type(op)])
             parts.append(_gen(comparator, st)[0])
         return "(" + " ".join(parts) + ")", "bool"
@@ -318,10 +442,17 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:  # noqa: C901 - one bran
     if isinstance(node, ast.Call):
         return _call(node, st)
     if isinstance(node, ast.GeneratorExp):
-        return _problem(st, node, "policy.bare-generator", "生成式只能作为 sum/count/any/all/min/max 的唯一参数",
-                        "a generator may only be the single argument of sum/count/any/all/min/max")
+        return _problem(
+            st,
+            node,
+            "policy.bare-generator",
+            "生成式只能作为 sum/count/any/all/min/max 的唯一参数",
+            "a generator may only be the single argument of sum/count/any/all/min/max",
+        )
     kind = type(node).__name__
-    return _problem(st, node, "policy.forbidden-syntax", f"表达式中不允许 {kind}", f"{kind} is not allowed in expressions")
+    return _problem(
+        st, node, "policy.forbidden-syntax", f"表达式中不允许 {kind}", f"{kind} is not allowed in expressions"
+    )
 
 
 def _name(node: ast.Name, st: _State) -> tuple[str, str]:
@@ -331,8 +462,13 @@ def _name(node: ast.Name, st: _State) -> tuple[str, str]:
     if name in ("false", "False"):
         return "False", "bool"
     if name.startswith("_"):
-        return _problem(st, node, "policy.forbidden-name", f"不允许以下划线开头的名称 '{name}'",
-                        f"names starting with an underscore are not allowed: '{name}'")
+        return _problem(
+            st,
+            node,
+            "policy.forbidden-name",
+            f"不允许以下划线开头的名称 '{name}'",
+            f"names starting with an underscore are not allowed: '{name}'",
+        )
     if name in st.loop_vars:
         item, _prefix = st.loop_vars[name]
         return f"_v_{name}", ("str" if item == "str" else "any")
@@ -348,15 +484,24 @@ def _name(node: ast.Name, st: _State) -> tuple[str, str]:
     if st.scope.template and name in TEMPLATE_NAMES:
         return TEMPLATE_NAMES[name], "any"
     if name == parent_name:
-        return _problem(st, node, "policy.bare-parent", f"'{name}' 需要写出字段，例如 {name}.form",
-                        f"'{name}' needs a field, e.g. {name}.form")
+        return _problem(
+            st,
+            node,
+            "policy.bare-parent",
+            f"'{name}' 需要写出字段，例如 {name}.form",
+            f"'{name}' needs a field, e.g. {name}.form",
+        )
     candidates = [*fields, *st.scope.params, *st.loop_vars, *SPECIAL_NAMES]
     if parent_name:
         candidates.append(parent_name)
     zh, en = _suggest(name, candidates)
-    return _problem(st, node, "policy.unknown-name",
-                    f"未知名称 '{name}'：既不是{st.scope.subject}记录的字段，也不是参数{zh}",
-                    f"unknown name '{name}': neither a field of a {st.scope.subject} record nor a parameter{en}")
+    return _problem(
+        st,
+        node,
+        "policy.unknown-name",
+        f"未知名称 '{name}'：既不是{st.scope.subject}记录的字段，也不是参数{zh}",
+        f"unknown name '{name}': neither a field of a {st.scope.subject} record nor a parameter{en}",
+    )
 
 
 def _kind(spec: Any) -> str:
@@ -384,10 +529,18 @@ def _resolve(node: ast.AST, st: _State) -> tuple[str, Any, str] | None:
     """Resolve a dotted path: (python source, field spec, read path) or None after recording a problem."""
     parts = _path(node)
     if parts is None:
-        _problem(st, node, "policy.forbidden-attribute", "只能读取记录字段的属性", "attributes are only for record fields")
+        _problem(
+            st, node, "policy.forbidden-attribute", "只能读取记录字段的属性", "attributes are only for record fields"
+        )
         return None
     if any(part.startswith("_") for part in parts):
-        _problem(st, node, "policy.forbidden-name", "不允许以下划线开头的名称", "names starting with an underscore are not allowed")
+        _problem(
+            st,
+            node,
+            "policy.forbidden-name",
+            "不允许以下划线开头的名称",
+            "names starting with an underscore are not allowed",
+        )
         return None
     fields, parent_name, parent_fields = SUBJECTS[st.scope.subject]
     head, rest = parts[0], parts[1:]
@@ -408,7 +561,13 @@ def _resolve(node: ast.AST, st: _State) -> tuple[str, Any, str] | None:
         table = spec[1] if isinstance(spec, tuple) and spec[0] == "obj" else spec if isinstance(spec, dict) else None
         if table is None or attr not in table:
             zh, en = _suggest(attr, table or [])
-            _problem(st, node, "policy.unknown-field", f"'{read}' 没有字段 '{attr}'{zh}", f"'{read}' has no field '{attr}'{en}")
+            _problem(
+                st,
+                node,
+                "policy.unknown-field",
+                f"'{read}' 没有字段 '{attr}'{zh}",
+                f"'{read}' has no field '{attr}'{en}",
+            )
             return None
         spec = table[attr]
         source = f"{source}[{attr!r}]"
@@ -429,26 +588,48 @@ def _call(node: ast.Call, st: _State) -> tuple[str, str]:
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
         zh, en = _suggest(name, FUNCTIONS)
-        return _problem(st, node, "policy.unknown-function", f"不允许调用 '{name}'{zh}；可用函数：{', '.join(sorted(FUNCTIONS))}",
-                        f"'{name}' is not an allowed function{en}; allowed: {', '.join(sorted(FUNCTIONS))}")
+        return _problem(
+            st,
+            node,
+            "policy.unknown-function",
+            f"不允许调用 '{name}'{zh}；可用函数：{', '.join(sorted(FUNCTIONS))}",
+            f"'{name}' is not an allowed function{en}; allowed: {', '.join(sorted(FUNCTIONS))}",
+        )
     fn = node.func.id
     if node.keywords:
-        return _problem(st, node, "policy.keyword-argument", "函数不接受关键字参数", "functions take no keyword arguments")
+        return _problem(
+            st, node, "policy.keyword-argument", "函数不接受关键字参数", "functions take no keyword arguments"
+        )
     if fn == "passes":
         if not st.scope.allow_passes:
-            return _problem(st, node, "policy.passes-outside-subsidy", "passes() 只能用于补贴和待遇的资格条件",
-                            "passes() is only for subsidy and benefit eligibility")
+            return _problem(
+                st,
+                node,
+                "policy.passes-outside-subsidy",
+                "passes() 只能用于补贴和待遇的资格条件",
+                "passes() is only for subsidy and benefit eligibility",
+            )
         ids: set[str] = set()
         for arg in node.args:
             if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                return _problem(st, node, "policy.passes-args", "passes() 的参数必须是规则编号或通配符字符串",
-                                "passes() takes rule ids or glob strings")
+                return _problem(
+                    st,
+                    node,
+                    "policy.passes-args",
+                    "passes() 的参数必须是规则编号或通配符字符串",
+                    "passes() takes rule ids or glob strings",
+                )
             import fnmatch
 
             matched = [rid for rid in st.scope.rule_ids if fnmatch.fnmatchcase(rid, arg.value)]
             if not matched:
-                return _problem(st, arg, "policy.passes-no-rule", f"passes('{arg.value}') 没有匹配任何规则",
-                                f"passes('{arg.value}') matches no rule")
+                return _problem(
+                    st,
+                    arg,
+                    "policy.passes-no-rule",
+                    f"passes('{arg.value}') 没有匹配任何规则",
+                    f"passes('{arg.value}') matches no rule",
+                )
             ids.update(matched)
         st.passes.update(ids)
         return f"_passes(F, {tuple(sorted(ids))!r})", "bool"
@@ -465,11 +646,26 @@ def _call(node: ast.Call, st: _State) -> tuple[str, str]:
         return _problem(st, node, "policy.has-args", "has() 的参数必须是记录字段", "has() takes a record field")
     if len(node.args) == 1 and isinstance(node.args[0], ast.GeneratorExp):
         if fn not in AGGREGATES:
-            return _problem(st, node, "policy.bare-generator", f"{fn}() 不接受生成式", f"{fn}() does not take a generator")
+            return _problem(
+                st, node, "policy.bare-generator", f"{fn}() 不接受生成式", f"{fn}() does not take a generator"
+            )
         return f"_{fn}({_generator(node.args[0], st)})", ("bool" if fn in ("any", "all") else "num")
     args = [_gen(a, st)[0] for a in node.args]
-    arity = {"abs": (1, 1), "ceil": (1, 1), "floor": (1, 1), "round": (1, 2), "percent": (2, 2), "per_1000": (2, 2),
-             "len": (1, 1), "sum": (1, 1), "count": (1, 1), "any": (1, 1), "all": (1, 1), "min": (1, 20), "max": (1, 20)}
+    arity = {
+        "abs": (1, 1),
+        "ceil": (1, 1),
+        "floor": (1, 1),
+        "round": (1, 2),
+        "percent": (2, 2),
+        "per_1000": (2, 2),
+        "len": (1, 1),
+        "sum": (1, 1),
+        "count": (1, 1),
+        "any": (1, 1),
+        "all": (1, 1),
+        "min": (1, 20),
+        "max": (1, 20),
+    }
     low, high = arity[fn]
     if not low <= len(args) <= high:
         return _problem(st, node, "policy.arity", f"{fn}() 的参数个数不对", f"{fn}() takes {low}–{high} arguments")
@@ -486,15 +682,22 @@ def _generator(node: ast.GeneratorExp, st: _State) -> str:
         return "()"
     var = comp.target.id
     if var.startswith("_") or var in st.loop_vars or var in SUBJECTS[st.scope.subject][0] or var in st.scope.params:
-        _problem(st, comp.target, "policy.generator-name", f"循环变量 '{var}' 与已有名称冲突",
-                 f"loop variable '{var}' shadows another name")
+        _problem(
+            st,
+            comp.target,
+            "policy.generator-name",
+            f"循环变量 '{var}' 与已有名称冲突",
+            f"loop variable '{var}' shadows another name",
+        )
         return "()"
     resolved = _resolve(comp.iter, st)
     if resolved is None:
         return "()"
     source, spec, read = resolved
     if not (isinstance(spec, tuple) and spec[0] == "list"):
-        _problem(st, comp.iter, "policy.not-a-list", f"'{read}' 不是记录中的列表", f"'{read}' is not a list of the record")
+        _problem(
+            st, comp.iter, "policy.not-a-list", f"'{read}' 不是记录中的列表", f"'{read}' is not a list of the record"
+        )
         return "()"
     st.reads.add(read)
     st.loop_vars[var] = (spec[1], f"{read}[]")
@@ -525,7 +728,7 @@ class Template:
                 continue
             try:
                 out.append(format_value(part(*args), lang))
-            except Exception:  # noqa: BLE001 - a placeholder without a value shows a dash, never breaks a report
+            except Exception:
                 out.append("—")
         return "".join(out)
 
@@ -549,10 +752,15 @@ def split_template(text: str) -> list[tuple[str, bool, int]] | ExprProblem:
             if buf:
                 pieces.append(("".join(buf), False, i))
                 buf = []
-            pieces.append((text[i + 1:end], True, i + 1))
+            pieces.append((text[i + 1 : end], True, i + 1))
             i = end + 1
         elif ch == "}":
-            return ExprProblem("policy.template-brace", "模板中有多余的 }（字面量请写 }}）", "stray } in template (write }} for a brace)", i)
+            return ExprProblem(
+                "policy.template-brace",
+                "模板中有多余的 }（字面量请写 }}）",
+                "stray } in template (write }} for a brace)",
+                i,
+            )
         else:
             buf.append(ch)
             i += 1

@@ -88,10 +88,17 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         rule = self.rule
         out: dict[str, Any] = {
-            "rule": rule.id, "outcome": self.outcome, "severity": rule.severity,
-            "message": self.message("zh"), "observed": json_number(self.observed),
-            "required": json_number(self.required), "fix": self.fix("zh"), "citation": rule.citation,
-            "title": rule.spec.title, "title_en": rule.spec.title_en, "message_en": self.message("en"),
+            "rule": rule.id,
+            "outcome": self.outcome,
+            "severity": rule.severity,
+            "message": self.message("zh"),
+            "observed": json_number(self.observed),
+            "required": json_number(self.required),
+            "fix": self.fix("zh"),
+            "citation": rule.citation,
+            "title": rule.spec.title,
+            "title_en": rule.spec.title_en,
+            "message_en": self.message("en"),
             "fix_en": self.fix("en"),
         }
         if self.subject is not None:
@@ -133,10 +140,17 @@ class SubsidyLine:
         if s.basis is not None and self.eligible:
             basis = s.basis[0].render(self.args, "zh")
         out: dict[str, Any] = {
-            "id": s.id, "eligible": self.eligible, "amount": money_text(self.amount),
-            "amount_min": money_text(self.amount_min), "amount_max": money_text(self.amount_max),
-            "period": s.spec.period, "currency": "CNY", "basis": basis, "citation": s.citation,
-            "title": s.spec.title, "title_en": s.spec.title_en,
+            "id": s.id,
+            "eligible": self.eligible,
+            "amount": money_text(self.amount),
+            "amount_min": money_text(self.amount_min),
+            "amount_max": money_text(self.amount_max),
+            "period": s.spec.period,
+            "currency": "CNY",
+            "basis": basis,
+            "citation": s.citation,
+            "title": s.spec.title,
+            "title_en": s.spec.title_en,
         }
         if s.basis is not None and self.eligible:
             out["basis_en"] = s.basis[1].render(self.args, "en")
@@ -145,8 +159,11 @@ class SubsidyLine:
         if self.missing:
             out["missing"] = list(self.missing)
         if self.excluded_by is not None:
-            out["excluded_by"] = {"reason": self.excluded_by.reason.zh, "reason_en": self.excluded_by.reason.en,
-                                  "citation": self.excluded_by.citation}
+            out["excluded_by"] = {
+                "reason": self.excluded_by.reason.zh,
+                "reason_en": self.excluded_by.reason.en,
+                "citation": self.excluded_by.citation,
+            }
         if self.unspecified and self.eligible:
             out["note"] = "文件未规定具体金额，仅报告是否符合条件"
             out["note_en"] = "the document leaves the amount open; eligibility only"
@@ -171,10 +188,18 @@ class BenefitLine:
         value: Any = None
         if self.value is not None:
             money = policy is not None and any(
-                policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters)
+                policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters
+            )
             value = money_text(Decimal(self.value).quantize(Decimal("0.01"))) if money else json_number(self.value)
-        out: dict[str, Any] = {"id": b.id, "eligible": self.eligible, "value": value, "unit": b.spec.unit,
-                               "citation": b.citation, "title": b.spec.title, "title_en": b.spec.title_en}
+        out: dict[str, Any] = {
+            "id": b.id,
+            "eligible": self.eligible,
+            "value": value,
+            "unit": b.spec.unit,
+            "citation": b.citation,
+            "title": b.spec.title,
+            "title_en": b.spec.title_en,
+        }
         if self.missing:
             out["missing"] = list(self.missing)
         if policy is not None:
@@ -190,14 +215,21 @@ def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any
     for name, param in policy.parameters.items():
         if param.spec.superseded_by in used:
             first = param.spec.values[-1]
-            out.append({
-                "parameter": name, "value": str(first.value), "unit": param.spec.unit,
-                "superseded_by": param.spec.superseded_by,
-                "note": "文件所述数额已被后来的国家标准取代；value 为现行标准",
-                "note_en": "the document's figure was superseded by a later national one; `value` is the one in force",
-                "citation": {"document": policy.documents[param.spec.citation.document].title,
-                             "clause": param.spec.citation.clause, "quote": param.spec.citation.quote},
-            })
+            out.append(
+                {
+                    "parameter": name,
+                    "value": str(first.value),
+                    "unit": param.spec.unit,
+                    "superseded_by": param.spec.superseded_by,
+                    "note": "文件所述数额已被后来的国家标准取代；value 为现行标准",
+                    "note_en": "the document's figure was superseded by a later national one; `value` is the one in force",
+                    "citation": {
+                        "document": policy.documents[param.spec.citation.document].title,
+                        "clause": param.spec.citation.clause,
+                        "quote": param.spec.citation.quote,
+                    },
+                }
+            )
     return out
 
 
@@ -208,12 +240,33 @@ class Report:
     caller that only needs ``status`` or ``passed`` pays for nothing else.
     """
 
-    __slots__ = ("_findings", "_raw", "_targets", "as_of", "benefits", "kind", "policy", "record", "subsidies",
-                 "warnings", "year")
+    __slots__ = (
+        "_findings",
+        "_raw",
+        "_targets",
+        "as_of",
+        "benefits",
+        "kind",
+        "policy",
+        "record",
+        "subsidies",
+        "warnings",
+        "year",
+    )
 
-    def __init__(self, policy: CompiledPolicy, record: Mapping[str, Any], kind: str, as_of: datetime.date,
-                 raw: list[tuple[Any, ...]], targets: list[Finding], subsidies: list[SubsidyLine],
-                 benefits: list[BenefitLine], warnings: list[dict[str, Any]], year: int):
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        record: Mapping[str, Any],
+        kind: str,
+        as_of: datetime.date,
+        raw: list[tuple[Any, ...]],
+        targets: list[Finding],
+        subsidies: list[SubsidyLine],
+        benefits: list[BenefitLine],
+        warnings: list[dict[str, Any]],
+        year: int,
+    ):
         self.policy, self.record, self.kind, self.as_of = policy, record, kind, as_of
         self._raw, self._targets, self._findings = raw, targets, None
         self.subsidies, self.benefits, self.warnings, self.year = subsidies, benefits, warnings, year
@@ -273,8 +326,12 @@ class Report:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present)."""
         findings = [f.to_dict() for f in self.findings]
         out: dict[str, Any] = {
-            "kind": self.kind, "id": self.id, "policy": self.policy.id, "as_of": self.as_of.isoformat(),
-            "status": self.status, "findings": findings,
+            "kind": self.kind,
+            "id": self.id,
+            "policy": self.policy.id,
+            "as_of": self.as_of.isoformat(),
+            "status": self.status,
+            "findings": findings,
             "violations": [d for d in findings if d["outcome"] == "fail"],
             "subsidies": [s.to_dict() for s in self.subsidies],
         }
@@ -304,9 +361,16 @@ class ErrorReport:
         if self.id is not None:
             out["id"] = self.id
         out["status"] = "error"
-        out["errors"] = [{"field": p.location.field, "code": p.code, "message": p.message,
-                          "message_en": p.message_en, **({"value": _plain(p.value)} if p.value is not None else {})}
-                         for p in self.problems]
+        out["errors"] = [
+            {
+                "field": p.location.field,
+                "code": p.code,
+                "message": p.message,
+                "message_en": p.message_en,
+                **({"value": _plain(p.value)} if p.value is not None else {}),
+            }
+            for p in self.problems
+        ]
         if self.source:
             out["source"] = self.source
         return out

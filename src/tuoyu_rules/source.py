@@ -45,8 +45,17 @@ class SourceDoc:
             p = p[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path_, code: str, message: str, message_en: str, *, key: bool = False,
-                severity: str = "error", column_offset: int = 0) -> Problem:
+    def problem(
+        self,
+        path: Path_,
+        code: str,
+        message: str,
+        message_en: str,
+        *,
+        key: bool = False,
+        severity: str = "error",
+        column_offset: int = 0,
+    ) -> Problem:
         line, column = self.where(path, key=key)
         if column is not None:
             column += column_offset
@@ -63,8 +72,9 @@ class _Builder:
         self._scalar = yaml.SafeLoader("")
 
     def fail(self, node: yaml.Node, code: str, zh: str, en: str) -> None:
-        self.problems.append(policy_problem(code, zh, en, self.file, node.start_mark.line + 1,
-                                            node.start_mark.column + 1))
+        self.problems.append(
+            policy_problem(code, zh, en, self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        )
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
@@ -84,7 +94,9 @@ class _Builder:
                 if isinstance(key, (datetime.date, Decimal, bool)) or key is None:
                     key = key_node.value
                 if key == "<<":
-                    self.fail(key_node, "policy.merge-key", "不支持 YAML 合并键 <<", "YAML merge keys (<<) are not supported")
+                    self.fail(
+                        key_node, "policy.merge-key", "不支持 YAML 合并键 <<", "YAML merge keys (<<) are not supported"
+                    )
                     continue
                 if key in out:
                     self.fail(key_node, "policy.duplicate-key", f"重复的键 '{key}'", f"duplicate key '{key}'")
@@ -104,16 +116,31 @@ class _Builder:
             except InvalidOperation:
                 value = None
             if value is None or not value.is_finite():
-                self.fail(node, "policy.not-finite", f"数值 '{node.value}' 不是有限小数", f"'{node.value}' is not a finite number")
+                self.fail(
+                    node,
+                    "policy.not-finite",
+                    f"数值 '{node.value}' 不是有限小数",
+                    f"'{node.value}' is not a finite number",
+                )
                 return None
             return value
         try:
             return self._scalar.construct_object(node, deep=True)
         except ValueError:
-            self.fail(node, "policy.bad-date", f"'{node.value}' 不是有效日期（YYYY-MM-DD）", f"'{node.value}' is not a valid date (YYYY-MM-DD)")
+            self.fail(
+                node,
+                "policy.bad-date",
+                f"'{node.value}' 不是有效日期（YYYY-MM-DD）",
+                f"'{node.value}' is not a valid date (YYYY-MM-DD)",
+            )
             return str(node.value)
         except yaml.YAMLError as exc:
-            self.fail(node, "policy.bad-scalar", f"无法读取的值 '{node.value}': {exc}", f"unreadable value '{node.value}': {exc}")
+            self.fail(
+                node,
+                "policy.bad-scalar",
+                f"无法读取的值 '{node.value}': {exc}",
+                f"unreadable value '{node.value}': {exc}",
+            )
             return None
 
 
@@ -135,9 +162,13 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
             zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
         else:
             zh = f"YAML 语法错误：{detail}"
-        raise PolicyError([policy_problem("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)]) from None
+        raise PolicyError(
+            [policy_problem("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)]
+        ) from None
     except yaml.YAMLError as exc:
-        raise PolicyError([policy_problem("policy.yaml-syntax", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", file, 1, 1)]) from None
+        raise PolicyError(
+            [policy_problem("policy.yaml-syntax", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", file, 1, 1)]
+        ) from None
     if node is None:
         raise PolicyError([policy_problem("policy.empty", "策略文件为空", "the policy file is empty", file, 1, 1)])
     builder = _Builder(file)
@@ -145,10 +176,18 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
         data = builder.build(node, (), 0)
     except _TooBig as big:
         mark = big.node.start_mark
-        raise PolicyError([policy_problem(
-            "policy.too-many-nodes", f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）",
-            f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)", file, mark.line + 1, mark.column + 1,
-        )]) from None
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.too-many-nodes",
+                    f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）",
+                    f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)",
+                    file,
+                    mark.line + 1,
+                    mark.column + 1,
+                )
+            ]
+        ) from None
     return SourceDoc(file, data, builder.positions, builder.key_positions, builder.problems)
 
 
@@ -159,15 +198,38 @@ def load_yaml_file(path: str | Path) -> SourceDoc:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise PolicyError([policy_problem("policy.too-large", f"文件大小 {size} 字节，超过上限 {MAX_FILE_BYTES}",
-                                              f"file is {size} bytes, over the limit of {MAX_FILE_BYTES}", name)])
+            raise PolicyError(
+                [
+                    policy_problem(
+                        "policy.too-large",
+                        f"文件大小 {size} 字节，超过上限 {MAX_FILE_BYTES}",
+                        f"file is {size} bytes, over the limit of {MAX_FILE_BYTES}",
+                        name,
+                    )
+                ]
+            )
         raw = p.read_bytes()
     except OSError as exc:
-        raise PolicyError([policy_problem("policy.unreadable", f"无法读取文件：{exc.strerror}",
-                                          f"cannot read the file: {exc.strerror}", name)]) from None
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}", name
+                )
+            ]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PolicyError([policy_problem("policy.not-utf8", "策略文件必须是 UTF-8 编码",
-                                          f"policy files must be UTF-8 (byte {exc.start} is not)", name, 1, 1)]) from None
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.not-utf8",
+                    "策略文件必须是 UTF-8 编码",
+                    f"policy files must be UTF-8 (byte {exc.start} is not)",
+                    name,
+                    1,
+                    1,
+                )
+            ]
+        ) from None
     return load_yaml_text(text, name)
