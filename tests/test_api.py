@@ -79,7 +79,7 @@ def test_bad_record_raises_record_error_naming_the_field(mini_path: Path) -> Non
 
 def test_money_is_a_two_place_string(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    line = policy.evaluate(records(1)[0] | {"indoor_area_m2": 1000}, as_of=DAY).to_dict()["subsidies"][0]
+    line = policy.evaluate(records(1)[0] | {"inclusive": True, "indoor_area_m2": 1000}, as_of=DAY).to_dict()["subsidies"][0]
     assert isinstance(line["amount"], str) and Decimal(line["amount"]).as_tuple().exponent == -2
 
 
@@ -131,7 +131,7 @@ def test_eight_threads_sharing_one_policy_agree_with_one_thread(mini_path: Path)
 
 def test_what_if_parameters_change_amounts_not_the_original(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    record = records(1)[0] | {"indoor_area_m2": 1000, "classes": [{"type": "infant", "enrolled": 3, "caregivers": 1}]}
+    record = records(1)[0] | {"inclusive": True, "indoor_area_m2": 1000, "classes": [{"type": "infant", "enrolled": 3, "caregivers": 1}]}
     what_if = policy.with_parameters({"op_infant": "600"})
     assert what_if.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1800.00"
     assert policy.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1500.00"
