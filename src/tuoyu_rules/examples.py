@@ -44,11 +44,7 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
             record = normalize_record(dict(example.record))
         except RecordError as exc:
             for p in exc.problems:
-                bad(
-                    "policy.example-bad-record",
-                    f"记录字段 {p.location.field}：{p.message}",
-                    f"record field {p.location.field}: {p.message_en}",
-                )
+                bad("policy.example-bad-record", f"记录有误：{p.message}", f"bad record: {p.message_en}")
             results.append(ExampleResult(example.name, i, tuple(problems), None))
             continue
         report = evaluate_record(policy, record, example.as_of)
