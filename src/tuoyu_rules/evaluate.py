@@ -17,7 +17,7 @@ from .expressions import EVAL_ERRORS, Undefined, Unknown
 from .report import BenefitLine, Finding, Report, SubsidyLine
 
 CENT = Decimal("0.01")
-_RANK = {"fail": 3, "unknown": 2, "not_due": 1, "pass": 0}
+_RANK = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
 
 
 def money(value: Any) -> Decimal:

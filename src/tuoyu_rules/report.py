@@ -322,7 +322,7 @@ class Report:
 
     def outcome(self, rule_id: str) -> str:
         """The worst outcome of a rule over its findings, or ``absent``."""
-        rank = {"fail": 3, "unknown": 2, "not_due": 1, "pass": 0}
+        rank = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
         found = [f.outcome for f in self.findings if f.rule.id == rule_id]
         return max(found, key=rank.__getitem__) if found else "absent"
 
