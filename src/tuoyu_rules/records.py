@@ -134,7 +134,8 @@ class _Checker:
                     return None
                 return self.fields(value, inner, name + ".", depth)
             if isinstance(value, str) and inner == "str":
-                value = [v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+                value = [] if value.strip().lower() in ("无", "none", "-", "—") else [
+                    v for v in re.split(r"[;,，、；|/\s]+", value) if v]
             if not isinstance(value, list):
                 self.bad(name, "record.bad-type", "应为列表", "must be a list", value)
                 return None
