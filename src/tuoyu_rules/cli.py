@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import itertools
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     v.add_argument("--lang", choices=["zh", "en"], default="zh")
     v.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v.add_argument("--expiring-within", type=int, default=None, metavar="DAYS",
+                   help="warn when a policy expires within DAYS days")
 
     c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
     c.add_argument("--policy", required=True, help="a bundled id or a path")
@@ -54,7 +56,49 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
     c.add_argument("--input-format", default=None, help="format of standard input: jsonl, json, yaml, csv")
     c.add_argument("--lang", choices=["zh", "en"], default="zh")
+    c.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides",
+                   help="what-if: fix a parameter (repeatable); the change against the policy as written goes to stderr")
     c.add_argument("inputs", nargs="+", help="ledger files (CSV, XLSX, JSON, JSONL, YAML) or - for standard input")
+
+    e = sub.add_parser("explain", help="解释规则 explain a rule, subsidy, benefit or parameter")
+    e.add_argument("--policy", required=True)
+    e.add_argument("--as-of", type=_date, default=None)
+    e.add_argument("--lang", choices=["zh", "en"], default="zh")
+    e.add_argument("item", nargs="?", help="rule, subsidy, benefit or parameter id (omit to list everything)")
+
+    d = sub.add_parser("diff", help="比较两个策略 compare two policies")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.add_argument("--records", nargs="*", default=None, metavar="LEDGER", help="re-run a ledger under both")
+    d.add_argument("--as-of", type=_date, default=None)
+    d.add_argument("--format", choices=["text", "json"], default="text")
+    d.add_argument("--lang", choices=["zh", "en"], default="zh")
+
+    t = sub.add_parser("test", help="运行策略示例 run embedded examples")
+    t.add_argument("policies", nargs="+")
+    t.add_argument("--coverage", action="store_true")
+    t.add_argument("--min-coverage", type=float, default=None)
+    t.add_argument("--lang", choices=["zh", "en"], default="zh")
+
+    cv = sub.add_parser("coverage", help="条款覆盖 the clause index of policies")
+    cv.add_argument("policies", nargs="+")
+    cv.add_argument("--format", choices=["text", "markdown"], default="text")
+    cv.add_argument("--lang", choices=["zh", "en"], default="zh")
+
+    b = sub.add_parser("budget", help="补贴预算 subsidy totals against the policy's budget")
+    b.add_argument("--policy", required=True)
+    b.add_argument("--as-of", type=_date, default=None)
+    b.add_argument("--months", type=int, default=12)
+    b.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides")
+    b.add_argument("--format", choices=["text", "json"], default="text")
+    b.add_argument("--encoding", default=None)
+    b.add_argument("--sheet", default=None)
+    b.add_argument("--lang", choices=["zh", "en"], default="zh")
+    b.add_argument("inputs", nargs="+")
+
+    sc = sub.add_parser("schema", help="策略文件的 JSON Schema")
+    sc.add_argument("--output", "-o", default=None)
+    sc.add_argument("--lang", choices=["zh", "en"], default="zh")
     return parser
 
 
@@ -65,12 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        handler = {"validate": cmd_validate, "check": cmd_check}[args.command]
+        handler = {"validate": cmd_validate, "check": cmd_check, "explain": cmd_explain, "diff": cmd_diff,
+                   "test": cmd_test, "coverage": cmd_coverage, "budget": cmd_budget, "schema": cmd_schema}[args.command]
         return handler(args)
     except PolicyError as exc:
         for p in exc.problems:
             print(p.render(getattr(args, "lang", "zh")), file=sys.stderr)
-        return EXIT_USAGE if args.command == "check" else EXIT_FAIL
+        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget") else EXIT_FAIL
+    except RecordError as exc:  # an input that cannot be opened or decoded at all
+        for p in exc.problems:
+            print(f"tuoyu-rules: {p.location}: {p.message if args.lang == 'zh' else p.message_en}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
@@ -87,10 +136,12 @@ def _policy_files(paths: Sequence[str]) -> Iterator[Path]:
             yield path
 
 
-def validate_paths(paths: Sequence[str], strict: bool = False) -> list[tuple[str, list[Problem]]]:
-    """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples."""
+def validate_paths(paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
+                   ) -> list[tuple[str, list[Problem]]]:
+    """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples, dates."""
     from .compiler import compile_file
     from .examples import run_examples
+    from .tools import date_hygiene
 
     out = []
     for path in _policy_files(paths):
@@ -100,6 +151,7 @@ def validate_paths(paths: Sequence[str], strict: bool = False) -> list[tuple[str
             problems.extend(compiled.warnings)
             for result in run_examples(compiled):
                 problems.extend(result.problems)
+            problems.extend(date_hygiene(compiled, datetime.date.today(), expiring_within))
         except PolicyError as exc:
             problems.extend(exc.problems)
         if strict:
@@ -109,9 +161,17 @@ def validate_paths(paths: Sequence[str], strict: bool = False) -> list[tuple[str
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    results = validate_paths(args.paths, args.strict)
+    from .tools import github_annotations, sarif
+
+    results = validate_paths(args.paths, args.strict, args.expiring_within)
     failed = any(p.severity == "error" for _, problems in results for p in problems)
-    if args.format == "json":
+    if args.format == "github":
+        for line in github_annotations(results):
+            print(line)
+    elif args.format == "sarif":
+        json.dump(sarif(results), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.format == "json":
         json.dump([{"file": f, "valid": not any(p.severity == "error" for p in ps),
                     "problems": [p.to_dict() for p in ps]} for f, ps in results], sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -131,17 +191,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # ---- check -------------------------------------------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .records import read_rows
 
     policy = load_policy(args.policy)
+    written = policy
+    if args.overrides:
+        policy = policy.with_parameters(_overrides(args.overrides))
     if args.format == "xlsx" and not args.output:
         print("tuoyu-rules: --format xlsx 需要 --output FILE.xlsx", file=sys.stderr)
         return EXIT_USAGE
 
     def rows() -> Iterator[Any]:
-        for text in args.inputs:
-            stdin = sys.stdin.buffer if text == "-" else None
-            yield from read_rows(text, encoding=args.encoding, sheet=args.sheet, stdin=stdin, fmt=args.input_format)
+        return _rows(args.inputs, args)
 
     state = {"failed": False}
 
@@ -151,13 +211,211 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict()
 
-    try:
-        _write(items(), args)
-    except RecordError as exc:  # the input could not be opened or decoded at all
-        for p in exc.problems:
-            print(f"tuoyu-rules: {p.location}: {p.message if args.lang == 'zh' else p.message_en}", file=sys.stderr)
-        return EXIT_USAGE
+    _write(items(), args)
+    if args.overrides:
+        from .tools import diff_ledger
+
+        day = args.as_of or datetime.date.today()
+        change = diff_ledger(written, policy, rows(), day)
+        _print_ledger_diff(change.to_dict(), args.lang, "what-if（--set）与原策略相比" if args.lang == "zh"
+                           else "what-if (--set) against the policy as written")
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise PolicyError([Problem("policy.bad-override", f"--set 应写作 NAME=VALUE：{pair!r}",
+                                       f"--set takes NAME=VALUE: {pair!r}")])
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _print_ledger_diff(d: dict[str, Any], lang: str, title: str, out: TextIO | None = None) -> None:
+    out = out or sys.stderr
+    zh = lang == "zh"
+    print(f"== {title}", file=out)
+    print((f"记录 {d['records']} 条，结果改变 {d['status_changed']} 条" if zh else
+           f"{d['records']} records, {d['status_changed']} change status") +
+          (f"：{d['transitions']}" if d["transitions"] else ""), file=out)
+    for rule, flips in sorted(d["rule_flips"].items()):
+        print(f"  {rule}: " + ", ".join(f"{k} ×{v}" for k, v in sorted(flips.items())), file=out)
+    print((f"补贴合计 {d['subsidy_old']} → {d['subsidy_new']} 元（变化 {d['subsidy_change']} 元）" if zh else
+           f"subsidy total {d['subsidy_old']} → {d['subsidy_new']} CNY (change {d['subsidy_change']})"), file=out)
+
+
+def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
+    from .records import read_rows
+
+    for text in inputs:
+        stdin = sys.stdin.buffer if text == "-" else None
+        yield from read_rows(text, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
+                             stdin=stdin, fmt=getattr(args, "input_format", None))
+
+
+# ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .api import load_policy
+    from .tools import catalogue, explain, suggest
+
+    policy = load_policy(args.policy).compiled
+    if not args.item:
+        print("\n".join(catalogue(policy, args.lang)))
+        return EXIT_OK
+    lines = explain(policy, args.item, args.as_of or datetime.date.today(), args.lang)
+    if lines is None:
+        close = suggest(policy, args.item)
+        hint = (f"；是否想写 '{close}'？" if args.lang == "zh" else f"; did you mean '{close}'?") if close else ""
+        print(f"tuoyu-rules: {'策略中没有' if args.lang == 'zh' else 'no such id in the policy:'} '{args.item}'{hint}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .api import load_policy
+    from .tools import diff_ledger, diff_policies, dumps
+
+    old, new = load_policy(args.old), load_policy(args.new)
+    day = args.as_of or datetime.date.today()
+    changes = diff_policies(old.compiled, new.compiled, day)
+    ledger = diff_ledger(old, new, _rows(args.records, args), day).to_dict() if args.records else None
+    if args.format == "json":
+        print(dumps({"old": old.id, "new": new.id, "as_of": day.isoformat(),
+                     "changes": [c.__dict__ for c in changes], "records": ledger}))
+        return EXIT_OK
+    zh = args.lang == "zh"
+    print(f"--- {old.id}\n+++ {new.id}   ({'参数取值按' if zh else 'values in force on'} {day})")
+    labels = {"added": "+", "removed": "-", "changed": "~"}
+    for c in changes:
+        print(f"{labels[c.change]} {c.kind:<9} {c.id}")
+        if c.kind == "parameter":
+            if c.old:
+                print(f"    {old.id}: {c.old['in_force']}   [{'; '.join(c.old['values'])}]  ({c.old['layer']})")
+            if c.new:
+                print(f"    {new.id}: {c.new['in_force']}   [{'; '.join(c.new['values'])}]  ({c.new['layer']})")
+        else:
+            if c.old is not None:
+                print(f"    {old.id}: {json.dumps(c.old, ensure_ascii=False, default=str)}")
+            if c.new is not None:
+                print(f"    {new.id}: {json.dumps(c.new, ensure_ascii=False, default=str)}")
+    if not changes:
+        print("没有差异" if zh else "no differences")
+    if ledger is not None:
+        _print_ledger_diff(ledger, args.lang, "台账对比" if zh else "ledger", sys.stdout)
+    return EXIT_OK
+
+
+def _compiled_paths(paths: Sequence[str]) -> Iterator[Any]:
+    from .compiler import load_compiled
+
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            for child in sorted(p.glob("*.yaml")):
+                yield load_compiled(child)
+        else:
+            yield load_compiled(path)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .tools import test_coverage
+
+    zh = args.lang == "zh"
+    failed = False
+    for policy in _compiled_paths(args.policies):
+        cov = test_coverage(policy)
+        ok = cov.examples - len(cov.failed_examples)
+        mark = "✓" if not cov.failed_examples else "✗"
+        print(f"{mark} {policy.id}: " + (f"示例 {ok}/{cov.examples} 通过" if zh else f"{ok}/{cov.examples} examples pass"))
+        for name in cov.failed_examples:
+            print(f"    ✗ {name}")
+        failed = failed or bool(cov.failed_examples)
+        if args.coverage or args.min_coverage is not None:
+            print(f"    {'覆盖率' if zh else 'coverage'} {cov.percent}%  "
+                  f"({len(cov.items)} {'项规则/补贴/待遇' if zh else 'rules, subsidies and benefits'})")
+            for line in cov.missing():
+                print(f"      - {line}")
+            if args.min_coverage is not None and cov.percent < Decimal(str(args.min_coverage)):
+                print(f"    ✗ {'低于最低覆盖率' if zh else 'below the minimum coverage'} {args.min_coverage}%")
+                failed = True
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from .tools import clause_index, coverage_markdown
+
+    policies = list(_compiled_paths(args.policies))
+    if args.format == "markdown":
+        print(coverage_markdown(policies))
+        return EXIT_OK
+    zh = args.lang == "zh"
+    for policy in policies:
+        rows, unmentioned = clause_index(policy)
+        print(f"{policy.id}: {policy.model.name}")
+        for row in rows:
+            how = ", ".join(row["encoded_by"]) if row["encoded_by"] else (("无法机器检查：" if zh else "not checkable: ")
+                                                                         + str(row["not_checkable"]))
+            print(f"  {row['clause']}  {row['summary']}\n      → {how}")
+        if unmentioned:
+            print(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
+    return EXIT_OK
+
+
+def cmd_budget(args: argparse.Namespace) -> int:
+    from .api import load_policy
+    from .tools import budget, dumps
+
+    policy = load_policy(args.policy)
+    day = args.as_of or datetime.date.today()
+    written = budget(policy, _rows(args.inputs, args), day, args.months)
+    what_if = None
+    if args.overrides:
+        what_if = budget(policy.with_parameters(_overrides(args.overrides)), _rows(args.inputs, args), day, args.months)
+    if args.format == "json":
+        print(dumps({"policy": policy.id, "as_of": day.isoformat(), "budget": written.to_dict(),
+                     "what_if": what_if.to_dict() if what_if else None}))
+        return EXIT_OK
+    zh = args.lang == "zh"
+    d = written.to_dict()
+    titles = {s.id: s.spec.title or s.id for s in policy.compiled.subsidies}
+    print(f"{policy.id}  {('按' if zh else 'for')} {args.months} {'个月' if zh else 'months'}，"
+          f"{'记录' if zh else 'records'} {d['records']}，{'错误' if zh else 'errors'} {d['errors']}")
+    w = what_if.to_dict() if what_if else None
+    for sid, amount in d["by_subsidy"].items():
+        extra = f"   what-if {_yuan(w['by_subsidy'].get(sid, '0'))}  Δ {_yuan(str(Decimal(w['by_subsidy'].get(sid, '0')) - Decimal(amount)))}" if w else ""
+        print(f"  {titles.get(sid, sid)} ({sid}): {_yuan(amount)} {'元' if zh else 'CNY'}{extra}")
+    for sid, low in d["by_subsidy_min"].items():
+        if sid not in d["by_subsidy"]:
+            print(f"  {titles.get(sid, sid)} ({sid}): {_yuan(low)}–{_yuan(d['by_subsidy_max'][sid])} {'元（区间）' if zh else 'CNY (range)'}")
+    for sid, n in d["eligible_amount_open"].items():
+        print(f"  {titles.get(sid, sid)} ({sid}): " + (f"{n} 家符合条件，金额文件未定" if zh else f"{n} eligible, amount left open"))
+    print(f"  {'合计' if zh else 'total'}: {_yuan(d['total'])}" + (f"   what-if {_yuan(w['total'])}" if w else ""))
+    if "budget" in d:
+        print(f"  {'预算' if zh else 'budget'}: {_yuan(d['budget'])} / {d['budget_period']}"
+              f"   {'结余' if zh else 'remaining'}: {_yuan(d['remaining'])}" + (f"   what-if {_yuan(w['remaining'])}" if w else ""))
+    for title, table in ((("按区县" if zh else "by district"), d["by_district"]), (("按类型" if zh else "by form"), d["by_form"])):
+        if table:
+            print(f"  {title}: " + "，".join(f"{k} {_yuan(v)}" for k, v in table.items()))
+    return EXIT_OK
+
+
+def _yuan(text: str) -> str:
+    return f"{Decimal(text):,.2f}"
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .tools import dumps, schema
+
+    text = dumps(schema())
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return EXIT_OK
 
 
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace) -> None:
