@@ -73,7 +73,22 @@ CERTIFICATES = {"childcare": "childcare", "保育员": "childcare", "育婴员":
                 "保安员证": "security_guard"}
 TRUE = {"true", "yes", "y", "1", "是", "有", "对", "√", "t"}
 FALSE = {"false", "no", "n", "0", "否", "无", "没有", "×", "f"}
-_UNIT = re.compile(r"(元/月|元/人/月|元|万元|个|人|名|家|天|日|年|平方米|平米|㎡|m2|m²|岁)$")
+_UNITS = {  # the units a number may carry in a ledger cell, by the kind of field
+    "area": re.compile(r"(平方米|平米|㎡|m2|m²)$"), "money": re.compile(r"(元/人/月|元/月|元)$"),
+    "years": re.compile(r"年$"), "days": re.compile(r"(天|日)$"), "count": re.compile(r"(个|人|名|家|所|户)$"),
+}
+
+
+def _unit_kind(field: str) -> str:
+    if field.endswith("_m2"):
+        return "area"
+    if field in ("monthly_fee", "guide_price"):
+        return "money"
+    if field.endswith("_years"):
+        return "years"
+    if field.endswith("_days"):
+        return "days"
+    return "count"
 
 
 # ---- validation --------------------------------------------------------------------------------------------------
@@ -173,8 +188,11 @@ class _Checker:
             value = Decimal(repr(value))
         elif isinstance(value, str):
             text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
-            text = _UNIT.sub("", text)
-            wan = value.strip().endswith("万元")
+            field = name.rsplit(".", 1)[-1].split("]")[-1]
+            wan = _unit_kind(field) == "money" and text.endswith("万元")
+            if wan:
+                text = text[:-2]
+            text = _UNITS[_unit_kind(field)].sub("", text)
             try:
                 value = Decimal(text)
             except InvalidOperation:
