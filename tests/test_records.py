@@ -1,0 +1,231 @@
+"""Records and ledgers: validation, Chinese spellings, every error located, streaming readers, formats agree."""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tuoyu_rules.errors import RecordError
+from tuoyu_rules.records import header_key, normalize_record, read_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(RecordError) as info:
+        normalize_record(data, row=7)
+    assert all(p.location.row == 7 for p in info.value.problems)
+    return [(p.location.field or "", p.code) for p in info.value.problems]
+
+
+def test_missing_and_empty_fields_have_no_key() -> None:
+    record = normalize_record({"id": "A", "total_slots": "", "name": None, "indoor_area_m2": "  "})
+    assert record == {"id": "A", "kind": "institution"}
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1,200", 1200), ("１２００", 1200), ("30个", 30), (" 45 ", 45), (12.0, 12), (Decimal("7"), 7),
+])
+def test_counts_are_read_leniently(raw: Any, expected: int) -> None:
+    assert normalize_record({"id": "A", "total_slots": raw})["total_slots"] == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("5.5㎡", Decimal("5.5")), ("750", Decimal("750")), (4.99, Decimal("4.99")), ("１２．５", Decimal("12.5")),
+])
+def test_areas_are_exact_decimals(raw: Any, expected: Decimal) -> None:
+    value = normalize_record({"id": "A", "indoor_area_m2": raw})["indoor_area_m2"]
+    assert value == expected and not isinstance(value, float)
+
+
+def test_money_in_wan_yuan() -> None:
+    assert normalize_record({"id": "A", "monthly_fee": "0.18万元"})["monthly_fee"] == Decimal("1800.00")
+
+
+@pytest.mark.parametrize("raw, expected", [("是", True), ("否", False), ("有", True), ("无", False), ("Y", True),
+                                           ("false", False), (1, True), (0, False), ("TRUE", True)])
+def test_booleans_in_chinese_and_english(raw: Any, expected: bool) -> None:
+    assert normalize_record({"id": "A", "inclusive": raw})["inclusive"] is expected
+
+
+def test_chinese_enum_values() -> None:
+    record = normalize_record({"id": "A", "form": "幼儿园托班", "ownership": "公建民营", "tenure": "租赁",
+                               "classes": [{"type": "乳儿班", "enrolled": 3, "caregivers": 1}],
+                               "staff": [{"role": "保育人员", "education": "大专", "certificates": "保育员；幼师资格"}]})
+    assert (record["form"], record["ownership"], record["tenure"]) == ("kindergarten_class", "mixed", "leased")
+    assert record["classes"][0]["type"] == "infant"
+    assert record["staff"][0] == {"role": "caregiver", "education": "associate", "certificates": ["childcare", "teacher"]}
+
+
+@pytest.mark.parametrize("data, field, code", [
+    ({"id": "A", "total_slots": "abc"}, "total_slots", "record.not-a-number"),
+    ({"id": "A", "total_slots": 2.5}, "total_slots", "record.not-an-integer"),
+    ({"id": "A", "indoor_area_m2": -1}, "indoor_area_m2", "record.negative"),
+    ({"id": "A", "indoor_area_m2": float("nan")}, "indoor_area_m2", "record.not-finite"),
+    ({"id": "A", "indoor_area_m2": "Infinity"}, "indoor_area_m2", "record.not-finite"),
+    ({"id": "A", "total_slots": 10**12}, "total_slots", "record.too-large"),
+    ({"id": "A", "filed": "maybe"}, "filed", "record.not-a-boolean"),
+    ({"id": "A", "form": "school"}, "form", "record.unknown-value"),
+    ({"id": "A", "classes": [{"type": "giant", "enrolled": 1}]}, "classes[0].type", "record.unknown-value"),
+    ({"id": "A", "classes": [{"type": "infant", "enrolled": -1}]}, "classes[0].enrolled", "record.negative"),
+    ({"id": "A", "classes": "many"}, "classes", "record.bad-type"),
+    ({"id": "A", "surveillance": [1]}, "surveillance", "record.bad-type"),
+    ({"name": "no id"}, "id", "record.missing-id"),
+    ({"id": "A", "kind": "school"}, "kind", "record.unknown-kind"),
+    ({"id": "A", "total_slots": True}, "total_slots", "record.not-a-number"),
+])
+def test_each_bad_value_names_its_field_and_code(data: dict[str, Any], field: str, code: str) -> None:
+    assert (field, code) in problems(data)
+
+
+def test_all_problems_of_a_record_are_reported_at_once() -> None:
+    found = problems({"id": "A", "total_slots": "x", "filed": "maybe", "form": "school"})
+    assert {code for _, code in found} == {"record.not-a-number", "record.not-a-boolean", "record.unknown-value"}
+
+
+def test_deep_junk_in_unknown_fields_is_bounded() -> None:
+    junk: Any = "x"
+    for _ in range(50):
+        junk = {"a": junk}
+    assert ("extra" + ".a" * 8, "record.too-deep") in [(f, c) for f, c in problems({"id": "A", "extra": junk})] or any(
+        c == "record.too-deep" for _, c in problems({"id": "A", "extra": junk}))
+
+
+def test_unknown_fields_are_kept() -> None:
+    assert normalize_record({"id": "A", "district": "红星街道", "备注": "新开"})["备注"] == "新开"
+
+
+def test_region_with_subregions_and_chinese_levels() -> None:
+    record = normalize_record({"id": "R", "kind": "区域", "level": "区", "subregions": [{"id": "T", "level": "街道"}]})
+    assert record["kind"] == "region" and record["level"] == "county" and record["subregions"][0]["level"] == "township"
+
+
+# ---- readers --------------------------------------------------------------------------------------------------------
+def test_header_names_in_chinese_and_english() -> None:
+    assert header_key("室内使用面积(㎡)") == "indoor_area_m2"
+    assert header_key("室内使用面积（㎡）") == "indoor_area_m2"
+    assert header_key("indoor_area_m2") == "indoor_area_m2"
+    assert header_key("机构编号") == "id"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
+def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text("机构编号,机构名称,托位数\nA-1,红星托育园,30\n", encoding=encoding)
+    rows = list(read_rows(path))
+    assert rows[0].data == {"id": "A-1", "name": "红星托育园", "total_slots": "30"} and rows[0].row == 1
+
+
+def test_flattened_class_columns_become_classes(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_text("id,乳儿班人数,乳儿班保育人员数,toddler_enrolled,toddler_caregivers,surveillance.retention_days\n"
+                    "A,6,2,,,90\n", encoding="utf-8")
+    data = next(read_rows(path)).data
+    assert data == {"id": "A", "classes": [{"type": "infant", "enrolled": "6", "caregivers": "2"}],
+                    "surveillance": {"retention_days": "90"}}
+
+
+def test_a_bad_jsonl_line_is_a_row_with_problems_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "l.jsonl"
+    path.write_text('{"id": "A"}\n{oops\n\n{"id": "C"}\n', encoding="utf-8")
+    rows = list(read_rows(path))
+    assert [r.row for r in rows] == [1, 2, 3]
+    assert rows[1].data is None and rows[1].problems[0].code == "record.bad-json"
+    assert rows[2].data == {"id": "C"}
+
+
+def test_undecodable_input_is_a_record_error(tmp_path: Path) -> None:
+    path = tmp_path / "l.csv"
+    path.write_bytes(b"id,name\n" + bytes(range(128, 256)) * 300)
+    with pytest.raises(RecordError) as info:
+        list(read_rows(path))
+    assert info.value.problems[0].code == "record.undecodable"
+
+
+def test_reading_streams(tmp_path: Path) -> None:
+    class Endless(io.RawIOBase):
+        """A CSV that never ends: reading the first rows must not need the whole input."""
+
+        def __init__(self) -> None:
+            self.sent = 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            chunk = (b"id,total_slots\n" if self.sent == 0 else b"") + b"".join(
+                f"A{self.sent + i},{i}\n".encode() for i in range(100))
+            self.sent += 100
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    rows = read_rows("-", stdin=io.BufferedReader(Endless()), fmt="csv")
+    assert [next(rows).data["id"] for _ in range(3)] == ["A0", "A1", "A2"]
+
+
+def test_xlsx_joins_class_and_staff_sheets() -> None:
+    rows = list(read_rows(EXAMPLES / "luzhou_longmatan" / "institutions.xlsx"))
+    assert len(rows) == 30 and rows[0].data["classes"] and rows[0].data["staff"]
+
+
+def test_the_three_example_formats_give_the_same_records() -> None:
+    folder = EXAMPLES / "luzhou_longmatan"
+    by_format = {}
+    for name in ("institutions.jsonl", "institutions.xlsx", "institutions.csv"):
+        by_format[name] = [normalize_record(r.data) for r in read_rows(folder / name)]
+    strip = lambda rs, drop: [{k: v for k, v in r.items() if k not in drop} for r in rs]  # noqa: E731
+    assert by_format["institutions.jsonl"] == by_format["institutions.xlsx"]
+    # the flat CSV cannot hold staff lists
+    assert strip(by_format["institutions.jsonl"], {"staff"}) == strip(by_format["institutions.csv"], {"staff"})
+
+
+def test_the_same_records_give_the_same_reports_whatever_the_format() -> None:
+    import datetime
+
+    import tuoyu_rules
+
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    folder = EXAMPLES / "luzhou_longmatan"
+    day = datetime.date(2024, 6, 30)
+    reports = {name: [json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
+                      for r in policy.evaluate_many(read_rows(folder / name), as_of=day)]
+               for name in ("institutions.jsonl", "institutions.xlsx")}
+    assert reports["institutions.jsonl"] == reports["institutions.xlsx"]
+
+
+# ---- properties -------------------------------------------------------------------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+fields = st.sampled_from(["id", "total_slots", "indoor_area_m2", "inclusive", "form", "classes", "staff",
+                          "surveillance", "kind", "lease_years", "subregions", "other"])
+
+
+def no_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return False
+    if isinstance(value, dict):
+        return all(no_float(v) for v in value.values())
+    if isinstance(value, list):
+        return all(no_float(v) for v in value)
+    return True
+
+
+@given(st.dictionaries(fields, json_values, max_size=8))
+def test_normalize_never_raises_anything_but_record_error_and_never_returns_a_float(data: dict[str, Any]) -> None:
+    try:
+        record = normalize_record(data)
+    except RecordError as exc:
+        assert exc.problems and all(p.code.startswith("record.") for p in exc.problems)
+        return
+    assert no_float(record)
