@@ -294,6 +294,9 @@ def compile_expression(text: str, scope: Scope) -> Compiled | list[ExprProblem]:
         ]
     try:
         tree = ast.parse(text.strip(), mode="eval")
+    except (RecursionError, MemoryError, ValueError):
+        return [ExprProblem("policy.expression-syntax", "表达式无法解析（嵌套过深或含有空字符）",
+                            "the expression cannot be parsed (nested too deeply, or a NUL character)")]
     except SyntaxError as exc:
         return [
             ExprProblem(

@@ -18,7 +18,7 @@ from .errors import PolicyError, Problem, policy_problem
 
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 40
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 
 Path_ = tuple[str | int, ...]
 
@@ -84,6 +84,9 @@ class _Builder:
             self.fail(node, "policy.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nesting deeper than {MAX_DEPTH} levels")
             return None
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _SAFE_TAGS:
+            self.fail(node, "policy.unsafe-tag", f"不允许的 YAML 标签 {node.tag}", f"YAML tag {node.tag} is not allowed")
+            return None
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -144,6 +147,30 @@ class _Builder:
             return None
 
 
+_SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """Where the text nests deeper than the limit (flow brackets or indentation), found without recursion.
+
+    PyYAML's composer recurses once per level, so a deeply nested file would exhaust the stack slowly; this cheap
+    scan rejects it first. Quotes are not parsed: a bracket inside a string only makes the count conservative.
+    """
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" -")
+        if (len(line) - len(stripped)) // 2 > MAX_DEPTH:
+            return number, len(line) - len(stripped) + 1
+        for column, ch in enumerate(line, start=1):
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return number, column
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return None
+
+
 class _TooBig(Exception):
     def __init__(self, node: yaml.Node):
         self.node = node
@@ -151,8 +178,18 @@ class _TooBig(Exception):
 
 def load_yaml_text(text: str, file: str) -> SourceDoc:
     """Parse one YAML document; raise :class:`PolicyError` with every problem found."""
+    if "\x00" in text:
+        raise PolicyError([policy_problem("policy.nul-character", "策略文件中不能有空字符（NUL）",
+                                          "a policy file cannot contain NUL characters", file, 1, 1)])
+    deep = _too_deep(text)
+    if deep is not None:
+        raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层",
+                                          f"the YAML is nested deeper than {MAX_DEPTH} levels", file, *deep)])
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）",
+                                          f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file, 1, 1)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
