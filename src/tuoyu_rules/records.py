@@ -92,7 +92,12 @@ def _unit_kind(field: str) -> str:
 
 
 # ---- validation --------------------------------------------------------------------------------------------------
+Converter = Any  # (checker, prefix, key, value, depth) -> converted value, or None after recording a problem
+
+
 class _Checker:
+    """Collects the problems of one record while its fields are converted."""
+
     __slots__ = ("problems", "row", "source")
 
     def __init__(self, row: int | None, source: str | None):
@@ -106,20 +111,16 @@ class _Checker:
         self.problems.append(Problem(code, f"{field}：{zh}", f"{field}: {en}",
                                      Location(row=self.row, field=field, file=self.source), value=shown))
 
-    def fields(self, data: Mapping[str, Any], table: Mapping[str, Any], prefix: str, depth: int) -> dict[str, Any]:
+    def fields(self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in data.items():
-            if not isinstance(key, str):
-                key = str(key)
-            spec = table.get(key)
-            name = f"{prefix}{key}"
-            if spec is None:
-                if value is not None and value != "":
-                    out[key] = self.extra(name, value, depth + 1)
+            if value is None or (type(value) is str and not value.strip()):
                 continue
-            if value is None or (isinstance(value, str) and not value.strip()):
+            convert = table.get(key)
+            if convert is None:
+                out[str(key)] = self.extra(f"{prefix}{key}", value, depth + 1)
                 continue
-            converted = self.value(name, key, spec, value, depth + 1)
+            converted = convert(self, prefix, key, value, depth + 1)
             if converted is not None:
                 out[key] = converted
         return out
@@ -137,127 +138,197 @@ class _Checker:
             return [self.extra(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(value[:MAX_LIST])]
         return value
 
-    def value(self, name: str, key: str, spec: Any, value: Any, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            self.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+
+def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
+    """The slow path of numbers: text with units, floats, bounds. Records a problem and returns None when bad."""
+    original = value
+    if isinstance(value, bool):
+        ck.bad(name, "record.not-a-number", "应为数字，不是是/否", "must be a number, not a yes/no", value)
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
             return None
+        value = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
+        field = name.rsplit(".", 1)[-1].split("]")[-1]
+        wan = _unit_kind(field) == "money" and text.endswith("万元")
+        if wan:
+            text = text[:-2]
+        text = _UNITS[_unit_kind(field)].sub("", text)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            ck.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
+            return None
+        if wan:
+            value *= 10000
+    elif not isinstance(value, (int, Decimal)):
+        ck.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(original))
+        return None
+    if value < 0:
+        ck.bad(name, "record.negative", f"不能为负数（{original}）", f"cannot be negative ({original})", original)
+        return None
+    if integer:
+        if value != int(value):
+            ck.bad(name, "record.not-an-integer", f"应为整数（{original}）", f"must be a whole number ({original})", original)
+            return None
+        value = int(value)
+        if value > MAX_COUNT:
+            ck.bad(name, "record.too-large", f"超过上限 {MAX_COUNT}", f"over the limit of {MAX_COUNT}", original)
+            return None
+        return value
+    if value > MAX_MEASURE:
+        ck.bad(name, "record.too-large", f"超过上限 {MAX_MEASURE}", f"over the limit of {MAX_MEASURE}", original)
+        return None
+    return value
+
+
+def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    if type(value) is int and 0 <= value <= MAX_COUNT:
+        return value
+    return _number(ck, prefix + key, value, True)
+
+
+def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    kind = type(value)
+    if (kind is int and 0 <= value <= MAX_COUNT) or (kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE):
+        return value
+    return _number(ck, prefix + key, value, False)
+
+
+def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    if value is True or value is False:
+        return value
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+    ck.bad(prefix + key, "record.not-a-boolean", f"'{value}' 不是是/否", f"'{value}' is not yes/no (是/否, true/false)",
+           value)
+    return None
+
+
+def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
+    if type(value) is str:
+        text = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+        ck.bad(name, "record.bad-type", "应为文本", "must be text", value)
+        return None
+    elif isinstance(value, float) and not math.isfinite(value) or isinstance(value, Decimal) and not value.is_finite():
+        ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
+        return None
+    else:
+        text = str(int(value)) if value == int(value) else str(value)
+    if len(text) > MAX_TEXT:
+        ck.bad(name, "record.too-large", f"文本超过 {MAX_TEXT} 个字符", f"text longer than {MAX_TEXT} characters", text)
+        return None
+    return text
+
+
+def _text(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    if type(value) is str and len(value) <= MAX_TEXT and value == value.strip():
+        return value
+    return _text_of(ck, prefix + key, value)
+
+
+def _enum(allowed: Mapping[str, str]) -> Converter:
+    choices = ", ".join(sorted(set(allowed.values())))
+
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        found = allowed.get(value) if type(value) is str else None
+        if found is not None:
+            return found
+        text = _text_of(ck, prefix + key, value)
+        if text is None:
+            return None
+        found = allowed.get(text) or allowed.get(text.lower())
+        if found is None:
+            ck.bad(prefix + key, "record.unknown-value", f"未知取值 '{text}'，可选：{choices}",
+                   f"unknown value '{text}'; allowed: {choices}", text)
+        return found
+    return convert
+
+
+def _object(table: Mapping[str, Converter]) -> Converter:
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            ck.bad(prefix + key, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+            return None
+        if not isinstance(value, Mapping):
+            ck.bad(prefix + key, "record.bad-type", "应为对象", "must be an object", value)
+            return None
+        return ck.fields(value, table, f"{prefix}{key}.", depth)
+    return convert
+
+
+def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter:
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        name = prefix + key
+        if depth > MAX_DEPTH:
+            ck.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+            return None
+        if isinstance(value, str) and of_text:
+            value = [] if value.strip().lower() in ("无", "none", "-", "—") else [
+                v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+        if not isinstance(value, list):
+            ck.bad(name, "record.bad-type", "应为列表", "must be a list", value)
+            return None
+        if len(value) > MAX_LIST:
+            ck.bad(name, "record.too-deep", f"列表超过 {MAX_LIST} 项", f"more than {MAX_LIST} items", len(value))
+            return None
+        items = []
+        for i, entry in enumerate(value):
+            if of_text:
+                converted = item(ck, f"{name}[{i}]", "", entry, depth)  # type: ignore[operator]
+                if converted is not None:
+                    items.append(converted)
+            elif isinstance(entry, Mapping):
+                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))  # type: ignore[arg-type]
+            else:
+                ck.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", entry)
+        return items
+    return convert
+
+
+def _compile_table(table: Mapping[str, Any], done: dict[int, dict[str, Converter]] | None = None) -> dict[str, Converter]:
+    """One converter per field of a record schema (the tables of :mod:`.expressions`), built once at import."""
+    done = {} if done is None else done
+    if id(table) in done:
+        return done[id(table)]
+    out: dict[str, Converter] = {}
+    done[id(table)] = out
+    for key, spec in table.items():
         if isinstance(spec, tuple):
             kind, inner = spec
             if kind == "obj":
-                if not isinstance(value, Mapping):
-                    self.bad(name, "record.bad-type", "应为对象", "must be an object", value)
-                    return None
-                return self.fields(value, inner, name + ".", depth)
-            if isinstance(value, str) and inner == "str":
-                value = [] if value.strip().lower() in ("无", "none", "-", "—") else [
-                    v for v in re.split(r"[;,，、；|/\s]+", value) if v]
-            if not isinstance(value, list):
-                self.bad(name, "record.bad-type", "应为列表", "must be a list", value)
-                return None
-            if len(value) > MAX_LIST:
-                self.bad(name, "record.too-deep", f"列表超过 {MAX_LIST} 项", f"more than {MAX_LIST} items", len(value))
-                return None
-            items = []
-            for i, item in enumerate(value):
-                if inner == "str":
-                    converted = self.text(f"{name}[{i}]", key, item)
-                    if converted is not None:
-                        items.append(converted)
-                elif isinstance(item, Mapping):
-                    items.append(self.fields(item, inner, f"{name}[{i}].", depth))
-                else:
-                    self.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", item)
-            return items
-        if spec == "int":
-            return self.number(name, value, integer=True)
-        if spec == "num":
-            return self.number(name, value, integer=False)
-        if spec == "bool":
-            return self.boolean(name, value)
-        return self.text(name, key, value)
+                out[key] = _object(_compile_table(inner, done))
+            elif inner == "str":
+                out[key] = _list(_enum(CERTIFICATES) if key == "certificates" else _text, of_text=True)
+            else:
+                out[key] = _list(_compile_table(inner, done), of_text=False)
+        elif spec == "int":
+            out[key] = _int
+        elif spec == "num":
+            out[key] = _num
+        elif spec == "bool":
+            out[key] = _bool
+        elif key in ENUMS and not (key == "kind" and table is not INSTITUTION_FIELDS["construction"][1]):
+            out[key] = _enum(ENUMS[key])
+        else:
+            out[key] = _text
+    return out
 
-    def number(self, name: str, value: Any, integer: bool) -> Any:
-        original = value
-        if isinstance(value, bool):
-            self.bad(name, "record.not-a-number", "应为数字，不是是/否", "must be a number, not a yes/no", value)
-            return None
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                self.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
-                return None
-            value = Decimal(repr(value))
-        elif isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
-            field = name.rsplit(".", 1)[-1].split("]")[-1]
-            wan = _unit_kind(field) == "money" and text.endswith("万元")
-            if wan:
-                text = text[:-2]
-            text = _UNITS[_unit_kind(field)].sub("", text)
-            try:
-                value = Decimal(text)
-            except InvalidOperation:
-                self.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
-                return None
-            if wan:
-                value *= 10000
-            if not value.is_finite():
-                self.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", original)
-                return None
-        elif not isinstance(value, (int, Decimal)):
-            self.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
-            return None
-        elif isinstance(value, Decimal) and not value.is_finite():
-            self.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
-            return None
-        if value < 0:
-            self.bad(name, "record.negative", f"不能为负数（{original}）", f"cannot be negative ({original})", original)
-            return None
-        if integer:
-            if value != int(value):
-                self.bad(name, "record.not-an-integer", f"应为整数（{original}）", f"must be a whole number ({original})",
-                         original)
-                return None
-            value = int(value)
-            if value > MAX_COUNT:
-                self.bad(name, "record.too-large", f"超过上限 {MAX_COUNT}", f"over the limit of {MAX_COUNT}", original)
-                return None
-            return value
-        if value > MAX_MEASURE:
-            self.bad(name, "record.too-large", f"超过上限 {MAX_MEASURE}", f"over the limit of {MAX_MEASURE}", original)
-            return None
-        return value if isinstance(value, Decimal) else (value if isinstance(value, int) else Decimal(value))
 
-    def boolean(self, name: str, value: Any) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, Decimal)) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip().lower()
-            if text in TRUE:
-                return True
-            if text in FALSE:
-                return False
-        self.bad(name, "record.not-a-boolean", f"'{value}' 不是是/否", f"'{value}' is not yes/no (是/否, true/false)", value)
-        return None
-
-    def text(self, name: str, key: str, value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal, float)):
-            self.bad(name, "record.bad-type", "应为文本", "must be text", value)
-            return None
-        text = value.strip() if isinstance(value, str) else (str(int(value)) if value == int(value) else str(value))
-        if len(text) > MAX_TEXT:
-            self.bad(name, "record.too-large", f"文本超过 {MAX_TEXT} 个字符", f"text longer than {MAX_TEXT} characters", text)
-            return None
-        allowed = CERTIFICATES if name.startswith("staff[") and key == "certificates" else ENUMS.get(key)
-        if allowed is None or key == "kind" and not name.startswith("construction"):
-            return text
-        found = allowed.get(text) or allowed.get(text.lower())
-        if found is None:
-            choices = sorted(set(allowed.values()))
-            self.bad(name, "record.unknown-value", f"未知取值 '{text}'，可选：{', '.join(choices)}",
-                     f"unknown value '{text}'; allowed: {', '.join(choices)}", text)
-        return found
+_TABLES = {kind: _compile_table(table) for kind, table in KINDS.items()}
 
 
 def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source: str | None = None) -> dict[str, Any]:
@@ -268,14 +339,16 @@ def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source:
                     type(data).__name__)
         raise RecordError(checker.problems)
     raw_kind = data.get("kind") or "institution"
-    kind = KIND_ALIASES.get(str(raw_kind).strip(), str(raw_kind).strip())
-    table = KINDS.get(kind)
+    kind = raw_kind if isinstance(raw_kind, str) and raw_kind in _TABLES else KIND_ALIASES.get(str(raw_kind).strip(), str(raw_kind).strip())
+    table = _TABLES.get(kind)
     if table is None:
         checker.bad("kind", "record.unknown-kind", f"未知记录类型 '{raw_kind}'，可选：{', '.join(KINDS)}",
                     f"unknown kind '{raw_kind}'; allowed: {', '.join(KINDS)}", raw_kind)
         raise RecordError(checker.problems)
-    out = checker.fields({k: v for k, v in data.items() if k != "kind"}, table, "", 0)
-    if "id" not in out and not any(p.location.field == "id" for p in checker.problems):
+    out = checker.fields(data, table, "", 0)
+    if "id" not in out and not checker.problems:
+        checker.bad("id", "record.missing-id", "缺少机构/区域编号", "the record has no id", None)
+    elif "id" not in out and not any(p.location.field == "id" for p in checker.problems):
         checker.bad("id", "record.missing-id", "缺少机构/区域编号", "the record has no id", None)
     if checker.problems:
         raise RecordError(checker.problems)

@@ -147,6 +147,8 @@ class _Builder:
             return None
 
 
+# libyaml's safe loader when PyYAML was built with it (the nodes keep the same marks), else the pure-Python one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 
 
@@ -186,7 +188,7 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
         raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层",
                                           f"the YAML is nested deeper than {MAX_DEPTH} levels", file, *deep)])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except RecursionError:
         raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）",
                                           f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file, 1, 1)]) from None
@@ -195,7 +197,8 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         detail = f"{exc.problem or ''} {exc.context or ''}".strip()
-        if "\t" in text and ("tab" in detail.lower() or "'\\t'" in detail):
+        bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in bad_line[: (mark.column if mark else 0) + 1] or "tab" in detail.lower():
             zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
         else:
             zh = f"YAML 语法错误：{detail}"
