@@ -120,14 +120,11 @@ class CompiledRule:
 
 @dataclass(frozen=True)
 class KindPlan:
-    """How records of one kind are evaluated: fused functions, one per subject, generated once at load.
-
-    ``main`` runs the record's own rules; ``lists`` runs per item of a list field (classes, staff, subregions);
-    ``targets`` are the by-year rules, evaluated by the generic path because they give several findings each.
-    """
+    """How records of one kind are evaluated: one fused function, generated once at load, runs every plain rule
+    (the record's own, then each class, staff member or subregion); ``targets`` are the by-year rules, evaluated by
+    the generic path because they give several findings each."""
 
     main: Fn
-    lists: tuple[tuple[str, Fn, tuple[int, ...]], ...]
     targets: tuple[CompiledRule, ...]
 
 
@@ -770,46 +767,61 @@ def _plan(kind: str, rules: list[CompiledRule]) -> KindPlan:
     mine = [r for r in rules if RECORD_KIND[r.subject] == kind]
     targets = tuple(r for r in mine if r.by_year)
     plain = [r for r in mine if not r.by_year]
-    main = _fuse([r for r in plain if r.subject == _MAIN_SUBJECT[kind]])
-    lists = []
-    for subject, list_field in _LIST_FIELD.items():
-        group = [r for r in plain if r.subject == subject]
-        if group:
-            lists.append((list_field, _fuse(group), tuple(r.index for r in group)))
-    return KindPlan(main, tuple(lists), targets)
+    groups = [(list_field, [r for r in plain if r.subject == subject]) for subject, list_field in _LIST_FIELD.items()]
+    main = _fuse([r for r in plain if r.subject == _MAIN_SUBJECT[kind]], [(f, g) for f, g in groups if g])
+    return KindPlan(main, targets)
 
 
-def _fuse(rules: list[CompiledRule]) -> Fn:
-    """Generate one function that applies ``rules`` to one subject and appends a raw finding per rule.
-
-    A raw finding is ``(rule index, ok, observed, required, subject label, subject, parent)``; ``ok`` is True, False,
-    or the exception that made the finding unknown (a missing field raises KeyError). A rule whose ``when`` is false
-    appends nothing. Generated from the checked expression trees (never from policy text), compiled once.
-    """
-    lines = ["def fused(r, p, R, Y, out, S):", "    append = out.append"]
+def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
+    lines = []
     for rule in rules:
         src = rule.sources
         if "check" in src:
             body = [f"append(({rule.index}, bool({src['check']}), None, None, S, r, R))"]
         else:
-            body = [
-                f"o = {src['observed']}",
-                f"q = {src['required']}",
-                f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))",
-            ]
-        lines.append(f"    try:  # {rule.id}")
-        indent = "        "
+            body = [f"o = {src['observed']}", f"q = {src['required']}",
+                    f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))"]
+        lines.append(f"{indent}try:  # {rule.id}")
+        inner = indent + "    "
         if "when" in src:
-            lines.append(f"        if {src['when']}:")
-            indent += "    "
-        lines.extend(indent + line for line in body)
-        lines.append("    except _ERRS as e:")
-        lines.append(f"        append(({rule.index}, e, None, None, S, r, R))")
+            lines.append(f"{inner}if {src['when']}:")
+            inner += "    "
+        lines.extend(inner + line for line in body)
+        lines.append(f"{indent}except _ERRS as e:")
+        lines.append(f"{indent}    append(({rule.index}, e, None, None, S, r, R))")
+    return lines
+
+
+def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]) -> Fn:
+    """Generate one function that applies every plain rule of a record kind and appends a raw finding per rule.
+
+    A raw finding is ``(rule index, ok, observed, required, subject label, subject, parent)``; ``ok`` is True, False,
+    or the exception that made the finding unknown (a missing field raises KeyError). A rule whose ``when`` is false
+    appends nothing. Rules of list subjects (classes, staff, subregions) run inside a loop over the list with ``r``
+    bound to the item and ``R`` to the record. Generated from the checked expression trees (never from policy
+    text), compiled once.
+    """
+    lines = ["def fused(r, p, Y, out):", "    append = out.append", "    R = S = None"]
+    lines.extend(_rule_lines(rules, "    "))
+    if lists:
+        lines.append("    root = r")
+    for list_field, group in lists:
+        lines.append(f"    items = root.get({list_field!r})")
+        lines.append("    if items is None:")
+        lines.append(f"        missing = KeyError({list_field!r})")
+        for rule in group:
+            lines.append(f"        append(({rule.index}, missing, None, None, None, root, None))")
+        lines.append("    else:")
+        lines.append("        R = root")
+        lines.append("        for k, r in enumerate(items):")
+        lines.append(f"            S = ({list_field!r}, k)")
+        lines.extend(_rule_lines(group, "            "))
+        lines.append("        R = S = None")
     lines.append("    return out")
     namespace = dict(RUNTIME)
     namespace["_ERRS"] = EVAL_ERRORS
-    namespace["bool"] = bool
-    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)
+    namespace.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
+    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)  # noqa: S102 - generated, allowlisted
     return namespace["fused"]  # type: ignore[no-any-return]
 
 

@@ -37,15 +37,7 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     targets: list[Finding] = []
     plan = policy.plans.get(kind)
     if plan is not None:
-        plan.main(record, p, None, year, raw, None)
-        for list_field, fused, indices in plan.lists:
-            items = record.get(list_field)
-            if items is None:
-                missing = KeyError(list_field)
-                raw.extend((i, missing, None, None, None, record, None) for i in indices)
-                continue
-            for k, item in enumerate(items):
-                fused(item, p, record, year, raw, (list_field, k))
+        plan.main(record, p, year, raw)
         if plan.targets:
             outcomes: dict[str, str] = {}
             for rule in plan.targets:
