@@ -60,8 +60,9 @@ def hand_written(record: dict[str, Any]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _per_check(evaluate_class: Callable[[str, dict[str, Any]], bool],
-               evaluate_inst: Callable[[str, dict[str, Any]], bool]) -> Check:
+def _per_check(
+    evaluate_class: Callable[[str, dict[str, Any]], bool], evaluate_inst: Callable[[str, dict[str, Any]], bool]
+) -> Check:
     def check(record: dict[str, Any]) -> frozenset[str]:
         found = set()
         for c in record["classes"]:
@@ -72,6 +73,7 @@ def _per_check(evaluate_class: Callable[[str, dict[str, Any]], bool],
             if evaluate_inst(check_id, record):
                 found.add(check_id)
         return frozenset(found)
+
     return check
 
 
@@ -79,8 +81,10 @@ def build_simpleeval_naive() -> Check:
     """simpleeval re-parsing every expression for every record (the pattern to avoid)."""
     from simpleeval import simple_eval
 
-    return _per_check(lambda k, c: simple_eval(CLASS_CHECKS[k], names=c),
-                      lambda k, r: simple_eval(INSTITUTION_CHECKS[k], names={"lease_years": 0, **r}))
+    return _per_check(
+        lambda k, c: simple_eval(CLASS_CHECKS[k], names=c),
+        lambda k, r: simple_eval(INSTITUTION_CHECKS[k], names={"lease_years": 0, **r}),
+    )
 
 
 def build_simpleeval_parsed() -> Check:
@@ -126,6 +130,7 @@ def build_zen_combined() -> Check:
         flags = inst_expr.evaluate({"lease_years": 0, **record})
         found.update(k for k, hit in zip(inst_ids, flags, strict=True) if hit)
         return frozenset(found)
+
     return check
 
 

@@ -1,6 +1,6 @@
 """Realistic synthetic institution ledgers for benchmarks (seedable): JSONL or CSV, any size, streamed to disk.
 
-    python benchmarks/generate.py --rows 1000000 --seed 7 --format csv --out /tmp/ledger_1m.csv
+python benchmarks/generate.py --rows 1000000 --seed 7 --format csv --out /tmp/ledger_1m.csv
 """
 
 from __future__ import annotations
@@ -13,7 +13,18 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-DISTRICTS = ["罗汉街道", "红星街道", "小市街道", "高坝街道", "莲花池街道", "鱼塘街道", "安宁街道", "特兴街道", "金龙镇", "石洞镇"]
+DISTRICTS = [
+    "罗汉街道",
+    "红星街道",
+    "小市街道",
+    "高坝街道",
+    "莲花池街道",
+    "鱼塘街道",
+    "安宁街道",
+    "特兴街道",
+    "金龙镇",
+    "石洞镇",
+]
 FORMS = ["center", "center", "kindergarten_class", "employer", "community", "family"]
 CLASS_TYPES = [("infant", 10, 3), ("toddler", 15, 5), ("older", 20, 7)]
 
@@ -37,13 +48,26 @@ def institution(rng: random.Random, i: int) -> dict[str, Any]:
     outdoor = round(slots * rng.uniform(1.7, 3.5), 1)
     tenure = "owned" if rng.random() < 0.3 else "leased"
     record: dict[str, Any] = {
-        "id": f"LMT-{i:07d}", "name": f"{rng.choice(DISTRICTS)}第{i % 97 + 1}托育园", "district": rng.choice(DISTRICTS),
-        "form": form, "ownership": rng.choice(["public", "private", "private", "mixed"]),
-        "inclusive": rng.random() < 0.6, "filed": rng.random() < 0.9, "star_rating": rng.randint(0, 5),
-        "total_slots": slots, "indoor_area_m2": indoor, "outdoor_area_m2": outdoor, "tenure": tenure,
-        "monthly_fee": rng.choice([1200, 1500, 1800, 2200, 2600]), "guide_price": 1800,
+        "id": f"LMT-{i:07d}",
+        "name": f"{rng.choice(DISTRICTS)}第{i % 97 + 1}托育园",
+        "district": rng.choice(DISTRICTS),
+        "form": form,
+        "ownership": rng.choice(["public", "private", "private", "mixed"]),
+        "inclusive": rng.random() < 0.6,
+        "filed": rng.random() < 0.9,
+        "star_rating": rng.randint(0, 5),
+        "total_slots": slots,
+        "indoor_area_m2": indoor,
+        "outdoor_area_m2": outdoor,
+        "tenure": tenure,
+        "monthly_fee": rng.choice([1200, 1500, 1800, 2200, 2600]),
+        "guide_price": 1800,
         "classes": classes,
-        "surveillance": {"installed": True, "always_on": rng.random() < 0.95, "retention_days": rng.choice([30, 90, 90, 180])},
+        "surveillance": {
+            "installed": True,
+            "always_on": rng.random() < 0.95,
+            "retention_days": rng.choice([30, 90, 90, 180]),
+        },
         "construction": {"kind": "none", "new_slots": 0, "provincial_slot_subsidy": False, "central_funding": False},
     }
     if tenure == "leased":
@@ -57,10 +81,32 @@ def records(rows: int, seed: int) -> Iterator[dict[str, Any]]:
         yield institution(rng, i)
 
 
-CSV_COLUMNS = ["id", "name", "district", "form", "ownership", "inclusive", "filed", "star_rating", "total_slots",
-               "indoor_area_m2", "outdoor_area_m2", "tenure", "lease_years", "monthly_fee", "guide_price",
-               "infant_enrolled", "infant_caregivers", "toddler_enrolled", "toddler_caregivers", "older_enrolled",
-               "older_caregivers", "surveillance.installed", "surveillance.always_on", "surveillance.retention_days"]
+CSV_COLUMNS = [
+    "id",
+    "name",
+    "district",
+    "form",
+    "ownership",
+    "inclusive",
+    "filed",
+    "star_rating",
+    "total_slots",
+    "indoor_area_m2",
+    "outdoor_area_m2",
+    "tenure",
+    "lease_years",
+    "monthly_fee",
+    "guide_price",
+    "infant_enrolled",
+    "infant_caregivers",
+    "toddler_enrolled",
+    "toddler_caregivers",
+    "older_enrolled",
+    "older_caregivers",
+    "surveillance.installed",
+    "surveillance.always_on",
+    "surveillance.retention_days",
+]
 
 
 def flat(record: dict[str, Any]) -> dict[str, Any]:

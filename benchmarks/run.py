@@ -84,16 +84,32 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, float]] = []
     hand = rate(engines.hand_written, raw)
     rows.append(("hand-written Python function (the speed limit)", hand))
-    rows.append(("**tuoyu-rules** `evaluate_many` (record validation + evaluation)",
-                 rate_batch(lambda rs: (r.failed_rules() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw)))
-    rows.append(("**tuoyu-rules** evaluation only (records already validated)",
-                 rate(lambda r: evaluate_record(ten.compiled, r, AS_OF).failed_rules(), normalized)))
-    rows.append(("**tuoyu-rules** `evaluate_many` + `to_dict()` (full JSON report)",
-                 rate_batch(lambda rs: (r.to_dict() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw[: len(raw) // 4])))
+    rows.append(
+        (
+            "**tuoyu-rules** `evaluate_many` (record validation + evaluation)",
+            rate_batch(lambda rs: (r.failed_rules() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw),
+        )
+    )
+    rows.append(
+        (
+            "**tuoyu-rules** evaluation only (records already validated)",
+            rate(lambda r: evaluate_record(ten.compiled, r, AS_OF).failed_rules(), normalized),
+        )
+    )
+    rows.append(
+        (
+            "**tuoyu-rules** `evaluate_many` + `to_dict()` (full JSON report)",
+            rate_batch(lambda rs: (r.to_dict() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw[: len(raw) // 4]),
+        )
+    )
     if "luzhou_longmatan" in bundled_ids():
         luzhou = tuoyu_rules.load_policy("luzhou_longmatan")
-        rows.append((f"**tuoyu-rules** whole Luzhou policy ({len(luzhou.compiled.rules)} rules + subsidies), `evaluate_many`",
-                     rate_batch(lambda rs: (r.status for r in luzhou.evaluate_many(rs, as_of=AS_OF)), raw)))
+        rows.append(
+            (
+                f"**tuoyu-rules** whole Luzhou policy ({len(luzhou.compiled.rules)} rules + subsidies), `evaluate_many`",
+                rate_batch(lambda rs: (r.status for r in luzhou.evaluate_many(rs, as_of=AS_OF)), raw),
+            )
+        )
 
     peers = [
         ("zen-engine, all checks in one compiled expression", "build_zen_combined", 1),
@@ -111,12 +127,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         got = [check(r) for r in raw[: CHECK // divide]]
         assert got == expected[: CHECK // divide], f"{label} disagrees with tuoyu-rules"
-        rows.append((label + (f" (measured on {len(raw) // divide:,} records)" if divide > 1 else ""),
-                     rate(check, raw[: len(raw) // divide], repeat=1 if divide > 1 else 3)))
+        rows.append(
+            (
+                label + (f" (measured on {len(raw) // divide:,} records)" if divide > 1 else ""),
+                rate(check, raw[: len(raw) // divide], repeat=1 if divide > 1 else 3),
+            )
+        )
 
     print(f"## Ten Luzhou checks on {args.rows:,} synthetic institutions (seed {args.seed})\n")
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()}; command: `python benchmarks/run.py --rows {args.rows} --seed {args.seed}`\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()}; command: `python benchmarks/run.py --rows {args.rows} --seed {args.seed}`\n"
+    )
     print("| engine | records/s | × slower than hand-written |")
     print("|---|---:|---:|")
     for label, value in rows:
@@ -134,10 +156,13 @@ def main(argv: list[str] | None = None) -> int:
             times.append((time.perf_counter() - start) * 1000)
         print(f"| {policy_id} | {statistics.median(times):.1f} |")
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "tuoyu_rules", "validate", str(ROOT / "policies")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tuoyu_rules", "validate", str(ROOT / "policies")], capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
-    print(f"\n`tuoyu-rules validate policies/` (a new process, examples included): {elapsed:.2f} s, exit {done.returncode}")
+    print(
+        f"\n`tuoyu-rules validate policies/` (a new process, examples included): {elapsed:.2f} s, exit {done.returncode}"
+    )
 
     if args.big:
         with tempfile.TemporaryDirectory() as tmp:
@@ -145,13 +170,31 @@ def main(argv: list[str] | None = None) -> int:
             generate.main(["--rows", str(args.big), "--seed", str(args.seed), "--format", "csv", "--out", str(ledger)])
             size = ledger.stat().st_size / 1e6
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "tuoyu_rules", "check", "--policy", "luzhou_longmatan",
-                                   "--as-of", AS_OF.isoformat(), "--format", "jsonl", "-o", os.devnull, str(ledger)],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tuoyu_rules",
+                    "check",
+                    "--policy",
+                    "luzhou_longmatan",
+                    "--as-of",
+                    AS_OF.isoformat(),
+                    "--format",
+                    "jsonl",
+                    "-o",
+                    os.devnull,
+                    str(ledger),
+                ],
+                capture_output=True,
+                text=True,
+            )
             elapsed = time.perf_counter() - start
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"\n`tuoyu-rules check --format jsonl` on a {args.big:,}-row CSV ({size:.0f} MB): {elapsed:.0f} s "
-                  f"({args.big / elapsed:,.0f} rows/s), peak memory {peak:.0f} MB, exit {done.returncode}")
+            print(
+                f"\n`tuoyu-rules check --format jsonl` on a {args.big:,}-row CSV ({size:.0f} MB): {elapsed:.0f} s "
+                f"({args.big / elapsed:,.0f} rows/s), peak memory {peak:.0f} MB, exit {done.returncode}"
+            )
             if done.returncode not in (0, 1):
                 print(done.stderr[-2000:])
     return 0

@@ -79,7 +79,9 @@ def test_bad_record_raises_record_error_naming_the_field(mini_path: Path) -> Non
 
 def test_money_is_a_two_place_string(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    line = policy.evaluate(records(1)[0] | {"inclusive": True, "indoor_area_m2": 1000}, as_of=DAY).to_dict()["subsidies"][0]
+    line = policy.evaluate(records(1)[0] | {"inclusive": True, "indoor_area_m2": 1000}, as_of=DAY).to_dict()[
+        "subsidies"
+    ][0]
     assert isinstance(line["amount"], str) and Decimal(line["amount"]).as_tuple().exponent == -2
 
 
@@ -109,10 +111,13 @@ def test_a_policy_is_compiled_once_and_shared(mini_path: Path) -> None:
 
 def test_same_input_gives_byte_identical_output(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    dump = lambda: json.dumps(
-        [r.to_dict() for r in policy.evaluate_many(records(50), as_of=DAY)],
-        ensure_ascii=False,
-    )
+
+    def dump() -> str:
+        return json.dumps(
+            [r.to_dict() for r in policy.evaluate_many(records(50), as_of=DAY)],
+            ensure_ascii=False,
+        )
+
     assert dump() == dump()
 
 
@@ -131,7 +136,11 @@ def test_eight_threads_sharing_one_policy_agree_with_one_thread(mini_path: Path)
 
 def test_what_if_parameters_change_amounts_not_the_original(mini_path: Path) -> None:
     policy = tuoyu_rules.load_policy(mini_path)
-    record = records(1)[0] | {"inclusive": True, "indoor_area_m2": 1000, "classes": [{"type": "infant", "enrolled": 3, "caregivers": 1}]}
+    record = records(1)[0] | {
+        "inclusive": True,
+        "indoor_area_m2": 1000,
+        "classes": [{"type": "infant", "enrolled": 3, "caregivers": 1}],
+    }
     what_if = policy.with_parameters({"op_infant": "600"})
     assert what_if.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1800.00"
     assert policy.evaluate(record, as_of=DAY).to_dict()["subsidies"][0]["amount"] == "1500.00"

@@ -27,8 +27,12 @@ def test_validate_bundled_policies_passes(capsys) -> None:
 
 def test_validate_reports_path_line_column_and_exits_1(capsys, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text((ROOT / "tests/data/policies/mini.yaml").read_text(encoding="utf-8").replace(
-        "  ratio_infant: {type:", "  ratio_infant: {tpye:"), encoding="utf-8")
+    bad.write_text(
+        (ROOT / "tests/data/policies/mini.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  ratio_infant: {type:", "  ratio_infant: {tpye:"),
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "validate", str(bad))
     assert code == 1
     assert f"{bad}:10:" in out and "policy.unknown-key" in out
@@ -37,7 +41,9 @@ def test_validate_reports_path_line_column_and_exits_1(capsys, tmp_path: Path) -
 def test_validate_github_annotation_points_at_the_misspelt_key(capsys, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     text = (ROOT / "tests/data/policies/mini.yaml").read_text(encoding="utf-8")
-    bad.write_text(text.replace("  fund: {type: money, values:", "  fund: {type: money, unti: y, values:"), encoding="utf-8")
+    bad.write_text(
+        text.replace("  fund: {type: money, values:", "  fund: {type: money, unti: y, values:"), encoding="utf-8"
+    )
     code, out, _ = run(capsys, "validate", "--format", "github", str(bad))
     annotation = next(line for line in out.splitlines() if "policy.unknown-key" in line)
     key_line = next(i + 1 for i, line in enumerate(bad.read_text(encoding="utf-8").splitlines()) if "unti" in line)
@@ -53,15 +59,25 @@ def test_validate_sarif_is_sarif(capsys, tmp_path: Path) -> None:
 
 
 def test_check_table_on_the_example_ledger(capsys) -> None:
-    code, out, _ = run(capsys, "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30",
-                       str(EXAMPLES / "institutions.xlsx"))
+    code, out, _ = run(
+        capsys, "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", str(EXAMPLES / "institutions.xlsx")
+    )
     assert code == 1
     assert "共 30 条" in out and "不通过" in out and "→" in out
 
 
 def test_check_json_matches_the_contract(capsys) -> None:
-    code, out, _ = run(capsys, "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "json",
-                       str(EXAMPLES / "institutions.jsonl"))
+    _, out, _ = run(
+        capsys,
+        "check",
+        "--policy",
+        "luzhou_longmatan",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "json",
+        str(EXAMPLES / "institutions.jsonl"),
+    )
     reports = json.loads(out)
     assert len(reports) == 30
     first = reports[0]
@@ -69,13 +85,28 @@ def test_check_json_matches_the_contract(capsys) -> None:
 
 
 def test_check_bad_rows_are_reported_and_good_rows_checked(capsys) -> None:
-    code, out, err = run(capsys, "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "jsonl",
-                         str(ROOT / "tests/data/ledgers/bad_rows.csv"))
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--policy",
+        "luzhou_longmatan",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "jsonl",
+        str(ROOT / "tests/data/ledgers/bad_rows.csv"),
+    )
     items = [json.loads(line) for line in out.splitlines()]
     errors = [i for i in items if i["status"] == "error"]
     assert code == 1 and len(items) == 8
-    assert {e["errors"][0]["code"] for e in errors} >= {"record.not-a-number", "record.negative", "record.unknown-value",
-                                                          "record.not-a-boolean", "record.missing-id", "record.duplicate-id"}
+    assert {e["errors"][0]["code"] for e in errors} >= {
+        "record.not-a-number",
+        "record.negative",
+        "record.unknown-value",
+        "record.not-a-boolean",
+        "record.missing-id",
+        "record.duplicate-id",
+    }
     assert [i["row"] for i in errors] == sorted(i["row"] for i in errors)
 
 
@@ -95,14 +126,18 @@ def test_bad_usage_exits_2(capsys) -> None:
 
 
 def test_explain_in_chinese_and_english(capsys) -> None:
-    code, out, _ = run(capsys, "explain", "--policy", "luzhou_longmatan", "area.indoor_per_slot", "--as-of", "2024-06-30")
+    code, out, _ = run(
+        capsys, "explain", "--policy", "luzhou_longmatan", "area.indoor_per_slot", "--as-of", "2024-06-30"
+    )
     assert code == 0 and "每个托位室内使用面积不少于5㎡" in out and "indoor_area_per_slot = 5" in out
     code, out, _ = run(capsys, "explain", "--policy", "luzhou_longmatan", "area.indoor_per_slot", "--lang", "en")
     assert code == 0 and "Indoor area per slot" in out
 
 
 def test_explain_shows_the_superseded_number_and_the_value_in_force(capsys) -> None:
-    code, out, _ = run(capsys, "explain", "--policy", "luzhou_longmatan", "iit_deduction_stated", "--as-of", "2024-06-30")
+    code, out, _ = run(
+        capsys, "explain", "--policy", "luzhou_longmatan", "iit_deduction_stated", "--as-of", "2024-06-30"
+    )
     assert code == 0 and "1000" in out and "iit_deduction_per_child = 2000" in out
 
 
@@ -116,13 +151,14 @@ def test_explain_lists_everything_and_rejects_unknown_ids(capsys) -> None:
 def test_diff_national_against_luzhou_shows_both_values(capsys) -> None:
     code, out, _ = run(capsys, "diff", "national", "luzhou_longmatan", "--as-of", "2024-06-30")
     assert code == 0
-    block = out[out.index("target.slots_per_1000"):]
+    block = out[out.index("target.slots_per_1000") :]
     assert "4.5" in block.split("\n", 3)[1] + block.split("\n", 3)[2] and "4.7" in block
 
 
 def test_diff_with_records_shows_records_flipping_when_a_threshold_rises(capsys, tmp_path: Path) -> None:
     stricter = tmp_path / "stricter.yaml"
-    stricter.write_text(textwrap.dedent("""\
+    stricter.write_text(
+        textwrap.dedent("""\
         id: stricter
         name: 更严格的龙马潭
         jurisdiction: {name: 测试区, level: county}
@@ -138,9 +174,21 @@ def test_diff_with_records_shows_records_flipping_when_a_threshold_rises(capsys,
           - {name: a, as_of: 2024-06-30, record: {id: A, total_slots: 10, indoor_area_m2: 60}, expect: {findings: {area.indoor_per_slot: pass}}}
           - {name: b, as_of: 2024-06-30, record: {id: B, total_slots: 10, indoor_area_m2: 59}, expect: {findings: {area.indoor_per_slot: fail}}}
           - {name: c, as_of: 2024-06-30, record: {id: C, total_slots: 10}, expect: {findings: {area.indoor_per_slot: unknown}}}
-        """), encoding="utf-8")
-    code, out, _ = run(capsys, "diff", "luzhou_longmatan", str(stricter), "--as-of", "2024-06-30", "--format", "json",
-                       "--records", str(EXAMPLES / "institutions.jsonl"))
+        """),
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        capsys,
+        "diff",
+        "luzhou_longmatan",
+        str(stricter),
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "json",
+        "--records",
+        str(EXAMPLES / "institutions.jsonl"),
+    )
     result = json.loads(out)
     assert code == 0
     assert any(c["id"] == "indoor_area_per_slot" and c["change"] == "changed" for c in result["changes"])
@@ -155,7 +203,7 @@ def test_test_command_reports_full_coverage_for_bundled_policies(capsys) -> None
 
 def test_test_command_fails_below_the_coverage_floor(capsys, mini_path: Path) -> None:
     code, out, _ = run(capsys, "test", str(mini_path), "--min-coverage", "100")
-    assert code == 1 and "no fail example" in out or "boundary" in out
+    assert (code == 1 and "no fail example" in out) or "boundary" in out
 
 
 def test_coverage_prints_the_clause_index(capsys) -> None:
@@ -168,12 +216,25 @@ def test_schema_is_json_schema_of_the_policy_file(capsys) -> None:
     schema = json.loads(out)
     assert code == 0 and "rules" in schema["properties"] and schema["$schema"].startswith("https://json-schema.org")
     committed = json.loads((ROOT / "schema" / "policy.schema.json").read_text(encoding="utf-8"))
-    assert committed == schema, "schema/policy.schema.json is stale: run tuoyu-rules schema -o schema/policy.schema.json"
+    assert committed == schema, (
+        "schema/policy.schema.json is stale: run tuoyu-rules schema -o schema/policy.schema.json"
+    )
 
 
 def test_budget_totals_against_the_stated_budget(capsys) -> None:
-    code, out, _ = run(capsys, "budget", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "json",
-                       "--months", "12", str(EXAMPLES / "institutions.jsonl"))
+    code, out, _ = run(
+        capsys,
+        "budget",
+        "--policy",
+        "luzhou_longmatan",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "json",
+        "--months",
+        "12",
+        str(EXAMPLES / "institutions.jsonl"),
+    )
     result = json.loads(out)["budget"]
     assert code == 0 and result["budget"] == "3000000.00"
     from decimal import Decimal
@@ -183,8 +244,19 @@ def test_budget_totals_against_the_stated_budget(capsys) -> None:
 
 
 def test_budget_what_if_raises_the_operating_subsidy(capsys) -> None:
-    code, out, _ = run(capsys, "budget", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "json",
-                       "--set", "operating_subsidy_infant=600", str(EXAMPLES / "institutions.jsonl"))
+    code, out, _ = run(
+        capsys,
+        "budget",
+        "--policy",
+        "luzhou_longmatan",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "json",
+        "--set",
+        "operating_subsidy_infant=600",
+        str(EXAMPLES / "institutions.jsonl"),
+    )
     result = json.loads(out)
     from decimal import Decimal
 
@@ -194,13 +266,25 @@ def test_budget_what_if_raises_the_operating_subsidy(capsys) -> None:
 
 
 def test_check_what_if_prints_the_change_to_stderr(capsys) -> None:
-    code, out, err = run(capsys, "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "jsonl",
-                         "--set", "max_slots=20", str(EXAMPLES / "institutions.jsonl"))
+    _, out, err = run(
+        capsys,
+        "check",
+        "--policy",
+        "luzhou_longmatan",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "jsonl",
+        "--set",
+        "max_slots=20",
+        str(EXAMPLES / "institutions.jsonl"),
+    )
     assert "what-if" in err and "slots.max" in err
     assert all(json.loads(line)["policy"] == "luzhou_longmatan" for line in out.splitlines())
 
 
 def test_set_with_an_unknown_parameter_exits_2(capsys) -> None:
-    code, _, err = run(capsys, "budget", "--policy", "luzhou_longmatan", "--set", "max_slot=1",
-                       str(EXAMPLES / "institutions.jsonl"))
+    code, _, err = run(
+        capsys, "budget", "--policy", "luzhou_longmatan", "--set", "max_slot=1", str(EXAMPLES / "institutions.jsonl")
+    )
     assert code == 2 and "max_slots" in err

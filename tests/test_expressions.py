@@ -168,7 +168,7 @@ def arithmetic(draw: st.DrawFn, depth: int = 0) -> str:
 )
 def test_compiled_comparison_agrees_with_simpleeval(left: str, op: str, right: str, values: tuple) -> None:
     text = f"{left} {op} {right}"
-    names = dict(zip(("total_slots", "population", "new_slots"), values))
+    names = dict(zip(("total_slots", "population", "new_slots"), values, strict=True))
     fn = build_function(compiled(text, "region").source)
     reference = simpleeval.SimpleEval(names=names).eval(text)
     assert fn(names, {}, None, 2024, {}, None) == reference

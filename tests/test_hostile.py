@@ -38,7 +38,7 @@ def test_hostile_policy_gets_a_located_error_within_a_second(name: str) -> None:
     codes = [p.code for p in info.value.problems]
     assert POLICY_CASES[name] in codes, codes
     problem = next(p for p in info.value.problems if p.code == POLICY_CASES[name])
-    assert problem.location.file and problem.location.file.endswith(name.split("/")[-1]) or "extends" in name
+    assert (problem.location.file and problem.location.file.endswith(name.split("/")[-1])) or "extends" in name
     assert elapsed < 1.0 and peak < 100 * 1024 * 1024
 
 
@@ -71,8 +71,34 @@ def test_undecodable_ledger_is_a_record_error() -> None:
 
 # ---- fuzzing ----------------------------------------------------------------------------------------------------
 BUNDLED = {p.stem: p.read_text(encoding="utf-8") for p in sorted(bundled_dir().glob("*.yaml"))}
-TOKENS = ["", " ", ":", "- ", "{", "}", "[", "]", "'", '"', "&a", "*a", "!!python/name:os.system", "\t", "\n",
-          "__class__", "**", "10", "-1", ".nan", "2023-13-45", "passes('*')", "ceil(", "x.y.z", "{observed", "}}"]
+TOKENS = [
+    "",
+    " ",
+    ":",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "&a",
+    "*a",
+    "!!python/name:os.system",
+    "\t",
+    "\n",
+    "__class__",
+    "**",
+    "10",
+    "-1",
+    ".nan",
+    "2023-13-45",
+    "passes('*')",
+    "ceil(",
+    "x.y.z",
+    "{observed",
+    "}}",
+]
 
 
 @st.composite
@@ -115,39 +141,119 @@ def test_mutated_bundled_policies_raise_only_policy_error(tmp_path_factory: pyte
     assert time.perf_counter() - start < 5
 
 
-EXPR_TOKENS = ["total_slots", "indoor_area_m2", "classes", "c", "c.enrolled", "for", "in", "if", "(", ")", "[", "]",
-               "+", "-", "*", "/", "//", "%", "**", "and", "or", "not", "==", ">=", "<", "1", "0", "4.5", "'infant'",
-               "sum", "ceil", "min", "max", "count", "percent", ",", ".", "__class__", "lambda", ":", "x", "has",
-               "surveillance.retention_days", "institution", "passes('class.*')", "1e999", "_", "{", "}"]
+EXPR_TOKENS = [
+    "total_slots",
+    "indoor_area_m2",
+    "classes",
+    "c",
+    "c.enrolled",
+    "for",
+    "in",
+    "if",
+    "(",
+    ")",
+    "[",
+    "]",
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "and",
+    "or",
+    "not",
+    "==",
+    ">=",
+    "<",
+    "1",
+    "0",
+    "4.5",
+    "'infant'",
+    "sum",
+    "ceil",
+    "min",
+    "max",
+    "count",
+    "percent",
+    ",",
+    ".",
+    "__class__",
+    "lambda",
+    ":",
+    "x",
+    "has",
+    "surveillance.retention_days",
+    "institution",
+    "passes('class.*')",
+    "1e999",
+    "_",
+    "{",
+    "}",
+]
 
 
 @given(st.lists(st.sampled_from(EXPR_TOKENS), min_size=1, max_size=25))
 def test_random_expressions_are_rejected_or_compiled_never_crash(tokens: list[str]) -> None:
     text = " ".join(tokens)
-    result = compile_expression(text, Scope("institution", {"indoor": "number"}, ("class.size.infant",),
-                                            allow_passes=True))
+    result = compile_expression(
+        text, Scope("institution", {"indoor": "number"}, ("class.size.infant",), allow_passes=True)
+    )
     if isinstance(result, list):
         assert result and all(p.code.startswith("policy.") for p in result)
     else:
         from tuoyu_rules.expressions import EVAL_ERRORS, build_function
 
         fn = build_function(result.source)
-        record = {"total_slots": 10, "indoor_area_m2": 50, "classes": [{"enrolled": 3}],
-                  "surveillance": {"retention_days": 90}}
+        record = {
+            "total_slots": 10,
+            "indoor_area_m2": 50,
+            "classes": [{"enrolled": 3}],
+            "surveillance": {"retention_days": 90},
+        }
         try:
             fn(record, {"indoor": 5}, None, 2024, {"class.size.infant": "pass"}, None)
         except EVAL_ERRORS:
             pass
 
 
-record_values = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(),
-                          st.text(max_size=30), st.lists(st.integers(), max_size=3))
+record_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(),
+    st.text(max_size=30),
+    st.lists(st.integers(), max_size=3),
+)
 
 
-@given(st.dictionaries(st.sampled_from(["id", "total_slots", "indoor_area_m2", "outdoor_area_m2", "tenure",
-                                        "lease_years", "inclusive", "classes", "staff", "surveillance", "form",
-                                        "construction", "kind", "year", "subregions", "population"]),
-                       record_values, max_size=10))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "total_slots",
+                "indoor_area_m2",
+                "outdoor_area_m2",
+                "tenure",
+                "lease_years",
+                "inclusive",
+                "classes",
+                "staff",
+                "surveillance",
+                "form",
+                "construction",
+                "kind",
+                "year",
+                "subregions",
+                "population",
+            ]
+        ),
+        record_values,
+        max_size=10,
+    )
+)
 def test_generated_records_give_a_report_or_a_record_error(fields: dict) -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
     try:
@@ -160,7 +266,10 @@ def test_generated_records_give_a_report_or_a_record_error(fields: dict) -> None
 
 def test_a_shuffled_batch_gives_the_same_report_for_each_record() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
-    rows = [r.data for r in read_rows(Path(__file__).resolve().parent.parent / "examples/luzhou_longmatan/institutions.jsonl")]
+    rows = [
+        r.data
+        for r in read_rows(Path(__file__).resolve().parent.parent / "examples/luzhou_longmatan/institutions.jsonl")
+    ]
     day = datetime.date(2024, 6, 30)
     straight = {r.id: json.dumps(r.to_dict(), sort_keys=True) for r in policy.evaluate_many(rows, as_of=day)}
     random.Random(5).shuffle(rows)

@@ -18,8 +18,16 @@ from tuoyu_rules.writers import write_reports
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium() -> str:
@@ -34,8 +42,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and color in (2, 6)
@@ -47,7 +55,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     stride = width * channels
     rows, prev = [], bytearray(stride)
     for y in range(height):
-        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        filt, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for x in range(stride):
             a = line[x - channels] if x >= channels else 0
             b, c = prev[x], prev[x - channels] if x >= channels else 0
@@ -69,19 +77,40 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 def test_html_report_renders_with_visible_charts(tmp_path: Path) -> None:
     browser = chromium()
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
-    reports = (r.to_dict() for r in policy.evaluate_many(
-        read_rows(ROOT / "examples" / "luzhou_longmatan" / "institutions.xlsx"), as_of=datetime.date(2024, 6, 30)))
+    reports = (
+        r.to_dict()
+        for r in policy.evaluate_many(
+            read_rows(ROOT / "examples" / "luzhou_longmatan" / "institutions.xlsx"), as_of=datetime.date(2024, 6, 30)
+        )
+    )
     page = tmp_path / "report.html"
     with open(page, "w", encoding="utf-8") as fh:
         write_reports(reports, "html", fh)
     profile = tmp_path / "profile"
     env = {**os.environ, "HOME": str(tmp_path)}
-    dom = subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120, env=env).stdout
+    dom = subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    ).stdout
     assert dom.count('class="bar"') >= 3 and dom.count("<tr data-status=") == 30
     shot = tmp_path / "shot.png"
-    subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1200,900",
-                    "--hide-scrollbars", page.as_uri()], capture_output=True, timeout=120, env=env)
+    subprocess.run(
+        [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1200,900",
+            "--hide-scrollbars",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
     width, channels, rows = png_pixels(shot.read_bytes())
     # the first chart's bars are red (#c0392b): count strongly red pixels in the chart area
     red = 0

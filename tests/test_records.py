@@ -31,16 +31,30 @@ def test_missing_and_empty_fields_have_no_key() -> None:
     assert record == {"id": "A", "kind": "institution"}
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("1,200", 1200), ("１２００", 1200), ("30个", 30), (" 45 ", 45), (12.0, 12), (Decimal("7"), 7),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1,200", 1200),
+        ("１２００", 1200),
+        ("30个", 30),
+        (" 45 ", 45),
+        (12.0, 12),
+        (Decimal("7"), 7),
+    ],
+)
 def test_counts_are_read_leniently(raw: Any, expected: int) -> None:
     assert normalize_record({"id": "A", "total_slots": raw})["total_slots"] == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("5.5㎡", Decimal("5.5")), ("750", Decimal("750")), (4.99, Decimal("4.99")), ("１２．５", Decimal("12.5")),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("5.5㎡", Decimal("5.5")),
+        ("750", Decimal("750")),
+        (4.99, Decimal("4.99")),
+        ("１２．５", Decimal("12.5")),
+    ],
+)
 def test_areas_are_exact_decimals(raw: Any, expected: Decimal) -> None:
     value = normalize_record({"id": "A", "indoor_area_m2": raw})["indoor_area_m2"]
     assert value == expected and not isinstance(value, float)
@@ -50,38 +64,64 @@ def test_money_in_wan_yuan() -> None:
     assert normalize_record({"id": "A", "monthly_fee": "0.18万元"})["monthly_fee"] == Decimal("1800.00")
 
 
-@pytest.mark.parametrize("raw, expected", [("是", True), ("否", False), ("有", True), ("无", False), ("Y", True),
-                                           ("false", False), (1, True), (0, False), ("TRUE", True)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("是", True),
+        ("否", False),
+        ("有", True),
+        ("无", False),
+        ("Y", True),
+        ("false", False),
+        (1, True),
+        (0, False),
+        ("TRUE", True),
+    ],
+)
 def test_booleans_in_chinese_and_english(raw: Any, expected: bool) -> None:
     assert normalize_record({"id": "A", "inclusive": raw})["inclusive"] is expected
 
 
 def test_chinese_enum_values() -> None:
-    record = normalize_record({"id": "A", "form": "幼儿园托班", "ownership": "公建民营", "tenure": "租赁",
-                               "classes": [{"type": "乳儿班", "enrolled": 3, "caregivers": 1}],
-                               "staff": [{"role": "保育人员", "education": "大专", "certificates": "保育员；幼师资格"}]})
+    record = normalize_record(
+        {
+            "id": "A",
+            "form": "幼儿园托班",
+            "ownership": "公建民营",
+            "tenure": "租赁",
+            "classes": [{"type": "乳儿班", "enrolled": 3, "caregivers": 1}],
+            "staff": [{"role": "保育人员", "education": "大专", "certificates": "保育员；幼师资格"}],
+        }
+    )
     assert (record["form"], record["ownership"], record["tenure"]) == ("kindergarten_class", "mixed", "leased")
     assert record["classes"][0]["type"] == "infant"
-    assert record["staff"][0] == {"role": "caregiver", "education": "associate", "certificates": ["childcare", "teacher"]}
+    assert record["staff"][0] == {
+        "role": "caregiver",
+        "education": "associate",
+        "certificates": ["childcare", "teacher"],
+    }
 
 
-@pytest.mark.parametrize("data, field, code", [
-    ({"id": "A", "total_slots": "abc"}, "total_slots", "record.not-a-number"),
-    ({"id": "A", "total_slots": 2.5}, "total_slots", "record.not-an-integer"),
-    ({"id": "A", "indoor_area_m2": -1}, "indoor_area_m2", "record.negative"),
-    ({"id": "A", "indoor_area_m2": float("nan")}, "indoor_area_m2", "record.not-finite"),
-    ({"id": "A", "indoor_area_m2": "Infinity"}, "indoor_area_m2", "record.not-finite"),
-    ({"id": "A", "total_slots": 10**12}, "total_slots", "record.too-large"),
-    ({"id": "A", "filed": "maybe"}, "filed", "record.not-a-boolean"),
-    ({"id": "A", "form": "school"}, "form", "record.unknown-value"),
-    ({"id": "A", "classes": [{"type": "giant", "enrolled": 1}]}, "classes[0].type", "record.unknown-value"),
-    ({"id": "A", "classes": [{"type": "infant", "enrolled": -1}]}, "classes[0].enrolled", "record.negative"),
-    ({"id": "A", "classes": "many"}, "classes", "record.bad-type"),
-    ({"id": "A", "surveillance": [1]}, "surveillance", "record.bad-type"),
-    ({"name": "no id"}, "id", "record.missing-id"),
-    ({"id": "A", "kind": "school"}, "kind", "record.unknown-kind"),
-    ({"id": "A", "total_slots": True}, "total_slots", "record.not-a-number"),
-])
+@pytest.mark.parametrize(
+    "data, field, code",
+    [
+        ({"id": "A", "total_slots": "abc"}, "total_slots", "record.not-a-number"),
+        ({"id": "A", "total_slots": 2.5}, "total_slots", "record.not-an-integer"),
+        ({"id": "A", "indoor_area_m2": -1}, "indoor_area_m2", "record.negative"),
+        ({"id": "A", "indoor_area_m2": float("nan")}, "indoor_area_m2", "record.not-finite"),
+        ({"id": "A", "indoor_area_m2": "Infinity"}, "indoor_area_m2", "record.not-finite"),
+        ({"id": "A", "total_slots": 10**12}, "total_slots", "record.too-large"),
+        ({"id": "A", "filed": "maybe"}, "filed", "record.not-a-boolean"),
+        ({"id": "A", "form": "school"}, "form", "record.unknown-value"),
+        ({"id": "A", "classes": [{"type": "giant", "enrolled": 1}]}, "classes[0].type", "record.unknown-value"),
+        ({"id": "A", "classes": [{"type": "infant", "enrolled": -1}]}, "classes[0].enrolled", "record.negative"),
+        ({"id": "A", "classes": "many"}, "classes", "record.bad-type"),
+        ({"id": "A", "surveillance": [1]}, "surveillance", "record.bad-type"),
+        ({"name": "no id"}, "id", "record.missing-id"),
+        ({"id": "A", "kind": "school"}, "kind", "record.unknown-kind"),
+        ({"id": "A", "total_slots": True}, "total_slots", "record.not-a-number"),
+    ],
+)
 def test_each_bad_value_names_its_field_and_code(data: dict[str, Any], field: str, code: str) -> None:
     assert (field, code) in problems(data)
 
@@ -96,7 +136,8 @@ def test_deep_junk_in_unknown_fields_is_bounded() -> None:
     for _ in range(50):
         junk = {"a": junk}
     assert ("extra" + ".a" * 8, "record.too-deep") in [(f, c) for f, c in problems({"id": "A", "extra": junk})] or any(
-        c == "record.too-deep" for _, c in problems({"id": "A", "extra": junk}))
+        c == "record.too-deep" for _, c in problems({"id": "A", "extra": junk})
+    )
 
 
 def test_unknown_fields_are_kept() -> None:
@@ -126,11 +167,16 @@ def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
 
 def test_flattened_class_columns_become_classes(tmp_path: Path) -> None:
     path = tmp_path / "l.csv"
-    path.write_text("id,乳儿班人数,乳儿班保育人员数,toddler_enrolled,toddler_caregivers,surveillance.retention_days\n"
-                    "A,6,2,,,90\n", encoding="utf-8")
+    path.write_text(
+        "id,乳儿班人数,乳儿班保育人员数,toddler_enrolled,toddler_caregivers,surveillance.retention_days\nA,6,2,,,90\n",
+        encoding="utf-8",
+    )
     data = next(read_rows(path)).data
-    assert data == {"id": "A", "classes": [{"type": "infant", "enrolled": "6", "caregivers": "2"}],
-                    "surveillance": {"retention_days": "90"}}
+    assert data == {
+        "id": "A",
+        "classes": [{"type": "infant", "enrolled": "6", "caregivers": "2"}],
+        "surveillance": {"retention_days": "90"},
+    }
 
 
 def test_a_bad_jsonl_line_is_a_row_with_problems_and_reading_goes_on(tmp_path: Path) -> None:
@@ -162,7 +208,8 @@ def test_reading_streams(tmp_path: Path) -> None:
 
         def readinto(self, buffer: Any) -> int:
             chunk = (b"id,total_slots\n" if self.sent == 0 else b"") + b"".join(
-                f"A{self.sent + i},{i}\n".encode() for i in range(100))
+                f"A{self.sent + i},{i}\n".encode() for i in range(100)
+            )
             self.sent += 100
             buffer[: len(chunk)] = chunk
             return len(chunk)
@@ -195,9 +242,13 @@ def test_the_same_records_give_the_same_reports_whatever_the_format() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
     folder = EXAMPLES / "luzhou_longmatan"
     day = datetime.date(2024, 6, 30)
-    reports = {name: [json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
-                      for r in policy.evaluate_many(read_rows(folder / name), as_of=day)]
-               for name in ("institutions.jsonl", "institutions.xlsx")}
+    reports = {
+        name: [
+            json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
+            for r in policy.evaluate_many(read_rows(folder / name), as_of=day)
+        ]
+        for name in ("institutions.jsonl", "institutions.xlsx")
+    }
     assert reports["institutions.jsonl"] == reports["institutions.xlsx"]
 
 
@@ -207,8 +258,22 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
-fields = st.sampled_from(["id", "total_slots", "indoor_area_m2", "inclusive", "form", "classes", "staff",
-                          "surveillance", "kind", "lease_years", "subregions", "other"])
+fields = st.sampled_from(
+    [
+        "id",
+        "total_slots",
+        "indoor_area_m2",
+        "inclusive",
+        "form",
+        "classes",
+        "staff",
+        "surveillance",
+        "kind",
+        "lease_years",
+        "subregions",
+        "other",
+    ]
+)
 
 
 def no_float(value: Any) -> bool:

@@ -17,37 +17,104 @@ from tuoyu_rules.writers import Summary, write_reports
 CITE = {"document": "泸州市龙马潭区普惠托育试点工作方案", "clause": "四(一)", "quote": "每个托位室内使用面积不少于5㎡"}
 
 
-def report(id_: str, status: str, violations: list[dict[str, Any]] | None = None, amount: str | None = "4600.00",
-           unknown: list[dict[str, Any]] | None = None, district: str = "红星街道") -> dict[str, Any]:
+def report(
+    id_: str,
+    status: str,
+    violations: list[dict[str, Any]] | None = None,
+    amount: str | None = "4600.00",
+    unknown: list[dict[str, Any]] | None = None,
+    district: str = "红星街道",
+) -> dict[str, Any]:
     violations = violations or []
     return {
-        "kind": "institution", "id": id_, "policy": "luzhou_longmatan", "as_of": "2024-06-30", "status": status,
-        "findings": [*violations, *(unknown or [])], "violations": violations,
-        "subsidies": [{"id": "subsidy.operating", "title": "普惠托育机构运营补助", "eligible": amount is not None,
-                       "amount": amount, "amount_min": amount, "amount_max": amount, "period": "month",
-                       "currency": "CNY", "basis": "…", "citation": CITE},
-                      {"id": "subsidy.construction", "title": "建设补助", "eligible": True, "amount": None,
-                       "amount_min": "4000.00", "amount_max": "6000.00", "period": "once", "currency": "CNY",
-                       "basis": None, "citation": CITE}],
+        "kind": "institution",
+        "id": id_,
+        "policy": "luzhou_longmatan",
+        "as_of": "2024-06-30",
+        "status": status,
+        "findings": [*violations, *(unknown or [])],
+        "violations": violations,
+        "subsidies": [
+            {
+                "id": "subsidy.operating",
+                "title": "普惠托育机构运营补助",
+                "eligible": amount is not None,
+                "amount": amount,
+                "amount_min": amount,
+                "amount_max": amount,
+                "period": "month",
+                "currency": "CNY",
+                "basis": "…",
+                "citation": CITE,
+            },
+            {
+                "id": "subsidy.construction",
+                "title": "建设补助",
+                "eligible": True,
+                "amount": None,
+                "amount_min": "4000.00",
+                "amount_max": "6000.00",
+                "period": "once",
+                "currency": "CNY",
+                "basis": None,
+                "citation": CITE,
+            },
+        ],
         "record": {"name": f"{id_}托育园", "district": district},
     }
 
 
-VIOLATION = {"rule": "area.indoor_per_slot", "outcome": "fail", "severity": "error", "title": "每托位室内使用面积",
-             "message": "每托位室内使用面积 4.9 ㎡，低于 5 ㎡", "message_en": "4.9 m² per slot, below 5",
-             "observed": 4.9, "required": 5, "fix": "增加室内面积 10 ㎡", "fix_en": "Add 10 m²", "citation": CITE}
-RATIO = {**VIOLATION, "rule": "class.ratio.infant", "title": "乳儿班保育比", "message": "需保育人员 4 名，实有 3 名",
-         "observed": 3, "required": 4}
-UNKNOWN = {"rule": "area.outdoor_per_slot", "outcome": "unknown", "severity": "error", "message": "缺少",
-           "missing": ["outdoor_area_m2"], "citation": CITE}
-ERROR = {"row": 4, "id": "LZ-003", "status": "error",
-         "errors": [{"field": "total_slots", "code": "record.not-a-number", "message": "total_slots：'abc' 不是数字",
-                     "value": "abc"}]}
+VIOLATION = {
+    "rule": "area.indoor_per_slot",
+    "outcome": "fail",
+    "severity": "error",
+    "title": "每托位室内使用面积",
+    "message": "每托位室内使用面积 4.9 ㎡，低于 5 ㎡",
+    "message_en": "4.9 m² per slot, below 5",
+    "observed": 4.9,
+    "required": 5,
+    "fix": "增加室内面积 10 ㎡",
+    "fix_en": "Add 10 m²",
+    "citation": CITE,
+}
+RATIO = {
+    **VIOLATION,
+    "rule": "class.ratio.infant",
+    "title": "乳儿班保育比",
+    "message": "需保育人员 4 名，实有 3 名",
+    "observed": 3,
+    "required": 4,
+}
+UNKNOWN = {
+    "rule": "area.outdoor_per_slot",
+    "outcome": "unknown",
+    "severity": "error",
+    "message": "缺少",
+    "missing": ["outdoor_area_m2"],
+    "citation": CITE,
+}
+ERROR = {
+    "row": 4,
+    "id": "LZ-003",
+    "status": "error",
+    "errors": [
+        {
+            "field": "total_slots",
+            "code": "record.not-a-number",
+            "message": "total_slots：'abc' 不是数字",
+            "value": "abc",
+        }
+    ],
+}
 
 
 def items() -> list[dict[str, Any]]:
-    return [report("LMT-1", "pass"), report("LMT-2", "fail", [VIOLATION, RATIO], amount=None, district="小市街道"),
-            report("LMT-3", "incomplete", unknown=[UNKNOWN]), ERROR]
+    return [
+        report("LMT-1", "pass"),
+        report("LMT-2", "fail", [VIOLATION, RATIO], amount=None, district="小市街道"),
+        report("LMT-3", "incomplete", unknown=[UNKNOWN]),
+        ERROR,
+    ]
 
 
 def test_summary_counts_and_decimal_totals() -> None:

@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     v.add_argument("--lang", choices=["zh", "en"], default="zh")
     v.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    v.add_argument("--expiring-within", type=int, default=None, metavar="DAYS",
-                   help="warn when a policy expires within DAYS days")
+    v.add_argument(
+        "--expiring-within", type=int, default=None, metavar="DAYS", help="warn when a policy expires within DAYS days"
+    )
 
     c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
     c.add_argument("--policy", required=True, help="a bundled id or a path")
@@ -56,8 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
     c.add_argument("--input-format", default=None, help="format of standard input: jsonl, json, yaml, csv")
     c.add_argument("--lang", choices=["zh", "en"], default="zh")
-    c.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides",
-                   help="what-if: fix a parameter (repeatable); the change against the policy as written goes to stderr")
+    c.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        dest="overrides",
+        help="what-if: fix a parameter (repeatable); the change against the policy as written goes to stderr",
+    )
     c.add_argument("inputs", nargs="+", help="ledger files (CSV, XLSX, JSON, JSONL, YAML) or - for standard input")
 
     e = sub.add_parser("explain", help="解释规则 explain a rule, subsidy, benefit or parameter")
@@ -109,8 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        handler = {"validate": cmd_validate, "check": cmd_check, "explain": cmd_explain, "diff": cmd_diff,
-                   "test": cmd_test, "coverage": cmd_coverage, "budget": cmd_budget, "schema": cmd_schema}[args.command]
+        handler = {
+            "validate": cmd_validate,
+            "check": cmd_check,
+            "explain": cmd_explain,
+            "diff": cmd_diff,
+            "test": cmd_test,
+            "coverage": cmd_coverage,
+            "budget": cmd_budget,
+            "schema": cmd_schema,
+        }[args.command]
         return handler(args)
     except PolicyError as exc:
         for p in exc.problems:
@@ -136,8 +151,9 @@ def _policy_files(paths: Sequence[str]) -> Iterator[Path]:
             yield path
 
 
-def validate_paths(paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
-                   ) -> list[tuple[str, list[Problem]]]:
+def validate_paths(
+    paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
+) -> list[tuple[str, list[Problem]]]:
     """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples, dates."""
     from .compiler import compile_file
     from .examples import run_examples
@@ -172,8 +188,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         json.dump(sarif(results), sys.stdout, ensure_ascii=False, indent=2)
         print()
     elif args.format == "json":
-        json.dump([{"file": f, "valid": not any(p.severity == "error" for p in ps),
-                    "problems": [p.to_dict() for p in ps]} for f, ps in results], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            [
+                {"file": f, "valid": not any(p.severity == "error" for p in ps), "problems": [p.to_dict() for p in ps]}
+                for f, ps in results
+            ],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         print()
     else:
         for file, problems in results:
@@ -217,8 +240,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         day = args.as_of or datetime.date.today()
         change = diff_ledger(written, policy, rows(), day)
-        _print_ledger_diff(change.to_dict(), args.lang, "what-if（--set）与原策略相比" if args.lang == "zh"
-                           else "what-if (--set) against the policy as written")
+        _print_ledger_diff(
+            change.to_dict(),
+            args.lang,
+            "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written",
+        )
     return EXIT_FAIL if state["failed"] else EXIT_OK
 
 
@@ -227,8 +253,13 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise PolicyError([Problem("policy.bad-override", f"--set 应写作 NAME=VALUE：{pair!r}",
-                                       f"--set takes NAME=VALUE: {pair!r}")])
+            raise PolicyError(
+                [
+                    Problem(
+                        "policy.bad-override", f"--set 应写作 NAME=VALUE：{pair!r}", f"--set takes NAME=VALUE: {pair!r}"
+                    )
+                ]
+            )
         out[name.strip()] = value.strip()
     return out
 
@@ -237,13 +268,25 @@ def _print_ledger_diff(d: dict[str, Any], lang: str, title: str, out: TextIO | N
     out = out or sys.stderr
     zh = lang == "zh"
     print(f"== {title}", file=out)
-    print((f"记录 {d['records']} 条，结果改变 {d['status_changed']} 条" if zh else
-           f"{d['records']} records, {d['status_changed']} change status") +
-          (f"：{d['transitions']}" if d["transitions"] else ""), file=out)
+    print(
+        (
+            f"记录 {d['records']} 条，结果改变 {d['status_changed']} 条"
+            if zh
+            else f"{d['records']} records, {d['status_changed']} change status"
+        )
+        + (f"：{d['transitions']}" if d["transitions"] else ""),
+        file=out,
+    )
     for rule, flips in sorted(d["rule_flips"].items()):
         print(f"  {rule}: " + ", ".join(f"{k} ×{v}" for k, v in sorted(flips.items())), file=out)
-    print((f"补贴合计 {d['subsidy_old']} → {d['subsidy_new']} 元（变化 {d['subsidy_change']} 元）" if zh else
-           f"subsidy total {d['subsidy_old']} → {d['subsidy_new']} CNY (change {d['subsidy_change']})"), file=out)
+    print(
+        (
+            f"补贴合计 {d['subsidy_old']} → {d['subsidy_new']} 元（变化 {d['subsidy_change']} 元）"
+            if zh
+            else f"subsidy total {d['subsidy_old']} → {d['subsidy_new']} CNY (change {d['subsidy_change']})"
+        ),
+        file=out,
+    )
 
 
 def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
@@ -251,8 +294,13 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
 
     for text in inputs:
         stdin = sys.stdin.buffer if text == "-" else None
-        yield from read_rows(text, encoding=getattr(args, "encoding", None), sheet=getattr(args, "sheet", None),
-                             stdin=stdin, fmt=getattr(args, "input_format", None))
+        yield from read_rows(
+            text,
+            encoding=getattr(args, "encoding", None),
+            sheet=getattr(args, "sheet", None),
+            stdin=stdin,
+            fmt=getattr(args, "input_format", None),
+        )
 
 
 # ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------
@@ -268,8 +316,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if lines is None:
         close = suggest(policy, args.item)
         hint = (f"；是否想写 '{close}'？" if args.lang == "zh" else f"; did you mean '{close}'?") if close else ""
-        print(f"tuoyu-rules: {'策略中没有' if args.lang == 'zh' else 'no such id in the policy:'} '{args.item}'{hint}",
-              file=sys.stderr)
+        print(
+            f"tuoyu-rules: {'策略中没有' if args.lang == 'zh' else 'no such id in the policy:'} '{args.item}'{hint}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print("\n".join(lines))
     return EXIT_OK
@@ -284,8 +334,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     changes = diff_policies(old.compiled, new.compiled, day)
     ledger = diff_ledger(old, new, _rows(args.records, args), day).to_dict() if args.records else None
     if args.format == "json":
-        print(dumps({"old": old.id, "new": new.id, "as_of": day.isoformat(),
-                     "changes": [c.__dict__ for c in changes], "records": ledger}))
+        print(
+            dumps(
+                {
+                    "old": old.id,
+                    "new": new.id,
+                    "as_of": day.isoformat(),
+                    "changes": [c.__dict__ for c in changes],
+                    "records": ledger,
+                }
+            )
+        )
         return EXIT_OK
     zh = args.lang == "zh"
     print(f"--- {old.id}\n+++ {new.id}   ({'参数取值按' if zh else 'values in force on'} {day})")
@@ -330,13 +389,17 @@ def cmd_test(args: argparse.Namespace) -> int:
         cov = test_coverage(policy)
         ok = cov.examples - len(cov.failed_examples)
         mark = "✓" if not cov.failed_examples else "✗"
-        print(f"{mark} {policy.id}: " + (f"示例 {ok}/{cov.examples} 通过" if zh else f"{ok}/{cov.examples} examples pass"))
+        print(
+            f"{mark} {policy.id}: " + (f"示例 {ok}/{cov.examples} 通过" if zh else f"{ok}/{cov.examples} examples pass")
+        )
         for name in cov.failed_examples:
             print(f"    ✗ {name}")
         failed = failed or bool(cov.failed_examples)
         if args.coverage or args.min_coverage is not None:
-            print(f"    {'覆盖率' if zh else 'coverage'} {cov.percent}%  "
-                  f"({len(cov.items)} {'项规则/补贴/待遇' if zh else 'rules, subsidies and benefits'})")
+            print(
+                f"    {'覆盖率' if zh else 'coverage'} {cov.percent}%  "
+                f"({len(cov.items)} {'项规则/补贴/待遇' if zh else 'rules, subsidies and benefits'})"
+            )
             for line in cov.missing():
                 print(f"      - {line}")
             if args.min_coverage is not None and cov.percent < Decimal(str(args.min_coverage)):
@@ -357,8 +420,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         rows, unmentioned = clause_index(policy)
         print(f"{policy.id}: {policy.model.name}")
         for row in rows:
-            how = ", ".join(row["encoded_by"]) if row["encoded_by"] else (("无法机器检查：" if zh else "not checkable: ")
-                                                                         + str(row["not_checkable"]))
+            how = (
+                ", ".join(row["encoded_by"])
+                if row["encoded_by"]
+                else (("无法机器检查：" if zh else "not checkable: ") + str(row["not_checkable"]))
+            )
             print(f"  {row['clause']}  {row['summary']}\n      → {how}")
         if unmentioned:
             print(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
@@ -376,28 +442,53 @@ def cmd_budget(args: argparse.Namespace) -> int:
     if args.overrides:
         what_if = budget(policy.with_parameters(_overrides(args.overrides)), _rows(args.inputs, args), day, args.months)
     if args.format == "json":
-        print(dumps({"policy": policy.id, "as_of": day.isoformat(), "budget": written.to_dict(),
-                     "what_if": what_if.to_dict() if what_if else None}))
+        print(
+            dumps(
+                {
+                    "policy": policy.id,
+                    "as_of": day.isoformat(),
+                    "budget": written.to_dict(),
+                    "what_if": what_if.to_dict() if what_if else None,
+                }
+            )
+        )
         return EXIT_OK
     zh = args.lang == "zh"
     d = written.to_dict()
     titles = {s.id: s.spec.title or s.id for s in policy.compiled.subsidies}
-    print(f"{policy.id}  {('按' if zh else 'for')} {args.months} {'个月' if zh else 'months'}，"
-          f"{'记录' if zh else 'records'} {d['records']}，{'错误' if zh else 'errors'} {d['errors']}")
+    print(
+        f"{policy.id}  {('按' if zh else 'for')} {args.months} {'个月' if zh else 'months'}，"
+        f"{'记录' if zh else 'records'} {d['records']}，{'错误' if zh else 'errors'} {d['errors']}"
+    )
     w = what_if.to_dict() if what_if else None
     for sid, amount in d["by_subsidy"].items():
-        extra = f"   what-if {_yuan(w['by_subsidy'].get(sid, '0'))}  Δ {_yuan(str(Decimal(w['by_subsidy'].get(sid, '0')) - Decimal(amount)))}" if w else ""
+        extra = (
+            f"   what-if {_yuan(w['by_subsidy'].get(sid, '0'))}  Δ {_yuan(str(Decimal(w['by_subsidy'].get(sid, '0')) - Decimal(amount)))}"
+            if w
+            else ""
+        )
         print(f"  {titles.get(sid, sid)} ({sid}): {_yuan(amount)} {'元' if zh else 'CNY'}{extra}")
     for sid, low in d["by_subsidy_min"].items():
         if sid not in d["by_subsidy"]:
-            print(f"  {titles.get(sid, sid)} ({sid}): {_yuan(low)}–{_yuan(d['by_subsidy_max'][sid])} {'元（区间）' if zh else 'CNY (range)'}")
+            print(
+                f"  {titles.get(sid, sid)} ({sid}): {_yuan(low)}–{_yuan(d['by_subsidy_max'][sid])} {'元（区间）' if zh else 'CNY (range)'}"
+            )
     for sid, n in d["eligible_amount_open"].items():
-        print(f"  {titles.get(sid, sid)} ({sid}): " + (f"{n} 家符合条件，金额文件未定" if zh else f"{n} eligible, amount left open"))
+        print(
+            f"  {titles.get(sid, sid)} ({sid}): "
+            + (f"{n} 家符合条件，金额文件未定" if zh else f"{n} eligible, amount left open")
+        )
     print(f"  {'合计' if zh else 'total'}: {_yuan(d['total'])}" + (f"   what-if {_yuan(w['total'])}" if w else ""))
     if "budget" in d:
-        print(f"  {'预算' if zh else 'budget'}: {_yuan(d['budget'])} / {d['budget_period']}"
-              f"   {'结余' if zh else 'remaining'}: {_yuan(d['remaining'])}" + (f"   what-if {_yuan(w['remaining'])}" if w else ""))
-    for title, table in ((("按区县" if zh else "by district"), d["by_district"]), (("按类型" if zh else "by form"), d["by_form"])):
+        print(
+            f"  {'预算' if zh else 'budget'}: {_yuan(d['budget'])} / {d['budget_period']}"
+            f"   {'结余' if zh else 'remaining'}: {_yuan(d['remaining'])}"
+            + (f"   what-if {_yuan(w['remaining'])}" if w else "")
+        )
+    for title, table in (
+        (("按区县" if zh else "by district"), d["by_district"]),
+        (("按类型" if zh else "by form"), d["by_form"]),
+    ):
         if table:
             print(f"  {title}: " + "，".join(f"{k} {_yuan(v)}" for k, v in table.items()))
     return EXIT_OK
@@ -435,11 +526,17 @@ def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace) -> None:
 
 def _print_summary(s: dict[str, Any], out: TextIO, lang: str) -> None:
     if lang == "en":
-        print(f"rows {s.get('rows')}: passed {s.get('passed')}, failed {s.get('failed')}, "
-              f"incomplete {s.get('incomplete')}, errors {s.get('errors')}", file=out)
+        print(
+            f"rows {s.get('rows')}: passed {s.get('passed')}, failed {s.get('failed')}, "
+            f"incomplete {s.get('incomplete')}, errors {s.get('errors')}",
+            file=out,
+        )
     else:
-        print(f"共 {s.get('rows')} 行：通过 {s.get('passed')}，不通过 {s.get('failed')}，"
-              f"信息不全 {s.get('incomplete')}，错误 {s.get('errors')}", file=out)
+        print(
+            f"共 {s.get('rows')} 行：通过 {s.get('passed')}，不通过 {s.get('failed')}，"
+            f"信息不全 {s.get('incomplete')}，错误 {s.get('errors')}",
+            file=out,
+        )
 
 
 if __name__ == "__main__":

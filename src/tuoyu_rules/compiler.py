@@ -592,7 +592,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
             )
 
     rules: list[CompiledRule] = []
-    for rule_id, group in rule_groups.items():
+    for group in rule_groups.values():
         for rule, layer, path in group:
             reads: list[str] = []
             sources: dict[str, str] = {}
@@ -610,8 +610,8 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 compiled = expr(text, _layer, (*_path, key), _rule.subject, **kw)
                 if compiled is None:
                     return None
-                reads.extend(compiled.reads)
-                sources[key] = compiled.source
+                reads.extend(compiled.reads)  # noqa: B023 - called within this iteration only
+                sources[key] = compiled.source  # noqa: B023
                 return build_function(compiled.source)
 
             by_year: list[tuple[int, Any]] = []
@@ -779,8 +779,11 @@ def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
         if "check" in src:
             body = [f"append(({rule.index}, bool({src['check']}), None, None, S, r, R))"]
         else:
-            body = [f"o = {src['observed']}", f"q = {src['required']}",
-                    f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))"]
+            body = [
+                f"o = {src['observed']}",
+                f"q = {src['required']}",
+                f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))",
+            ]
         lines.append(f"{indent}try:  # {rule.id}")
         inner = indent + "    "
         if "when" in src:
@@ -821,7 +824,7 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
     namespace = dict(RUNTIME)
     namespace["_ERRS"] = EVAL_ERRORS
     namespace.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
-    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)  # noqa: S102 - generated, allowlisted
+    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)
     return namespace["fused"]  # type: ignore[no-any-return]
 
 

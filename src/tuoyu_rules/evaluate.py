@@ -48,8 +48,21 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
                             _unknown(rule, record, p, None, year, outcomes, targets, None, None, ("subregions",), None)
                         else:  # nothing is due yet: say so, and what is missing
                             first = rule.by_year[0]
-                            targets.append(Finding(rule, "not_due", None, None, None, None, first[0], None,
-                                                   ("subregions",), None, (record, p, None, year, outcomes, None, None, None)))
+                            targets.append(
+                                Finding(
+                                    rule,
+                                    "not_due",
+                                    None,
+                                    None,
+                                    None,
+                                    None,
+                                    first[0],
+                                    None,
+                                    ("subregions",),
+                                    None,
+                                    (record, p, None, year, outcomes, None, None, None),
+                                )
+                            )
                         continue
                     for k, item in enumerate(items):
                         _apply(rule, item, p, record, year, outcomes, targets, f"subregions[{k}]", item.get("id"))

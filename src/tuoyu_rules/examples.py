@@ -38,7 +38,9 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
         problems: list[Problem] = []
 
         def bad(code: str, zh: str, en: str, _loc: Location = loc) -> None:
-            problems.append(Problem(code, f"示例「{example.name}」：{zh}", f"example '{example.name}': {en}", _loc))
+            problems.append(  # noqa: B023 - called within this iteration only
+                Problem(code, f"示例「{example.name}」：{zh}", f"example '{example.name}': {en}", _loc)  # noqa: B023
+            )
 
         try:
             record = normalize_record(dict(example.record))

@@ -295,8 +295,13 @@ def compile_expression(text: str, scope: Scope) -> Compiled | list[ExprProblem]:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (RecursionError, MemoryError, ValueError):
-        return [ExprProblem("policy.expression-syntax", "表达式无法解析（嵌套过深或含有空字符）",
-                            "the expression cannot be parsed (nested too deeply, or a NUL character)")]
+        return [
+            ExprProblem(
+                "policy.expression-syntax",
+                "表达式无法解析（嵌套过深或含有空字符）",
+                "the expression cannot be parsed (nested too deeply, or a NUL character)",
+            )
+        ]
     except SyntaxError as exc:
         return [
             ExprProblem(
@@ -423,7 +428,7 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:
         )
     if isinstance(node, ast.Compare):
         parts = [_gen(node.left, st)[0]]
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             if type(op) not in _CMPOPS:
                 return _problem(
                     st,
@@ -792,11 +797,38 @@ def format_value(value: Any, lang: str = "zh") -> str:
 
 # How contract enum values read in Chinese messages (CONTRACT.md §3).
 VALUE_LABELS_ZH = {
-    "center": "托育中心", "kindergarten_class": "幼儿园托班", "employer": "用人单位办托", "community": "社区托育点",
-    "family": "家庭托育点", "public": "公办", "private": "民办", "mixed": "混合", "owned": "自有", "leased": "租赁",
-    "infant": "乳儿班", "toddler": "托小班", "older": "托大班", "manager": "负责人", "caregiver": "保育人员",
-    "health": "保健人员", "security": "保安人员", "other": "其他人员", "none": "无", "junior_high": "初中",
-    "secondary": "中专", "associate": "大专", "bachelor": "本科", "postgraduate": "研究生", "childcare": "保育育婴资质",
-    "teacher": "幼师资格", "health_title": "卫生专业职称", "security_guard": "保安员证", "new": "新建",
-    "existing": "已建成", "province": "省", "city": "市", "county": "县（区）", "township": "乡镇（街道）",
+    "center": "托育中心",
+    "kindergarten_class": "幼儿园托班",
+    "employer": "用人单位办托",
+    "community": "社区托育点",
+    "family": "家庭托育点",
+    "public": "公办",
+    "private": "民办",
+    "mixed": "混合",
+    "owned": "自有",
+    "leased": "租赁",
+    "infant": "乳儿班",
+    "toddler": "托小班",
+    "older": "托大班",
+    "manager": "负责人",
+    "caregiver": "保育人员",
+    "health": "保健人员",
+    "security": "保安人员",
+    "other": "其他人员",
+    "none": "无",
+    "junior_high": "初中",
+    "secondary": "中专",
+    "associate": "大专",
+    "bachelor": "本科",
+    "postgraduate": "研究生",
+    "childcare": "保育育婴资质",
+    "teacher": "幼师资格",
+    "health_title": "卫生专业职称",
+    "security_guard": "保安员证",
+    "new": "新建",
+    "existing": "已建成",
+    "province": "省",
+    "city": "市",
+    "county": "县（区）",
+    "township": "乡镇（街道）",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -21,7 +21,7 @@ Period = Literal["month", "year", "once"]
 Outcome = Literal["pass", "fail", "unknown", "not_due", "absent"]
 Status = Literal["pass", "fail", "incomplete"]
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 Expr = Annotated[str, Field(min_length=1, max_length=2000, description="An expression (docs/policy-language.md)")]
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=100)]

@@ -38,44 +38,146 @@ KINDS: dict[str, dict[str, Any]] = {
     "region": REGION_FIELDS,
     "residential_area": RESIDENTIAL_FIELDS,
 }
-KIND_ALIASES = {"机构": "institution", "托育机构": "institution", "区域": "region", "地区": "region",
-                "居住区": "residential_area", "小区": "residential_area"}
+KIND_ALIASES = {
+    "机构": "institution",
+    "托育机构": "institution",
+    "区域": "region",
+    "地区": "region",
+    "居住区": "residential_area",
+    "小区": "residential_area",
+}
 
 # Allowed values of enum fields, with the Chinese spellings ledgers use.
 ENUMS: dict[str, dict[str, str]] = {
-    "form": {"center": "center", "托育中心": "center", "托育机构": "center", "kindergarten_class": "kindergarten_class",
-             "幼儿园托班": "kindergarten_class", "托班": "kindergarten_class", "employer": "employer",
-             "用人单位办托": "employer", "单位办托": "employer", "community": "community", "社区托育点": "community",
-             "社区": "community", "family": "family", "家庭托育点": "family", "家庭": "family"},
-    "ownership": {"public": "public", "公办": "public", "private": "private", "民办": "private", "mixed": "mixed",
-                  "公建民营": "mixed", "民办公助": "mixed", "混合": "mixed"},
+    "form": {
+        "center": "center",
+        "托育中心": "center",
+        "托育机构": "center",
+        "kindergarten_class": "kindergarten_class",
+        "幼儿园托班": "kindergarten_class",
+        "托班": "kindergarten_class",
+        "employer": "employer",
+        "用人单位办托": "employer",
+        "单位办托": "employer",
+        "community": "community",
+        "社区托育点": "community",
+        "社区": "community",
+        "family": "family",
+        "家庭托育点": "family",
+        "家庭": "family",
+    },
+    "ownership": {
+        "public": "public",
+        "公办": "public",
+        "private": "private",
+        "民办": "private",
+        "mixed": "mixed",
+        "公建民营": "mixed",
+        "民办公助": "mixed",
+        "混合": "mixed",
+    },
     "tenure": {"owned": "owned", "自有": "owned", "leased": "leased", "租赁": "leased", "租用": "leased"},
-    "type": {"infant": "infant", "乳儿班": "infant", "toddler": "toddler", "托小班": "toddler", "older": "older",
-             "托大班": "older", "mixed": "mixed", "混合班": "mixed"},
-    "role": {"manager": "manager", "负责人": "manager", "管理人员": "manager", "caregiver": "caregiver",
-             "保育人员": "caregiver", "保育员": "caregiver", "health": "health", "保健人员": "health", "卫生人员": "health",
-             "security": "security", "保安人员": "security", "保安": "security", "other": "other", "其他": "other"},
-    "education": {"none": "none", "无": "none", "junior_high": "junior_high", "初中": "junior_high",
-                  "secondary": "secondary", "中专": "secondary", "高中": "secondary", "中职": "secondary",
-                  "associate": "associate", "大专": "associate", "专科": "associate", "bachelor": "bachelor",
-                  "本科": "bachelor", "postgraduate": "postgraduate", "研究生": "postgraduate", "硕士": "postgraduate",
-                  "博士": "postgraduate"},
-    "level": {"province": "province", "省": "province", "city": "city", "市": "city", "county": "county",
-              "县": "county", "区": "county", "县区": "county", "township": "township", "乡镇": "township",
-              "镇": "township", "乡": "township", "街道": "township", "community": "community", "社区": "community"},
-    "status": {"new": "new", "新建": "new", "existing": "existing", "已建成": "existing", "老城区": "existing",
-               "已建": "existing"},
-    "kind": {"none": "none", "无": "none", "new": "new", "新建": "new", "expansion": "expansion", "改扩建": "expansion"},
+    "type": {
+        "infant": "infant",
+        "乳儿班": "infant",
+        "toddler": "toddler",
+        "托小班": "toddler",
+        "older": "older",
+        "托大班": "older",
+        "mixed": "mixed",
+        "混合班": "mixed",
+    },
+    "role": {
+        "manager": "manager",
+        "负责人": "manager",
+        "管理人员": "manager",
+        "caregiver": "caregiver",
+        "保育人员": "caregiver",
+        "保育员": "caregiver",
+        "health": "health",
+        "保健人员": "health",
+        "卫生人员": "health",
+        "security": "security",
+        "保安人员": "security",
+        "保安": "security",
+        "other": "other",
+        "其他": "other",
+    },
+    "education": {
+        "none": "none",
+        "无": "none",
+        "junior_high": "junior_high",
+        "初中": "junior_high",
+        "secondary": "secondary",
+        "中专": "secondary",
+        "高中": "secondary",
+        "中职": "secondary",
+        "associate": "associate",
+        "大专": "associate",
+        "专科": "associate",
+        "bachelor": "bachelor",
+        "本科": "bachelor",
+        "postgraduate": "postgraduate",
+        "研究生": "postgraduate",
+        "硕士": "postgraduate",
+        "博士": "postgraduate",
+    },
+    "level": {
+        "province": "province",
+        "省": "province",
+        "city": "city",
+        "市": "city",
+        "county": "county",
+        "县": "county",
+        "区": "county",
+        "县区": "county",
+        "township": "township",
+        "乡镇": "township",
+        "镇": "township",
+        "乡": "township",
+        "街道": "township",
+        "community": "community",
+        "社区": "community",
+    },
+    "status": {
+        "new": "new",
+        "新建": "new",
+        "existing": "existing",
+        "已建成": "existing",
+        "老城区": "existing",
+        "已建": "existing",
+    },
+    "kind": {
+        "none": "none",
+        "无": "none",
+        "new": "new",
+        "新建": "new",
+        "expansion": "expansion",
+        "改扩建": "expansion",
+    },
 }
-CERTIFICATES = {"childcare": "childcare", "保育员": "childcare", "育婴员": "childcare", "保育师": "childcare",
-                "托育师": "childcare", "teacher": "teacher", "幼师资格": "teacher", "教师资格": "teacher",
-                "health_title": "health_title", "卫生专业职称": "health_title", "security_guard": "security_guard",
-                "保安员证": "security_guard"}
+CERTIFICATES = {
+    "childcare": "childcare",
+    "保育员": "childcare",
+    "育婴员": "childcare",
+    "保育师": "childcare",
+    "托育师": "childcare",
+    "teacher": "teacher",
+    "幼师资格": "teacher",
+    "教师资格": "teacher",
+    "health_title": "health_title",
+    "卫生专业职称": "health_title",
+    "security_guard": "security_guard",
+    "保安员证": "security_guard",
+}
 TRUE = {"true", "yes", "y", "1", "是", "有", "对", "√", "t"}
 FALSE = {"false", "no", "n", "0", "否", "无", "没有", "×", "f"}
 _UNITS = {  # the units a number may carry in a ledger cell, by the kind of field
-    "area": re.compile(r"(平方米|平米|㎡|m2|m²)$"), "money": re.compile(r"(元/人/月|元/月|元)$"),
-    "years": re.compile(r"年$"), "days": re.compile(r"(天|日)$"), "count": re.compile(r"(个|人|名|家|所|户)$"),
+    "area": re.compile(r"(平方米|平米|㎡|m2|m²)$"),
+    "money": re.compile(r"(元/人/月|元/月|元)$"),
+    "years": re.compile(r"年$"),
+    "days": re.compile(r"(天|日)$"),
+    "count": re.compile(r"(个|人|名|家|所|户)$"),
 }
 
 
@@ -108,10 +210,19 @@ class _Checker:
         shown = value if isinstance(value, (str, int, bool)) or value is None else str(value)
         if isinstance(shown, str) and len(shown) > 100:
             shown = shown[:100] + "…"
-        self.problems.append(Problem(code, f"{field}：{zh}", f"{field}: {en}",
-                                     Location(row=self.row, field=field, file=self.source), value=shown))
+        self.problems.append(
+            Problem(
+                code,
+                f"{field}：{zh}",
+                f"{field}: {en}",
+                Location(row=self.row, field=field, file=self.source),
+                value=shown,
+            )
+        )
 
-    def fields(self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int) -> dict[str, Any]:
+    def fields(
+        self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in data.items():
             if value is None or (type(value) is str and not value.strip()):
@@ -175,7 +286,13 @@ def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
         return None
     if integer:
         if value != int(value):
-            ck.bad(name, "record.not-an-integer", f"应为整数（{original}）", f"must be a whole number ({original})", original)
+            ck.bad(
+                name,
+                "record.not-an-integer",
+                f"应为整数（{original}）",
+                f"must be a whole number ({original})",
+                original,
+            )
             return None
         value = int(value)
         if value > MAX_COUNT:
@@ -196,7 +313,9 @@ def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
 
 def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
     kind = type(value)
-    if (kind is int and 0 <= value <= MAX_COUNT) or (kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE):
+    if (kind is int and 0 <= value <= MAX_COUNT) or (
+        kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE
+    ):
         return value
     return _number(ck, prefix + key, value, False)
 
@@ -212,8 +331,13 @@ def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
             return True
         if text in FALSE:
             return False
-    ck.bad(prefix + key, "record.not-a-boolean", f"'{value}' 不是是/否", f"'{value}' is not yes/no (是/否, true/false)",
-           value)
+    ck.bad(
+        prefix + key,
+        "record.not-a-boolean",
+        f"'{value}' 不是是/否",
+        f"'{value}' is not yes/no (是/否, true/false)",
+        value,
+    )
     return None
 
 
@@ -223,7 +347,9 @@ def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         ck.bad(name, "record.bad-type", "应为文本", "must be text", value)
         return None
-    elif isinstance(value, float) and not math.isfinite(value) or isinstance(value, Decimal) and not value.is_finite():
+    elif (isinstance(value, float) and not math.isfinite(value)) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
         return None
     else:
@@ -252,21 +378,34 @@ def _enum(allowed: Mapping[str, str]) -> Converter:
             return None
         found = allowed.get(text) or allowed.get(text.lower())
         if found is None:
-            ck.bad(prefix + key, "record.unknown-value", f"未知取值 '{text}'，可选：{choices}",
-                   f"unknown value '{text}'; allowed: {choices}", text)
+            ck.bad(
+                prefix + key,
+                "record.unknown-value",
+                f"未知取值 '{text}'，可选：{choices}",
+                f"unknown value '{text}'; allowed: {choices}",
+                text,
+            )
         return found
+
     return convert
 
 
 def _object(table: Mapping[str, Converter]) -> Converter:
     def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            ck.bad(prefix + key, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+            ck.bad(
+                prefix + key,
+                "record.too-deep",
+                f"嵌套超过 {MAX_DEPTH} 层",
+                f"nested deeper than {MAX_DEPTH} levels",
+                "…",
+            )
             return None
         if not isinstance(value, Mapping):
             ck.bad(prefix + key, "record.bad-type", "应为对象", "must be an object", value)
             return None
         return ck.fields(value, table, f"{prefix}{key}.", depth)
+
     return convert
 
 
@@ -277,8 +416,11 @@ def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter
             ck.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
             return None
         if isinstance(value, str) and of_text:
-            value = [] if value.strip().lower() in ("无", "none", "-", "—") else [
-                v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+            value = (
+                []
+                if value.strip().lower() in ("无", "none", "-", "—")
+                else [v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+            )
         if not isinstance(value, list):
             ck.bad(name, "record.bad-type", "应为列表", "must be a list", value)
             return None
@@ -296,10 +438,13 @@ def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter
             else:
                 ck.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", entry)
         return items
+
     return convert
 
 
-def _compile_table(table: Mapping[str, Any], done: dict[int, dict[str, Converter]] | None = None) -> dict[str, Converter]:
+def _compile_table(
+    table: Mapping[str, Any], done: dict[int, dict[str, Converter]] | None = None
+) -> dict[str, Converter]:
     """One converter per field of a record schema (the tables of :mod:`.expressions`), built once at import."""
     done = {} if done is None else done
     if id(table) in done:
@@ -335,15 +480,29 @@ def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source:
     """Check one record and return its evaluation dict; raise :class:`RecordError` listing every problem."""
     checker = _Checker(row, source)
     if not isinstance(data, Mapping):
-        checker.bad("(record)", "record.not-an-object", "记录必须是对象（键: 值）", "a record must be an object",
-                    type(data).__name__)
+        checker.bad(
+            "(record)",
+            "record.not-an-object",
+            "记录必须是对象（键: 值）",
+            "a record must be an object",
+            type(data).__name__,
+        )
         raise RecordError(checker.problems)
     raw_kind = data.get("kind") or "institution"
-    kind = raw_kind if isinstance(raw_kind, str) and raw_kind in _TABLES else KIND_ALIASES.get(str(raw_kind).strip(), str(raw_kind).strip())
+    kind = (
+        raw_kind
+        if isinstance(raw_kind, str) and raw_kind in _TABLES
+        else KIND_ALIASES.get(str(raw_kind).strip(), str(raw_kind).strip())
+    )
     table = _TABLES.get(kind)
     if table is None:
-        checker.bad("kind", "record.unknown-kind", f"未知记录类型 '{raw_kind}'，可选：{', '.join(KINDS)}",
-                    f"unknown kind '{raw_kind}'; allowed: {', '.join(KINDS)}", raw_kind)
+        checker.bad(
+            "kind",
+            "record.unknown-kind",
+            f"未知记录类型 '{raw_kind}'，可选：{', '.join(KINDS)}",
+            f"unknown kind '{raw_kind}'; allowed: {', '.join(KINDS)}",
+            raw_kind,
+        )
         raise RecordError(checker.problems)
     out = checker.fields(data, table, "", 0)
     if "id" not in out and not checker.problems:
@@ -369,36 +528,102 @@ class RawRow:
 
 HEADERS: dict[str, str] = {
     # institution
-    "机构编号": "id", "编号": "id", "机构代码": "id", "统一社会信用代码": "id", "机构名称": "name", "名称": "name",
-    "机构类型": "form", "举办形式": "form", "类型": "form", "性质": "ownership", "举办性质": "ownership",
-    "是否综合服务中心": "comprehensive_center", "是否托育综合服务中心": "comprehensive_center", "是否普惠": "inclusive",
-    "普惠": "inclusive", "是否非营利": "nonprofit", "是否备案": "filed", "备案": "filed", "星级": "star_rating",
-    "托位数": "total_slots", "托位": "total_slots", "室内使用面积": "indoor_area_m2", "室内面积": "indoor_area_m2",
-    "室外活动场地面积": "outdoor_area_m2", "室外面积": "outdoor_area_m2", "建筑面积": "building_area_m2",
-    "场地性质": "tenure", "产权": "tenure", "场地产权": "tenure", "租赁年限": "lease_years", "租期": "lease_years",
-    "月收费": "monthly_fee", "收费标准": "monthly_fee", "普惠指导价": "guide_price", "指导价": "guide_price",
-    "本地户籍在托人数": "local_hukou_enrolled", "区县": "district", "所属区县": "district", "街道": "district",
-    "所属街镇": "district", "记录类型": "kind",
-    "监控是否安装": "surveillance.installed", "监控24小时设防": "surveillance.always_on",
-    "监控保存天数": "surveillance.retention_days", "建设类型": "construction.kind", "新增托位": "construction.new_slots",
-    "是否获省级托位补助": "construction.provincial_slot_subsidy", "是否享受中央资金": "construction.central_funding",
+    "机构编号": "id",
+    "编号": "id",
+    "机构代码": "id",
+    "统一社会信用代码": "id",
+    "机构名称": "name",
+    "名称": "name",
+    "机构类型": "form",
+    "举办形式": "form",
+    "类型": "form",
+    "性质": "ownership",
+    "举办性质": "ownership",
+    "是否综合服务中心": "comprehensive_center",
+    "是否托育综合服务中心": "comprehensive_center",
+    "是否普惠": "inclusive",
+    "普惠": "inclusive",
+    "是否非营利": "nonprofit",
+    "是否备案": "filed",
+    "备案": "filed",
+    "星级": "star_rating",
+    "托位数": "total_slots",
+    "托位": "total_slots",
+    "室内使用面积": "indoor_area_m2",
+    "室内面积": "indoor_area_m2",
+    "室外活动场地面积": "outdoor_area_m2",
+    "室外面积": "outdoor_area_m2",
+    "建筑面积": "building_area_m2",
+    "场地性质": "tenure",
+    "产权": "tenure",
+    "场地产权": "tenure",
+    "租赁年限": "lease_years",
+    "租期": "lease_years",
+    "月收费": "monthly_fee",
+    "收费标准": "monthly_fee",
+    "普惠指导价": "guide_price",
+    "指导价": "guide_price",
+    "本地户籍在托人数": "local_hukou_enrolled",
+    "区县": "district",
+    "所属区县": "district",
+    "街道": "district",
+    "所属街镇": "district",
+    "记录类型": "kind",
+    "监控是否安装": "surveillance.installed",
+    "监控24小时设防": "surveillance.always_on",
+    "监控保存天数": "surveillance.retention_days",
+    "建设类型": "construction.kind",
+    "新增托位": "construction.new_slots",
+    "是否获省级托位补助": "construction.provincial_slot_subsidy",
+    "是否享受中央资金": "construction.central_funding",
     # region
-    "区域编号": "id", "区域名称": "name", "层级": "level", "年份": "year", "统计年份": "year", "常住人口": "population",
-    "普惠托位数": "inclusive_slots", "新增托位数": "new_slots", "机构数": "institutions", "公办机构数": "public_institutions",
-    "用人单位办托机构数": "employer_institutions", "综合服务中心数": "comprehensive_centers",
-    "四星级以上机构数": "four_star_institutions", "登记机构数": "institutions_registered", "备案机构数": "institutions_filed",
-    "从业人员数": "staff_total", "培训人员数": "staff_trained", "持证人员数": "staff_certified",
-    "城市社区数": "urban_communities", "有托育服务的城市社区数": "urban_communities_with_childcare", "乡镇数": "townships",
-    "有普惠托育中心的乡镇数": "townships_with_inclusive_center", "幼儿园数": "kindergartens",
-    "开设托班的幼儿园数": "kindergartens_with_childcare", "新生儿家庭数": "newborn_families",
+    "区域编号": "id",
+    "区域名称": "name",
+    "层级": "level",
+    "年份": "year",
+    "统计年份": "year",
+    "常住人口": "population",
+    "普惠托位数": "inclusive_slots",
+    "新增托位数": "new_slots",
+    "机构数": "institutions",
+    "公办机构数": "public_institutions",
+    "用人单位办托机构数": "employer_institutions",
+    "综合服务中心数": "comprehensive_centers",
+    "四星级以上机构数": "four_star_institutions",
+    "登记机构数": "institutions_registered",
+    "备案机构数": "institutions_filed",
+    "从业人员数": "staff_total",
+    "培训人员数": "staff_trained",
+    "持证人员数": "staff_certified",
+    "城市社区数": "urban_communities",
+    "有托育服务的城市社区数": "urban_communities_with_childcare",
+    "乡镇数": "townships",
+    "有普惠托育中心的乡镇数": "townships_with_inclusive_center",
+    "幼儿园数": "kindergartens",
+    "开设托班的幼儿园数": "kindergartens_with_childcare",
+    "新生儿家庭数": "newborn_families",
     "接受指导的新生儿家庭数": "newborn_families_reached",
     # residential area
-    "居住区编号": "id", "小区编号": "id", "状态": "status", "居住区类型": "status", "人口": "population",
+    "居住区编号": "id",
+    "小区编号": "id",
+    "状态": "status",
+    "居住区类型": "status",
+    "人口": "population",
     "规划托位数": "planned_slots",
 }
-CLASS_COLUMNS = {"乳儿班": "infant", "托小班": "toddler", "托大班": "older", "混合班": "mixed",
-                 "infant": "infant", "toddler": "toddler", "older": "older", "mixed": "mixed"}
-_CLASS_HEADER = re.compile(r"^(乳儿班|托小班|托大班|混合班|infant|toddler|older|mixed)_?(人数|在托人数|保育人员数|保育人员|enrolled|caregivers)$")
+CLASS_COLUMNS = {
+    "乳儿班": "infant",
+    "托小班": "toddler",
+    "托大班": "older",
+    "混合班": "mixed",
+    "infant": "infant",
+    "toddler": "toddler",
+    "older": "older",
+    "mixed": "mixed",
+}
+_CLASS_HEADER = re.compile(
+    r"^(乳儿班|托小班|托大班|混合班|infant|toddler|older|mixed)_?(人数|在托人数|保育人员数|保育人员|enrolled|caregivers)$"
+)
 _ALL_FIELDS = {*INSTITUTION_FIELDS, *REGION_FIELDS, *RESIDENTIAL_FIELDS, "kind", "district"}
 
 
@@ -455,10 +680,18 @@ def _problem_row(row: int, source: str, code: str, zh: str, en: str) -> RawRow:
 def _open_text(path: Path | None, stdin: IO[bytes] | None, encoding: str | None, source: str) -> io.TextIOBase:
     stream: IO[bytes]
     try:
-        stream = stdin if stdin is not None else open(path, "rb")  # type: ignore[arg-type]  # noqa: SIM115
+        stream = stdin if stdin is not None else open(path, "rb")  # type: ignore[arg-type]
     except OSError as exc:
-        raise RecordError([Problem("record.unreadable", f"无法打开 {source}：{exc.strerror}",
-                                   f"cannot open {source}: {exc.strerror}", Location(file=source))]) from None
+        raise RecordError(
+            [
+                Problem(
+                    "record.unreadable",
+                    f"无法打开 {source}：{exc.strerror}",
+                    f"cannot open {source}: {exc.strerror}",
+                    Location(file=source),
+                )
+            ]
+        ) from None
     buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream  # type: ignore[arg-type]
     if encoding is None:
         head = buffered.peek(65536)[:65536]  # type: ignore[union-attr]
@@ -471,9 +704,16 @@ def _open_text(path: Path | None, stdin: IO[bytes] | None, encoding: str | None,
                     head.decode("gb18030")
                     encoding = "gb18030"
                 except UnicodeDecodeError:
-                    raise RecordError([Problem("record.undecodable", f"{source} 既不是 UTF-8 也不是 GB18030 编码",
-                                               f"{source} is neither UTF-8 nor GB18030; use --encoding",
-                                               Location(file=source))]) from None
+                    raise RecordError(
+                        [
+                            Problem(
+                                "record.undecodable",
+                                f"{source} 既不是 UTF-8 也不是 GB18030 编码",
+                                f"{source} is neither UTF-8 nor GB18030; use --encoding",
+                                Location(file=source),
+                            )
+                        ]
+                    ) from None
     return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="strict")  # type: ignore[arg-type]
 
 
@@ -481,13 +721,26 @@ def _guarded(lines: Iterator[Any], source: str) -> Iterator[Any]:
     try:
         yield from lines
     except UnicodeDecodeError as exc:
-        raise RecordError([Problem("record.undecodable", f"{source} 中有无法解码的字节：{exc.reason}",
-                                   f"{source} has bytes that cannot be decoded: {exc.reason}",
-                                   Location(file=source))]) from None
+        raise RecordError(
+            [
+                Problem(
+                    "record.undecodable",
+                    f"{source} 中有无法解码的字节：{exc.reason}",
+                    f"{source} has bytes that cannot be decoded: {exc.reason}",
+                    Location(file=source),
+                )
+            ]
+        ) from None
 
 
-def read_rows(path: str | os.PathLike[str], *, encoding: str | None = None, sheet: str | None = None,
-              stdin: IO[bytes] | None = None, fmt: str | None = None) -> Iterator[RawRow]:
+def read_rows(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    stdin: IO[bytes] | None = None,
+    fmt: str | None = None,
+) -> Iterator[RawRow]:
     """Stream the rows of a ledger: one :class:`RawRow` per data row, in order, never raising for a bad row.
 
     Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
@@ -496,8 +749,9 @@ def read_rows(path: str | os.PathLike[str], *, encoding: str | None = None, shee
     p = None if source == "-" else Path(source)
     kind = (fmt or (p.suffix.lower().lstrip(".") if p else "jsonl")).lower()
     if p is not None and not p.exists():
-        raise RecordError([Problem("record.unreadable", f"找不到文件 {source}", f"no such file: {source}",
-                                   Location(file=source))])
+        raise RecordError(
+            [Problem("record.unreadable", f"找不到文件 {source}", f"no such file: {source}", Location(file=source))]
+        )
     if kind in ("csv", "tsv", "txt"):
         return _read_csv(p, stdin, encoding, source, "\t" if kind == "tsv" else None)
     if kind in ("xlsx", "xlsm"):
@@ -506,12 +760,21 @@ def read_rows(path: str | os.PathLike[str], *, encoding: str | None = None, shee
         return _read_jsonl(p, stdin, encoding, source)
     if kind in ("json", "yaml", "yml"):
         return _read_document(p, stdin, encoding, source, kind)
-    raise RecordError([Problem("record.unknown-format", f"不支持的文件格式 '{kind}'（支持 csv、xlsx、json、jsonl、yaml）",
-                               f"unsupported format '{kind}' (csv, xlsx, json, jsonl, yaml)", Location(file=source))])
+    raise RecordError(
+        [
+            Problem(
+                "record.unknown-format",
+                f"不支持的文件格式 '{kind}'（支持 csv、xlsx、json、jsonl、yaml）",
+                f"unsupported format '{kind}' (csv, xlsx, json, jsonl, yaml)",
+                Location(file=source),
+            )
+        ]
+    )
 
 
-def _read_csv(p: Path | None, stdin: IO[bytes] | None, encoding: str | None, source: str,
-              delimiter: str | None) -> Iterator[RawRow]:
+def _read_csv(
+    p: Path | None, stdin: IO[bytes] | None, encoding: str | None, source: str, delimiter: str | None
+) -> Iterator[RawRow]:
     text = _open_text(p, stdin, encoding, source)
     with text:
         lines = _guarded(iter(text), source)
@@ -548,14 +811,20 @@ def _read_jsonl(p: Path | None, stdin: IO[bytes] | None, encoding: str | None, s
                 data = json.loads(line, parse_float=Decimal)
             except (json.JSONDecodeError, RecursionError) as exc:
                 msg = getattr(exc, "msg", "nested too deeply")
-                yield _problem_row(row, source, "record.bad-json", f"第 {row} 行不是有效的 JSON：{msg}",
-                                   f"line {row} is not valid JSON: {msg}")
+                yield _problem_row(
+                    row,
+                    source,
+                    "record.bad-json",
+                    f"第 {row} 行不是有效的 JSON：{msg}",
+                    f"line {row} is not valid JSON: {msg}",
+                )
                 continue
-            yield RawRow(row, source, data if isinstance(data, dict) else data)  # type: ignore[arg-type]
+            yield RawRow(row, source, data)
 
 
-def _read_document(p: Path | None, stdin: IO[bytes] | None, encoding: str | None, source: str,
-                   kind: str) -> Iterator[RawRow]:
+def _read_document(
+    p: Path | None, stdin: IO[bytes] | None, encoding: str | None, source: str, kind: str
+) -> Iterator[RawRow]:
     text = _open_text(p, stdin, encoding, source)
     with text:
         content = "".join(_guarded(iter(text), source))
@@ -566,26 +835,47 @@ def _read_document(p: Path | None, stdin: IO[bytes] | None, encoding: str | None
             import yaml
 
             data = yaml.safe_load(content)
-    except Exception as exc:  # noqa: BLE001 - any parse failure of the whole document is reported, not raised
-        return iter([_problem_row(1, source, "record.bad-document", f"{source} 无法解析：{exc}",
-                                  f"{source} cannot be parsed: {exc}")])
+    except Exception as exc:
+        return iter(
+            [
+                _problem_row(
+                    1, source, "record.bad-document", f"{source} 无法解析：{exc}", f"{source} cannot be parsed: {exc}"
+                )
+            ]
+        )
     items = data if isinstance(data, list) else [data]
     return (RawRow(i, source, item) for i, item in enumerate(items, start=1))  # type: ignore[arg-type]
 
 
 _SUBSHEETS = {"班级": "classes", "classes": "classes", "人员": "staff", "staff": "staff"}
-_KIND_SHEETS = {"区域": "region", "regions": "region", "居住区": "residential_area", "residential_areas": "residential_area"}
+_KIND_SHEETS = {
+    "区域": "region",
+    "regions": "region",
+    "居住区": "residential_area",
+    "residential_areas": "residential_area",
+}
 
 
 def _read_xlsx(p: Path | None, stdin: IO[bytes] | None, sheet: str | None, source: str) -> Iterator[RawRow]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(p if p is not None else io.BytesIO(stdin.read()),  # type: ignore[union-attr]
-                                      read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - a corrupt workbook is unreadable input
-        raise RecordError([Problem("record.unreadable", f"无法读取 Excel 文件 {source}：{exc}",
-                                   f"cannot read the workbook {source}: {exc}", Location(file=source))]) from None
+        book = openpyxl.load_workbook(
+            p if p is not None else io.BytesIO(stdin.read()),  # type: ignore[union-attr]
+            read_only=True,
+            data_only=True,
+        )
+    except Exception as exc:
+        raise RecordError(
+            [
+                Problem(
+                    "record.unreadable",
+                    f"无法读取 Excel 文件 {source}：{exc}",
+                    f"cannot read the workbook {source}: {exc}",
+                    Location(file=source),
+                )
+            ]
+        ) from None
     try:
         # class and staff sheets are keyed by institution id and joined onto the main rows (held in memory)
         extra: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -595,16 +885,26 @@ def _read_xlsx(p: Path | None, stdin: IO[bytes] | None, sheet: str | None, sourc
                 rows = book[name].iter_rows(values_only=True)
                 header = [header_key(str(h)) if h is not None else "" for h in next(rows, ())]
                 for cells in rows:
-                    item = {h: _cell(v) for h, v in zip(header, cells) if h and v not in (None, "")}
+                    item = {h: _cell(v) for h, v in zip(header, cells, strict=False) if h and v not in (None, "")}
                     owner = item.pop("institution_id", None) or item.pop("id", None)
                     if owner is not None:
                         extra.setdefault(target, {}).setdefault(str(owner), []).append(item)
-        names = [sheet] if sheet else [n for n in book.sheetnames if not (
-            _SUBSHEETS.get(n.strip().lower()) or _SUBSHEETS.get(n.strip()))]
+        names = (
+            [sheet]
+            if sheet
+            else [n for n in book.sheetnames if not (_SUBSHEETS.get(n.strip().lower()) or _SUBSHEETS.get(n.strip()))]
+        )
         if sheet and sheet not in book.sheetnames:
-            raise RecordError([Problem("record.unknown-sheet", f"没有工作表 '{sheet}'（有：{', '.join(book.sheetnames)}）",
-                                       f"no sheet '{sheet}' (there are: {', '.join(book.sheetnames)})",
-                                       Location(file=source))])
+            raise RecordError(
+                [
+                    Problem(
+                        "record.unknown-sheet",
+                        f"没有工作表 '{sheet}'（有：{', '.join(book.sheetnames)}）",
+                        f"no sheet '{sheet}' (there are: {', '.join(book.sheetnames)})",
+                        Location(file=source),
+                    )
+                ]
+            )
         row_number = 0
         for name in names:
             rows = book[name].iter_rows(values_only=True)

@@ -85,7 +85,9 @@ class _Builder:
             return None
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _SAFE_TAGS:
-            self.fail(node, "policy.unsafe-tag", f"不允许的 YAML 标签 {node.tag}", f"YAML tag {node.tag} is not allowed")
+            self.fail(
+                node, "policy.unsafe-tag", f"不允许的 YAML 标签 {node.tag}", f"YAML tag {node.tag} is not allowed"
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
@@ -181,17 +183,46 @@ class _TooBig(Exception):
 def load_yaml_text(text: str, file: str) -> SourceDoc:
     """Parse one YAML document; raise :class:`PolicyError` with every problem found."""
     if "\x00" in text:
-        raise PolicyError([policy_problem("policy.nul-character", "策略文件中不能有空字符（NUL）",
-                                          "a policy file cannot contain NUL characters", file, 1, 1)])
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.nul-character",
+                    "策略文件中不能有空字符（NUL）",
+                    "a policy file cannot contain NUL characters",
+                    file,
+                    1,
+                    1,
+                )
+            ]
+        )
     deep = _too_deep(text)
     if deep is not None:
-        raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套超过 {MAX_DEPTH} 层",
-                                          f"the YAML is nested deeper than {MAX_DEPTH} levels", file, *deep)])
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.too-deep",
+                    f"YAML 嵌套超过 {MAX_DEPTH} 层",
+                    f"the YAML is nested deeper than {MAX_DEPTH} levels",
+                    file,
+                    *deep,
+                )
+            ]
+        )
     try:
         node = yaml.compose(text, Loader=_Loader)
     except RecursionError:
-        raise PolicyError([policy_problem("policy.too-deep", f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）",
-                                          f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", file, 1, 1)]) from None
+        raise PolicyError(
+            [
+                policy_problem(
+                    "policy.too-deep",
+                    f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）",
+                    f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)",
+                    file,
+                    1,
+                    1,
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

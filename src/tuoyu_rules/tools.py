@@ -39,8 +39,10 @@ def _cite(c: Mapping[str, Any] | None) -> str:
 def catalogue(policy: CompiledPolicy, lang: str = "zh") -> list[str]:
     """One line per rule, target, subsidy and benefit of a policy."""
     en = lang == "en"
-    lines = [f"{policy.id}: {policy.model.name_en if en and policy.model.name_en else policy.model.name}"
-             f"  ({' → '.join(policy.chain)})"]
+    lines = [
+        f"{policy.id}: {policy.model.name_en if en and policy.model.name_en else policy.model.name}"
+        f"  ({' → '.join(policy.chain)})"
+    ]
     seen: set[str] = set()
     for rule in policy.rules:
         if rule.id in seen:
@@ -61,8 +63,12 @@ def catalogue(policy: CompiledPolicy, lang: str = "zh") -> list[str]:
 
 
 def known_ids(policy: CompiledPolicy) -> list[str]:
-    return sorted({r.id for r in policy.rules} | {s.id for s in policy.subsidies} | {b.id for b in policy.benefits}
-                  | set(policy.parameters))
+    return sorted(
+        {r.id for r in policy.rules}
+        | {s.id for s in policy.subsidies}
+        | {b.id for b in policy.benefits}
+        | set(policy.parameters)
+    )
 
 
 def suggest(policy: CompiledPolicy, name: str) -> str | None:
@@ -83,12 +89,14 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
         if now is None and name in point.ranged:
             now_text = f"{format_value(point.low[name])}–{format_value(point.high[name])}"
         elif now is None:
-            now_text = ("unspecified / not in force" if en else "未规定或尚未生效")
+            now_text = "unspecified / not in force" if en else "未规定或尚未生效"
         else:
             now_text = format_value(now)
         flag = ("  ⚠ unverified" if en else "  ⚠ 未核实") if not spec.verified else ""
         out.append(f"  {name} = {now_text} {spec.unit or ''}  ({desc}){flag}")
-        out.append(f"      {'set by' if en else '设定层级'}: {param.origin.policy} ({param.origin.file}:{param.origin.line})")
+        out.append(
+            f"      {'set by' if en else '设定层级'}: {param.origin.policy} ({param.origin.file}:{param.origin.line})"
+        )
         for v in spec.values:
             cite = ""
             if v.citation:
@@ -101,18 +109,24 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
         if spec.reason:
             out.append(f"      {'reason' if en else '理由'}: {spec.reason}")
         doc = policy.documents.get(spec.citation.document)
-        out.append(f"      {'source' if en else '依据'}: 《{doc.title if doc else spec.citation.document}》"
-                   f"{spec.citation.clause}：“{spec.citation.quote}”")
+        out.append(
+            f"      {'source' if en else '依据'}: 《{doc.title if doc else spec.citation.document}》"
+            f"{spec.citation.clause}：“{spec.citation.quote}”"
+        )
         for other in policy.parameters.values():
             if other.spec.superseded_by == name:
                 stated = other.spec.values[-1]
-                out.append(f"      {'a document states' if en else '文件所述'} {other.name} = {_value_text(stated, other.spec.unit)}"
-                           f" ({other.origin.policy}) — {'superseded; the value above is in force' if en else '已被取代，现行值见上'}")
+                out.append(
+                    f"      {'a document states' if en else '文件所述'} {other.name} = {_value_text(stated, other.spec.unit)}"
+                    f" ({other.origin.policy}) — {'superseded; the value above is in force' if en else '已被取代，现行值见上'}"
+                )
         if spec.superseded_by:
             now_by = point.point.get(spec.superseded_by)
-            out.append(f"      {'superseded by' if en else '已被取代'}: {spec.superseded_by} = "
-                       f"{format_value(now_by) if now_by is not None else '—'} "
-                       f"({'in force on' if en else '现行，'} {as_of})")
+            out.append(
+                f"      {'superseded by' if en else '已被取代'}: {spec.superseded_by} = "
+                f"{format_value(now_by) if now_by is not None else '—'} "
+                f"({'in force on' if en else '现行，'} {as_of})"
+            )
     return out
 
 
@@ -141,8 +155,13 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
             spec = rule.spec
             title = (spec.title_en if en else spec.title) or spec.title or rule.id
             lines.append(f"{rule.id} — {title}")
-            lines.append(f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy} ({rule.origin.file}:{rule.origin.line})")
-            lines.append(f"  {'applies to' if en else '对象'}: {spec.subject}" + (f"  {'when' if en else '条件'}: {spec.when}" if spec.when else ""))
+            lines.append(
+                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy} ({rule.origin.file}:{rule.origin.line})"
+            )
+            lines.append(
+                f"  {'applies to' if en else '对象'}: {spec.subject}"
+                + (f"  {'when' if en else '条件'}: {spec.when}" if spec.when else "")
+            )
             if spec.check:
                 lines.append(f"  {'check' if en else '检查'}: {spec.check}")
             if spec.observed:
@@ -166,13 +185,19 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
         lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
         if subsidy is not None:
             for ex in subsidy.spec.exclusions:
-                lines.append(f"  {'excluded when' if en else '排除条件'}: {ex.when} — {ex.reason.en if en else ex.reason.zh}")
-            lines.append(f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}  ({'period' if en else '周期'}: {subsidy.spec.period})")
+                lines.append(
+                    f"  {'excluded when' if en else '排除条件'}: {ex.when} — {ex.reason.en if en else ex.reason.zh}"
+                )
+            lines.append(
+                f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}  ({'period' if en else '周期'}: {subsidy.spec.period})"
+            )
         else:
             lines.append(f"  {'value' if en else '数值'}: {benefit.spec.value or '—'} {benefit.spec.unit or ''}")  # type: ignore[union-attr]
         lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")  # type: ignore[union-attr]
         text = f"{spec.eligible} {getattr(spec, 'amount', '') or ''} {getattr(spec, 'value', '') or ''}"
-        names = [p for p in policy.parameters if p in text.replace("(", " ").replace(")", " ").replace("*", " ").split()]
+        names = [
+            p for p in policy.parameters if p in text.replace("(", " ").replace(")", " ").replace("*", " ").split()
+        ]
         if names:
             lines.append(f"  {'parameters' if en else '参数'}:")
             lines.extend(_param_lines(policy, names, as_of, en))
@@ -204,20 +229,35 @@ def _param_summary(policy: CompiledPolicy, name: str, as_of: datetime.date) -> d
     param = policy.parameters.get(name)
     if param is None:
         return None
-    return {"in_force": _value_text(next((v for v in reversed(param.spec.values) if v.since <= as_of),
-                                         param.spec.values[0]), param.spec.unit),
-            "values": [f"{v.since}: {_value_text(v, param.spec.unit)}" for v in param.spec.values],
-            "layer": param.origin.policy}
+    return {
+        "in_force": _value_text(
+            next((v for v in reversed(param.spec.values) if v.since <= as_of), param.spec.values[0]), param.spec.unit
+        ),
+        "values": [f"{v.since}: {_value_text(v, param.spec.unit)}" for v in param.spec.values],
+        "layer": param.origin.policy,
+    }
 
 
 def _rule_summary(rules: list[CompiledRule]) -> list[dict[str, Any]]:
     out = []
     for r in rules:
         s = r.spec
-        out.append({k: v for k, v in {"subject": s.subject, "when": s.when, "check": s.check, "observed": s.observed,
-                                      "op": s.op, "required": s.required,
-                                      "by_year": {str(y): str(v) for y, v in (s.by_year or {}).items()} or None,
-                                      "severity": s.severity}.items() if v is not None})
+        out.append(
+            {
+                k: v
+                for k, v in {
+                    "subject": s.subject,
+                    "when": s.when,
+                    "check": s.check,
+                    "observed": s.observed,
+                    "op": s.op,
+                    "required": s.required,
+                    "by_year": {str(y): str(v) for y, v in (s.by_year or {}).items()} or None,
+                    "severity": s.severity,
+                }.items()
+                if v is not None
+            }
+        )
     return out
 
 
@@ -244,13 +284,18 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
         if a != b:
             changes.append(Change(kind, rule_id, "added" if a is None else "removed" if b is None else "changed", a, b))
     for kind, get in (("subsidy", lambda p: p.subsidies), ("benefit", lambda p: p.benefits)):
-        a_items = {i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(old)}
-        b_items = {i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(new)}
+        a_items = {
+            i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(old)
+        }
+        b_items = {
+            i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(new)
+        }
         for item_id in sorted(set(a_items) | set(b_items)):
             a, b = a_items.get(item_id), b_items.get(item_id)
             if a != b:
-                changes.append(Change(kind, item_id, "added" if a is None else "removed" if b is None else "changed",
-                                      a, b))
+                changes.append(
+                    Change(kind, item_id, "added" if a is None else "removed" if b is None else "changed", a, b)
+                )
     return changes
 
 
@@ -265,10 +310,16 @@ class LedgerDiff:
     errors: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "status_changed": self.status_changed, "transitions": self.transitions,
-                "rule_flips": self.rule_flips, "subsidy_old": f"{self.subsidy_old:.2f}",
-                "subsidy_new": f"{self.subsidy_new:.2f}", "subsidy_change": f"{self.subsidy_new - self.subsidy_old:.2f}",
-                "errors": self.errors}
+        return {
+            "records": self.records,
+            "status_changed": self.status_changed,
+            "transitions": self.transitions,
+            "rule_flips": self.rule_flips,
+            "subsidy_old": f"{self.subsidy_old:.2f}",
+            "subsidy_new": f"{self.subsidy_new:.2f}",
+            "subsidy_change": f"{self.subsidy_new - self.subsidy_old:.2f}",
+            "errors": self.errors,
+        }
 
 
 def _amount(report: Any) -> Decimal:
@@ -326,7 +377,9 @@ class Coverage:
         for item_id, item in self.items.items():
             for key in ("pass", "fail", "boundary"):
                 if item.get(key) is False:
-                    out.append(f"{item_id}: no {key} example" if key != "boundary" else f"{item_id}: boundary not exercised")
+                    out.append(
+                        f"{item_id}: no {key} example" if key != "boundary" else f"{item_id}: boundary not exercised"
+                    )
         return out
 
 
@@ -336,8 +389,11 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
     items: dict[str, dict[str, Any]] = {}
     own_rules = [r for r in policy.rules if r.origin.policy == policy.id]
     for r in own_rules:
-        items[r.id] = {"pass": False, "fail": False,
-                       "boundary": False if (r.op in (">=", "<=", ">", "<") and (r.required or r.by_year)) else None}
+        items[r.id] = {
+            "pass": False,
+            "fail": False,
+            "boundary": False if (r.op in (">=", "<=", ">", "<") and (r.required or r.by_year)) else None,
+        }
     for s in policy.subsidies:
         if s.origin.policy == policy.id:
             items[s.id] = {"pass": False, "fail": False}
@@ -359,8 +415,14 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
                 entry["fail"] = True
             if entry.get("boundary") is False and f.outcome in ("pass", "fail"):
                 try:
-                    if f.observed is not None and f.required is not None and (
-                            Decimal(f.observed) == Decimal(f.required) or abs(Decimal(f.observed) - Decimal(f.required)) <= 1):
+                    if (
+                        f.observed is not None
+                        and f.required is not None
+                        and (
+                            Decimal(f.observed) == Decimal(f.required)
+                            or abs(Decimal(f.observed) - Decimal(f.required)) <= 1
+                        )
+                    ):
                         entry["boundary"] = True
                 except (TypeError, ValueError, ArithmeticError):
                     pass
@@ -382,18 +444,29 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
 def clause_index(policy: CompiledPolicy) -> tuple[list[dict[str, Any]], list[str]]:
     """The clause index, and the policy's own rules, subsidies, benefits and parameters no clause mentions."""
     m = policy.model
-    rows = [{"clause": c.clause, "summary": c.summary or "", "encoded_by": list(c.encoded_by),
-             "not_checkable": c.not_checkable} for c in m.clauses]
+    rows = [
+        {
+            "clause": c.clause,
+            "summary": c.summary or "",
+            "encoded_by": list(c.encoded_by),
+            "not_checkable": c.not_checkable,
+        }
+        for c in m.clauses
+    ]
     mentioned = {ref for c in m.clauses for ref in c.encoded_by}
     own = [r.id for r in m.rules] + [s.id for s in m.subsidies] + [b.id for b in m.benefits] + list(m.parameters)
     return rows, sorted(set(own) - mentioned)
 
 
 def coverage_markdown(policies: Iterable[CompiledPolicy]) -> str:
-    out = ["# Clause coverage", "",
-           "Every clause of the five source documents (and the national base), with the rules, parameters, subsidies "
-           "and benefits that encode it, or why it cannot be checked from the contract's records. Generated by "
-           "`tuoyu-rules coverage --format markdown policies/*.yaml`.", ""]
+    out = [
+        "# Clause coverage",
+        "",
+        "Every clause of the five source documents (and the national base), with the rules, parameters, subsidies "
+        "and benefits that encode it, or why it cannot be checked from the contract's records. Generated by "
+        "`tuoyu-rules coverage --format markdown policies/*.yaml`.",
+        "",
+    ]
     for policy in policies:
         rows, unmentioned = clause_index(policy)
         doc = next(iter(policy.model.documents.values()), None)
@@ -405,12 +478,18 @@ def coverage_markdown(policies: Iterable[CompiledPolicy]) -> str:
         out.append("| clause | what it says | encoded by / why not |")
         out.append("|---|---|---|")
         for row in rows:
-            how = ", ".join(f"`{r}`" for r in row["encoded_by"]) if row["encoded_by"] else f"not checkable: {row['not_checkable']}"
+            how = (
+                ", ".join(f"`{r}`" for r in row["encoded_by"])
+                if row["encoded_by"]
+                else f"not checkable: {row['not_checkable']}"
+            )
             out.append(f"| {row['clause']} | {row['summary']} | {how} |")
         checkable = sum(1 for r in rows if r["encoded_by"])
         out.append("")
-        out.append(f"{len(rows)} clauses: {checkable} encoded, {len(rows) - checkable} not machine-checkable."
-                   + (f" Not in the index: {', '.join(unmentioned)}." if unmentioned else ""))
+        out.append(
+            f"{len(rows)} clauses: {checkable} encoded, {len(rows) - checkable} not machine-checkable."
+            + (f" Not in the index: {', '.join(unmentioned)}." if unmentioned else "")
+        )
         out.append("")
     return "\n".join(out)
 
@@ -447,14 +526,29 @@ def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
             physical: dict[str, Any] = {"artifactLocation": {"uri": p.location.file or file}}
             if region:
                 physical["region"] = region
-            out_results.append({"ruleId": p.code, "level": "error" if p.severity == "error" else "warning",
-                                "message": {"text": f"{p.message} / {p.message_en}"},
-                                "locations": [{"physicalLocation": physical}]})
+            out_results.append(
+                {
+                    "ruleId": p.code,
+                    "level": "error" if p.severity == "error" else "warning",
+                    "message": {"text": f"{p.message} / {p.message_en}"},
+                    "locations": [{"physicalLocation": physical}],
+                }
+            )
     return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "tuoyu-rules", "informationUri": "https://pypi.org/project/tuoyu-rules/",
-                                      "rules": [{"id": c, "name": c} for c in codes]}},
-                  "results": out_results}],
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "tuoyu-rules",
+                        "informationUri": "https://pypi.org/project/tuoyu-rules/",
+                        "rules": [{"id": c, "name": c} for c in codes],
+                    }
+                },
+                "results": out_results,
+            }
+        ],
     }
 
 
@@ -476,26 +570,57 @@ def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: 
     until = m.in_force.until
     if until is not None:
         if until < today:
-            out.append(warn(("in_force", "until"), "policy.expired", f"策略已于 {until} 失效",
-                            f"the policy expired on {until}"))
+            out.append(
+                warn(
+                    ("in_force", "until"), "policy.expired", f"策略已于 {until} 失效", f"the policy expired on {until}"
+                )
+            )
         elif expiring_within is not None and (until - today).days <= expiring_within:
-            out.append(warn(("in_force", "until"), "policy.expiring", f"策略将于 {until} 失效（{(until - today).days} 天后）",
-                            f"the policy expires on {until}, in {(until - today).days} days"))
+            out.append(
+                warn(
+                    ("in_force", "until"),
+                    "policy.expiring",
+                    f"策略将于 {until} 失效（{(until - today).days} 天后）",
+                    f"the policy expires on {until}, in {(until - today).days} days",
+                )
+            )
     for key, document in m.documents.items():
         if document.in_force and document.in_force.until and document.in_force.until < today:
-            out.append(warn(("documents", key), "policy.document-expired", f"文件 {key} 已于 {document.in_force.until} 失效",
-                            f"document {key} expired on {document.in_force.until}"))
+            out.append(
+                warn(
+                    ("documents", key),
+                    "policy.document-expired",
+                    f"文件 {key} 已于 {document.in_force.until} 失效",
+                    f"document {key} expired on {document.in_force.until}",
+                )
+            )
     for i, rule in enumerate(m.rules):
         for year in rule.by_year or {}:
             if until is not None and year > until.year:
-                out.append(warn(("rules", i, "by_year", year), "policy.target-after-period",
-                                f"规则 {rule.id} 的 {year} 年目标晚于策略有效期（{until}）",
-                                f"rule {rule.id} has a {year} target after the policy ends ({until})"))
+                out.append(
+                    warn(
+                        ("rules", i, "by_year", year),
+                        "policy.target-after-period",
+                        f"规则 {rule.id} 的 {year} 年目标晚于策略有效期（{until}）",
+                        f"rule {rule.id} has a {year} target after the policy ends ({until})",
+                    )
+                )
     for name, param in m.parameters.items():
         for j, value in enumerate(param.values):
-            if value.since < m.in_force.from_ and not m.extends and j == 0 and value.since.year < m.in_force.from_.year - 5:
-                out.append(warn(("parameters", name, "values", j, "since"), "policy.value-before-period",
-                                f"参数 {name} 的取值日期 {value.since} 远早于策略生效日期", f"{name} dates from long before the policy"))
+            if (
+                value.since < m.in_force.from_
+                and not m.extends
+                and j == 0
+                and value.since.year < m.in_force.from_.year - 5
+            ):
+                out.append(
+                    warn(
+                        ("parameters", name, "values", j, "since"),
+                        "policy.value-before-period",
+                        f"参数 {name} 的取值日期 {value.since} 远早于策略生效日期",
+                        f"{name} dates from long before the policy",
+                    )
+                )
     return out
 
 
@@ -524,17 +649,26 @@ class Budget:
     def to_dict(self) -> dict[str, Any]:
         money = lambda d: {k: f"{v:.2f}" for k, v in sorted(d.items())}  # noqa: E731
         out: dict[str, Any] = {
-            "months": self.months, "records": self.records, "errors": self.errors, "total": f"{self.total:.2f}",
-            "by_subsidy": money(self.totals), "by_subsidy_min": money(self.totals_min),
-            "by_subsidy_max": money(self.totals_max), "eligible": dict(sorted(self.eligible.items())),
+            "months": self.months,
+            "records": self.records,
+            "errors": self.errors,
+            "total": f"{self.total:.2f}",
+            "by_subsidy": money(self.totals),
+            "by_subsidy_min": money(self.totals_min),
+            "by_subsidy_max": money(self.totals_max),
+            "eligible": dict(sorted(self.eligible.items())),
             "eligible_amount_open": dict(sorted(self.open_amount.items())),
-            "by_district": money(self.by_district), "by_form": money(self.by_form),
+            "by_district": money(self.by_district),
+            "by_form": money(self.by_form),
         }
         if self.stated is not None:
             out["budget"] = f"{self.stated:.2f}"
             out["budget_period"] = self.stated_period
-            out["remaining"] = f"{self.stated * self.months / 12 - self.total:.2f}" if self.stated_period == "year" else \
-                f"{self.stated - self.total:.2f}"
+            out["remaining"] = (
+                f"{self.stated * self.months / 12 - self.total:.2f}"
+                if self.stated_period == "year"
+                else f"{self.stated - self.total:.2f}"
+            )
         return out
 
 
@@ -567,17 +701,24 @@ def budget(policy: Any, rows: Iterable[Any], as_of: datetime.date, months: int =
                 out.by_district[district] = out.by_district.get(district, Decimal(0)) + value
                 out.by_form[form] = out.by_form.get(form, Decimal(0)) + value
             if line.amount_min is not None:
-                out.totals_min[sid] = out.totals_min.get(sid, Decimal(0)) + (line.amount_min * k).quantize(Decimal("0.01"))
-                out.totals_max[sid] = out.totals_max.get(sid, Decimal(0)) + (line.amount_max * k).quantize(Decimal("0.01"))
+                out.totals_min[sid] = out.totals_min.get(sid, Decimal(0)) + (line.amount_min * k).quantize(
+                    Decimal("0.01")
+                )
+                out.totals_max[sid] = out.totals_max.get(sid, Decimal(0)) + (line.amount_max * k).quantize(
+                    Decimal("0.01")
+                )
     return out
 
 
 def schema() -> dict[str, Any]:
     """JSON Schema of the policy file, from the same pydantic models that validate it."""
     out = PolicyModel.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": "https://tuoyu-rules.readthedocs.io/schema/policy.schema.json",
-            "title": "tuoyu-rules policy", **{k: v for k, v in out.items() if k != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://tuoyu-rules.readthedocs.io/schema/policy.schema.json",
+        "title": "tuoyu-rules policy",
+        **{k: v for k, v in out.items() if k != "title"},
+    }
 
 
 def dumps(data: Any) -> str:

@@ -60,8 +60,11 @@ class Summary:
                 self.subsidy_titles[sid] = s["title"]
             if s.get("eligible"):
                 self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
-            for table, key in ((self.subsidy_totals, "amount"), (self.subsidy_min, "amount_min"),
-                               (self.subsidy_max, "amount_max")):
+            for table, key in (
+                (self.subsidy_totals, "amount"),
+                (self.subsidy_min, "amount_min"),
+                (self.subsidy_max, "amount_max"),
+            ):
                 if s.get(key) is not None:
                     table[sid] = table.get(sid, Decimal(0)) + Decimal(s[key])
             if s.get("amount") is not None:
@@ -70,14 +73,26 @@ class Summary:
         if item.get("kind") == "region" and len(self.targets) < 200:
             for f in item.get("findings", ()):
                 if f.get("year") is not None and f.get("subject") is None:
-                    self.targets.append({"id": item.get("id"), "rule": f["rule"], "title": f.get("title"),
-                                         "year": f["year"], "observed": f.get("observed"),
-                                         "required": f.get("required"), "outcome": f["outcome"]})
+                    self.targets.append(
+                        {
+                            "id": item.get("id"),
+                            "rule": f["rule"],
+                            "title": f.get("title"),
+                            "year": f["year"],
+                            "observed": f.get("observed"),
+                            "required": f.get("required"),
+                            "outcome": f["outcome"],
+                        }
+                    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "reports": self.reports, "passed": self.passed, "failed": self.failed,
-            "incomplete": self.incomplete, "errors": self.errors,
+            "rows": self.rows,
+            "reports": self.reports,
+            "passed": self.passed,
+            "failed": self.failed,
+            "incomplete": self.incomplete,
+            "errors": self.errors,
             "violations_by_rule": dict(sorted(self.violations_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
             "subsidy_totals": {k: f"{v:.2f}" for k, v in sorted(self.subsidy_totals.items())},
             "subsidy_min": {k: f"{v:.2f}" for k, v in sorted(self.subsidy_min.items())},
@@ -86,13 +101,19 @@ class Summary:
         }
 
     def line(self, lang: str = "zh") -> str:
-        money = "；".join(f"{self.subsidy_titles.get(k, k)}合计 {_yuan(v)} 元" for k, v in sorted(self.subsidy_totals.items()))
+        money = "；".join(
+            f"{self.subsidy_titles.get(k, k)}合计 {_yuan(v)} 元" for k, v in sorted(self.subsidy_totals.items())
+        )
         if lang == "en":
             money_en = "; ".join(f"{k} total {_yuan(v)} CNY" for k, v in sorted(self.subsidy_totals.items()))
-            return (f"{self.rows} rows: {self.passed} passed, {self.failed} failed, {self.incomplete} incomplete, "
-                    f"{self.errors} errors" + (f"; {money_en}" if money_en else ""))
-        return (f"共 {self.rows} 条：通过 {self.passed}，不通过 {self.failed}，信息不全 {self.incomplete}，"
-                f"错误 {self.errors}" + (f"；{money}" if money else ""))
+            return (
+                f"{self.rows} rows: {self.passed} passed, {self.failed} failed, {self.incomplete} incomplete, "
+                f"{self.errors} errors" + (f"; {money_en}" if money_en else "")
+            )
+        return (
+            f"共 {self.rows} 条：通过 {self.passed}，不通过 {self.failed}，信息不全 {self.incomplete}，"
+            f"错误 {self.errors}" + (f"；{money}" if money else "")
+        )
 
 
 def _yuan(value: Decimal) -> str:
@@ -113,8 +134,9 @@ def _counted(items: Iterable[dict[str, Any]], summary: Summary) -> Iterator[dict
         yield item
 
 
-def write_reports(items: Iterable[dict[str, Any]], fmt: str, out: Any, *, lang: str = "zh",
-                  title: str | None = None) -> Summary:
+def write_reports(
+    items: Iterable[dict[str, Any]], fmt: str, out: Any, *, lang: str = "zh", title: str | None = None
+) -> Summary:
     """Write report dicts and error rows in ``fmt``; return the summary. ``out`` is a text stream (or a path)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -129,8 +151,9 @@ def write_reports(items: Iterable[dict[str, Any]], fmt: str, out: Any, *, lang: 
     return _write_text(stream, fmt, out, lang, title, summary)
 
 
-def _write_text(stream: Iterator[dict[str, Any]], fmt: str, out: IO[str], lang: str, title: str | None,
-                summary: Summary) -> Summary:
+def _write_text(
+    stream: Iterator[dict[str, Any]], fmt: str, out: IO[str], lang: str, title: str | None, summary: Summary
+) -> Summary:
     if fmt == "jsonl":
         for item in stream:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
@@ -169,14 +192,18 @@ def _write_table(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) -> N
             where = f"第 {item.get('row')} 行" if zh else f"row {item.get('row')}"
             out.write(f"{mark} {_pad(str(item.get('id') or '—'), 14)} {where} {'无法读取' if zh else 'unreadable'}\n")
             for e in item.get("errors", ()):
-                out.write(f"    {e.get('field') or ''} [{e['code']}] {e['message'] if zh else e.get('message_en') or e['message']}\n")
+                out.write(
+                    f"    {e.get('field') or ''} [{e['code']}] {e['message'] if zh else e.get('message_en') or e['message']}\n"
+                )
             continue
         name = (item.get("record") or {}).get("name") or ""
         label = STATUS_ZH.get(status, status) if zh else status
         n = len(item.get("violations", ()))
         money = _subsidy_total(item)
-        out.write(f"{mark} {_pad(str(item.get('id')), 14)} {_pad(name[:16], 34)} {_pad(label, 8)} "
-                  f"{('违规 ' if zh else 'violations ') + str(n):<8} {('补贴 ' if zh else 'subsidy ') + money}\n")
+        out.write(
+            f"{mark} {_pad(str(item.get('id')), 14)} {_pad(name[:16], 34)} {_pad(label, 8)} "
+            f"{('违规 ' if zh else 'violations ') + str(n):<8} {('补贴 ' if zh else 'subsidy ') + money}\n"
+        )
         for v in item.get("violations", ()):
             msg = v["message"] if zh else v.get("message_en") or v["message"]
             fix = v.get("fix") if zh else v.get("fix_en") or v.get("fix")
@@ -204,12 +231,19 @@ def _write_csv(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) -> Non
             writer.writerow([item.get("id") or "", "", "", "error", "", "", "", "", errors])
             continue
         amounts = [Decimal(s["amount"]) for s in item.get("subsidies", ()) if s.get("amount") is not None]
-        writer.writerow([
-            item.get("id"), (item.get("record") or {}).get("name", ""), item.get("kind"), item.get("status"),
-            len(item.get("violations", ())), ";".join(dict.fromkeys(v["rule"] for v in item.get("violations", ()))),
-            ";".join(dict.fromkeys(f["rule"] for f in item.get("findings", ()) if f["outcome"] == "unknown")),
-            f"{sum(amounts, Decimal(0)):.2f}" if amounts else "", "",
-        ])
+        writer.writerow(
+            [
+                item.get("id"),
+                (item.get("record") or {}).get("name", ""),
+                item.get("kind"),
+                item.get("status"),
+                len(item.get("violations", ())),
+                ";".join(dict.fromkeys(v["rule"] for v in item.get("violations", ()))),
+                ";".join(dict.fromkeys(f["rule"] for f in item.get("findings", ()) if f["outcome"] == "unknown")),
+                f"{sum(amounts, Decimal(0)):.2f}" if amounts else "",
+                "",
+            ]
+        )
 
 
 def _write_xlsx(stream: Iterator[dict[str, Any]], out: Any, lang: str) -> None:
@@ -220,16 +254,29 @@ def _write_xlsx(stream: Iterator[dict[str, Any]], out: Any, lang: str) -> None:
     zh = lang != "en"
     book = Workbook(write_only=True)
     heads = {
-        "reports": (["编号", "名称", "类型", "结果", "违规数", "补贴合计(元)"] if zh else
-                    ["id", "name", "kind", "status", "violations", "subsidy_total"]),
-        "violations": (["编号", "名称", "规则", "说明", "实际", "要求", "整改", "条款", "文件"] if zh else
-                       ["id", "name", "rule", "message", "observed", "required", "fix", "clause", "document"]),
-        "subsidies": (["编号", "名称", "补贴", "是否符合", "金额", "最低", "最高", "周期", "依据"] if zh else
-                      ["id", "name", "subsidy", "eligible", "amount", "amount_min", "amount_max", "period", "basis"]),
+        "reports": (
+            ["编号", "名称", "类型", "结果", "违规数", "补贴合计(元)"]
+            if zh
+            else ["id", "name", "kind", "status", "violations", "subsidy_total"]
+        ),
+        "violations": (
+            ["编号", "名称", "规则", "说明", "实际", "要求", "整改", "条款", "文件"]
+            if zh
+            else ["id", "name", "rule", "message", "observed", "required", "fix", "clause", "document"]
+        ),
+        "subsidies": (
+            ["编号", "名称", "补贴", "是否符合", "金额", "最低", "最高", "周期", "依据"]
+            if zh
+            else ["id", "name", "subsidy", "eligible", "amount", "amount_min", "amount_max", "period", "basis"]
+        ),
         "errors": (["行", "编号", "字段", "代码", "说明"] if zh else ["row", "id", "field", "code", "message"]),
     }
-    names = {"reports": "报告" if zh else "reports", "violations": "违规" if zh else "violations",
-             "subsidies": "补贴" if zh else "subsidies", "errors": "错误" if zh else "errors"}
+    names = {
+        "reports": "报告" if zh else "reports",
+        "violations": "违规" if zh else "violations",
+        "subsidies": "补贴" if zh else "subsidies",
+        "errors": "错误" if zh else "errors",
+    }
     sheets = {}
     for key, header in heads.items():
         ws = book.create_sheet(names[key])
@@ -259,17 +306,46 @@ def _write_xlsx(stream: Iterator[dict[str, Any]], out: Any, lang: str) -> None:
         amounts = [Decimal(s["amount"]) for s in item.get("subsidies", ()) if s.get("amount") is not None]
         total = f"{sum(amounts, Decimal(0)):.2f}" if amounts else None
         ws = sheets["reports"]
-        ws.append([item.get("id"), name, item.get("kind"), STATUS_ZH.get(item["status"]) if zh else item["status"],
-                   len(item.get("violations", ())), money(ws, total)])
+        ws.append(
+            [
+                item.get("id"),
+                name,
+                item.get("kind"),
+                STATUS_ZH.get(item["status"]) if zh else item["status"],
+                len(item.get("violations", ())),
+                money(ws, total),
+            ]
+        )
         for v in item.get("violations", ()):
             c = v.get("citation") or {}
-            sheets["violations"].append([item.get("id"), name, v["rule"], v["message"] if zh else v.get("message_en"),
-                                         _plain(v.get("observed")), _plain(v.get("required")),
-                                         v.get("fix") if zh else v.get("fix_en"), c.get("clause"), c.get("document")])
+            sheets["violations"].append(
+                [
+                    item.get("id"),
+                    name,
+                    v["rule"],
+                    v["message"] if zh else v.get("message_en"),
+                    _plain(v.get("observed")),
+                    _plain(v.get("required")),
+                    v.get("fix") if zh else v.get("fix_en"),
+                    c.get("clause"),
+                    c.get("document"),
+                ]
+            )
         ws = sheets["subsidies"]
         for s in item.get("subsidies", ()):
-            ws.append([item.get("id"), name, s["id"], s.get("eligible"), money(ws, s.get("amount")),
-                       money(ws, s.get("amount_min")), money(ws, s.get("amount_max")), s.get("period"), s.get("basis")])
+            ws.append(
+                [
+                    item.get("id"),
+                    name,
+                    s["id"],
+                    s.get("eligible"),
+                    money(ws, s.get("amount")),
+                    money(ws, s.get("amount_min")),
+                    money(ws, s.get("amount_max")),
+                    s.get("period"),
+                    s.get("basis"),
+                ]
+            )
     book.save(out)
 
 
@@ -294,31 +370,58 @@ def _write_html(stream: Iterator[dict[str, Any]], out: IO[str], lang: str, title
         if status == "error":
             detail = html.escape(detail)
         name = html.escape(str((item.get("record") or {}).get("name", "")))
-        rows.append(f'<tr data-status="{html.escape(status)}"><td>{html.escape(str(item.get("id") or ""))}</td>'
-                    f"<td>{name}</td><td class=\"s-{html.escape(status)}\">{html.escape(STATUS_ZH.get(status, status) if zh else status)}</td>"
-                    f"<td>{len(item.get('violations', ()))}</td><td>{html.escape(_subsidy_total(item)) if status != 'error' else ''}</td>"
-                    f"<td>{detail}</td></tr>")
+        rows.append(
+            f'<tr data-status="{html.escape(status)}"><td>{html.escape(str(item.get("id") or ""))}</td>'
+            f'<td>{name}</td><td class="s-{html.escape(status)}">{html.escape(STATUS_ZH.get(status, status) if zh else status)}</td>'
+            f"<td>{len(item.get('violations', ()))}</td><td>{html.escape(_subsidy_total(item)) if status != 'error' else ''}</td>"
+            f"<td>{detail}</td></tr>"
+        )
     page_title = html.escape(title or ("托育政策核查报告" if zh else "Childcare policy check report"))
     s = summary
-    cards = [("记录" if zh else "records", s.rows), ("通过" if zh else "passed", s.passed),
-             ("不通过" if zh else "failed", s.failed), ("信息不全" if zh else "incomplete", s.incomplete),
-             ("错误" if zh else "errors", s.errors)]
+    cards = [
+        ("记录" if zh else "records", s.rows),
+        ("通过" if zh else "passed", s.passed),
+        ("不通过" if zh else "failed", s.failed),
+        ("信息不全" if zh else "incomplete", s.incomplete),
+        ("错误" if zh else "errors", s.errors),
+    ]
     charts = [
-        _bar_chart("按规则统计的违规" if zh else "Violations by rule",
-                   [(s.rule_titles.get(k) or k, v) for k, v in sorted(s.violations_by_rule.items(), key=lambda kv: -kv[1])][:20],
-                   "#c0392b", money=False),
-        _bar_chart("补贴合计（元）" if zh else "Subsidy totals (CNY)",
-                   sorted(s.subsidy_by_district.items(), key=lambda kv: -kv[1])[:20], "#2471a3", money=True),
+        _bar_chart(
+            "按规则统计的违规" if zh else "Violations by rule",
+            [(s.rule_titles.get(k) or k, v) for k, v in sorted(s.violations_by_rule.items(), key=lambda kv: -kv[1])][
+                :20
+            ],
+            "#c0392b",
+            money=False,
+        ),
+        _bar_chart(
+            "补贴合计（元）" if zh else "Subsidy totals (CNY)",
+            sorted(s.subsidy_by_district.items(), key=lambda kv: -kv[1])[:20],
+            "#2471a3",
+            money=True,
+        ),
     ]
     if s.targets:
-        charts.append(_target_chart("区域目标：实际与要求" if zh else "Region targets: observed vs required", s.targets))
-    more = (f"<p>另有 {left_out} 条记录未列出（表格最多 {HTML_ROW_LIMIT} 行）。</p>" if zh else
-            f"<p>{left_out} more records not listed (table limit {HTML_ROW_LIMIT}).</p>") if left_out else ""
-    head = (["编号", "名称", "结果", "违规数", "补贴(元)", "说明"] if zh else
-            ["id", "name", "status", "violations", "subsidy (CNY)", "details"])
+        charts.append(
+            _target_chart("区域目标：实际与要求" if zh else "Region targets: observed vs required", s.targets)
+        )
+    more = (
+        (
+            f"<p>另有 {left_out} 条记录未列出（表格最多 {HTML_ROW_LIMIT} 行）。</p>"
+            if zh
+            else f"<p>{left_out} more records not listed (table limit {HTML_ROW_LIMIT}).</p>"
+        )
+        if left_out
+        else ""
+    )
+    head = (
+        ["编号", "名称", "结果", "违规数", "补贴(元)", "说明"]
+        if zh
+        else ["id", "name", "status", "violations", "subsidy (CNY)", "details"]
+    )
     options = "".join(f'<option value="{k}">{STATUS_ZH[k] if zh else k}</option>' for k in STATUS_ZH)
     out.write(f"""<!doctype html>
-<html lang="{'zh-CN' if zh else 'en'}"><head><meta charset="utf-8"><title>{page_title}</title>
+<html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8"><title>{page_title}</title>
 <style>
 body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}}
 .cards{{display:flex;gap:12px}} .card{{border:1px solid #ccc;border-radius:6px;padding:8px 16px;min-width:80px}}
@@ -327,11 +430,11 @@ table{{border-collapse:collapse;width:100%}} td,th{{border:1px solid #ddd;paddin
 th{{background:#f4f4f4}} .s-fail{{color:#c0392b}} .s-pass{{color:#1e8449}} .s-incomplete{{color:#b9770e}} .s-error{{color:#7d3c98}}
 </style></head><body>
 <h1>{page_title}</h1>
-<div class="cards" id="summary">{''.join(f'<div class="card">{html.escape(k)}<b>{v}</b></div>' for k, v in cards)}</div>
-<div class="charts">{''.join(charts)}</div>
-<p><input id="filter" placeholder="{'筛选编号、名称或规则' if zh else 'filter by id, name or rule'}">
-<select id="status"><option value="">{'全部' if zh else 'all'}</option>{options}</select></p>
-<table id="records"><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead><tbody>
+<div class="cards" id="summary">{"".join(f'<div class="card">{html.escape(k)}<b>{v}</b></div>' for k, v in cards)}</div>
+<div class="charts">{"".join(charts)}</div>
+<p><input id="filter" placeholder="{"筛选编号、名称或规则" if zh else "filter by id, name or rule"}">
+<select id="status"><option value="">{"全部" if zh else "all"}</option>{options}</select></p>
+<table id="records"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>{more}
 <script>
@@ -345,7 +448,7 @@ f.addEventListener('input',apply);st.addEventListener('change',apply);
 
 def _bar_chart(title: str, data: list[tuple[str, Any]], color: str, money: bool) -> str:
     if not data:
-        return f'<figure><figcaption>{html.escape(title)}</figcaption><p>—</p></figure>'
+        return f"<figure><figcaption>{html.escape(title)}</figcaption><p>—</p></figure>"
     width, bar_h, label_w = 560, 22, 220
     top = max(float(v) for _, v in data) or 1.0
     height = bar_h * len(data) + 10
@@ -354,11 +457,13 @@ def _bar_chart(title: str, data: list[tuple[str, Any]], color: str, money: bool)
         w = max(1, int((width - label_w - 90) * float(value) / top))
         y = i * bar_h + 4
         text = _yuan(Decimal(value)) if money else str(value)
-        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{html.escape(str(label)[:28])}</text>'
-                     f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h - 6}" fill="{color}"></rect>'
-                     f'<text x="{label_w + w + 4}" y="{y + 15}" font-size="12">{text}</text>')
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(str(label)[:28])}</text>'
+            f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h - 6}" fill="{color}"></rect>'
+            f'<text x="{label_w + w + 4}" y="{y + 15}" font-size="12">{text}</text>'
+        )
     parts.append("</svg>")
-    return f'<figure><figcaption>{html.escape(title)}</figcaption>{"".join(parts)}</figure>'
+    return f"<figure><figcaption>{html.escape(title)}</figcaption>{''.join(parts)}</figure>"
 
 
 def _target_chart(title: str, targets: list[dict[str, Any]]) -> str:
@@ -379,8 +484,10 @@ def _target_chart(title: str, targets: list[dict[str, Any]]) -> str:
         w_obs = max(1, int((width - label_w - 20) * observed / top))
         x_req = label_w + int((width - label_w - 20) * required / top)
         color = "#1e8449" if outcome == "pass" else "#c0392b" if outcome == "fail" else "#7f8c8d"
-        parts.append(f'<text x="0" y="{y + 15}" font-size="11">{html.escape(label[:36])}</text>'
-                     f'<rect class="bar" x="{label_w}" y="{y}" width="{w_obs}" height="14" fill="{color}"></rect>'
-                     f'<line x1="{x_req}" x2="{x_req}" y1="{y - 2}" y2="{y + 18}" stroke="#000" stroke-width="2"></line>')
+        parts.append(
+            f'<text x="0" y="{y + 15}" font-size="11">{html.escape(label[:36])}</text>'
+            f'<rect class="bar" x="{label_w}" y="{y}" width="{w_obs}" height="14" fill="{color}"></rect>'
+            f'<line x1="{x_req}" x2="{x_req}" y1="{y - 2}" y2="{y + 18}" stroke="#000" stroke-width="2"></line>'
+        )
     parts.append("</svg>")
-    return f'<figure><figcaption>{html.escape(title)}</figcaption>{"".join(parts)}</figure>'
+    return f"<figure><figcaption>{html.escape(title)}</figcaption>{''.join(parts)}</figure>"

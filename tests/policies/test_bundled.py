@@ -48,8 +48,12 @@ def test_every_quote_is_in_its_source_document(policy_id: str) -> None:
         assert doc.source, f"document {key} names no source"
         texts[key] = squash((SEEDS / doc.source).read_text(encoding="utf-8"))
     citations = [("parameter " + n, p.citation) for n, p in model.parameters.items()]
-    citations += [(f"parameter {n} value {v.since}", v.citation) for n, p in model.parameters.items()
-                  for v in p.values if v.citation]
+    citations += [
+        (f"parameter {n} value {v.since}", v.citation)
+        for n, p in model.parameters.items()
+        for v in p.values
+        if v.citation
+    ]
     citations += [("rule " + r.id, r.citation) for r in model.rules]
     citations += [("subsidy " + s.id, s.citation) for s in model.subsidies]
     citations += [("benefit " + b.id, b.citation) for b in model.benefits]

@@ -19,12 +19,29 @@ def luzhou() -> tuoyu_rules.Policy:
 
 def institution(**fields: object) -> dict:
     record: dict = {
-        "id": "LMT-T", "form": "center", "inclusive": True, "filed": True, "comprehensive_center": False,
-        "total_slots": 60, "indoor_area_m2": 300, "outdoor_area_m2": 120, "tenure": "owned",
-        "classes": [{"type": "infant", "enrolled": 5, "caregivers": 2}, {"type": "toddler", "enrolled": 7, "caregivers": 2}],
-        "staff": [{"role": "manager", "education": "associate", "management_years": 3, "trained": True, "banned": False},
-                  {"role": "caregiver", "education": "secondary", "related_major": True,
-                   "certificates": ["childcare"], "banned": False}],
+        "id": "LMT-T",
+        "form": "center",
+        "inclusive": True,
+        "filed": True,
+        "comprehensive_center": False,
+        "total_slots": 60,
+        "indoor_area_m2": 300,
+        "outdoor_area_m2": 120,
+        "tenure": "owned",
+        "classes": [
+            {"type": "infant", "enrolled": 5, "caregivers": 2},
+            {"type": "toddler", "enrolled": 7, "caregivers": 2},
+        ],
+        "staff": [
+            {"role": "manager", "education": "associate", "management_years": 3, "trained": True, "banned": False},
+            {
+                "role": "caregiver",
+                "education": "secondary",
+                "related_major": True,
+                "certificates": ["childcare"],
+                "banned": False,
+            },
+        ],
         "surveillance": {"installed": True, "always_on": True, "retention_days": 90},
         "construction": {"kind": "none", "new_slots": 0, "provincial_slot_subsidy": False, "central_funding": False},
     }
@@ -71,7 +88,9 @@ def test_infant_ratio_1_to_3(luzhou) -> None:
 
 
 def test_toddler_and_older_class_sizes(luzhou) -> None:
-    assert outcome(luzhou, "class.size.toddler", classes=[{"type": "toddler", "enrolled": 16, "caregivers": 4}]) == "fail"
+    assert (
+        outcome(luzhou, "class.size.toddler", classes=[{"type": "toddler", "enrolled": 16, "caregivers": 4}]) == "fail"
+    )
     assert outcome(luzhou, "class.size.older", classes=[{"type": "older", "enrolled": 20, "caregivers": 3}]) == "pass"
     assert outcome(luzhou, "class.ratio.older", classes=[{"type": "older", "enrolled": 15, "caregivers": 2}]) == "fail"
 
@@ -104,12 +123,24 @@ def test_missing_indoor_area_is_unknown_never_pass(luzhou) -> None:
 
 
 def test_staff_qualifications(luzhou) -> None:
-    weak_manager = [{"role": "manager", "education": "associate", "management_years": 2, "trained": True, "banned": False}]
+    weak_manager = [
+        {"role": "manager", "education": "associate", "management_years": 2, "trained": True, "banned": False}
+    ]
     assert outcome(luzhou, "staff.manager.qualification", staff=weak_manager) == "fail"
-    no_cert = [{"role": "caregiver", "education": "secondary", "related_major": True, "certificates": [], "banned": False}]
+    no_cert = [
+        {"role": "caregiver", "education": "secondary", "related_major": True, "certificates": [], "banned": False}
+    ]
     assert outcome(luzhou, "staff.caregiver.qualification", staff=no_cert) == "fail"
-    health = [{"role": "health", "education": "associate", "related_major": True, "certificates": ["health_title"],
-               "trained": True, "banned": False}]
+    health = [
+        {
+            "role": "health",
+            "education": "associate",
+            "related_major": True,
+            "certificates": ["health_title"],
+            "trained": True,
+            "banned": False,
+        }
+    ]
     assert outcome(luzhou, "staff.health.qualification", staff=health) == "pass"
     guard = [{"role": "security", "certificates": [], "banned": False}]
     assert outcome(luzhou, "staff.security.certificate", staff=guard) == "fail"
@@ -137,9 +168,18 @@ def test_construction_subsidy_5000_per_slot_unless_central_funds(luzhou) -> None
 
 
 def region(year: int, **fields: object) -> dict:
-    record: dict = {"id": f"LMT-{year}", "kind": "region", "level": "county", "year": year, "population": 500_000,
-                    "total_slots": 2000, "inclusive_slots": 800, "four_star_institutions": 3,
-                    "kindergartens": 100, "kindergartens_with_childcare": 70}
+    record: dict = {
+        "id": f"LMT-{year}",
+        "kind": "region",
+        "level": "county",
+        "year": year,
+        "population": 500_000,
+        "total_slots": 2000,
+        "inclusive_slots": 800,
+        "four_star_institutions": 3,
+        "kindergartens": 100,
+        "kindergartens_with_childcare": 70,
+    }
     record.update(fields)
     return record
 
@@ -150,8 +190,11 @@ def findings(policy, record: dict, rule: str) -> list[tuple[int, str]]:
 
 
 def test_yearly_total_slot_targets(luzhou) -> None:
-    assert findings(luzhou, region(2023, total_slots=1525), "target.total_slots") == [(2023, "pass"), (2024, "not_due"),
-                                                                                     (2025, "not_due")]
+    assert findings(luzhou, region(2023, total_slots=1525), "target.total_slots") == [
+        (2023, "pass"),
+        (2024, "not_due"),
+        (2025, "not_due"),
+    ]
     assert findings(luzhou, region(2024, total_slots=1999), "target.total_slots") == [(2024, "fail"), (2025, "not_due")]
     assert findings(luzhou, region(2025, total_slots=2320), "target.total_slots") == [(2025, "pass")]
 
@@ -162,33 +205,60 @@ def test_slots_per_1000_at_the_boundary(luzhou) -> None:
 
 
 def test_inclusive_share_and_four_star_targets(luzhou) -> None:
-    assert findings(luzhou, region(2025, total_slots=2350, inclusive_slots=1175), "target.inclusive_share") == [(2025, "pass")]
-    assert findings(luzhou, region(2025, total_slots=2350, inclusive_slots=1174), "target.inclusive_share") == [(2025, "fail")]
-    assert findings(luzhou, region(2024, four_star_institutions=2), "target.four_star_institutions")[0] == (2024, "fail")
+    assert findings(luzhou, region(2025, total_slots=2350, inclusive_slots=1175), "target.inclusive_share") == [
+        (2025, "pass")
+    ]
+    assert findings(luzhou, region(2025, total_slots=2350, inclusive_slots=1174), "target.inclusive_share") == [
+        (2025, "fail")
+    ]
+    assert findings(luzhou, region(2024, four_star_institutions=2), "target.four_star_institutions")[0] == (
+        2024,
+        "fail",
+    )
 
 
 def test_every_township_4_7_per_1000_by_2025(luzhou) -> None:
-    towns = [{"id": "A", "name": "红星街道", "level": "township", "population": 100_000, "total_slots": 470},
-             {"id": "B", "name": "石洞镇", "level": "township", "population": 100_000, "total_slots": 469}]
+    towns = [
+        {"id": "A", "name": "红星街道", "level": "township", "population": 100_000, "total_slots": 470},
+        {"id": "B", "name": "石洞镇", "level": "township", "population": 100_000, "total_slots": 469},
+    ]
     report = luzhou.evaluate(region(2025, total_slots=2350, subregions=towns), as_of=datetime.date(2025, 12, 31))
-    town = [(f["subject_id"], f["outcome"]) for f in report.to_dict()["findings"] if f["rule"] == "target.township_slots_per_1000"]
+    town = [
+        (f["subject_id"], f["outcome"])
+        for f in report.to_dict()["findings"]
+        if f["rule"] == "target.township_slots_per_1000"
+    ]
     assert town == [("A", "pass"), ("B", "fail")]
     early = luzhou.evaluate(region(2024, subregions=towns), as_of=DAY).to_dict()["findings"]
     assert {f["outcome"] for f in early if f["rule"] == "target.township_slots_per_1000"} == {"not_due"}
 
 
-@pytest.mark.parametrize("status, population, slots, expected", [
-    ("new", 5000, 50, "pass"), ("new", 5000, 49, "fail"), ("existing", 5000, 40, "pass"), ("existing", 5000, 39, "fail"),
-    ("new", 1234, 13, "pass"), ("new", 1234, 12, "fail"),
-])
+@pytest.mark.parametrize(
+    "status, population, slots, expected",
+    [
+        ("new", 5000, 50, "pass"),
+        ("new", 5000, 49, "fail"),
+        ("existing", 5000, 40, "pass"),
+        ("existing", 5000, 39, "fail"),
+        ("new", 1234, 13, "pass"),
+        ("new", 1234, 12, "fail"),
+    ],
+)
 def test_residential_areas_10_and_8_per_1000(luzhou, status, population, slots, expected) -> None:
-    record = {"id": "RA", "kind": "residential_area", "status": status, "population": population, "planned_slots": slots}
+    record = {
+        "id": "RA",
+        "kind": "residential_area",
+        "status": status,
+        "population": population,
+        "planned_slots": slots,
+    }
     assert luzhou.evaluate(record, as_of=DAY).outcome("planning.slots_per_1000") == expected
 
 
 def test_income_tax_deduction_shows_the_value_in_force_and_the_documents_number(luzhou) -> None:
-    benefit = next(b for b in luzhou.evaluate(institution(), as_of=DAY).to_dict()["benefits"]
-                   if b["id"] == "benefit.iit_deduction")
+    benefit = next(
+        b for b in luzhou.evaluate(institution(), as_of=DAY).to_dict()["benefits"] if b["id"] == "benefit.iit_deduction"
+    )
     assert benefit["value"] == "2000.00"
     assert benefit["stated"][0]["value"] == "1000" and "1000元/月" in benefit["stated"][0]["citation"]["quote"]
 
