@@ -242,11 +242,7 @@ def _validate_model(doc: SourceDoc) -> PolicyModel:
     try:
         model = PolicyModel.model_validate(doc.data)
     except ValidationError as exc:
-        combined = [*doc.problems, *_translate(doc, exc)]
-        seen: set[tuple[str, str]] = set()
-        raise PolicyError(
-            [p for p in combined if (str(p.location), p.code) not in seen and not seen.add((str(p.location), p.code))]
-        ) from None
+        raise PolicyError(_unique([*doc.problems, *_translate(doc, exc)])) from None
     if doc.problems:
         raise PolicyError(doc.problems)
     return model
@@ -296,14 +292,18 @@ def _translate(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
             problems.append(
                 doc.problem(path, f"policy.invalid-{kind.replace('_', '-')}", f"{where}：{msg}", f"{where}: {msg}")
             )
-    # pydantic reports each union branch; keep one problem per location and code
+    return _unique(problems)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One problem per location and code (pydantic reports each branch of a union, YAML and pydantic both see dates)."""
     seen: set[tuple[str, str]] = set()
     unique = []
-    for p in problems:
-        key = (str(p.location), p.code)
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
+    for problem in problems:
+        where = (str(problem.location), problem.code)
+        if where not in seen:
+            seen.add(where)
+            unique.append(problem)
     return unique
 
 
@@ -416,9 +416,9 @@ class _Builder:
         self.problems.append(layer.doc.problem(path, code, zh, en, severity=severity, column_offset=offset, key=key))
 
 
-def compile_file(path: str | Path) -> CompiledPolicy:
+def compile_file(source_path: str | Path) -> CompiledPolicy:
     """Load, validate, merge and compile a policy file. Raises :class:`PolicyError` with every problem."""
-    chain = _load_chain(Path(path))
+    chain = _load_chain(Path(source_path))
     b = _Builder(chain)
     own = chain[0]
     # documents, parameters, rules, subsidies and benefits, from the root ancestor down
@@ -442,7 +442,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 )
             documents[key] = document
         for name, param in m.parameters.items():
-            path = ("parameters", name)
+            path: tuple[Any, ...] = ("parameters", name)
             overridden: tuple[tuple[str, Parameter], ...] = ()
             if name in params:
                 below = params[name][0]
@@ -486,7 +486,9 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 continue
             del rule_groups[off.rule]
             disabled[off.rule] = {"reason": off.reason, "citation": off.citation.model_dump(), "policy": m.id}
-        for items, table, kind in ((m.subsidies, subsidies, "subsidies"), (m.benefits, benefits, "benefits")):
+        tables: tuple[tuple[list[Any], dict[str, Any], str], ...] = (
+            (list(m.subsidies), subsidies, "subsidies"), (list(m.benefits), benefits, "benefits"))
+        for items, table, kind in tables:
             for i, item in enumerate(items):
                 path = (kind, i)
                 if item.id in table and table[item.id][1] is layer:
@@ -505,7 +507,7 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                         f"'{item.id}' 覆盖了上级策略的同名项，需写明 reason",
                         f"'{item.id}' overrides a parent's: give a `reason`",
                     )
-                table[item.id] = (item, layer, path)  # type: ignore[assignment]
+                table[item.id] = (item, layer, path)
 
     def cite(c: Citation | None, layer: _Layer, path: tuple[Any, ...]) -> dict[str, Any] | None:
         if c is None:
@@ -579,9 +581,9 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 f"the values of '{name}' must be in date order, each date once",
             )
         cite(cp.spec.citation, layer, (*path, "citation"))
-        for i, value in enumerate(cp.spec.values):
-            cite(value.citation, layer, (*path, "values", i, "citation"))
-            _check_param_value(b, layer, (*path, "values", i), cp.spec, value)
+        for i, dated in enumerate(cp.spec.values):
+            cite(dated.citation, layer, (*path, "values", i, "citation"))
+            _check_param_value(b, layer, (*path, "values", i), cp.spec, dated)
         if cp.spec.superseded_by and cp.spec.superseded_by not in params:
             b.add(
                 layer,
@@ -615,17 +617,17 @@ def compile_file(path: str | Path) -> CompiledPolicy:
                 return build_function(compiled.source)
 
             by_year: list[tuple[int, Any]] = []
-            for year, value in sorted((rule.by_year or {}).items()):
-                if isinstance(value, str):
-                    if value not in params:
+            for year, target in sorted((rule.by_year or {}).items()):
+                if isinstance(target, str):
+                    if target not in params:
                         b.add(
                             layer,
                             (*path, "by_year", year),
                             "policy.unknown-parameter",
-                            f"by_year 中的未知参数 '{value}'",
-                            f"unknown parameter '{value}' in by_year",
+                            f"by_year 中的未知参数 '{target}'",
+                            f"unknown parameter '{target}' in by_year",
                         )
-                by_year.append((year, value))
+                by_year.append((year, target))
             compiled_rule = CompiledRule(
                 id=rule.id,
                 spec=rule,
@@ -688,14 +690,14 @@ def compile_file(path: str | Path) -> CompiledPolicy:
         subject = _benefit_subject(ben)
         elig = expr(ben.eligible, layer, (*path, "eligible"), subject, allow_passes=True)
         uses_passes = uses_passes or bool(elig and elig.passes)
-        value = expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
+        value_expr = expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
         compiled_benefits.append(
             CompiledBenefit(
                 id=bid,
                 spec=ben,
                 eligible=build_function(elig.source) if elig else _never,
-                value=build_function(value.source) if value else None,
-                value_params=value.params if value else (),
+                value=build_function(value_expr.source) if value_expr else None,
+                value_params=value_expr.params if value_expr else (),
                 reads=elig.reads if elig else (),
                 citation=cite(ben.citation, layer, (*path, "citation")) or {},
                 origin=b.origin(layer, path),

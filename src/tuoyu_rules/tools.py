@@ -392,7 +392,7 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
         items[r.id] = {
             "pass": False,
             "fail": False,
-            "boundary": False if (r.op in (">=", "<=", ">", "<") and (r.required or r.by_year)) else None,
+            "boundary": False if (r.spec.op in (">=", "<=", ">", "<") and (r.required or r.by_year)) else None,
         }
     for s in policy.subsidies:
         if s.origin.policy == policy.id:
