@@ -487,7 +487,9 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
             del rule_groups[off.rule]
             disabled[off.rule] = {"reason": off.reason, "citation": off.citation.model_dump(), "policy": m.id}
         tables: tuple[tuple[list[Any], dict[str, Any], str], ...] = (
-            (list(m.subsidies), subsidies, "subsidies"), (list(m.benefits), benefits, "benefits"))
+            (list(m.subsidies), subsidies, "subsidies"),
+            (list(m.benefits), benefits, "benefits"),
+        )
         for items, table, kind in tables:
             for i, item in enumerate(items):
                 path = (kind, i)

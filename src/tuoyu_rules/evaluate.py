@@ -108,7 +108,7 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
     if label is not None:
         subject_name = f"{label[0]}[{label[1]}]"
         subject_id = subject.get("id") if isinstance(subject, Mapping) else None
-    args = (subject, p, parent, year, {}, None)
+    args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
     if ok is True or ok is False:
         if rule.check is not None:
             observed = _safe(rule.observed, args)

@@ -331,7 +331,8 @@ def compile_expression(text: str, scope: Scope) -> Compiled | list[ExprProblem]:
 def build_function(source: str) -> Callable[..., Any]:
     """Turn generated source into a function of ``(r, p, R, Y, F, T, O, Q)`` — once, at load time."""
     code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
-    return eval(code, RUNTIME)
+    function: Callable[..., Any] = eval(code, RUNTIME)  # generated from an allowlisted tree, never from policy text
+    return function
 
 
 def _problem(state: _State, node: ast.AST, code: str, zh: str, en: str) -> tuple[str, str]:
@@ -428,8 +429,8 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:
         )
     if isinstance(node, ast.Compare):
         parts = [_gen(node.left, st)[0]]
-        for op, comparator in zip(node.ops, node.comparators, strict=True):
-            if type(op) not in _CMPOPS:
+        for cmp, comparator in zip(node.ops, node.comparators, strict=True):
+            if type(cmp) not in _CMPOPS:
                 return _problem(
                     st,
                     node,
@@ -437,7 +438,7 @@ def _gen(node: ast.AST, st: _State) -> tuple[str, str]:
                     "不允许 is / is not，请用 == 或 has()",
                     "`is` is not allowed: use == or has()",
                 )
-            parts.append(_CMPOPS[type(op)])
+            parts.append(_CMPOPS[type(cmp)])
             parts.append(_gen(comparator, st)[0])
         return "(" + " ".join(parts) + ")", "bool"
     if isinstance(node, ast.IfExp):
@@ -516,9 +517,9 @@ def _kind(spec: Any) -> str:
     if spec in ("num", "int"):
         return "num"
     if spec in ("str", "bool"):
-        return spec
+        return str(spec)
     if isinstance(spec, tuple):
-        return spec[0]
+        return str(spec[0])
     return "any"
 
 

@@ -434,7 +434,7 @@ def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter
                 if converted is not None:
                     items.append(converted)
             elif isinstance(entry, Mapping):
-                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))  # type: ignore[arg-type]
+                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))
             else:
                 ck.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", entry)
         return items
@@ -692,9 +692,9 @@ def _open_text(path: Path | None, stdin: IO[bytes] | None, encoding: str | None,
                 )
             ]
         ) from None
-    buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream  # type: ignore[arg-type]
+    buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream  # type: ignore[type-var]
     if encoding is None:
-        head = buffered.peek(65536)[:65536]  # type: ignore[union-attr]
+        head = buffered.peek(65536)[:65536]
         encoding = "utf-8-sig"
         try:
             head.decode("utf-8-sig")
@@ -714,7 +714,7 @@ def _open_text(path: Path | None, stdin: IO[bytes] | None, encoding: str | None,
                             )
                         ]
                     ) from None
-    return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="strict")  # type: ignore[arg-type]
+    return io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="strict")
 
 
 def _guarded(lines: Iterator[Any], source: str) -> Iterator[Any]:
@@ -844,7 +844,7 @@ def _read_document(
             ]
         )
     items = data if isinstance(data, list) else [data]
-    return (RawRow(i, source, item) for i, item in enumerate(items, start=1))  # type: ignore[arg-type]
+    return (RawRow(i, source, item) for i, item in enumerate(items, start=1))
 
 
 _SUBSHEETS = {"班级": "classes", "classes": "classes", "人员": "staff", "staff": "staff"}

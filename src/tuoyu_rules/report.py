@@ -268,7 +268,8 @@ class Report:
         year: int,
     ):
         self.policy, self.record, self.kind, self.as_of = policy, record, kind, as_of
-        self._raw, self._targets, self._findings = raw, targets, None
+        self._raw, self._targets = raw, targets
+        self._findings: list[Finding] | None = None
         self.subsidies, self.benefits, self.warnings, self.year = subsidies, benefits, warnings, year
 
     @property

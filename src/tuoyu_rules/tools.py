@@ -152,7 +152,7 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
     lines: list[str] = []
     if rules:
         for rule in rules:
-            spec = rule.spec
+            spec: Any = rule.spec
             title = (spec.title_en if en else spec.title) or spec.title or rule.id
             lines.append(f"{rule.id} — {title}")
             lines.append(
@@ -177,11 +177,11 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
                 lines.append(f"  {'parameters' if en else '参数'}:")
                 lines.extend(_param_lines(policy, names, as_of, en))
     elif subsidy is not None or benefit is not None:
-        item = subsidy or benefit
-        spec = item.spec  # type: ignore[union-attr]
+        item: Any = subsidy or benefit
+        spec = item.spec
         title = (spec.title_en if en else spec.title) or spec.title or item_id
         lines.append(f"{item_id} — {title}")
-        lines.append(f"  {'policy layer' if en else '所在策略'}: {item.origin.policy}")  # type: ignore[union-attr]
+        lines.append(f"  {'policy layer' if en else '所在策略'}: {item.origin.policy}")
         lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
         if subsidy is not None:
             for ex in subsidy.spec.exclusions:
@@ -192,8 +192,8 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
                 f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}  ({'period' if en else '周期'}: {subsidy.spec.period})"
             )
         else:
-            lines.append(f"  {'value' if en else '数值'}: {benefit.spec.value or '—'} {benefit.spec.unit or ''}")  # type: ignore[union-attr]
-        lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")  # type: ignore[union-attr]
+            lines.append(f"  {'value' if en else '数值'}: {spec.value or '—'} {spec.unit or ''}")
+        lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")
         text = f"{spec.eligible} {getattr(spec, 'amount', '') or ''} {getattr(spec, 'value', '') or ''}"
         names = [
             p for p in policy.parameters if p in text.replace("(", " ").replace(")", " ").replace("*", " ").split()
@@ -264,6 +264,8 @@ def _rule_summary(rules: list[CompiledRule]) -> list[dict[str, Any]]:
 def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
     """Every parameter, rule, target, subsidy and benefit added, removed or changed."""
     changes: list[Change] = []
+    a: Any
+    b: Any
     for name in sorted(set(old.parameters) | set(new.parameters)):
         a, b = _param_summary(old, name, as_of), _param_summary(new, name, as_of)
         if a is None:
@@ -283,7 +285,9 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
         b = _rule_summary(new_rules[rule_id]) if rule_id in new_rules else None
         if a != b:
             changes.append(Change(kind, rule_id, "added" if a is None else "removed" if b is None else "changed", a, b))
-    for kind, get in (("subsidy", lambda p: p.subsidies), ("benefit", lambda p: p.benefits)):
+    groups: tuple[tuple[str, str], ...] = (("subsidy", "subsidies"), ("benefit", "benefits"))
+    for kind, attr in groups:
+        get: Any = lambda p, attr=attr: getattr(p, attr)  # noqa: E731
         a_items = {
             i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(old)
         }
@@ -426,7 +430,8 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
                         entry["boundary"] = True
                 except (TypeError, ValueError, ArithmeticError):
                     pass
-        for line in [*report.subsidies, *report.benefits]:
+        lines_: list[Any] = [*report.subsidies, *report.benefits]
+        for line in lines_:
             entry = items.get(line.id)
             if entry is None:
                 continue
@@ -647,7 +652,9 @@ class Budget:
         return sum(self.totals.values(), Decimal(0))
 
     def to_dict(self) -> dict[str, Any]:
-        money = lambda d: {k: f"{v:.2f}" for k, v in sorted(d.items())}  # noqa: E731
+        def money(table: dict[str, Decimal]) -> dict[str, str]:
+            return {k: f"{v:.2f}" for k, v in sorted(table.items())}
+
         out: dict[str, Any] = {
             "months": self.months,
             "records": self.records,

@@ -293,7 +293,7 @@ def _write_xlsx(stream: Iterator[dict[str, Any]], out: Any, lang: str) -> None:
     def money(ws: Any, value: str | None) -> Any:
         if value is None:
             return None
-        cell = WriteOnlyCell(ws, value=Decimal(value))
+        cell = WriteOnlyCell(ws, value=Decimal(value))  # type: ignore[arg-type]  # openpyxl writes Decimal exactly
         cell.number_format = "#,##0.00"
         return cell
 
