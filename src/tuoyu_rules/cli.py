@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -224,7 +225,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     def rows() -> Iterator[Any]:
-        return _rows(args.inputs, args)
+        return _progress(_rows(args.inputs, args), args.lang)
 
     state = {"failed": False}
 
@@ -246,6 +247,25 @@ def cmd_check(args: argparse.Namespace) -> int:
             "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written",
         )
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _progress(rows: Iterator[Any], lang: str, every: int = 5000) -> Iterator[Any]:
+    """Count rows on the terminal (stderr) while a large ledger is checked; silent in pipes and CI."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        yield from rows
+        return
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count % every == 0:
+            print(
+                f"\r{'已读取' if lang == 'zh' else 'read'} {count:,} {'行' if lang == 'zh' else 'rows'}…",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+        yield row
+    if count >= every:
+        print(file=sys.stderr)
 
 
 def _overrides(pairs: Sequence[str]) -> dict[str, str]:
