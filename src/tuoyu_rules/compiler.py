@@ -203,7 +203,7 @@ def resolve_parameters(parameters: Mapping[str, CompiledParameter], as_of: datet
     unspecified: set[str] = set()
     for name, param in parameters.items():
         current = None
-        for value in param.spec.values:
+        for value in sorted(param.spec.values, key=lambda v: v.since):
             if value.since <= as_of:
                 current = value
         if current is None:
@@ -574,13 +574,22 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
     # parameters: references and date order
     for name, (cp, layer, path) in params.items():
         dates = [v.since for v in cp.spec.values]
-        if dates != sorted(dates) or len(set(dates)) != len(dates):
+        if len(set(dates)) != len(dates):
+            b.add(
+                layer,
+                (*path, "values"),
+                "policy.values-same-date",
+                f"参数 '{name}' 有两个取值的日期相同",
+                f"two values of '{name}' start on the same date",
+            )
+        elif dates != sorted(dates):
             b.add(
                 layer,
                 (*path, "values"),
                 "policy.values-out-of-order",
-                f"参数 '{name}' 的取值应按日期先后排列且日期不重复",
-                f"the values of '{name}' must be in date order, each date once",
+                f"参数 '{name}' 的取值未按日期先后排列（按日期解读）",
+                f"the values of '{name}' are not in date order (they are read by date)",
+                severity="warning",
             )
         cite(cp.spec.citation, layer, (*path, "citation"))
         for i, dated in enumerate(cp.spec.values):
