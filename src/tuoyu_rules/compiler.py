@@ -698,7 +698,7 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
         )
     compiled_benefits = []
     for bid, (ben, layer, path) in benefits.items():
-        subject = _benefit_subject(ben)
+        subject = "institution"  # benefits are granted to institutions
         elig = expr(ben.eligible, layer, (*path, "eligible"), subject, allow_passes=True)
         uses_passes = uses_passes or bool(elig and elig.passes)
         value_expr = expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
@@ -839,10 +839,6 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
     namespace.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
     exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)
     return namespace["fused"]  # type: ignore[no-any-return]
-
-
-def _benefit_subject(benefit: Benefit) -> str:
-    return "institution"
 
 
 def _never(*_args: Any) -> bool:
