@@ -1,0 +1,25 @@
+"""The documentation's examples stay true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tuoyu_rules.cli import validate_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_annotated_example_in_the_language_doc_validates(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
+    start = text.index("```yaml\n# yaml-language-server")
+    block = text[start + len("```yaml\n"): text.index("\n```", start + 10)]
+    path = tmp_path / "example_policy.yaml"
+    path.write_text(block + "\n", encoding="utf-8")
+    [(_, problems)] = validate_paths([str(path)])
+    assert [p.render() for p in problems if p.severity == "error"] == []
+
+
+def test_readme_names_the_test_command_and_the_check_job() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "./dev check" in readme and "./dev test" in readme and "python -m pytest" in readme
+    assert "./dev test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
