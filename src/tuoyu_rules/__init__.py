@@ -1,7 +1,7 @@
 """tuoyu-rules: policy-as-code for childcare services for children under three (托育).
 
 >>> import tuoyu_rules, datetime
->>> policy = tuoyu_rules.load_policy("luzhou_longmatan")
+>>> policy = tuoyu_rules.load_policy("national")
 >>> report = policy.evaluate({"id": "LMT-001", "total_slots": 60}, as_of=datetime.date(2024, 6, 30))
 >>> report.status
 'incomplete'

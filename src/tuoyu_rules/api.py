@@ -14,7 +14,7 @@ from .report import ErrorReport, Report
 
 
 def load_policy(ref: str | Path) -> Policy:
-    """Load a policy by bundled id (``"luzhou_longmatan"``) or by path; raises :class:`PolicyError`."""
+    """Load a policy by bundled id (``"national"``, or a city's id) or by path; raises :class:`PolicyError`."""
     return Policy(load_compiled(ref))
 
 

@@ -57,7 +57,7 @@ def bundled_ids() -> list[str]:
 
 
 def resolve_ref(ref: str | Path, relative_to: Path | None = None) -> Path:
-    """A policy id (``luzhou_longmatan``) or a path to a YAML file."""
+    """A bundled policy id (``national``) or a path to a YAML file."""
     text = str(ref)
     if not text.endswith((".yaml", ".yml")) and "/" not in text and "\\" not in text:
         return bundled_dir() / f"{text}.yaml"
