@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_annotated_example_in_the_language_doc_validates(tmp_path: Path) -> None:
     text = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
     start = text.index("```yaml\n# yaml-language-server")
-    block = text[start + len("```yaml\n"): text.index("\n```", start + 10)]
+    block = text[start + len("```yaml\n") : text.index("\n```", start + 10)]
     path = tmp_path / "example_policy.yaml"
     path.write_text(block + "\n", encoding="utf-8")
     [(_, problems)] = validate_paths([str(path)])
@@ -23,3 +23,14 @@ def test_readme_names_the_test_command_and_the_check_job() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "./dev check" in readme and "./dev test" in readme and "python -m pytest" in readme
     assert "./dev test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_docs_coverage_md_is_generated_from_the_bundled_policies() -> None:
+    from tuoyu_rules.compiler import bundled_dir, load_compiled
+    from tuoyu_rules.tools import coverage_markdown
+
+    policies = [load_compiled(p) for p in sorted(bundled_dir().glob("*.yaml"))]
+    committed = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")
+    assert committed.strip() == coverage_markdown(policies).strip(), (
+        "docs/coverage.md is stale: tuoyu-rules coverage --format markdown policies/ > docs/coverage.md"
+    )

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from .compiler import CompiledPolicy, CompiledRule, resolve_parameters
@@ -95,7 +96,7 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
         flag = ("  ⚠ unverified" if en else "  ⚠ 未核实") if not spec.verified else ""
         out.append(f"  {name} = {now_text} {spec.unit or ''}  ({desc}){flag}")
         out.append(
-            f"      {'set by' if en else '设定层级'}: {param.origin.policy} ({param.origin.file}:{param.origin.line})"
+            f"      {'set by' if en else '设定层级'}: {param.origin.policy} ({Path(param.origin.file).name}:{param.origin.line})"
         )
         for v in spec.values:
             cite = ""
@@ -156,7 +157,7 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
             title = (spec.title_en if en else spec.title) or spec.title or rule.id
             lines.append(f"{rule.id} — {title}")
             lines.append(
-                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy} ({rule.origin.file}:{rule.origin.line})"
+                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy} ({Path(rule.origin.file).name}:{rule.origin.line})"
             )
             lines.append(
                 f"  {'applies to' if en else '对象'}: {spec.subject}"
