@@ -601,7 +601,18 @@ def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: 
                 )
             )
     for i, rule in enumerate(m.rules):
-        for year in rule.by_year or {}:
+        for year, target in (rule.by_year or {}).items():
+            if isinstance(target, str):
+                in_force = resolve_parameters(policy.parameters, datetime.date(year, 12, 31))
+                if target not in in_force.point:
+                    out.append(
+                        warn(
+                            ("rules", i, "by_year", year),
+                            "policy.target-without-value",
+                            f"规则 {rule.id} 的 {year} 年目标引用的参数 {target} 在该年没有取值",
+                            f"rule {rule.id}: parameter {target} has no value in {year}",
+                        )
+                    )
             if until is not None and year > until.year:
                 out.append(
                     warn(

@@ -1,0 +1,1 @@
+"""Tools behind the commands: date hygiene, coverage counting, budget arithmetic."""
