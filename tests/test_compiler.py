@@ -188,3 +188,9 @@ def test_range_and_unspecified_values(tmp_path: Path) -> None:
 def test_too_few_examples_is_an_error(tmp_path: Path) -> None:
     text = HEADER.format(id="x") + DOCS + PARAM + RULE + "examples: []\n"
     assert problems(write(tmp_path, "x", text))[0][0] == "policy.too-few-examples"
+
+
+def test_the_test_fixture_policy_is_valid_and_its_examples_pass(mini_path: Path) -> None:
+    from tuoyu_rules.examples import run_examples
+
+    assert [p.render() for r in run_examples(compile_file(mini_path)) for p in r.problems] == []
