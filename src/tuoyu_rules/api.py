@@ -10,6 +10,7 @@ from typing import Any
 from .compiler import CompiledPolicy, load_compiled, override_parameters
 from .errors import Location, Problem, RecordError
 from .evaluate import evaluate_record
+from .records import normalize_record
 from .report import ErrorReport, Report
 
 
@@ -19,8 +20,9 @@ def load_policy(ref: str | Path) -> Policy:
 
 
 def _normalize(record: Any, row: int | None = None, source: str | None = None) -> dict[str, Any]:
-    from .records import normalize_record
-
+    """Validate one input record (a dict, a mapping, or a pydantic model) into an evaluation dict."""
+    if type(record) is dict:
+        return normalize_record(record, row=row, source=source)
     if hasattr(record, "model_dump"):
         record = record.model_dump(exclude_none=True, mode="python")
     if not isinstance(record, Mapping):
@@ -82,7 +84,7 @@ class Policy:
         seen: set[int] = set()
         for index, item in enumerate(records, start=1):
             row, source, data = index, None, item
-            if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
+            if type(item) is not dict and hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
                 row, source, data = item.row, item.source, item.data
                 if item.problems or data is None:
                     yield ErrorReport(row, list(item.problems), _peek_id(data), source)

@@ -164,9 +164,14 @@ def _dec(x: Any) -> Decimal:
     return Decimal(x)
 
 
-def _div(a: Any, b: Any) -> Decimal:
+def _div(a: Any, b: Any) -> Decimal | int:
+    """Exact division: an int when two ints divide evenly, else a 28-digit decimal (never a float)."""
     if b == 0:
         raise Undefined("division by zero")
+    if type(a) is int and type(b) is int:
+        quotient, remainder = divmod(a, b)
+        if not remainder:
+            return quotient
     return _CTX.divide(_dec(a), _dec(b))
 
 

@@ -24,6 +24,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
 from .errors import Location, Problem, RecordError
 from .expressions import INSTITUTION_FIELDS, REGION_FIELDS, RESIDENTIAL_FIELDS
 
@@ -476,8 +478,77 @@ def _compile_table(
 _TABLES = {kind: _compile_table(table) for kind, table in KINDS.items()}
 
 
+def _pydantic_type(key: str, spec: Any) -> Any:
+    """The pydantic type that accepts a field only when it is already clean (the fast path)."""
+    from typing import Annotated, Literal
+
+    from pydantic import Field, StringConstraints
+
+    if isinstance(spec, tuple):
+        kind, inner = spec
+        if kind == "obj":
+            return _typed_dict(key, inner)
+        item = Literal[tuple(sorted(set(CERTIFICATES.values())))] if inner == "str" else _typed_dict(key, inner)
+        return Annotated[list[item], Field(max_length=MAX_LIST)]  # type: ignore[valid-type]
+    if spec == "int":
+        return Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+    if spec == "num":
+        return Annotated[Decimal, Field(ge=0, le=MAX_MEASURE, allow_inf_nan=False)]
+    if spec == "bool":
+        return Annotated[bool, Field(strict=True)]
+    if key in ENUMS and (key != "kind"):
+        return Literal[tuple(sorted(set(ENUMS[key].values())))]
+    return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+
+
+def _typed_dict(name: str, table: Mapping[str, Any]) -> Any:
+    from pydantic import ConfigDict, with_config
+    from typing_extensions import TypedDict
+
+    fields = {key: _pydantic_type(key, spec) for key, spec in table.items()}
+    from typing import Literal
+
+    if table is INSTITUTION_FIELDS["construction"][1]:
+        fields["kind"] = Literal[tuple(sorted(set(ENUMS["kind"].values())))]
+    elif "kind" in table:  # the record's own kind
+        fields["kind"] = Literal[name]
+    return with_config(ConfigDict(extra="forbid"))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[operator]
+
+
+def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
+    """pydantic-core validators for clean records (built once). Regions, recursive, always take the full path."""
+    from pydantic import TypeAdapter
+
+    out = {}
+    for kind in ("institution", "residential_area"):
+        table = {**KINDS[kind], "district": "str", "kind": "str"}
+        adapter = TypeAdapter(_typed_dict(kind, table))
+        out[kind] = (adapter, frozenset(table))
+    return out
+
+
+_FAST = _fast_validators()
+
+
 def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source: str | None = None) -> dict[str, Any]:
-    """Check one record and return its evaluation dict; raise :class:`RecordError` listing every problem."""
+    """Check one record and return its evaluation dict; raise :class:`RecordError` listing every problem.
+
+    A record whose fields are already clean (right types, contract spellings, only known fields) is checked by
+    pydantic-core in one pass; any other record, and every record with a problem, goes through the field-by-field
+    converters that read Chinese spellings and units and name each problem.
+    """
+    if type(data) is dict:
+        kind = data.get("kind", "institution")
+        fast = _FAST.get(kind) if type(kind) is str else None
+        if fast is not None and "id" in data and data.keys() <= fast[1]:
+            try:
+                out: dict[str, Any] = fast[0].validate_python(data)
+            except ValidationError:
+                pass
+            else:
+                if "id" in out:
+                    out["kind"] = kind
+                    return out
     checker = _Checker(row, source)
     if not isinstance(data, Mapping):
         checker.bad(
