@@ -7,6 +7,7 @@ decimals are problems, collected and raised together as one :class:`PolicyError`
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -160,19 +161,24 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     PyYAML's composer recurses once per level, so a deeply nested file would exhaust the stack slowly; this cheap
     scan rejects it first. Quotes are not parsed: a bracket inside a string only makes the count conservative.
     """
+    deep_indent = _DEEP_INDENT.search(text)
+    if deep_indent is not None:
+        line = text.count("\n", 0, deep_indent.start()) + 1
+        return line, len(deep_indent.group(0))
     depth = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" -")
-        if (len(line) - len(stripped)) // 2 > MAX_DEPTH:
-            return number, len(line) - len(stripped) + 1
-        for column, ch in enumerate(line, start=1):
-            if ch in "[{":
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return number, column
-            elif ch in "]}":
-                depth = max(depth - 1, 0)
+    for match in _BRACKETS.finditer(text):
+        if match.group(0) in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                start = text.rfind("\n", 0, match.start()) + 1
+                return text.count("\n", 0, match.start()) + 1, match.start() - start + 1
+        else:
+            depth = max(depth - 1, 0)
     return None
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+_DEEP_INDENT = re.compile(rf"^[ -]{{{2 * MAX_DEPTH + 2},}}", re.MULTILINE)
 
 
 class _TooBig(Exception):
