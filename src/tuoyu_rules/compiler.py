@@ -30,6 +30,7 @@ from .expressions import (
     Scope,
     Template,
     build_function,
+    build_template,
     compile_expression,
     split_template,
 )
@@ -558,7 +559,8 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
                 b.add(layer, (*path, lang), pieces.code, pieces.message, pieces.message_en)
                 out.append(Template((source,)))
                 continue
-            parts: list[Any] = []
+            parts: list[str | int] = []
+            sources: list[str] = []
             reads: list[str] = []
             for piece, is_expr, _offset in pieces:
                 if not is_expr:
@@ -566,9 +568,10 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
                     continue
                 compiled = expr(piece, layer, (*path, lang), subject, template=True, **kw)
                 if compiled is not None:
-                    parts.append(build_function(compiled.source))
+                    parts.append(len(sources))
+                    sources.append(compiled.source)
                     reads.extend(compiled.reads)
-            out.append(Template(tuple(parts), tuple(reads)))
+            out.append(Template(tuple(parts), build_template(sources), tuple(reads)))
         return out[0], out[1]
 
     # parameters: references and date order

@@ -729,22 +729,47 @@ RUNTIME["_D"] = Decimal
 # ---- templates ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Template:
-    """Text with ``{expression}`` placeholders, compiled once."""
+    """Text with ``{expression}`` placeholders, compiled once.
 
-    parts: tuple[str | Callable[..., Any], ...]
+    ``parts`` are literal text or the index of a placeholder; ``values`` is one generated function that computes
+    every placeholder of the template (each on its own, so a missing field dashes only its own placeholder).
+    """
+
+    parts: tuple[str | int, ...]
+    values: Callable[..., tuple[Any, ...]] | None = None
     reads: tuple[str, ...] = ()
 
     def render(self, args: tuple[Any, ...], lang: str = "zh") -> str:
+        values = self.values(*args) if self.values is not None else ()
         out = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
-                continue
-            try:
-                out.append(format_value(part(*args), lang))
-            except Exception:
-                out.append("—")
+            else:
+                value = values[part]
+                out.append("—" if value is _NO_VALUE else format_value(value, lang))
         return "".join(out)
+
+
+_NO_VALUE = object()
+
+
+def _each(compute: Callable[[], Any]) -> Any:
+    """One placeholder of a template: its value, or a marker when the record lacks what it needs."""
+    try:
+        return compute()
+    except Exception:  # a placeholder without a value shows a dash, never breaks a report
+        return _NO_VALUE
+
+
+def build_template(sources: list[str]) -> Callable[..., tuple[Any, ...]] | None:
+    """Compile all placeholders of one template into a single function (one ``compile`` per template)."""
+    if not sources:
+        return None
+    return build_function("(" + "".join(f"_each(lambda: {source}), " for source in sources) + ")")
+
+
+RUNTIME["_each"] = _each
 
 
 def split_template(text: str) -> list[tuple[str, bool, int]] | ExprProblem:
