@@ -390,9 +390,10 @@ def test_certificate_subsidy_has_an_open_amount(luzhou) -> None:
 def test_budget_is_3_million_a_year(tmp_path: Path) -> None:
     ledger = tmp_path / "one.jsonl"
     ledger.write_text(json.dumps(institution()) + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "tuoyu_rules", "budget", "--policy", "luzhou_longmatan"]
+    command += ["--as-of", "2024-06-30", "--format", "json", str(ledger)]
     out = subprocess.run(
-        [sys.executable, "-m", "tuoyu_rules", "budget", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30"]
-        + ["--format", "json", str(ledger)],
+        command,
         capture_output=True,
         text=True,
         check=True,
