@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .compiler import CompiledPolicy
@@ -82,7 +83,7 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
                     continue
                 got_dict = line.to_dict(policy) if table == "benefits" else line.to_dict()
                 for key in sorted(want.model_fields_set):
-                    if got_dict.get(key) != getattr(want, key):
+                    if not _same(got_dict.get(key), getattr(want, key)):
                         bad(
                             "policy.example-line",
                             f"{line_id}.{key} 期望 {getattr(want, key)!r}，实际 {got_dict.get(key)!r}",
@@ -90,3 +91,13 @@ def run_examples(policy: CompiledPolicy) -> list[ExampleResult]:
                         )
         results.append(ExampleResult(example.name, i, tuple(problems), report))
     return results
+
+
+def _same(got: Any, want: Any) -> bool:
+    """Equal as written, or as numbers (a report shows 90 for a percent, an example may write 90 or "90")."""
+    if got == want:
+        return True
+    try:
+        return got is not None and want is not None and Decimal(str(got)) == Decimal(str(want))
+    except (ArithmeticError, ValueError):
+        return False

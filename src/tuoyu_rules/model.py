@@ -190,7 +190,7 @@ class ExpectedLine(_Model):
     amount: str | None = None
     amount_min: str | None = None
     amount_max: str | None = None
-    value: str | None = None
+    value: str | Number | None = None  # a money value as a string ("2000.00"), another value as written
 
 
 class Expect(_Model):

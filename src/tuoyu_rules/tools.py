@@ -239,7 +239,12 @@ def _param_summary(policy: CompiledPolicy, name: str, as_of: datetime.date) -> d
     }
 
 
-def _rule_summary(rules: list[CompiledRule]) -> list[dict[str, Any]]:
+def _rule_summary(rules: list[CompiledRule], policy: CompiledPolicy, as_of: datetime.date) -> list[dict[str, Any]]:
+    point = policy.params_at(as_of).point
+
+    def target(value: Any) -> str:  # a parameter name shows with its value in force
+        return f"{value} = {format_value(point[value])}" if isinstance(value, str) and value in point else str(value)
+
     out = []
     for r in rules:
         s = r.spec
@@ -253,7 +258,7 @@ def _rule_summary(rules: list[CompiledRule]) -> list[dict[str, Any]]:
                     "observed": s.observed,
                     "op": s.op,
                     "required": s.required,
-                    "by_year": {str(y): str(v) for y, v in (s.by_year or {}).items()} or None,
+                    "by_year": {str(y): target(v) for y, v in (s.by_year or {}).items()} or None,
                     "severity": s.severity,
                 }.items()
                 if v is not None
@@ -282,8 +287,8 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
             table.setdefault(r.id, []).append(r)
     for rule_id in sorted(set(old_rules) | set(new_rules)):
         kind = "target" if any(r.by_year for r in old_rules.get(rule_id, new_rules.get(rule_id, []))) else "rule"
-        a = _rule_summary(old_rules[rule_id]) if rule_id in old_rules else None
-        b = _rule_summary(new_rules[rule_id]) if rule_id in new_rules else None
+        a = _rule_summary(old_rules[rule_id], old, as_of) if rule_id in old_rules else None
+        b = _rule_summary(new_rules[rule_id], new, as_of) if rule_id in new_rules else None
         if a != b:
             changes.append(Change(kind, rule_id, "added" if a is None else "removed" if b is None else "changed", a, b))
     groups: tuple[tuple[str, str], ...] = (("subsidy", "subsidies"), ("benefit", "benefits"))
