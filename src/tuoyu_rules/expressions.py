@@ -487,6 +487,8 @@ def _name(node: ast.Name, st: _State) -> tuple[str, str]:
         item, _prefix = st.loop_vars[name]
         return f"_v_{name}", ("str" if item == "str" else "any")
     fields, parent_name, _parent_fields = SUBJECTS[st.scope.subject]
+    if name == "year":  # the year being checked: the record's year, or the as_of year (also inside subregions)
+        return "Y", "num"
     if name in fields:
         st.reads.add(name)
         return f"r[{name!r}]", _kind(fields[name])
