@@ -151,8 +151,15 @@ def test_explain_lists_everything_and_rejects_unknown_ids(capsys) -> None:
 def test_diff_national_against_luzhou_shows_both_values(capsys) -> None:
     code, out, _ = run(capsys, "diff", "national", "luzhou_longmatan", "--as-of", "2024-06-30")
     assert code == 0
-    block = out[out.index("target.slots_per_1000") :]
-    assert "4.5" in block.split("\n", 3)[1] + block.split("\n", 3)[2] and "4.7" in block
+    block = out[out.index("target.slots_per_1000") :].split("\n+ ")[0].split("\n~ ")[0]
+    national = next(line for line in block.splitlines() if line.strip().startswith("national:") and "2025" in line)
+    luzhou = next(
+        line for line in block.splitlines() if line.strip().startswith("luzhou_longmatan:") and "2025" in line
+    )
+    assert "2025: 4.5" in national and "2025: 4.7" in luzhou and "2023: 3.1" in luzhou
+    # a rule whose parameter the city renames shows both names with their values in force
+    lease = out[out.index("premises.lease_years") :].split("\n~ ")[0]
+    assert "family_point_lease_years_min: " in lease and "lease_years_min: 3" in lease
 
 
 def test_diff_with_records_shows_records_flipping_when_a_threshold_rises(capsys, tmp_path: Path) -> None:
@@ -197,13 +204,33 @@ def test_diff_with_records_shows_records_flipping_when_a_threshold_rises(capsys,
 
 
 def test_test_command_reports_full_coverage_for_bundled_policies(capsys) -> None:
-    code, out, _ = run(capsys, "test", str(ROOT / "policies"), "--coverage", "--min-coverage", "100")
-    assert code == 0 and out.count("100.0%") == 6
+    code, out, _ = run(capsys, "test", str(ROOT / "policies"), "--coverage", "--min-coverage", "100", "--lang", "en")
+    assert out.count("100.0%") == 6, out
+    assert code == 0
 
 
 def test_test_command_fails_below_the_coverage_floor(capsys, mini_path: Path) -> None:
-    code, out, _ = run(capsys, "test", str(mini_path), "--min-coverage", "100")
-    assert code == 1 and "target.total_slots: no fail example" in out
+    code, out, _ = run(capsys, "test", str(mini_path), "--min-coverage", "100", "--lang", "en")
+    assert code == 1 and "target.total_slots: no fail example" in out and "below the minimum coverage" in out
+    code, out, _ = run(capsys, "test", str(mini_path), "--min-coverage", "50")
+    assert code == 0 and "覆盖率" in out and "target.total_slots: 没有不通过" in out
+
+
+def test_test_coverage_lists_each_rule_with_pass_fail_and_boundary(capsys, mini_path: Path) -> None:
+    code, out, _ = run(capsys, "test", str(mini_path), "--coverage")
+    ratio = next(line for line in out.splitlines() if line.strip().startswith("class.ratio.infant"))
+    assert code == 0 and "pass ✓" in ratio and "fail ✓" in ratio and "boundary" in ratio
+    lease = next(line for line in out.splitlines() if line.strip().startswith("premises.lease_years"))
+    assert "boundary" not in lease  # a check-form rule has no threshold to probe
+
+
+def test_test_command_fails_when_an_example_fails(capsys, tmp_path: Path, mini_path: Path) -> None:
+    broken = tmp_path / "mini.yaml"
+    broken.write_text(
+        mini_path.read_text(encoding="utf-8").replace('amount: "6000.00"', 'amount: "6001.00"'), encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "test", str(broken))
+    assert code == 1 and "✗ 合格普惠机构" in out
 
 
 def test_coverage_prints_the_clause_index(capsys) -> None:
@@ -240,7 +267,9 @@ def test_budget_totals_against_the_stated_budget(capsys) -> None:
     from decimal import Decimal
 
     assert Decimal(result["remaining"]) == Decimal(result["budget"]) - Decimal(result["total"])
-    assert sum(Decimal(v) for v in result["by_district"].values()) == Decimal(result["total"])
+    assert sum(Decimal(v["total"]) for v in result["by_district"].values()) == Decimal(result["total"])
+    assert sum(Decimal(v["total"]) for v in result["by_form"].values()) == Decimal(result["total"])
+    assert result["subsidies"]["subsidy.staff_certification"]["eligible_amount_open"] > 0  # eligible, amount open
 
 
 def test_budget_what_if_raises_the_operating_subsidy(capsys) -> None:

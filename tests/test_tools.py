@@ -52,9 +52,11 @@ def test_budget_counts_months_and_once(mini_path: Path) -> None:
         "construction": {"provincial_slot_subsidy": True, "central_funding": False, "new_slots": 1},
     }
     result = tools.budget(policy, [record], datetime.date(2024, 6, 30), months=6)
-    assert result.totals["subsidy.operating"] == Decimal("6000.00")  # 2 infants × 500 yuan × 6 months
-    assert (result.totals_min["subsidy.construction"], result.totals_max["subsidy.construction"]) == (
-        Decimal("400.00"),
-        Decimal("600.00"),
-    )  # one-off, and a range
-    assert result.to_dict()["remaining"] == f"{Decimal(3_000_000) * 6 / 12 - Decimal(6000):.2f}"
+    assert result.subsidies["subsidy.operating"].money.exact == Decimal("6000.00")  # 2 infants × 500 yuan × 6 months
+    construction = result.subsidies["subsidy.construction"].money
+    assert (construction.low, construction.high) == (Decimal("400.00"), Decimal("600.00"))  # one-off, and a range
+    summary = result.to_dict()
+    assert summary["total"] is None and (summary["total_min"], summary["total_max"]) == ("6400.00", "6600.00")
+    assert summary["budget_for_months"] == "1500000.00"  # 3 million a year, for 6 months
+    assert summary["remaining_min"] == f"{Decimal(1_500_000) - Decimal(6600):.2f}"
+    assert summary["remaining_max"] == f"{Decimal(1_500_000) - Decimal(6400):.2f}"

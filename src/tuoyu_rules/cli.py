@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import sys
@@ -228,24 +229,37 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _progress(_rows(args.inputs, args), args.lang)
 
     state = {"failed": False}
+    change = None
+    if args.overrides:
+        from .tools import LedgerDiff
+
+        change = LedgerDiff()
 
     def items() -> Iterator[dict[str, Any]]:
-        for report in policy.evaluate_many(rows(), as_of=args.as_of):
+        if change is None:
+            for report in policy.evaluate_many(rows(), as_of=args.as_of):
+                if report.status in ("fail", "error"):
+                    state["failed"] = True
+                yield report.to_dict()
+            return
+        # one pass over the input (standard input cannot be read twice): each row under both policies
+        first, second = itertools.tee(rows())
+        pairs = zip(
+            written.evaluate_many(first, as_of=args.as_of), policy.evaluate_many(second, as_of=args.as_of), strict=True
+        )
+        for before, report in pairs:
+            change.add(before, report)
             if report.status in ("fail", "error"):
                 state["failed"] = True
             yield report.to_dict()
 
     _write(items(), args)
-    if args.overrides:
-        from .tools import diff_ledger
-
-        day = args.as_of or datetime.date.today()
-        change = diff_ledger(written, policy, rows(), day)
-        _print_ledger_diff(
-            change.to_dict(),
-            args.lang,
-            "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written",
-        )
+    if change is not None:
+        title = "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written"
+        settings = ", ".join(args.overrides)
+        print(f"== {title}: {settings}", file=sys.stderr)
+        for line in change.lines(args.lang):
+            print(line, file=sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
 
 
@@ -282,31 +296,6 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
             )
         out[name.strip()] = value.strip()
     return out
-
-
-def _print_ledger_diff(d: dict[str, Any], lang: str, title: str, out: TextIO | None = None) -> None:
-    out = out or sys.stderr
-    zh = lang == "zh"
-    print(f"== {title}", file=out)
-    print(
-        (
-            f"记录 {d['records']} 条，结果改变 {d['status_changed']} 条"
-            if zh
-            else f"{d['records']} records, {d['status_changed']} change status"
-        )
-        + (f"：{d['transitions']}" if d["transitions"] else ""),
-        file=out,
-    )
-    for rule, flips in sorted(d["rule_flips"].items()):
-        print(f"  {rule}: " + ", ".join(f"{k} ×{v}" for k, v in sorted(flips.items())), file=out)
-    print(
-        (
-            f"补贴合计 {d['subsidy_old']} → {d['subsidy_new']} 元（变化 {d['subsidy_change']} 元）"
-            if zh
-            else f"subsidy total {d['subsidy_old']} → {d['subsidy_new']} CNY (change {d['subsidy_change']})"
-        ),
-        file=out,
-    )
 
 
 def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
@@ -347,44 +336,28 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import diff_ledger, diff_policies, dumps
+    from .tools import diff_ledger, diff_policies, diff_text, dumps
 
     old, new = load_policy(args.old), load_policy(args.new)
     day = args.as_of or datetime.date.today()
     changes = diff_policies(old.compiled, new.compiled, day)
-    ledger = diff_ledger(old, new, _rows(args.records, args), day).to_dict() if args.records else None
+    ledger = diff_ledger(old, new, _rows(args.records, args), day) if args.records else None
     if args.format == "json":
-        print(
-            dumps(
-                {
-                    "old": old.id,
-                    "new": new.id,
-                    "as_of": day.isoformat(),
-                    "changes": [c.__dict__ for c in changes],
-                    "records": ledger,
-                }
-            )
-        )
+        document = {
+            "old": old.id,
+            "new": new.id,
+            "old_file": old.compiled.file,
+            "new_file": new.compiled.file,
+            "as_of": day.isoformat(),
+            "changes": [c.to_dict() for c in changes],
+            "records": ledger.to_dict() if ledger else None,
+        }
+        print(dumps(document))
         return EXIT_OK
-    zh = args.lang == "zh"
-    print(f"--- {old.id}\n+++ {new.id}   ({'参数取值按' if zh else 'values in force on'} {day})")
-    labels = {"added": "+", "removed": "-", "changed": "~"}
-    for c in changes:
-        print(f"{labels[c.change]} {c.kind:<9} {c.id}")
-        if c.kind == "parameter":
-            if c.old:
-                print(f"    {old.id}: {c.old['in_force']}   [{'; '.join(c.old['values'])}]  ({c.old['layer']})")
-            if c.new:
-                print(f"    {new.id}: {c.new['in_force']}   [{'; '.join(c.new['values'])}]  ({c.new['layer']})")
-        else:
-            if c.old is not None:
-                print(f"    {old.id}: {json.dumps(c.old, ensure_ascii=False, default=str)}")
-            if c.new is not None:
-                print(f"    {new.id}: {json.dumps(c.new, ensure_ascii=False, default=str)}")
-    if not changes:
-        print("没有差异" if zh else "no differences")
+    print("\n".join(diff_text(old.compiled, new.compiled, changes, day, args.lang)))
     if ledger is not None:
-        _print_ledger_diff(ledger, args.lang, "台账对比" if zh else "ledger", sys.stdout)
+        print(f"== {'台账对比' if args.lang == 'zh' else 'ledger'}: {', '.join(args.records)}")
+        print("\n".join(ledger.lines(args.lang)))
     return EXIT_OK
 
 
@@ -416,11 +389,19 @@ def cmd_test(args: argparse.Namespace) -> int:
             print(f"    ✗ {name}")
         failed = failed or bool(cov.failed_examples)
         if args.coverage or args.min_coverage is not None:
+            if args.coverage:
+                for item_id, item in cov.items.items():
+                    marks = "  ".join(
+                        f"{key} {'✓' if item[key] else '✗'}"
+                        for key in ("pass", "fail", "boundary")
+                        if item.get(key) is not None
+                    )
+                    print(f"    {item_id:<44} {marks}")
             print(
                 f"    {'覆盖率' if zh else 'coverage'} {cov.percent}%  "
                 f"({len(cov.items)} {'项规则/补贴/待遇' if zh else 'rules, subsidies and benefits'})"
             )
-            for line in cov.missing():
+            for line in cov.missing(args.lang):
                 print(f"      - {line}")
             if args.min_coverage is not None and cov.percent < Decimal(str(args.min_coverage)):
                 print(f"    ✗ {'低于最低覆盖率' if zh else 'below the minimum coverage'} {args.min_coverage}%")
@@ -453,69 +434,35 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_budget(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import budget, dumps
+    from .tools import budget, budget_lines, budgets, dumps
 
+    if args.months < 1:
+        print("tuoyu-rules: --months 应为正整数 must be a positive number of months", file=sys.stderr)
+        return EXIT_USAGE
     policy = load_policy(args.policy)
     day = args.as_of or datetime.date.today()
-    written = budget(policy, _rows(args.inputs, args), day, args.months)
-    what_if = None
-    if args.overrides:
-        what_if = budget(policy.with_parameters(_overrides(args.overrides)), _rows(args.inputs, args), day, args.months)
+    what_if_policy = policy.with_parameters(_overrides(args.overrides)) if args.overrides else None
+    if what_if_policy is None:
+        written, what_if = budget(policy, _rows(args.inputs, args), day, args.months), None
+    else:
+        written, what_if = budgets([policy, what_if_policy], _rows(args.inputs, args), day, args.months)
     if args.format == "json":
-        print(
-            dumps(
-                {
-                    "policy": policy.id,
-                    "as_of": day.isoformat(),
-                    "budget": written.to_dict(),
-                    "what_if": what_if.to_dict() if what_if else None,
-                }
-            )
-        )
+        document = {
+            "policy": policy.id,
+            "as_of": day.isoformat(),
+            "set": args.overrides,
+            "budget": written.to_dict(),
+            "what_if": what_if.to_dict() if what_if else None,
+        }
+        if what_if is not None:
+            document["difference"] = {
+                "total_min": f"{what_if.money.low - written.money.low:.2f}",
+                "total_max": f"{what_if.money.high - written.money.high:.2f}",
+            }
+        print(dumps(document))
         return EXIT_OK
-    zh = args.lang == "zh"
-    d = written.to_dict()
-    titles = {s.id: s.spec.title or s.id for s in policy.compiled.subsidies}
-    print(
-        f"{policy.id}  {('按' if zh else 'for')} {args.months} {'个月' if zh else 'months'}，"
-        f"{'记录' if zh else 'records'} {d['records']}，{'错误' if zh else 'errors'} {d['errors']}"
-    )
-    w = what_if.to_dict() if what_if else None
-    for sid, amount in d["by_subsidy"].items():
-        extra = (
-            f"   what-if {_yuan(w['by_subsidy'].get(sid, '0'))}  Δ {_yuan(str(Decimal(w['by_subsidy'].get(sid, '0')) - Decimal(amount)))}"
-            if w
-            else ""
-        )
-        print(f"  {titles.get(sid, sid)} ({sid}): {_yuan(amount)} {'元' if zh else 'CNY'}{extra}")
-    for sid, low in d["by_subsidy_min"].items():
-        if sid not in d["by_subsidy"]:
-            print(
-                f"  {titles.get(sid, sid)} ({sid}): {_yuan(low)}–{_yuan(d['by_subsidy_max'][sid])} {'元（区间）' if zh else 'CNY (range)'}"
-            )
-    for sid, n in d["eligible_amount_open"].items():
-        print(
-            f"  {titles.get(sid, sid)} ({sid}): "
-            + (f"{n} 家符合条件，金额文件未定" if zh else f"{n} eligible, amount left open")
-        )
-    print(f"  {'合计' if zh else 'total'}: {_yuan(d['total'])}" + (f"   what-if {_yuan(w['total'])}" if w else ""))
-    if "budget" in d:
-        print(
-            f"  {'预算' if zh else 'budget'}: {_yuan(d['budget'])} / {d['budget_period']}"
-            f"   {'结余' if zh else 'remaining'}: {_yuan(d['remaining'])}"
-            + (f"   what-if {_yuan(w['remaining'])}" if w else "")
-        )
-    for title, table in (
-        (("按区县" if zh else "by district"), d["by_district"]),
-        (("按类型" if zh else "by form"), d["by_form"]),
-    ):
-        if table:
-            print(f"  {title}: " + "，".join(f"{k} {_yuan(v)}" for k, v in table.items()))
+    print("\n".join(budget_lines(written, what_if, args.lang)))
     return EXIT_OK
-
-
-def _yuan(text: str) -> str:
-    return f"{Decimal(text):,.2f}"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -1,10 +1,12 @@
 """The logic behind the policy-author commands: explain, diff, test coverage, clause coverage, schema, CI
-annotations, date hygiene and budgets. Functions return data or text; :mod:`.cli` only prints."""
+annotations, date hygiene and budgets. Functions return data or lines of text; :mod:`.cli` only prints."""
 
 from __future__ import annotations
 
+import ast
 import datetime
 import difflib
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,11 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledPolicy, CompiledRule, resolve_parameters
+from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, resolve_parameters
 from .errors import Location, Problem
 from .examples import run_examples
 from .expressions import format_value
-from .model import ParamValue, PolicyModel
+from .model import Parameter, ParamValue, PolicyModel
 
 # ---- explain -----------------------------------------------------------------------------------------------------
 
@@ -37,8 +39,37 @@ def _cite(c: Mapping[str, Any] | None) -> str:
     return f"《{c['document']}》{number} {c['clause']}：“{c['quote']}”{source}"
 
 
+def _names_in(*texts: str | None) -> set[str]:
+    """The bare names an expression reads (parameters among them); unparsable text reads nothing."""
+    names: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError:
+            continue
+        names.update(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+    return names
+
+
+def parameters_used(policy: CompiledPolicy, item: Any) -> list[str]:
+    """The parameters a compiled rule, subsidy or benefit reads, in the policy's order."""
+    spec = item.spec
+    texts: list[str | None] = []
+    if isinstance(item, CompiledRule):
+        texts = [spec.when, spec.check, spec.observed, spec.required]
+        texts += [str(v) for v in (spec.by_year or {}).values() if isinstance(v, str)]
+    elif isinstance(item, CompiledSubsidy):
+        texts = [spec.eligible, spec.amount, *(ex.when for ex in spec.exclusions)]
+    elif isinstance(item, CompiledBenefit):
+        texts = [spec.eligible, spec.value]
+    names = _names_in(*texts)
+    return [name for name in policy.parameters if name in names]
+
+
 def catalogue(policy: CompiledPolicy, lang: str = "zh") -> list[str]:
-    """One line per rule, target, subsidy and benefit of a policy."""
+    """One line per rule, target, subsidy and benefit of a policy: id, subject (or period), title, layer."""
     en = lang == "en"
     lines = [
         f"{policy.id}: {policy.model.name_en if en and policy.model.name_en else policy.model.name}"
@@ -51,15 +82,18 @@ def catalogue(policy: CompiledPolicy, lang: str = "zh") -> list[str]:
         seen.add(rule.id)
         kind = ("target" if en else "目标") if rule.by_year else ("rule" if en else "规则")
         title = (rule.spec.title_en if en else rule.spec.title) or rule.spec.title or ""
-        lines.append(f"  {kind:<6} {rule.id:<40} {rule.subject:<16} {title}  [{rule.origin.policy}]")
+        lines.append(f"  {kind:<7} {rule.id:<40} {rule.subject:<16} {title}  [{rule.origin.policy}]")
     for s in policy.subsidies:
         title = (s.spec.title_en if en else s.spec.title) or s.spec.title or ""
-        lines.append(f"  {'subsidy' if en else '补贴':<6} {s.id:<40} {s.spec.period:<16} {title}  [{s.origin.policy}]")
+        lines.append(f"  {'subsidy' if en else '补贴':<7} {s.id:<40} {s.spec.period:<16} {title}  [{s.origin.policy}]")
     for b in policy.benefits:
         title = (b.spec.title_en if en else b.spec.title) or b.spec.title or ""
-        lines.append(f"  {'benefit' if en else '待遇':<6} {b.id:<40} {'':<16} {title}  [{b.origin.policy}]")
+        lines.append(f"  {'benefit' if en else '待遇':<7} {b.id:<40} {'institution':<16} {title}  [{b.origin.policy}]")
     for rule_id, off in policy.disabled.items():
-        lines.append(f"  {'off' if en else '停用':<6} {rule_id:<40} {'':<16} {off['reason']}  [{off['policy']}]")
+        lines.append(f"  {'off' if en else '停用':<7} {rule_id:<40} {'':<16} {off['reason']}  [{off['policy']}]")
+    lines.append(
+        f"  ({len(policy.parameters)} {'parameters: explain NAME shows one' if en else '个参数：explain 参数名 可查看'})"
+    )
     return lines
 
 
@@ -69,66 +103,95 @@ def known_ids(policy: CompiledPolicy) -> list[str]:
         | {s.id for s in policy.subsidies}
         | {b.id for b in policy.benefits}
         | set(policy.parameters)
+        | set(policy.disabled)
     )
 
 
 def suggest(policy: CompiledPolicy, name: str) -> str | None:
+    """The known id closest to a misspelt one, for "did you mean"."""
     close = difflib.get_close_matches(name, known_ids(policy), n=1, cutoff=0.5)
     return close[0] if close else None
 
 
+def _doc_title(policy: CompiledPolicy, key: str) -> str:
+    doc = policy.documents.get(key)
+    return str(doc.title) if doc is not None else key
+
+
+def _in_force_entry(spec: Parameter, as_of: datetime.date) -> ParamValue | None:
+    """The dated value in force on ``as_of`` (the last one whose ``since`` is not later), or None before the first."""
+    return next((v for v in sorted(spec.values, key=lambda v: v.since, reverse=True) if v.since <= as_of), None)
+
+
+def _now_text(policy: CompiledPolicy, name: str, as_of: datetime.date, en: bool) -> str:
+    param = policy.parameters[name]
+    entry = _in_force_entry(param.spec, as_of)
+    if entry is None:
+        return f"— ({'no value before' if en else '尚无取值，最早自'} {min(v.since for v in param.spec.values)})"
+    return _value_text(entry, param.spec.unit)
+
+
 def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.date, en: bool) -> list[str]:
     out = []
-    point = resolve_parameters(policy.parameters, as_of)
-    for name in sorted(set(names)):
+    for name in dict.fromkeys(names):
         param = policy.parameters.get(name)
         if param is None:
             continue
         spec = param.spec
         desc = (spec.description_en if en else spec.description) or spec.description or ""
-        now = point.point.get(name)
-        if now is None and name in point.ranged:
-            now_text = f"{format_value(point.low[name])}–{format_value(point.high[name])}"
-        elif now is None:
-            now_text = "unspecified / not in force" if en else "未规定或尚未生效"
-        else:
-            now_text = format_value(now)
-        flag = ("  ⚠ unverified" if en else "  ⚠ 未核实") if not spec.verified else ""
-        out.append(f"  {name} = {now_text} {spec.unit or ''}  ({desc}){flag}")
+        flag = (
+            (
+                "  ⚠ verified: false (medium-confidence source)"
+                if en
+                else "  ⚠ verified: false（来源可信度中等，待核实）"
+            )
+            if not spec.verified
+            else ""
+        )
+        out.append(f"  {name} = {_now_text(policy, name, as_of, en)}  ({desc}){flag}")
         out.append(
-            f"      {'set by' if en else '设定层级'}: {param.origin.policy} ({Path(param.origin.file).name}:{param.origin.line})"
+            f"      {'set by' if en else '设定层级'}: {param.origin.policy}"
+            f" ({Path(param.origin.file).name}:{param.origin.line})"
         )
         for v in spec.values:
-            cite = ""
-            if v.citation:
-                doc = policy.documents.get(v.citation.document)
-                cite = f"  ← 《{doc.title if doc else v.citation.document}》{v.citation.clause}"
+            cite = f"  ← 《{_doc_title(policy, v.citation.document)}》{v.citation.clause}" if v.citation else ""
             out.append(f"      {'since' if en else '自'} {v.since}: {_value_text(v, spec.unit)}{cite}")
         for layer, below in param.overridden:
             values = "; ".join(f"{v.since}: {_value_text(v, below.unit)}" for v in below.values)
             out.append(f"      {'overrides' if en else '覆盖了'} {layer}: {values}")
         if spec.reason:
             out.append(f"      {'reason' if en else '理由'}: {spec.reason}")
-        doc = policy.documents.get(spec.citation.document)
         out.append(
-            f"      {'source' if en else '依据'}: 《{doc.title if doc else spec.citation.document}》"
+            f"      {'source' if en else '依据'}: 《{_doc_title(policy, spec.citation.document)}》"
             f"{spec.citation.clause}：“{spec.citation.quote}”"
         )
         for other in policy.parameters.values():
             if other.spec.superseded_by == name:
-                stated = other.spec.values[-1]
+                stated = _in_force_entry(other.spec, as_of) or other.spec.values[-1]
                 out.append(
-                    f"      {'a document states' if en else '文件所述'} {other.name} = {_value_text(stated, other.spec.unit)}"
-                    f" ({other.origin.policy}) — {'superseded; the value above is in force' if en else '已被取代，现行值见上'}"
+                    f"      {'a document states' if en else '文件所述'} {other.name} = "
+                    f"{_value_text(stated, other.spec.unit)} ({other.origin.policy}, "
+                    f"《{_doc_title(policy, other.spec.citation.document)}》{other.spec.citation.clause}) — "
+                    f"{'superseded: the value above is in force' if en else '已被取代，以上述现行值为准'}"
                 )
         if spec.superseded_by:
-            now_by = point.point.get(spec.superseded_by)
-            out.append(
-                f"      {'superseded by' if en else '已被取代'}: {spec.superseded_by} = "
-                f"{format_value(now_by) if now_by is not None else '—'} "
-                f"({'in force on' if en else '现行，'} {as_of})"
-            )
+            out.extend(_superseded_lines(policy, spec.superseded_by, as_of, en))
     return out
+
+
+def _superseded_lines(policy: CompiledPolicy, name: str, as_of: datetime.date, en: bool) -> list[str]:
+    """The value in force that replaces a number a document states, and where it comes from."""
+    head = f"      {'superseded by' if en else '已被取代'}: {name}"
+    target = policy.parameters.get(name)
+    if target is None:
+        return [f"{head} ({'not defined in this policy' if en else '本策略未定义'})"]
+    entry = _in_force_entry(target.spec, as_of)
+    where = target.spec.citation if entry is None or entry.citation is None else entry.citation
+    return [
+        f"{head} = {_now_text(policy, name, as_of, en)} ({'in force on' if en else '现行值，'} {as_of})",
+        f"        {'from' if en else '来自'} {target.origin.policy} ({Path(target.origin.file).name}:"
+        f"{target.origin.line}), 《{_doc_title(policy, where.document)}》{where.clause}：“{where.quote}”",
+    ]
 
 
 def _examples_for(policy: CompiledPolicy, item_id: str) -> list[str]:
@@ -140,12 +203,43 @@ def _examples_for(policy: CompiledPolicy, item_id: str) -> list[str]:
         elif item_id in e.subsidies or item_id in e.benefits:
             line = e.subsidies.get(item_id) or e.benefits.get(item_id)
             shown = {k: getattr(line, k) for k in sorted(line.model_fields_set)} if line else {}
-            out.append(f"  - {ex.name}: {shown}")
+            out.append(f"  - {ex.name}: " + ", ".join(f"{k}={format_value(v)}" for k, v in shown.items()))
     return out
 
 
+def _param_value_at(policy: CompiledPolicy, name: str, day: datetime.date) -> Any:
+    return resolve_parameters(policy.parameters, day).point.get(name)
+
+
+def _by_year_lines(policy: CompiledPolicy, rule: CompiledRule, as_of: datetime.date, en: bool) -> list[str]:
+    """Each target year with its value, marking the year an as_of-dated record without ``year`` is checked against."""
+    out = []
+    due = max((y for y, _ in rule.by_year if y <= as_of.year), default=None)
+    for year, target in rule.by_year:
+        if isinstance(target, str):
+            value = _param_value_at(policy, target, datetime.date(year, 12, 31))
+            shown = f"{target} = {format_value(value) if value is not None else '—'}"
+        else:
+            shown = format_value(target)
+        mark = ""
+        if year == due:
+            mark = f"  ← {'checked for' if en else '适用于'} {as_of.year}"
+        elif year > as_of.year:
+            mark = f"  ({'not yet due in' if en else '尚未到期，'} {as_of.year})"
+        out.append(f"      {year}: {shown}{mark}")
+    return out
+
+
+def _used_by(policy: CompiledPolicy, name: str) -> list[str]:
+    items: list[Any] = [*policy.rules, *policy.subsidies, *policy.benefits]
+    return list(dict.fromkeys(i.id for i in items if name in parameters_used(policy, i)))
+
+
 def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: str = "zh") -> list[str] | None:
-    """A rule, subsidy, benefit or parameter in words; None when the policy has no such id."""
+    """A rule, target, subsidy, benefit or parameter in words (Chinese, or English with ``lang="en"``).
+
+    Returns None when the policy has no such id (see :func:`suggest`).
+    """
     en = lang == "en"
     rules = [r for r in policy.rules if r.id == item_id]
     subsidy = next((s for s in policy.subsidies if s.id == item_id), None)
@@ -157,7 +251,8 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
             title = (spec.title_en if en else spec.title) or spec.title or rule.id
             lines.append(f"{rule.id} — {title}")
             lines.append(
-                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy} ({Path(rule.origin.file).name}:{rule.origin.line})"
+                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy}"
+                f" ({Path(rule.origin.file).name}:{rule.origin.line})"
             )
             lines.append(
                 f"  {'applies to' if en else '对象'}: {spec.subject}"
@@ -166,23 +261,29 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
             if spec.check:
                 lines.append(f"  {'check' if en else '检查'}: {spec.check}")
             if spec.observed:
-                req = spec.required or (f"by_year {dict(spec.by_year or {})}")
+                req = spec.required or ("target of the year" if en else "当年目标")
                 lines.append(f"  {'requires' if en else '要求'}: {spec.observed} {spec.op or ''} {req}".rstrip())
+            if rule.by_year:
+                lines.append(f"  {'targets by year' if en else '按年目标'}:")
+                lines.extend(_by_year_lines(policy, rule, as_of, en))
             lines.append(f"  {'severity' if en else '严重程度'}: {spec.severity}")
             if spec.reason:
                 lines.append(f"  {'reason for overriding' if en else '覆盖理由'}: {spec.reason}")
             lines.append(f"  {'cites' if en else '依据'}: {_cite(rule.citation)}")
-            names = [p for src in rule.sources.values() for p in policy.parameters if f"p[{p!r}]" in src]
-            names += [v for _, v in rule.by_year if isinstance(v, str)]
+            names = parameters_used(policy, rule)
             if names:
-                lines.append(f"  {'parameters' if en else '参数'}:")
+                lines.append(f"  {'parameters' if en else '参数'} ({'in force on' if en else '取值日期'} {as_of}):")
                 lines.extend(_param_lines(policy, names, as_of, en))
     elif subsidy is not None or benefit is not None:
         item: Any = subsidy or benefit
         spec = item.spec
         title = (spec.title_en if en else spec.title) or spec.title or item_id
         lines.append(f"{item_id} — {title}")
-        lines.append(f"  {'policy layer' if en else '所在策略'}: {item.origin.policy}")
+        lines.append(
+            f"  {'policy layer' if en else '所在策略'}: {item.origin.policy}"
+            f" ({Path(item.origin.file).name}:{item.origin.line})"
+        )
+        lines.append(f"  {'applies to' if en else '对象'}: institution")
         lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
         if subsidy is not None:
             for ex in subsidy.spec.exclusions:
@@ -190,21 +291,27 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
                     f"  {'excluded when' if en else '排除条件'}: {ex.when} — {ex.reason.en if en else ex.reason.zh}"
                 )
             lines.append(
-                f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}  ({'period' if en else '周期'}: {subsidy.spec.period})"
+                f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}"
+                f"  ({'period' if en else '周期'}: {subsidy.spec.period})"
             )
         else:
-            lines.append(f"  {'value' if en else '数值'}: {spec.value or '—'} {spec.unit or ''}")
+            lines.append(f"  {'value' if en else '数值'}: {spec.value or '—'} {spec.unit or ''}".rstrip())
+        if spec.reason:
+            lines.append(f"  {'reason for overriding' if en else '覆盖理由'}: {spec.reason}")
         lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")
-        text = f"{spec.eligible} {getattr(spec, 'amount', '') or ''} {getattr(spec, 'value', '') or ''}"
-        names = [
-            p for p in policy.parameters if p in text.replace("(", " ").replace(")", " ").replace("*", " ").split()
-        ]
+        names = parameters_used(policy, item)
         if names:
-            lines.append(f"  {'parameters' if en else '参数'}:")
+            lines.append(f"  {'parameters' if en else '参数'} ({'in force on' if en else '取值日期'} {as_of}):")
             lines.extend(_param_lines(policy, names, as_of, en))
     elif item_id in policy.parameters:
-        lines.append(item_id)
+        lines.append(f"{item_id} ({'parameter' if en else '参数'}, {'in force on' if en else '取值日期'} {as_of})")
         lines.extend(_param_lines(policy, [item_id], as_of, en))
+        users = _used_by(policy, item_id)
+        lines.append(f"  {'used by' if en else '用于'}: {', '.join(users) if users else '—'}")
+    elif item_id in policy.disabled:
+        off = policy.disabled[item_id]
+        lines.append(f"{item_id} — {'switched off by' if en else '已被停用，停用策略'} {off['policy']}")
+        lines.append(f"  {'reason' if en else '理由'}: {off['reason']}")
     else:
         return None
     examples = _examples_for(policy, item_id)
@@ -219,56 +326,79 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
 
 @dataclass
 class Change:
-    kind: str  # parameter | rule | subsidy | benefit | disabled
+    """One parameter, rule, target, subsidy or benefit that was added, removed or changed between two policies."""
+
+    kind: str  # parameter | rule | target | subsidy | benefit | disabled
     id: str
     change: str  # added | removed | changed
     old: Any = None
     new: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "change": self.change, "old": self.old, "new": self.new}
 
 
 def _param_summary(policy: CompiledPolicy, name: str, as_of: datetime.date) -> dict[str, Any] | None:
     param = policy.parameters.get(name)
     if param is None:
         return None
+    entry = _in_force_entry(param.spec, as_of)
     return {
-        "in_force": _value_text(
-            next((v for v in reversed(param.spec.values) if v.since <= as_of), param.spec.values[0]), param.spec.unit
-        ),
+        "in_force": _value_text(entry, param.spec.unit) if entry is not None else None,
         "values": [f"{v.since}: {_value_text(v, param.spec.unit)}" for v in param.spec.values],
         "layer": param.origin.policy,
+        **({"verified": False} if not param.spec.verified else {}),
+        **({"superseded_by": param.spec.superseded_by} if param.spec.superseded_by else {}),
     }
 
 
-def _rule_summary(rules: list[CompiledRule], policy: CompiledPolicy, as_of: datetime.date) -> list[dict[str, Any]]:
-    point = policy.params_at(as_of).point
-
-    def target(value: Any) -> str:  # a parameter name shows with its value in force
-        return f"{value} = {format_value(point[value])}" if isinstance(value, str) and value in point else str(value)
+def _rule_summary(rules: list[CompiledRule], policy: CompiledPolicy) -> list[dict[str, Any]]:
+    def target(year: int, value: Any) -> str:  # a parameter name shows with its value in that year
+        if isinstance(value, str) and value in policy.parameters:
+            in_year = _param_value_at(policy, value, datetime.date(year, 12, 31))
+            return f"{value} = {format_value(in_year) if in_year is not None else '—'}"
+        return format_value(value)
 
     out = []
     for r in rules:
         s = r.spec
-        out.append(
-            {
-                k: v
-                for k, v in {
-                    "subject": s.subject,
-                    "when": s.when,
-                    "check": s.check,
-                    "observed": s.observed,
-                    "op": s.op,
-                    "required": s.required,
-                    "by_year": {str(y): target(v) for y, v in (s.by_year or {}).items()} or None,
-                    "severity": s.severity,
-                }.items()
-                if v is not None
-            }
-        )
+        summary = {
+            k: v
+            for k, v in {
+                "subject": s.subject,
+                "when": s.when,
+                "check": s.check,
+                "observed": s.observed,
+                "op": s.op,
+                "required": s.required,
+                "by_year": {str(y): target(y, v) for y, v in (s.by_year or {}).items()} or None,
+                "severity": s.severity,
+            }.items()
+            if v is not None
+        }
+        out.append(summary)
+    return out
+
+
+def _values_in_force(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.date) -> dict[str, str]:
+    """``{parameter: value in force}``, for showing what a rule's names stand for beside its text."""
+    out = {}
+    for name in names:
+        param = policy.parameters.get(name)
+        if param is not None:
+            entry = _in_force_entry(param.spec, as_of)
+            out[name] = _value_text(entry, None) if entry is not None else "—"
     return out
 
 
 def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
-    """Every parameter, rule, target, subsidy and benefit added, removed or changed."""
+    """Every parameter, rule, target, subsidy, benefit and switched-off rule added, removed or changed.
+
+    Parameters compare their dated values and the value in force on ``as_of``; rules compare subject, when, check,
+    observed, op, required, by_year and severity (a rule whose text is unchanged but whose parameter changed shows
+    up under the parameter). Changed rules, subsidies and benefits carry ``parameters``: the values in force of the
+    parameters they read, on each side.
+    """
     changes: list[Change] = []
     a: Any
     b: Any
@@ -278,7 +408,7 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
             changes.append(Change("parameter", name, "added", None, b))
         elif b is None:
             changes.append(Change("parameter", name, "removed", a, None))
-        elif (a["values"], a["in_force"]) != (b["values"], b["in_force"]):
+        elif {k: v for k, v in a.items() if k != "layer"} != {k: v for k, v in b.items() if k != "layer"}:
             changes.append(Change("parameter", name, "changed", a, b))
     old_rules: dict[str, list[CompiledRule]] = {}
     new_rules: dict[str, list[CompiledRule]] = {}
@@ -286,78 +416,261 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
         for r in policy.rules:
             table.setdefault(r.id, []).append(r)
     for rule_id in sorted(set(old_rules) | set(new_rules)):
-        kind = "target" if any(r.by_year for r in old_rules.get(rule_id, new_rules.get(rule_id, []))) else "rule"
-        a = _rule_summary(old_rules[rule_id], old, as_of) if rule_id in old_rules else None
-        b = _rule_summary(new_rules[rule_id], new, as_of) if rule_id in new_rules else None
+        either = old_rules.get(rule_id) or new_rules[rule_id]
+        kind = "target" if any(r.by_year for r in either) else "rule"
+        a = _rule_summary(old_rules[rule_id], old) if rule_id in old_rules else None
+        b = _rule_summary(new_rules[rule_id], new) if rule_id in new_rules else None
         if a != b:
+            if a is not None:
+                names = [n for r in old_rules[rule_id] for n in parameters_used(old, r)]
+                if names:
+                    a = [{**x, "parameters": _values_in_force(old, names, as_of)} for x in a]
+            if b is not None:
+                names = [n for r in new_rules[rule_id] for n in parameters_used(new, r)]
+                if names:
+                    b = [{**x, "parameters": _values_in_force(new, names, as_of)} for x in b]
             changes.append(Change(kind, rule_id, "added" if a is None else "removed" if b is None else "changed", a, b))
-    groups: tuple[tuple[str, str], ...] = (("subsidy", "subsidies"), ("benefit", "benefits"))
-    for kind, attr in groups:
-        get: Any = lambda p, attr=attr: getattr(p, attr)  # noqa: E731
-        a_items = {
-            i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(old)
-        }
-        b_items = {
-            i.id: i.spec.model_dump(exclude={"citation", "title", "title_en", "basis", "reason"}) for i in get(new)
-        }
-        for item_id in sorted(set(a_items) | set(b_items)):
-            a, b = a_items.get(item_id), b_items.get(item_id)
+    excluded = {"citation", "title", "title_en", "basis", "reason", "id"}
+    for kind, attr in (("subsidy", "subsidies"), ("benefit", "benefits")):
+        olds = {i.id: i for i in getattr(old, attr)}
+        news = {i.id: i for i in getattr(new, attr)}
+        for item_id in sorted(set(olds) | set(news)):
+            a = olds[item_id].spec.model_dump(exclude=excluded, mode="json") if item_id in olds else None
+            b = news[item_id].spec.model_dump(exclude=excluded, mode="json") if item_id in news else None
             if a != b:
+                if a is not None and parameters_used(old, olds[item_id]):
+                    a["parameters"] = _values_in_force(old, parameters_used(old, olds[item_id]), as_of)
+                if b is not None and parameters_used(new, news[item_id]):
+                    b["parameters"] = _values_in_force(new, parameters_used(new, news[item_id]), as_of)
                 changes.append(
                     Change(kind, item_id, "added" if a is None else "removed" if b is None else "changed", a, b)
                 )
+    for rule_id in sorted(set(old.disabled) | set(new.disabled)):
+        a, b = old.disabled.get(rule_id), new.disabled.get(rule_id)
+        if (a or {}).get("reason") != (b or {}).get("reason"):
+            a = {"reason": a["reason"], "layer": a["policy"]} if a else None
+            b = {"reason": b["reason"], "layer": b["policy"]} if b else None
+            changes.append(
+                Change("disabled", rule_id, "added" if a is None else "removed" if b is None else "changed", a, b)
+            )
     return changes
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_field_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_field_text(v) for v in value) + "]"
+    return str(value)
+
+
+def diff_text(
+    old: CompiledPolicy, new: CompiledPolicy, changes: list[Change], as_of: datetime.date, lang: str = "zh"
+) -> list[str]:
+    """The changes as lines: a changed item shows each differing field, old policy's value beside the new one's."""
+    zh = lang != "en"
+    kinds = {
+        "parameter": "参数" if zh else "parameter",
+        "rule": "规则" if zh else "rule",
+        "target": "目标" if zh else "target",
+        "subsidy": "补贴" if zh else "subsidy",
+        "benefit": "待遇" if zh else "benefit",
+        "disabled": "停用" if zh else "disabled",
+    }
+    width = max(len(old.id), len(new.id)) + 1
+    out = [
+        f"--- {old.id} ({Path(old.file).name})",
+        f"+++ {new.id} ({Path(new.file).name})   {'参数取值日期' if zh else 'values in force on'} {as_of}",
+    ]
+    counts: dict[str, int] = {}
+    for c in changes:
+        counts[c.change] = counts.get(c.change, 0) + 1
+    if not changes:
+        out.append("没有差异" if zh else "no differences")
+        return out
+    words = {
+        "added": "新增" if zh else "added",
+        "removed": "删除" if zh else "removed",
+        "changed": "修改" if zh else "changed",
+    }
+    out.append(("共 " if zh else "") + ", ".join(f"{words[k]} {n}" for k, n in sorted(counts.items())))
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for c in changes:
+        out.append(f"{marks[c.change]} {kinds.get(c.kind, c.kind)} {c.id}")
+        if c.kind == "parameter":
+            for policy, side in ((old, c.old), (new, c.new)):
+                if side is None:
+                    continue
+                now = side["in_force"] if side["in_force"] is not None else ("尚无取值" if zh else "no value yet")
+                flags = "  verified: false" if side.get("verified") is False else ""
+                if side.get("superseded_by"):
+                    flags += f"  superseded_by: {side['superseded_by']}"
+                dated = (
+                    f"   [{'; '.join(side['values'])}]" if len(side["values"]) > 1 or side["in_force"] is None else ""
+                )
+                out.append(
+                    f"    {policy.id + ':':<{width}} {now}{dated}  ({'设定层级' if zh else 'set by'} {side['layer']}){flags}"
+                )
+            continue
+        a_side, b_side = c.old, c.new
+        if isinstance(a_side, list) and isinstance(b_side, list) and len(a_side) == len(b_side) == 1:
+            a_side, b_side = a_side[0], b_side[0]
+        if isinstance(a_side, dict) and isinstance(b_side, dict):
+            for key in dict.fromkeys([*a_side, *b_side]):
+                x, y = a_side.get(key), b_side.get(key)
+                if x == y:
+                    continue
+                out.append(f"    {key}:")
+                out.append(f"      {old.id + ':':<{width}} {_field_text(x)}")
+                out.append(f"      {new.id + ':':<{width}} {_field_text(y)}")
+            continue
+        for policy, side in ((old, a_side), (new, b_side)):
+            if side is None:
+                continue
+            for entry in side if isinstance(side, list) else [side]:
+                out.append(
+                    f"    {policy.id + ':':<{width}} " + "; ".join(f"{k}: {_field_text(v)}" for k, v in entry.items())
+                )
+    return out
+
+
+def _money_range(low: Decimal, high: Decimal) -> str:
+    return f"{low:,.2f}" if low == high else f"{low:,.2f}–{high:,.2f}"
 
 
 @dataclass
 class LedgerDiff:
+    """What changes when one ledger is checked under two policies (or a policy and its what-if)."""
+
     records: int = 0
     status_changed: int = 0
     transitions: dict[str, int] = field(default_factory=dict)  # "pass→fail": n
     rule_flips: dict[str, dict[str, int]] = field(default_factory=dict)  # rule: {"pass→fail": n}
-    subsidy_old: Decimal = Decimal(0)
+    violations_old: dict[str, int] = field(default_factory=dict)  # rule: records failing it
+    violations_new: dict[str, int] = field(default_factory=dict)
+    subsidy_old: Decimal = Decimal(0)  # exact amounts only, one period each (a month, a year, once)
     subsidy_new: Decimal = Decimal(0)
+    by_subsidy: dict[str, list[Decimal]] = field(default_factory=dict)  # id: [old min, old max, new min, new max]
     errors: int = 0
+    changed_ids: list[Any] = field(default_factory=list)  # the first ids that change status, for the reader
+
+    def add(self, a: Any, b: Any) -> None:
+        """Count one record's report under the old policy (``a``) and the new one (``b``)."""
+        if a.status == "error" or b.status == "error":
+            self.errors += 1
+            return
+        self.records += 1
+        if a.status != b.status:
+            self.status_changed += 1
+            key = f"{a.status}→{b.status}"
+            self.transitions[key] = self.transitions.get(key, 0) + 1
+            if len(self.changed_ids) < 20:
+                self.changed_ids.append(b.id)
+        before = {f.rule.id for f in a.findings}
+        after = {f.rule.id for f in b.findings}
+        for rule in sorted(before | after):
+            x, y = a.outcome(rule), b.outcome(rule)
+            if x == "fail":
+                self.violations_old[rule] = self.violations_old.get(rule, 0) + 1
+            if y == "fail":
+                self.violations_new[rule] = self.violations_new.get(rule, 0) + 1
+            if x != y:
+                flips = self.rule_flips.setdefault(rule, {})
+                flips[f"{x}→{y}"] = flips.get(f"{x}→{y}", 0) + 1
+        for report, offset in ((a, 0), (b, 2)):
+            for line in report.subsidies:
+                if not line.eligible:
+                    continue
+                totals = self.by_subsidy.setdefault(line.id, [Decimal(0)] * 4)
+                if line.amount is not None:
+                    totals[offset] += line.amount
+                    totals[offset + 1] += line.amount
+                    if offset == 0:
+                        self.subsidy_old += line.amount
+                    else:
+                        self.subsidy_new += line.amount
+                elif line.amount_min is not None and line.amount_max is not None:
+                    totals[offset] += line.amount_min
+                    totals[offset + 1] += line.amount_max
 
     def to_dict(self) -> dict[str, Any]:
+        rules = sorted(set(self.violations_old) | set(self.violations_new) | set(self.rule_flips))
         return {
             "records": self.records,
             "status_changed": self.status_changed,
             "transitions": self.transitions,
+            "changed_ids": self.changed_ids,
             "rule_flips": self.rule_flips,
+            "violations": {
+                r: {"old": self.violations_old.get(r, 0), "new": self.violations_new.get(r, 0)}
+                for r in rules
+                if self.violations_old.get(r, 0) != self.violations_new.get(r, 0)
+            },
             "subsidy_old": f"{self.subsidy_old:.2f}",
             "subsidy_new": f"{self.subsidy_new:.2f}",
             "subsidy_change": f"{self.subsidy_new - self.subsidy_old:.2f}",
+            "by_subsidy": {
+                sid: {
+                    "old_min": f"{t[0]:.2f}",
+                    "old_max": f"{t[1]:.2f}",
+                    "new_min": f"{t[2]:.2f}",
+                    "new_max": f"{t[3]:.2f}",
+                }
+                for sid, t in sorted(self.by_subsidy.items())
+            },
             "errors": self.errors,
         }
 
-
-def _amount(report: Any) -> Decimal:
-    return sum((line.amount for line in report.subsidies if line.amount is not None), Decimal(0))
+    def lines(self, lang: str = "zh") -> list[str]:
+        """The comparison in words (the CLI prints it)."""
+        zh = lang != "en"
+        out = [
+            (
+                f"记录 {self.records} 条，结果改变 {self.status_changed} 条"
+                if zh
+                else f"{self.records} records, {self.status_changed} change status"
+            )
+            + (
+                ("：" if zh else ": ") + ", ".join(f"{k} ×{v}" for k, v in sorted(self.transitions.items()))
+                if self.transitions
+                else ""
+            )
+            + ((f"（错误行 {self.errors} 条）" if zh else f" ({self.errors} error rows)") if self.errors else "")
+        ]
+        if self.changed_ids:
+            out.append(
+                f"  {'结果改变的记录' if zh else 'records changing status'}: "
+                + ", ".join(map(str, self.changed_ids))
+                + (" …" if self.status_changed > len(self.changed_ids) else "")
+            )
+        for rule, flips in sorted(self.rule_flips.items()):
+            old_n, new_n = self.violations_old.get(rule, 0), self.violations_new.get(rule, 0)
+            count = f"  ({'不通过' if zh else 'failing'} {old_n} → {new_n})" if old_n != new_n else ""
+            out.append(f"  {rule}: " + ", ".join(f"{k} ×{v}" for k, v in sorted(flips.items())) + count)
+        for sid, (a_lo, a_hi, b_lo, b_hi) in sorted(self.by_subsidy.items()):
+            if (a_lo, a_hi) != (b_lo, b_hi):
+                out.append(
+                    f"  {sid}: {_money_range(a_lo, a_hi)} → {_money_range(b_lo, b_hi)} {'元' if zh else 'CNY'}"
+                    + (f"  (Δ {b_lo - a_lo:+,.2f})" if a_lo == a_hi and b_lo == b_hi else "")
+                )
+        change = self.subsidy_new - self.subsidy_old
+        out.append(
+            f"补贴合计（确定金额，每期）{self.subsidy_old:,.2f} → {self.subsidy_new:,.2f} 元（变化 {change:+,.2f}）"
+            if zh
+            else f"subsidy total (exact amounts, one period each) {self.subsidy_old:,.2f} → {self.subsidy_new:,.2f} CNY"
+            f" (change {change:+,.2f})"
+        )
+        return out
 
 
 def diff_ledger(old: Any, new: Any, rows: Iterable[Any], as_of: datetime.date) -> LedgerDiff:
-    """Re-run a ledger under two policies (``Policy`` objects) and count what changes."""
+    """Re-run a ledger under two policies (``Policy`` objects) in one pass over its rows, and count what changes."""
     out = LedgerDiff()
-    rows = list(rows)
-    for a, b in zip(old.evaluate_many(rows, as_of=as_of), new.evaluate_many(rows, as_of=as_of), strict=True):
-        if a.status == "error":
-            out.errors += 1
-            continue
-        out.records += 1
-        if a.status != b.status:
-            out.status_changed += 1
-            key = f"{a.status}→{b.status}"
-            out.transitions[key] = out.transitions.get(key, 0) + 1
-        before = {r: a.outcome(r) for r in {f.rule.id for f in a.findings}}
-        after = {r: b.outcome(r) for r in {f.rule.id for f in b.findings}}
-        for rule in sorted(set(before) | set(after)):
-            x, y = before.get(rule, "absent"), after.get(rule, "absent")
-            if x != y:
-                flips = out.rule_flips.setdefault(rule, {})
-                flips[f"{x}→{y}"] = flips.get(f"{x}→{y}", 0) + 1
-        out.subsidy_old += _amount(a)
-        out.subsidy_new += _amount(b)
+    first, second = itertools.tee(rows)
+    for a, b in zip(old.evaluate_many(first, as_of=as_of), new.evaluate_many(second, as_of=as_of), strict=True):
+        out.add(a, b)
     return out
 
 
@@ -366,10 +679,14 @@ def diff_ledger(old: Any, new: Any, rows: Iterable[Any], as_of: datetime.date) -
 
 @dataclass
 class Coverage:
+    """What a policy's embedded examples exercise: per own rule, subsidy and benefit, a passing and a failing (or
+    ineligible) example, and for each threshold rule (``op`` with ``required`` or ``by_year``) an example whose
+    observed value equals the required one."""
+
     policy: str
     examples: int
     failed_examples: list[str]
-    items: dict[str, dict[str, bool]]  # id -> {"pass": bool, "fail": bool, "boundary": bool | None}
+    items: dict[str, dict[str, bool | None]]  # id -> {"pass": bool, "fail": bool | None, "boundary": bool | None}
 
     @property
     def percent(self) -> Decimal:
@@ -382,28 +699,51 @@ class Coverage:
                     met += bool(item[key])
         return (Decimal(met * 100) / checks).quantize(Decimal("0.1")) if checks else Decimal(100)
 
-    def missing(self) -> list[str]:
-        out = []
-        for item_id, item in self.items.items():
-            for key in ("pass", "fail", "boundary"):
-                if item.get(key) is False:
-                    out.append(
-                        f"{item_id}: no {key} example" if key != "boundary" else f"{item_id}: boundary not exercised"
-                    )
-        return out
+    def missing(self, lang: str = "en") -> list[str]:
+        """One line per thing no example shows."""
+        zh = lang == "zh"
+        words = {
+            "pass": "没有通过（或符合条件）的示例" if zh else "no pass example",
+            "fail": "没有不通过（或不符合条件）的示例" if zh else "no fail example",
+            "boundary": "没有恰好等于阈值的示例（边界未覆盖）" if zh else "boundary not exercised",
+        }
+        return [
+            f"{item_id}: {words[key]}"
+            for item_id, item in self.items.items()
+            for key in ("pass", "fail", "boundary")
+            if item.get(key) is False
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "examples": self.examples,
+            "failed_examples": self.failed_examples,
+            "percent": str(self.percent),
+            "items": self.items,
+            "missing": self.missing(),
+        }
+
+
+def _at_boundary(observed: Any, required: Any) -> bool:
+    if observed is None or required is None or isinstance(observed, bool) or isinstance(required, bool):
+        return False
+    try:
+        return Decimal(str(observed)) == Decimal(str(required))
+    except (TypeError, ValueError, ArithmeticError):
+        return False
 
 
 def test_coverage(policy: CompiledPolicy) -> Coverage:
-    """Run the embedded examples; record which rules and lines they show passing and failing, and boundaries."""
+    """Run the embedded examples and record which of the policy's own rules and lines they show passing, failing,
+    and (for thresholds) exactly at the boundary. Inherited items are the parent's to cover."""
     results = run_examples(policy)
-    items: dict[str, dict[str, Any]] = {}
-    own_rules = [r for r in policy.rules if r.origin.policy == policy.id]
-    for r in own_rules:
-        items[r.id] = {
-            "pass": False,
-            "fail": False,
-            "boundary": False if (r.spec.op in (">=", "<=", ">", "<") and (r.required or r.by_year)) else None,
-        }
+    items: dict[str, dict[str, bool | None]] = {}
+    for r in policy.rules:
+        if r.origin.policy != policy.id:
+            continue
+        threshold = r.spec.op in (">=", "<=", ">", "<") and bool(r.spec.required or r.by_year)
+        items[r.id] = {"pass": False, "fail": False, "boundary": False if threshold else None}
     for s in policy.subsidies:
         if s.origin.policy == policy.id:
             items[s.id] = {"pass": False, "fail": False}
@@ -424,18 +764,7 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
             elif f.outcome == "fail":
                 entry["fail"] = True
             if entry.get("boundary") is False and f.outcome in ("pass", "fail"):
-                try:
-                    if (
-                        f.observed is not None
-                        and f.required is not None
-                        and (
-                            Decimal(f.observed) == Decimal(f.required)
-                            or abs(Decimal(f.observed) - Decimal(f.required)) <= 1
-                        )
-                    ):
-                        entry["boundary"] = True
-                except (TypeError, ValueError, ArithmeticError):
-                    pass
+                entry["boundary"] = _at_boundary(f.observed, f.required)
         lines_: list[Any] = [*report.subsidies, *report.benefits]
         for line in lines_:
             entry = items.get(line.id)
@@ -445,7 +774,6 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
                 entry["pass"] = True
             elif line.eligible is False and entry.get("fail") is not None:
                 entry["fail"] = True
-    # a rule with a pass exactly at the threshold also covers the boundary of its check-form
     return Coverage(policy.id, len(results), [r.name for r in results if not r.passed], items)
 
 
@@ -567,7 +895,13 @@ def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
 
 
 def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: int | None) -> list[Problem]:
-    """Warnings about dates: expiring policies, targets past the policy's end, values older than the policy."""
+    """Warnings about dates, located at the YAML key: a policy, document or parameter value that has expired or
+    expires within ``expiring_within`` days, a target year after the policy ends or without a value, and a value
+    dated before the policy starts that neither comes from a parent nor cites where its earlier date comes from.
+
+    Only the policy's own file is looked at (a parent is checked on its own). ``validate --strict`` turns the
+    warnings into errors.
+    """
     from .source import load_yaml_file
 
     doc = load_yaml_file(policy.file)
@@ -576,6 +910,9 @@ def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: 
     def warn(path: tuple[Any, ...], code: str, zh: str, en: str) -> Problem:
         line, column = doc.where(path)
         return Problem(code, zh, en, Location(file=policy.file, line=line, column=column), "warning")
+
+    def soon(day: datetime.date) -> bool:
+        return expiring_within is not None and today <= day and (day - today).days <= expiring_within
 
     out = []
     until = m.in_force.until
@@ -586,23 +923,36 @@ def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: 
                     ("in_force", "until"), "policy.expired", f"策略已于 {until} 失效", f"the policy expired on {until}"
                 )
             )
-        elif expiring_within is not None and (until - today).days <= expiring_within:
+        elif soon(until):
+            days = (until - today).days
             out.append(
                 warn(
                     ("in_force", "until"),
                     "policy.expiring",
-                    f"策略将于 {until} 失效（{(until - today).days} 天后）",
-                    f"the policy expires on {until}, in {(until - today).days} days",
+                    f"策略将于 {until} 失效（{days} 天后）",
+                    f"the policy expires on {until}, in {days} days",
                 )
             )
     for key, document in m.documents.items():
-        if document.in_force and document.in_force.until and document.in_force.until < today:
+        end = document.in_force.until if document.in_force else None
+        if end is None:
+            continue
+        if end < today:
             out.append(
                 warn(
-                    ("documents", key),
+                    ("documents", key, "in_force", "until"),
                     "policy.document-expired",
-                    f"文件 {key} 已于 {document.in_force.until} 失效",
-                    f"document {key} expired on {document.in_force.until}",
+                    f"文件 {key}（{document.title}）已于 {end} 失效",
+                    f"document {key} ({document.title}) expired on {end}",
+                )
+            )
+        elif soon(end):
+            out.append(
+                warn(
+                    ("documents", key, "in_force", "until"),
+                    "policy.document-expiring",
+                    f"文件 {key}（{document.title}）将于 {end} 失效（{(end - today).days} 天后）",
+                    f"document {key} ({document.title}) expires on {end}, in {(end - today).days} days",
                 )
             )
     for i, rule in enumerate(m.rules):
@@ -623,114 +973,307 @@ def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: 
                     warn(
                         ("rules", i, "by_year", year),
                         "policy.target-after-period",
-                        f"规则 {rule.id} 的 {year} 年目标晚于策略有效期（{until}）",
+                        f"规则 {rule.id} 的 {year} 年目标晚于策略有效期（至 {until}）",
                         f"rule {rule.id} has a {year} target after the policy ends ({until})",
                     )
                 )
+    start = m.in_force.from_
     for name, param in m.parameters.items():
-        for j, value in enumerate(param.values):
-            if (
-                value.since < m.in_force.from_
-                and not m.extends
-                and j == 0
-                and value.since.year < m.in_force.from_.year - 5
-            ):
+        values = sorted(enumerate(param.values), key=lambda iv: iv[1].since)
+        for n, (j, value) in enumerate(values):
+            cited = value.citation or param.citation
+            # the value a document ends: the cited document's own end date, unless a later value replaces it first
+            source_doc = policy.documents.get(cited.document)
+            end = source_doc.in_force.until if source_doc is not None and source_doc.in_force else None
+            replaced = n + 1 < len(values)
+            if end is not None and not replaced and soon(end):
                 out.append(
                     warn(
                         ("parameters", name, "values", j, "since"),
-                        "policy.value-before-period",
-                        f"参数 {name} 的取值日期 {value.since} 远早于策略生效日期",
-                        f"{name} dates from long before the policy",
+                        "policy.value-expiring",
+                        f"参数 {name} 的现行取值所依据的文件 {cited.document} 将于 {end} 失效",
+                        f"the value of {name} rests on document {cited.document}, which expires on {end}",
                     )
                 )
+            if value.since >= start or value.citation is not None or cited.document not in m.documents:
+                continue  # in the policy's period, or cited on its own, or a parent's document and date
+            out.append(
+                warn(
+                    ("parameters", name, "values", j, "since"),
+                    "policy.value-before-period",
+                    f"参数 {name} 的取值自 {value.since} 起，早于策略生效日期 {start}；"
+                    f"若文件确有更早的起算日期，请在该取值上单独写 citation 说明出处",
+                    f"{name} has a value from {value.since}, before the policy starts ({start}); if the document "
+                    f"does date it earlier, give that value its own citation",
+                )
+            )
     return out
 
 
 # ---- budget ----------------------------------------------------------------------------------------------------------
 
+_CENT = Decimal("0.01")
+
+
+@dataclass
+class Span:
+    """A money total that may be a range (a policy that gives 400–600 yuan a slot): ``low`` and ``high``."""
+
+    low: Decimal = Decimal(0)
+    high: Decimal = Decimal(0)
+
+    def add(self, low: Decimal, high: Decimal) -> None:
+        self.low += low
+        self.high += high
+
+    @property
+    def exact(self) -> Decimal | None:
+        return self.low if self.low == self.high else None
+
+    def to_dict(self) -> dict[str, str | None]:
+        exact = self.exact
+        return {
+            "total": f"{exact:.2f}" if exact is not None else None,
+            "min": f"{self.low:.2f}",
+            "max": f"{self.high:.2f}",
+        }
+
+    def text(self) -> str:
+        return _money_range(self.low, self.high)
+
+
+@dataclass
+class SubsidyTotal:
+    """One subsidy over a ledger: how many records are eligible and what they cost over the period."""
+
+    id: str
+    title: str
+    period: str
+    factor: Decimal
+    eligible: int = 0
+    amount_open: int = 0  # eligible, but the document leaves the amount open
+    undetermined: int = 0  # eligibility unknown: a field it reads is missing
+    money: Span = field(default_factory=Span)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "period": self.period,
+            "factor": str(self.factor),
+            "eligible": self.eligible,
+            "eligible_amount_open": self.amount_open,
+            "undetermined": self.undetermined,
+            **self.money.to_dict(),
+        }
+
 
 @dataclass
 class Budget:
+    """Each subsidy totalled over a ledger for ``months`` months, by district and form, against the stated budget."""
+
+    policy: str
     months: int
-    totals: dict[str, Decimal] = field(default_factory=dict)
-    totals_min: dict[str, Decimal] = field(default_factory=dict)
-    totals_max: dict[str, Decimal] = field(default_factory=dict)
-    eligible: dict[str, int] = field(default_factory=dict)
-    open_amount: dict[str, int] = field(default_factory=dict)
-    by_district: dict[str, Decimal] = field(default_factory=dict)
-    by_form: dict[str, Decimal] = field(default_factory=dict)
+    subsidies: dict[str, SubsidyTotal] = field(default_factory=dict)
+    by_district: dict[str, Span] = field(default_factory=dict)
+    by_form: dict[str, Span] = field(default_factory=dict)
     records: int = 0
     errors: int = 0
-    stated: Decimal | None = None
+    stated: Decimal | None = None  # the budget the policy states, per ``stated_period``
     stated_period: str | None = None
+    budget_parameter: str | None = None
+
+    @property
+    def money(self) -> Span:
+        out = Span()
+        for s in self.subsidies.values():
+            out.add(s.money.low, s.money.high)
+        return out
 
     @property
     def total(self) -> Decimal:
-        return sum(self.totals.values(), Decimal(0))
+        """The exact total (the low end when some amount is a range)."""
+        return self.money.low
+
+    @property
+    def available(self) -> Decimal | None:
+        """The stated budget for the same ``months``: a yearly budget × months/12, a monthly one × months."""
+        if self.stated is None:
+            return None
+        factor = {"year": Decimal(self.months) / 12, "month": Decimal(self.months), "once": Decimal(1)}
+        return (self.stated * factor[self.stated_period or "year"]).quantize(_CENT)
 
     def to_dict(self) -> dict[str, Any]:
-        def money(table: dict[str, Decimal]) -> dict[str, str]:
-            return {k: f"{v:.2f}" for k, v in sorted(table.items())}
-
+        money = self.money
         out: dict[str, Any] = {
+            "policy": self.policy,
             "months": self.months,
             "records": self.records,
             "errors": self.errors,
-            "total": f"{self.total:.2f}",
-            "by_subsidy": money(self.totals),
-            "by_subsidy_min": money(self.totals_min),
-            "by_subsidy_max": money(self.totals_max),
-            "eligible": dict(sorted(self.eligible.items())),
-            "eligible_amount_open": dict(sorted(self.open_amount.items())),
-            "by_district": money(self.by_district),
-            "by_form": money(self.by_form),
+            "total": f"{money.exact:.2f}" if money.exact is not None else None,
+            "total_min": f"{money.low:.2f}",
+            "total_max": f"{money.high:.2f}",
+            "subsidies": {sid: s.to_dict() for sid, s in sorted(self.subsidies.items())},
+            "by_subsidy": {
+                sid: f"{s.money.exact:.2f}" for sid, s in sorted(self.subsidies.items()) if s.money.exact is not None
+            },
+            "by_subsidy_min": {sid: f"{s.money.low:.2f}" for sid, s in sorted(self.subsidies.items())},
+            "by_subsidy_max": {sid: f"{s.money.high:.2f}" for sid, s in sorted(self.subsidies.items())},
+            "eligible": {sid: s.eligible for sid, s in sorted(self.subsidies.items())},
+            "eligible_amount_open": {sid: s.amount_open for sid, s in sorted(self.subsidies.items()) if s.amount_open},
+            "by_district": {k: v.to_dict() for k, v in sorted(self.by_district.items())},
+            "by_form": {k: v.to_dict() for k, v in sorted(self.by_form.items())},
         }
-        if self.stated is not None:
+        available = self.available
+        if available is not None:
             out["budget"] = f"{self.stated:.2f}"
             out["budget_period"] = self.stated_period
-            out["remaining"] = (
-                f"{self.stated * self.months / 12 - self.total:.2f}"
-                if self.stated_period == "year"
-                else f"{self.stated - self.total:.2f}"
-            )
+            out["budget_parameter"] = self.budget_parameter
+            out["budget_for_months"] = f"{available:.2f}"
+            out["remaining"] = f"{available - money.low:.2f}" if money.exact is not None else None
+            out["remaining_min"] = f"{available - money.high:.2f}"
+            out["remaining_max"] = f"{available - money.low:.2f}"
+            out["overspent"] = available < money.high if money.exact is None else available < money.low
         return out
 
 
-def budget(policy: Any, rows: Iterable[Any], as_of: datetime.date, months: int = 12) -> Budget:
-    """Each subsidy totalled over a ledger for ``months`` months (monthly × months, yearly × months/12, once × 1)."""
-    out = Budget(months)
-    compiled: CompiledPolicy = policy.compiled
+def _new_budget(compiled: CompiledPolicy, as_of: datetime.date, months: int) -> Budget:
+    out = Budget(compiled.id, months)
     if compiled.model.budget is not None:
+        out.budget_parameter = compiled.model.budget.parameter
         stated = compiled.params_at(as_of).point.get(compiled.model.budget.parameter)
         out.stated = Decimal(stated) if stated is not None else None
         out.stated_period = compiled.model.budget.period
     factor = {"month": Decimal(months), "year": Decimal(months) / 12, "once": Decimal(1)}
-    for report in policy.evaluate_many(rows, as_of=as_of):
-        if report.status == "error":
-            out.errors += 1
+    for s in compiled.subsidies:
+        out.subsidies[s.id] = SubsidyTotal(s.id, s.spec.title or s.id, s.spec.period, factor[s.spec.period])
+    return out
+
+
+def _count(out: Budget, report: Any) -> None:
+    if report.status == "error":
+        out.errors += 1
+        return
+    out.records += 1
+    district = str(report.record.get("district") or "—")
+    form = str(report.record.get("form") or "—")
+    for line in report.subsidies:
+        total = out.subsidies[line.id]
+        if line.eligible is None:
+            total.undetermined += 1
+        if not line.eligible:
             continue
-        out.records += 1
-        district = str(report.record.get("district", "—"))
-        form = str(report.record.get("form", "—"))
-        for line in report.subsidies:
-            sid = line.id
-            k = factor[line.subsidy.spec.period]
-            if line.eligible:
-                out.eligible[sid] = out.eligible.get(sid, 0) + 1
-                if line.amount is None and line.amount_min is None:
-                    out.open_amount[sid] = out.open_amount.get(sid, 0) + 1
-            if line.amount is not None:
-                value = (line.amount * k).quantize(Decimal("0.01"))
-                out.totals[sid] = out.totals.get(sid, Decimal(0)) + value
-                out.by_district[district] = out.by_district.get(district, Decimal(0)) + value
-                out.by_form[form] = out.by_form.get(form, Decimal(0)) + value
-            if line.amount_min is not None:
-                out.totals_min[sid] = out.totals_min.get(sid, Decimal(0)) + (line.amount_min * k).quantize(
-                    Decimal("0.01")
+        total.eligible += 1
+        if line.amount is not None:
+            low = high = (line.amount * total.factor).quantize(_CENT)
+        elif line.amount_min is not None and line.amount_max is not None:
+            low = (line.amount_min * total.factor).quantize(_CENT)
+            high = (line.amount_max * total.factor).quantize(_CENT)
+        else:
+            total.amount_open += 1
+            continue
+        total.money.add(low, high)
+        out.by_district.setdefault(district, Span()).add(low, high)
+        out.by_form.setdefault(form, Span()).add(low, high)
+
+
+def budget(policy: Any, rows: Iterable[Any], as_of: datetime.date, months: int = 12) -> Budget:
+    """Each subsidy totalled over a ledger (a ``Policy`` and rows) for ``months`` months.
+
+    A monthly subsidy counts ``months`` times, a yearly one ``months/12`` of a year, a one-off one once. Exact
+    decimals throughout; each record's amount for the period is rounded to the fen before it is added. Records are
+    broken down by their ``district`` and ``form`` fields ("—" when a record has none).
+    """
+    return budgets([policy], rows, as_of, months)[0]
+
+
+def budgets(policies: list[Any], rows: Iterable[Any], as_of: datetime.date, months: int = 12) -> list[Budget]:
+    """:func:`budget` for several policies (as written, what-if …) in one pass over the rows."""
+    out = [_new_budget(p.compiled, as_of, months) for p in policies]
+    streams = itertools.tee(rows, len(policies))
+    reports = [p.evaluate_many(stream, as_of=as_of) for p, stream in zip(policies, streams, strict=True)]
+    for row_reports in zip(*reports, strict=True):
+        for total, report in zip(out, row_reports, strict=True):
+            _count(total, report)
+    return out
+
+
+def budget_lines(written: Budget, what_if: Budget | None = None, lang: str = "zh") -> list[str]:
+    """The budget as text: one line per subsidy, the total, the stated budget, and the breakdowns; with a what-if,
+    both columns and the difference."""
+    zh = lang != "en"
+    yuan = "元" if zh else "CNY"
+    out = [
+        f"{written.policy}：{written.months} 个月（月度补贴 ×{written.months}，年度补贴 ×{written.months}/12，一次性补贴 ×1），"
+        f"记录 {written.records} 条，错误行 {written.errors} 条"
+        if zh
+        else f"{written.policy}: {written.months} months (monthly × {written.months}, yearly × {written.months}/12, "
+        f"one-off × 1), {written.records} records, {written.errors} error rows"
+    ]
+
+    def pair(a: Span, b: Span | None) -> str:
+        if b is None:
+            return f"{a.text()} {yuan}"
+        delta = (
+            f"{b.low - a.low:+,.2f}"
+            if a.exact is not None and b.exact is not None
+            else (f"{b.low - a.low:+,.2f} / {b.high - a.high:+,.2f}")
+        )
+        return f"{'原策略' if zh else 'as written'} {a.text()}  |  what-if {b.text()}  |  Δ {delta} {yuan}"
+
+    for sid, s in written.subsidies.items():
+        other = what_if.subsidies.get(sid) if what_if else None
+        head = f"  {s.title} ({sid}, {s.period})：" if zh else f"  {s.title} ({sid}, {s.period}): "
+        count = f"{s.eligible} 家符合条件" if zh else f"{s.eligible} eligible"
+        if s.undetermined:
+            count += f"，{s.undetermined} 家资格待定" if zh else f", {s.undetermined} undetermined"
+        priced = s.eligible - s.amount_open
+        other_priced = other.eligible - other.amount_open if other else 0
+        if s.amount_open and not priced and not other_priced:
+            money = "金额文件未定" if zh else "amount left open by the document"
+        else:
+            money = pair(s.money, other.money if other else None)
+            if s.money.low != s.money.high:
+                money += "（区间）" if zh else " (range)"
+            if s.amount_open:
+                money += (
+                    f"；其中 {s.amount_open} 家金额文件未定"
+                    if zh
+                    else f"; {s.amount_open} of them with the amount left open"
                 )
-                out.totals_max[sid] = out.totals_max.get(sid, Decimal(0)) + (line.amount_max * k).quantize(
-                    Decimal("0.01")
-                )
+        out.append(f"{head}{count}，{money}" if zh else f"{head}{count}, {money}")
+    out.append(("  合计：" if zh else "  total: ") + pair(written.money, what_if.money if what_if else None))
+    available = written.available
+    if available is not None:
+        per = {"year": "年" if zh else "year", "month": "月" if zh else "month", "once": "一次" if zh else "once"}
+        period = per.get(written.stated_period or "year", "")
+        line = (
+            f"  预算（{written.budget_parameter}）：{written.stated:,.2f} 元/{period}，{written.months} 个月为 {available:,.2f} 元"
+            if zh
+            else f"  budget ({written.budget_parameter}): {written.stated:,.2f} CNY/{period}, "
+            f"{available:,.2f} CNY for {written.months} months"
+        )
+        out.append(line)
+        for label, side in (("原策略" if zh else "as written", written), ("what-if", what_if)):
+            if side is None:
+                continue
+            left = Span(available - side.money.high, available - side.money.low)
+            word = ("超支" if zh else "overspent") if left.high < 0 else ("结余" if zh else "remaining")
+            if left.low < 0 <= left.high:
+                word = "结余或超支" if zh else "remaining or overspent"
+            out.append(
+                f"    {label}：{word} {left.text()} {yuan}" if zh else f"    {label}: {word} {left.text()} {yuan}"
+            )
+    for title, table, other_table in (
+        ("按区县" if zh else "by district", written.by_district, what_if.by_district if what_if else None),
+        ("按机构类型" if zh else "by form", written.by_form, what_if.by_form if what_if else None),
+    ):
+        if not table:
+            continue
+        out.append(f"  {title}：" if zh else f"  {title}:")
+        for key in sorted(set(table) | set(other_table or {})):
+            here = table.get(key, Span())
+            there = other_table.get(key, Span()) if other_table is not None else None
+            out.append(f"    {key}  {pair(here, there)}")
     return out
 
 
