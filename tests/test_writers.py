@@ -445,7 +445,8 @@ def test_html_is_self_contained_with_summary_charts_and_table() -> None:
     assert page.count("<svg") >= 3 and page.count('class="bar"') >= 5
     assert "每托位室内使用面积" in page and "乳儿班保育比" in page, "chart labels are the rules' Chinese titles"
     assert "运营补助（元/月，按区县）" in page and "红星街道" in page
-    assert "区域目标" in page and "龙马潭区 · 托位总数" in page and "1,482 / 2,320" in page
+    assert "区域目标" in page and "龙马潭区 LMT-2023 · 托位总数" in page and "1,482 / 2,320" in page
+    assert "2.9985 / 3.1" in page
     assert "镇街托位" not in page, "subregion findings are not drawn as the region's own targets"
     assert page.count("<tr data-status=") == 5 and 'id="filter"' in page and '<select id="status">' in page
     assert "缺少 outdoor_area_m2、total_slots" in page and "第 4 行 total_slots" in page

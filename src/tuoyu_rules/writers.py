@@ -127,7 +127,8 @@ class Summary:
             by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"])
 
     def _add_targets(self, item: dict[str, Any], findings: Iterable[dict[str, Any]], record: dict[str, Any]) -> None:
-        region = str(item.get("name") or record.get("name") or item.get("id") or "")
+        name, ident = item.get("name") or record.get("name"), item.get("id")
+        region = f"{name} {ident}" if name and ident and name != ident else str(name or ident or "")
         for f in findings:
             if f.get("subject") is not None or not _is_number(f.get("observed")) or not _is_number(f.get("required")):
                 continue
@@ -304,11 +305,11 @@ def _yuan(value: Decimal) -> str:
 
 
 def _num(value: Any) -> str:
-    """A number for people: thousands separated, at most two decimals, no trailing zeros."""
+    """A number for people: thousands separated, at most four decimals, no trailing zeros."""
     d = Decimal(str(value))
     if d == d.to_integral_value():
         return f"{d:,.0f}"
-    return f"{d:,.2f}".rstrip("0").rstrip(".")
+    return f"{d:,.4f}".rstrip("0").rstrip(".")
 
 
 def _width(text: str) -> int:
@@ -780,7 +781,7 @@ def _html_row(item: dict[str, Any], lang: str) -> str:
     label = STATUS_LABEL[lang].get(status, status)
     return (
         f'<tr data-status="{e(status)}"><td>{e(str(item.get("id") or ""))}</td><td>{e(_name(item))}</td>'
-        f'<td class="s-{e(status)}">{e(label)}</td><td class="n">{count}</td><td class="n">{e(money)}</td>'
+        f'<td class="st s-{e(status)}">{e(label)}</td><td class="n">{count}</td><td class="n">{e(money)}</td>'
         f"<td>{'<br>'.join(e(d) for d in details) or '—'}</td></tr>"
     )
 
@@ -831,7 +832,7 @@ h1{{font-size:24px;margin:0 0 4px}} .meta,.note{{color:#555;font-size:13px}}
 .charts{{display:flex;flex-wrap:wrap;gap:24px;margin:16px 0}} figure{{margin:0}}
 figcaption{{font-weight:bold;margin-bottom:4px}} svg.chart{{max-width:100%;height:auto}} svg text{{font-size:12px}}
 table{{border-collapse:collapse;width:100%;font-size:13px}}
-td,th{{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}} td.n{{text-align:right;white-space:nowrap}}
+td,th{{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}} td.n{{text-align:right;white-space:nowrap}} td.st{{white-space:nowrap}}
 th{{background:#f4f4f4;position:sticky;top:0}} .s-fail{{color:#c0392b}} .s-pass{{color:#1e8449}}
 .s-incomplete{{color:#b9770e}} .s-error{{color:#7d3c98}} #filter{{width:320px;padding:4px}}
 </style></head><body>
@@ -858,6 +859,9 @@ const trs=Array.from(document.querySelectorAll('#records tbody tr'));
 function apply(){{const text=q.value.trim().toLowerCase(),s=st.value;let n=0;
 for(const tr of trs){{const ok=(!s||tr.dataset.status===s)&&(!text||tr.textContent.toLowerCase().includes(text));
 tr.style.display=ok?'':'none';if(ok)n++;}}shown.textContent=n+' / '+trs.length;}}
+// a link can carry a filter: report.html#status=fail&q=LMT
+const h=new URLSearchParams(location.hash.slice(1));if(h.has('q'))q.value=h.get('q');
+if(h.has('status'))st.value=h.get('status');
 q.addEventListener('input',apply);st.addEventListener('change',apply);apply();
 }})();
 </script>
@@ -873,7 +877,7 @@ def _figure(caption: str, svg: str, note: str = "") -> str:
 
 def _bar_svg(caption: str, data: list[tuple[str, Decimal, str, str]], color: str) -> str:
     """Horizontal bars: (label, value, value text, tooltip)."""
-    width, bar_h, label_w, value_w = 600, 24, 230, 110
+    width, bar_h, label_w, value_w = 540, 24, 200, 100
     top = max((value for _, value, _, _ in data), default=Decimal(0)) or Decimal(1)
     height = bar_h * len(data) + 8
     e = html.escape
@@ -886,7 +890,7 @@ def _bar_svg(caption: str, data: list[tuple[str, Decimal, str, str]], color: str
         y = i * bar_h + 4
         parts.append(
             f"<g><title>{e(tip)}</title>"
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{e(_clip(label, 34))}</text>'
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{e(_clip(label, 30))}</text>'
             f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h - 8}" fill="{color}"></rect>'
             f'<text x="{label_w + w + 4}" y="{y + 13}">{e(text)}</text></g>'
         )
@@ -913,6 +917,8 @@ def _subsidy_charts(s: Summary, lang: str) -> list[str]:
     if s.subsidy_by_district:
         charts = []
         for sid, by in sorted(s.subsidy_by_district.items()):
+            if not any(by.values()):
+                continue  # a subsidy nobody received draws no chart; the summary line still names it
             unit = PERIOD_UNIT[lang].get(s.subsidy_periods.get(sid, ""), "元" if lang == "zh" else "CNY")
             caption = t["subsidy_district"].format(title=s.subsidy_title(sid, lang), unit=unit)
             ranked = sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -940,7 +946,7 @@ def _target_chart(s: Summary, lang: str) -> str:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for target in s.targets:
         groups.setdefault((str(target["id"]), target["rule"]), []).append(target)
-    width, row_h, label_w, value_w = 600, 20, 150, 140
+    width, row_h, label_w, value_w = 540, 20, 120, 130
     e = html.escape
     parts: list[str] = []
     y, drawn, left_out = 4, 0, s.targets_left_out
