@@ -317,3 +317,128 @@ def test_set_with_an_unknown_parameter_exits_2(capsys) -> None:
         capsys, "budget", "--policy", "luzhou_longmatan", "--set", "max_slot=1", str(EXAMPLES / "institutions.jsonl")
     )
     assert code == 2 and "max_slots" in err
+
+
+def test_explain_unknown_id_in_english_suggests_the_nearest(capsys) -> None:
+    code, out, err = run(capsys, "explain", "--policy", "national", "class.size.infnt", "--lang", "en")
+    assert code == 2 and out == "" and "did you mean 'class.size.infant'" in err
+
+
+def test_explain_a_parameter_in_english_lists_dated_values(capsys) -> None:
+    code, out, _ = run(
+        capsys, "explain", "--policy", "national", "iit_deduction_per_child", "--as-of", "2022-06-30", "--lang", "en"
+    )
+    assert code == 0 and "iit_deduction_per_child = 1000" in out
+    assert "since 2022-01-01: 1000" in out and "since 2023-01-01: 2000" in out and "used by:" in out
+
+
+def test_diff_text_with_records_prints_the_ledger_comparison(capsys, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    rows = [{"id": f"R{n}", "total_slots": 10, "indoor_area_m2": 50 + n} for n in range(3)]  # 5.0, 5.1, 5.2 m² a slot
+    ledger.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(
+        textwrap.dedent("""\
+        id: stricter
+        name: 室内面积提高
+        jurisdiction: {name: 测试区, level: county}
+        extends: luzhou_longmatan
+        in_force: {from: 2023-02-23}
+        parameters:
+          indoor_area_per_slot:
+            type: number
+            reason: 测试
+            values: [{since: 2023-02-23, value: 5.1}]
+            citation: {document: lmt, clause: "四(一)", quote: "每个托位室内使用面积不少于5㎡"}
+        examples:
+          - {name: a, as_of: 2024-06-30, record: {id: A, total_slots: 10, indoor_area_m2: 51}, expect: {findings: {area.indoor_per_slot: pass}}}
+          - {name: b, as_of: 2024-06-30, record: {id: B, total_slots: 10, indoor_area_m2: 50}, expect: {findings: {area.indoor_per_slot: fail}}}
+          - {name: c, as_of: 2024-06-30, record: {id: C, total_slots: 10}, expect: {findings: {area.indoor_per_slot: unknown}}}
+        """),
+        encoding="utf-8",
+    )
+    argv = ["diff", "luzhou_longmatan", str(stricter), "--as-of", "2024-06-30", "--records", str(ledger)]
+    code, out, _ = run(capsys, *argv, "--lang", "en")
+    assert code == 0
+    assert "~ parameter indoor_area_per_slot" in out and "luzhou_longmatan: 5 m2/slot" in out and "stricter:" in out
+    assert "area.indoor_per_slot: pass→fail ×1" in out and "R0" in out
+
+
+def test_check_what_if_reads_standard_input_once(capsys, monkeypatch) -> None:
+    import io
+    import sys
+
+    lines = (EXAMPLES / "institutions.jsonl").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines), encoding="utf-8"))
+    argv = ["check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "jsonl"]
+    code, out, err = run(capsys, *argv, "--input-format", "jsonl", "--set", "max_slots=20", "--lang", "en", "-")
+    assert code == 1 and len(out.splitlines()) == 30  # stdout: the what-if reports, as many as without --set
+    assert "30 records" in err and "slots.max: pass→fail" in err and "subsidy total" in err
+
+
+def test_check_what_if_keeps_stdout_as_without_set(capsys) -> None:
+    argv = ["check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "json"]
+    _, plain, plain_err = run(capsys, *argv, str(EXAMPLES / "institutions.jsonl"))
+    _, same, err = run(capsys, *argv, "--set", "max_slots=150", str(EXAMPLES / "institutions.jsonl"))
+    assert plain == same and "what-if" not in plain_err and "0 条" in err
+
+
+def test_budget_text_prints_money_with_separators_and_the_remaining_budget(capsys) -> None:
+    argv = ["budget", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", str(EXAMPLES / "institutions.jsonl")]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "3,000,000.00" in out and "结余" in out and "按区县" in out and "按机构类型" in out
+    code, six, _ = run(capsys, *argv, "--months", "6", "--set", "operating_subsidy_infant=600", "--lang", "en")
+    assert code == 0 and "1,500,000.00 CNY for 6 months" in six and "what-if" in six and "Δ +" in six
+
+
+def test_budget_months_must_be_positive(capsys) -> None:
+    argv = ["budget", "--policy", "luzhou_longmatan", "--months", "0", str(EXAMPLES / "institutions.jsonl")]
+    assert run(capsys, *argv)[0] == 2
+
+
+def test_budget_range_reports_min_and_max(capsys) -> None:
+    ledger = str(ROOT / "examples" / "nanchang" / "institutions.jsonl")
+    code, out, _ = run(capsys, "budget", "--policy", "nanchang", "--as-of", "2024-06-30", "--format", "json", ledger)
+    result = json.loads(out)["budget"]
+    construction = result["subsidies"]["subsidy.construction"]
+    assert code == 0 and construction["total"] is None
+    from decimal import Decimal
+
+    assert Decimal(construction["min"]) * 600 == Decimal(construction["max"]) * 400  # 400–600 yuan a slot
+    assert result["total"] is None and Decimal(result["total_min"]) < Decimal(result["total_max"])
+
+
+def test_coverage_markdown_has_a_table_per_policy(capsys) -> None:
+    code, out, _ = run(capsys, "coverage", "--format", "markdown", "national", "luzhou_longmatan")
+    assert code == 0 and out.startswith("# Clause coverage") and "## luzhou_longmatan" in out and "|---|" in out
+
+
+def test_schema_output_file_is_the_same_json(capsys, tmp_path: Path) -> None:
+    target = tmp_path / "policy.schema.json"
+    code, out, _ = run(capsys, "schema", "--output", str(target))
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert code == 0 and out == "" and "rules" in written["properties"] and written["title"]
+
+
+def test_validate_github_prints_warnings_and_strict_makes_them_errors(capsys, tmp_path: Path) -> None:
+    old = tmp_path / "mini.yaml"
+    old.write_text(
+        (ROOT / "tests/data/policies/mini.yaml")
+        .read_text(encoding="utf-8")
+        .replace("in_force: {from: 2023-01-01}", "in_force: {from: 2023-01-01, until: 2023-12-31}"),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "validate", "--format", "github", str(old))
+    assert code == 0 and out.startswith(f"::warning file={old},line=4,") and "title=policy.expired" in out
+    code, out, _ = run(capsys, "validate", "--format", "github", "--strict", str(old))
+    assert code == 1 and out.startswith("::error ")
+
+
+def test_validate_sarif_locates_the_misspelt_key(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "tests/data/policies/mini.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("  indoor: {type: number,", "  indoor: {typ: number,"), encoding="utf-8")
+    code, out, _ = run(capsys, "validate", "--format", "sarif", str(bad))
+    result = next(r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "policy.unknown-key")
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert code == 1 and region["startLine"] == 11 and region["startColumn"] > 1
