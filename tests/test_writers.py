@@ -223,6 +223,21 @@ def test_summary_keeps_a_bounded_number_of_region_targets() -> None:
     }, "findings about a subregion are not the region's own targets"
 
 
+def test_an_amount_the_document_leaves_open_is_named_not_counted_as_zero() -> None:
+    item = report("HZ-1", "pass")
+    item["subsidies"].append(
+        {"id": "subsidy.enrollment", "title": "入托补助", "eligible": True, "amount": None, "amount_min": None}
+    )
+    summary = Summary()
+    summary.add(item)
+    assert summary.subsidy_open == {"subsidy.enrollment": 1} and "subsidy.enrollment" not in summary.subsidy_totals
+    assert "入托补助：1 条符合条件，金额未定" in summary.line()
+    assert "subsidy.enrollment: 1 eligible, amount open" in summary.line("en"), "English falls back to the id"
+    assert "（另有金额未定）" in text_of("table", [item])
+    rows = read_csv(text_of("csv", [item]))
+    assert rows[1][rows[0].index("入托补助(元)")] == "金额未定"
+
+
 # ---------------------------------------------------------------- JSON and JSONL
 
 

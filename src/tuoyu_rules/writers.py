@@ -65,6 +65,7 @@ class Summary:
         self.subsidy_min: dict[str, Decimal] = {}
         self.subsidy_max: dict[str, Decimal] = {}
         self.subsidy_eligible: dict[str, int] = {}
+        self.subsidy_open: dict[str, int] = {}
         self.subsidy_titles: dict[str, tuple[str | None, str | None]] = {}
         self.subsidy_periods: dict[str, str] = {}
         self.subsidy_by_district: dict[str, dict[str, Decimal]] = {}
@@ -115,6 +116,8 @@ class Summary:
                 self.subsidy_periods[sid] = s["period"]
         if s.get("eligible"):
             self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
+            if _amount_open(s):
+                self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
         for table, key in (
             (self.subsidy_totals, "amount"),
             (self.subsidy_min, "amount_min"),
@@ -164,6 +167,7 @@ class Summary:
             "subsidy_min": {k: _money(v) for k, v in sorted(self.subsidy_min.items())},
             "subsidy_max": {k: _money(v) for k, v in sorted(self.subsidy_max.items())},
             "subsidy_eligible": dict(sorted(self.subsidy_eligible.items())),
+            "subsidy_open": dict(sorted(self.subsidy_open.items())),
             "subsidy_by_district": {
                 sid: {d: _money(v) for d, v in sorted(by.items())}
                 for sid, by in sorted(self.subsidy_by_district.items())
@@ -179,19 +183,29 @@ class Summary:
         return (en or sid) if lang == "en" else (zh or sid)
 
     def money_line(self, lang: str = "zh") -> str:
-        """Subsidy totals in words: a fixed total, or the range when some amounts are ranges."""
+        """Subsidy totals in words: a fixed total, the range when some amounts are ranges, and open amounts."""
+        en = lang == "en"
         parts = []
-        for sid in sorted(set(self.subsidy_totals) | set(self.subsidy_min)):
+        for sid in sorted(set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open)):
             total, low, high = self.subsidy_totals.get(sid), self.subsidy_min.get(sid), self.subsidy_max.get(sid)
+            opened = self.subsidy_open.get(sid, 0)
             if low is not None and high is not None and (low != high or total is None or total != low):
-                amount = f"{_yuan(low)}–{_yuan(high)}"
-            elif total is not None:
+                amount: str | None = f"{_yuan(low)}–{_yuan(high)}"
+            elif total is not None and (total or not opened):
                 amount = _yuan(total)
             else:
-                continue
+                amount = None
             name = self.subsidy_title(sid, lang)
-            parts.append(f"{name} total {amount} CNY" if lang == "en" else f"{name}合计 {amount} 元")
-        return ("; " if lang == "en" else "；").join(parts)
+            text = (f"{name} total {amount} CNY" if en else f"{name}合计 {amount} 元") if amount else name
+            if opened:
+                if amount:
+                    text += (
+                        f" (and {opened} eligible, amount open)" if en else f"（另有 {opened} 条符合条件、金额未定）"
+                    )
+                else:
+                    text += f": {opened} eligible, amount open" if en else f"：{opened} 条符合条件，金额未定"
+            parts.append(text)
+        return ("; " if en else "；").join(parts)
 
     def line(self, lang: str = "zh") -> str:
         """One line for the end of a table: counts, then subsidy totals."""
@@ -356,8 +370,13 @@ def _missing(f: dict[str, Any], lang: str) -> str:
     return str(f.get("reason") or _text(f, "message", lang) or ("信息不全" if lang == "zh" else "unknown"))
 
 
-def _subsidy_total(item: dict[str, Any]) -> str:
-    """Fixed amounts summed, then the range of the ranged ones: ``4,600.00 (+4,000.00–6,000.00)``."""
+def _amount_open(s: dict[str, Any]) -> bool:
+    """An eligible subsidy line whose amount the document leaves open (no amount, no range)."""
+    return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_min") is None
+
+
+def _subsidy_total(item: dict[str, Any], lang: str) -> str:
+    """Fixed amounts summed, then the ranged ones: ``4,600.00 (+4,000.00–6,000.00)``, and whether some are open."""
     subsidies = item.get("subsidies") or ()
     amounts = [Decimal(s["amount"]) for s in subsidies if s.get("amount") is not None]
     ranged = [
@@ -370,6 +389,8 @@ def _subsidy_total(item: dict[str, Any]) -> str:
     high = sum((hi for _, hi in ranged), Decimal(0))
     if high > 0:
         text += f" (+{_yuan(low)})" if low == high else f" (+{_yuan(low)}–{_yuan(high)})"
+    if any(_amount_open(s) for s in subsidies):
+        text += " (+amount open)" if lang == "en" else "（另有金额未定）"
     return text
 
 
@@ -405,7 +426,7 @@ def _write_table(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) -> N
         out.write(
             f"{mark} {ident} {_pad(_clip(_name(item), NAME_WIDTH), NAME_WIDTH)} "
             f"{_pad(labels.get(status, status), status_width)} {counted} "
-            f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item)}\n"
+            f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item, lang)}\n"
         )
         for v in item.get("violations") or ():
             fix = _text(v, "fix", lang)
@@ -428,11 +449,13 @@ CSV_HEADERS = {
 CSV_TAIL = {"zh": ["其他补贴", "错误"], "en": ["other_subsidies", "errors"]}
 
 
-def _subsidy_cell(s: dict[str, Any]) -> str:
+def _subsidy_cell(s: dict[str, Any], lang: str) -> str:
     if s.get("amount") is not None:
         return _money(Decimal(s["amount"]))
     if s.get("amount_min") is not None:
         return f"{_money(Decimal(s['amount_min']))}–{_money(Decimal(s.get('amount_max') or s['amount_min']))}"
+    if _amount_open(s):
+        return "amount open" if lang == "en" else "金额未定"
     return ""
 
 
@@ -458,9 +481,9 @@ def _write_csv(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) -> Non
         others = []
         for s in item.get("subsidies") or ():
             if s["id"] in cells:
-                cells[s["id"]] = _subsidy_cell(s)
-            elif _subsidy_cell(s):
-                others.append(f"{s['id']}={_subsidy_cell(s)}")
+                cells[s["id"]] = _subsidy_cell(s, lang)
+            elif _subsidy_cell(s, lang):
+                others.append(f"{s['id']}={_subsidy_cell(s, lang)}")
         writer.writerow(
             [
                 item.get("id"),
@@ -777,7 +800,7 @@ def _html_row(item: dict[str, Any], lang: str) -> str:
     else:
         details = [f"✗ {v['rule']}: {_text(v, 'message', lang)}" for v in item.get("violations") or ()]
         details += [f"? {f['rule']}: {_missing(f, lang)}" for f in _unknown_findings(item)]
-        count, money = str(len(item.get("violations") or ())), _subsidy_total(item)
+        count, money = str(len(item.get("violations") or ())), _subsidy_total(item, lang)
     label = STATUS_LABEL[lang].get(status, status)
     return (
         f'<tr data-status="{e(status)}"><td>{e(str(item.get("id") or ""))}</td><td>{e(_name(item))}</td>'
