@@ -442,3 +442,19 @@ def test_validate_sarif_locates_the_misspelt_key(capsys, tmp_path: Path) -> None
     result = next(r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "policy.unknown-key")
     region = result["locations"][0]["physicalLocation"]["region"]
     assert code == 1 and region["startLine"] == 11 and region["startColumn"] > 1
+
+
+def test_authoring_guide_worked_example_is_a_valid_policy_at_full_coverage(capsys, tmp_path: Path) -> None:
+    import re
+
+    guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    chinese = guide[: guide.index("## English")]
+    policy = tmp_path / "policies" / "my_city.yaml"
+    policy.parent.mkdir()
+    policy.write_text("\n".join(re.findall(r"```yaml\n(.*?)```", chinese, re.S)), encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(policy))
+    assert code == 0 and "0 个错误，0 个警告" in err, out
+    assert run(capsys, "test", str(policy), "--min-coverage", "100")[0] == 0
+    seed = "".join((ROOT / "seeds" / "001_060ea64bc85e63b4.txt").read_text(encoding="utf-8").split())
+    quotes = re.findall(r'quote: "([^"]+)"', policy.read_text(encoding="utf-8"))
+    assert quotes and all("".join(q.split()) in seed for q in quotes)

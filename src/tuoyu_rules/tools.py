@@ -148,7 +148,7 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
             if not spec.verified
             else ""
         )
-        out.append(f"  {name} = {_now_text(policy, name, as_of, en)}  ({desc}){flag}")
+        out.append(f"  {name} = {_now_text(policy, name, as_of, en)}" + (f"  ({desc})" if desc else "") + flag)
         out.append(
             f"      {'set by' if en else '设定层级'}: {param.origin.policy}"
             f" ({Path(param.origin.file).name}:{param.origin.line})"
@@ -188,7 +188,7 @@ def _superseded_lines(policy: CompiledPolicy, name: str, as_of: datetime.date, e
     entry = _in_force_entry(target.spec, as_of)
     where = target.spec.citation if entry is None or entry.citation is None else entry.citation
     return [
-        f"{head} = {_now_text(policy, name, as_of, en)} ({'in force on' if en else '现行值，'} {as_of})",
+        f"{head} = {_now_text(policy, name, as_of, en)} " + (f"(in force on {as_of})" if en else f"（{as_of} 现行值）"),
         f"        {'from' if en else '来自'} {target.origin.policy} ({Path(target.origin.file).name}:"
         f"{target.origin.line}), 《{_doc_title(policy, where.document)}》{where.clause}：“{where.quote}”",
     ]
