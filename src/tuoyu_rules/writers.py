@@ -29,7 +29,7 @@ STATUS_LABEL = {
 }
 STATUS_MARK = {"pass": "✓", "fail": "✗", "incomplete": "?", "error": "!"}
 PERIOD_UNIT = {
-    "zh": {"month": "元/月", "year": "元/年", "once": "元（一次性）"},
+    "zh": {"month": "元/月", "year": "元/年", "once": "元，一次性"},
     "en": {"month": "CNY/month", "year": "CNY/year", "once": "CNY, one-off"},
 }
 HTML_ROW_LIMIT = 2000
