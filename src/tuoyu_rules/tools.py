@@ -118,6 +118,11 @@ def _doc_title(policy: CompiledPolicy, key: str) -> str:
     return str(doc.title) if doc is not None else key
 
 
+def _unit(param: Any) -> str | None:
+    """A parameter's unit, or the unit of the parent's parameter it overrides when it does not repeat it."""
+    return param.spec.unit or next((below.unit for _, below in param.overridden if below.unit), None)
+
+
 def _in_force_entry(spec: Parameter, as_of: datetime.date) -> ParamValue | None:
     """The dated value in force on ``as_of`` (the last one whose ``since`` is not later), or None before the first."""
     return next((v for v in sorted(spec.values, key=lambda v: v.since, reverse=True) if v.since <= as_of), None)
@@ -128,7 +133,7 @@ def _now_text(policy: CompiledPolicy, name: str, as_of: datetime.date, en: bool)
     entry = _in_force_entry(param.spec, as_of)
     if entry is None:
         return f"— ({'no value before' if en else '尚无取值，最早自'} {min(v.since for v in param.spec.values)})"
-    return _value_text(entry, param.spec.unit)
+    return _value_text(entry, _unit(param))
 
 
 def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.date, en: bool) -> list[str]:
@@ -155,7 +160,7 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
         )
         for v in spec.values:
             cite = f"  ← 《{_doc_title(policy, v.citation.document)}》{v.citation.clause}" if v.citation else ""
-            out.append(f"      {'since' if en else '自'} {v.since}: {_value_text(v, spec.unit)}{cite}")
+            out.append(f"      {'since' if en else '自'} {v.since}: {_value_text(v, _unit(param))}{cite}")
         for layer, below in param.overridden:
             values = "; ".join(f"{v.since}: {_value_text(v, below.unit)}" for v in below.values)
             out.append(f"      {'overrides' if en else '覆盖了'} {layer}: {values}")
@@ -343,9 +348,10 @@ def _param_summary(policy: CompiledPolicy, name: str, as_of: datetime.date) -> d
     if param is None:
         return None
     entry = _in_force_entry(param.spec, as_of)
+    unit = _unit(param)
     return {
-        "in_force": _value_text(entry, param.spec.unit) if entry is not None else None,
-        "values": [f"{v.since}: {_value_text(v, param.spec.unit)}" for v in param.spec.values],
+        "in_force": _value_text(entry, unit) if entry is not None else None,
+        "values": [f"{v.since}: {_value_text(v, unit)}" for v in param.spec.values],
         "layer": param.origin.policy,
         **({"verified": False} if not param.spec.verified else {}),
         **({"superseded_by": param.spec.superseded_by} if param.spec.superseded_by else {}),
