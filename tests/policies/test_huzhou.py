@@ -293,11 +293,20 @@ def test_85_percent_of_staff_certified_passes_in_2025_and_84_9_fails(
     assert (f["outcome"], f["observed"], f["required"]) == (expected, certified / 10, 85)
 
 
-def test_the_city_needs_a_comprehensive_centre_by_2025(huzhou: tuoyu_rules.Policy) -> None:
-    one = checked(report(huzhou, city_2025(comprehensive_centers=1), as_of=END_2025), "target.comprehensive_centers")
-    none = checked(report(huzhou, city_2025(comprehensive_centers=0), as_of=END_2025), "target.comprehensive_centers")
-    assert one["outcome"] == "pass"
+def test_the_city_needs_its_own_comprehensive_centre_beside_the_county_ones_by_2025(huzhou: tuoyu_rules.Policy) -> None:
+    # five counties with one centre each: 6 centres citywide leave exactly 1 at city level, 5 leave none
+    one = checked(report(huzhou, city_2025(comprehensive_centers=6), as_of=END_2025), "target.comprehensive_centers")
+    none = checked(report(huzhou, city_2025(comprehensive_centers=5), as_of=END_2025), "target.comprehensive_centers")
+    assert (one["outcome"], one["observed"], one["required"]) == ("pass", 1, 1)
     assert (none["outcome"], none["observed"], none["required"]) == ("fail", 0, 1)
+    assert "5" in none["message"] and "0" in none["message"]
+
+
+def test_the_city_level_centre_is_unknown_without_the_county_breakdown(huzhou: tuoyu_rules.Policy) -> None:
+    record = city_2025()
+    del record["subregions"]
+    f = checked(report(huzhou, record, as_of=END_2025), "target.comprehensive_centers")
+    assert f["outcome"] == "unknown" and "subregions" in f["missing"]
 
 
 def test_every_county_needs_a_comprehensive_centre_by_2025(huzhou: tuoyu_rules.Policy) -> None:
