@@ -458,3 +458,15 @@ def test_authoring_guide_worked_example_is_a_valid_policy_at_full_coverage(capsy
     seed = "".join((ROOT / "seeds" / "001_060ea64bc85e63b4.txt").read_text(encoding="utf-8").split())
     quotes = re.findall(r'quote: "([^"]+)"', policy.read_text(encoding="utf-8"))
     assert quotes and all("".join(q.split()) in seed for q in quotes)
+
+
+def test_pre_commit_hook_validates_policy_files() -> None:
+    import re
+
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert (hook["id"], hook["entry"], hook["language"]) == ("tuoyu-rules-validate", "tuoyu-rules validate", "python")
+    files = re.compile(hook["files"])
+    assert files.search("policies/huzhou.yaml") and files.search("src/tuoyu_rules/policies/national.yml")
+    assert not files.search("tests/hostile/policies/bad.yaml") and not files.search("docs/example.yaml")
