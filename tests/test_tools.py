@@ -156,7 +156,11 @@ def test_diff_policies_shows_changed_parameter_with_both_values(tmp_path: Path, 
     child = compile_file(child_of_mini(tmp_path, STRICTER))
     changes = tools.diff_policies(compile_file(mini_path), child, datetime.date(2024, 6, 30))
     (ratio,) = [c for c in changes if c.id == "ratio_infant"]
-    assert (ratio.change, ratio.old["in_force"], ratio.new["in_force"]) == ("changed", "3 children/caregiver", "2")
+    assert (ratio.change, ratio.old["in_force"], ratio.new["in_force"]) == (
+        "changed",
+        "3 children/caregiver",
+        "2 children/caregiver",
+    )
     assert ratio.old["layer"] == "mini" and ratio.new["layer"] == "child" and ratio.new["verified"] is False
     assert not [c for c in changes if c.kind == "rule"]  # the rule's text is the same
 
