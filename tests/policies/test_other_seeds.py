@@ -178,7 +178,7 @@ def test_chaisang_2024_target_is_not_due_in_2021() -> None:
         "institutions_filed": 1,
         "four_star_institutions": 1,
     }
-    assert outcome("chaisang", record, "target.institutions", datetime.date(2021, 12, 31)) == "not_due"
+    assert outcome("chaisang", record, "target.standard_institutions", datetime.date(2021, 12, 31)) == "not_due"
 
 
 @pytest.mark.parametrize(
