@@ -470,3 +470,10 @@ def test_pre_commit_hook_validates_policy_files() -> None:
     files = re.compile(hook["files"])
     assert files.search("policies/huzhou.yaml") and files.search("src/tuoyu_rules/policies/national.yml")
     assert not files.search("tests/hostile/policies/bad.yaml") and not files.search("docs/example.yaml")
+
+
+def test_test_command_reports_a_broken_policy_and_goes_on(capsys, tmp_path: Path, mini_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\nname: x\n", encoding="utf-8")
+    code, out, _ = run(capsys, "test", str(broken), str(mini_path))
+    assert code == 1 and "broken.yaml:" in out and "✓ mini" in out

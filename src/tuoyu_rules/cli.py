@@ -362,15 +362,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _compiled_paths(paths: Sequence[str]) -> Iterator[Any]:
+    """Each policy named (ids, files, folders of *.yaml), compiled; one that does not compile is its PolicyError."""
     from .compiler import load_compiled
 
     for path in paths:
         p = Path(path)
-        if p.is_dir():
-            for child in sorted(p.glob("*.yaml")):
-                yield load_compiled(child)
-        else:
-            yield load_compiled(path)
+        for ref in sorted(p.glob("*.yaml")) if p.is_dir() else [path]:
+            try:
+                yield load_compiled(ref)
+            except PolicyError as exc:
+                yield exc
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -379,6 +380,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     zh = args.lang == "zh"
     failed = False
     for policy in _compiled_paths(args.policies):
+        if isinstance(policy, PolicyError):  # report it and go on with the other policies
+            for p in policy.problems:
+                print(p.render(args.lang))
+            failed = True
+            continue
         cov = test_coverage(policy)
         ok = cov.examples - len(cov.failed_examples)
         mark = "✓" if not cov.failed_examples else "✗"
@@ -413,6 +419,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .tools import clause_index, coverage_markdown
 
     policies = list(_compiled_paths(args.policies))
+    broken = [p for p in policies if isinstance(p, PolicyError)]
+    if broken:
+        raise PolicyError([problem for exc in broken for problem in exc.problems])
     if args.format == "markdown":
         print(coverage_markdown(policies))
         return EXIT_OK
