@@ -325,3 +325,18 @@ def test_schema_is_draft_2020_12_with_the_policy_sections() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["title"] and schema["$id"].endswith("policy.schema.json")
     assert {"id", "rules", "parameters", "subsidies", "examples"} <= set(schema["properties"])
+
+
+def test_annotation_locations_are_escaped_and_sarif_paths_relative(monkeypatch, tmp_path: Path) -> None:
+    from tuoyu_rules.errors import Location, Problem
+
+    monkeypatch.chdir(tmp_path)
+    inside = str(tmp_path / "policies" / "a,b.yaml")
+    problem = Problem("policy.x", "消息", "message", Location(file=inside, line=2, column=3))
+    (annotation,) = tools.github_annotations([(inside, [problem])], lang="en")
+    assert annotation.startswith(f"::error file={inside.replace(':', '%3A').replace(',', '%2C')},line=2,col=3,")
+    assert annotation.endswith("::message")
+    outside = Problem("policy.x", "消息", "message", Location(file="/elsewhere/p.yaml", line=1, column=1))
+    results = tools.sarif([(inside, [problem]), ("/elsewhere/p.yaml", [outside])])["runs"][0]["results"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
+    assert uris == ["policies/a,b.yaml", "file:///elsewhere/p.yaml"]

@@ -184,7 +184,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     results = validate_paths(args.paths, args.strict, args.expiring_within)
     failed = any(p.severity == "error" for _, problems in results for p in problems)
     if args.format == "github":
-        for line in github_annotations(results):
+        for line in github_annotations(results, args.lang):
             print(line)
     elif args.format == "sarif":
         json.dump(sarif(results), sys.stdout, ensure_ascii=False, indent=2)
