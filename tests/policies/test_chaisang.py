@@ -43,7 +43,13 @@ def line(d: dict[str, Any], kind: str, lid: str) -> dict[str, Any]:
 
 
 def township(tid: str, name: str, employer: int, institutions: int) -> dict[str, Any]:
-    return {"id": tid, "name": name, "level": "township", "employer_institutions": employer, "institutions": institutions}
+    return {
+        "id": tid,
+        "name": name,
+        "level": "township",
+        "employer_institutions": employer,
+        "institutions": institutions,
+    }
 
 
 def district(year: int, **fields: Any) -> dict[str, Any]:
@@ -67,7 +73,9 @@ def district(year: int, **fields: Any) -> dict[str, Any]:
 
 # ---- 2021年：新增建成1-2个示范性机构 -------------------------------------------------------------------------------
 def test_one_demonstration_institution_in_2021_meets_the_lower_end_of_one_to_two(chaisang: Any) -> None:
-    f = only(report(chaisang, district(2021, institutions_filed=1), as_of=END_2021), "target.demonstration_institutions")
+    f = only(
+        report(chaisang, district(2021, institutions_filed=1), as_of=END_2021), "target.demonstration_institutions"
+    )
     assert f["outcome"] == "pass"
     assert f["year"] == 2021
     assert f["observed"] == 1 and f["required"] == 1
@@ -80,8 +88,11 @@ def test_no_demonstration_institution_in_2021_fails(chaisang: Any) -> None:
 
 
 def test_a_2021_record_gets_not_due_for_the_2022_2024_and_2025_targets(chaisang: Any) -> None:
-    record = district(2021, institutions_filed=1,
-                      subregions=[township("CS-SHJ", "沙河街街道", 0, 1), township("CS-MSX", "岷山乡", 0, 0)])
+    record = district(
+        2021,
+        institutions_filed=1,
+        subregions=[township("CS-SHJ", "沙河街街道", 0, 1), township("CS-MSX", "岷山乡", 0, 0)],
+    )
     d = report(chaisang, record, as_of=MID_2025)  # the record's own year decides, not as_of
     standard = only(d, "target.standard_institutions")
     assert standard["outcome"] == "not_due"
@@ -164,8 +175,16 @@ def test_missing_township_count_is_unknown_never_pass(chaisang: Any) -> None:
         ("new", 2550, 25, "fail"),
     ],
 )
-def test_residential_area_slots_per_thousand(chaisang: Any, status: str, population: int, slots: int, outcome: str) -> None:
-    record = {"id": "CS-RA", "kind": "residential_area", "status": status, "population": population, "planned_slots": slots}
+def test_residential_area_slots_per_thousand(
+    chaisang: Any, status: str, population: int, slots: int, outcome: str
+) -> None:
+    record = {
+        "id": "CS-RA",
+        "kind": "residential_area",
+        "status": status,
+        "population": population,
+        "planned_slots": slots,
+    }
     d = report(chaisang, record)
     f = only(d, "planning.slots_per_1000")
     assert f["outcome"] == outcome
@@ -173,7 +192,13 @@ def test_residential_area_slots_per_thousand(chaisang: Any, status: str, populat
 
 
 def test_residential_area_failure_says_how_many_slots_are_missing(chaisang: Any) -> None:
-    record = {"id": "CS-RA", "kind": "residential_area", "status": "existing", "population": 10_000, "planned_slots": 70}
+    record = {
+        "id": "CS-RA",
+        "kind": "residential_area",
+        "status": "existing",
+        "population": 10_000,
+        "planned_slots": 70,
+    }
     f = only(report(chaisang, record), "planning.slots_per_1000")
     assert f["observed"] == 70 and f["required"] == 80
     assert "10" in f["fix"]
@@ -222,22 +247,37 @@ def test_central_investment_needs_inclusive_non_government_construction(chaisang
 
 
 def test_residential_utility_prices_only_for_non_profit_institutions(chaisang: Any) -> None:
-    assert line(report(chaisang, institution(nonprofit=True)), "benefits", "benefit.utility_residential_price")["eligible"] is True
-    assert line(report(chaisang, institution(nonprofit=False)), "benefits", "benefit.utility_residential_price")["eligible"] is False
+    assert (
+        line(report(chaisang, institution(nonprofit=True)), "benefits", "benefit.utility_residential_price")["eligible"]
+        is True
+    )
+    assert (
+        line(report(chaisang, institution(nonprofit=False)), "benefits", "benefit.utility_residential_price")[
+            "eligible"
+        ]
+        is False
+    )
 
 
 def test_inclusive_kindergarten_class_is_treated_like_preschool_education(chaisang: Any) -> None:
     kg = institution(form="kindergarten_class", ownership="public", nonprofit=True)
     assert line(report(chaisang, kg), "benefits", "benefit.kindergarten_class_preschool_policy")["eligible"] is True
     not_inclusive = institution(form="kindergarten_class", inclusive=False)
-    assert line(report(chaisang, not_inclusive), "benefits", "benefit.kindergarten_class_preschool_policy")["eligible"] is False
+    assert (
+        line(report(chaisang, not_inclusive), "benefits", "benefit.kindergarten_class_preschool_policy")["eligible"]
+        is False
+    )
     centre = institution()
-    assert line(report(chaisang, centre), "benefits", "benefit.kindergarten_class_preschool_policy")["eligible"] is False
+    assert (
+        line(report(chaisang, centre), "benefits", "benefit.kindergarten_class_preschool_policy")["eligible"] is False
+    )
 
 
 def test_allocated_land_for_non_profit_institutions_that_build(chaisang: Any) -> None:
     assert line(report(chaisang, institution(nonprofit=True)), "benefits", "benefit.allocated_land")["eligible"] is True
-    assert line(report(chaisang, institution(nonprofit=False)), "benefits", "benefit.allocated_land")["eligible"] is False
+    assert (
+        line(report(chaisang, institution(nonprofit=False)), "benefits", "benefit.allocated_land")["eligible"] is False
+    )
     no_build = institution(nonprofit=True, construction={"kind": "none", "new_slots": 0})
     assert line(report(chaisang, no_build), "benefits", "benefit.allocated_land")["eligible"] is False
 

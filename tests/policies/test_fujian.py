@@ -93,14 +93,31 @@ def test_slots_target_is_not_due_before_2025_and_reports_progress(fujian: Any) -
 def test_province_record_is_held_to_the_slots_target_but_not_to_city_criteria(fujian: Any) -> None:
     d = report(
         fujian,
-        {"id": "FJ", "kind": "region", "level": "province", "year": 2025, "population": 41_830_000, "total_slots": 188_235,
-         "institutions_registered": 5000, "institutions_filed": 100},
+        {
+            "id": "FJ",
+            "kind": "region",
+            "level": "province",
+            "year": 2025,
+            "population": 41_830_000,
+            "total_slots": 188_235,
+            "institutions_registered": 5000,
+            "institutions_filed": 100,
+        },
     )
     assert only(d, "target.slots_per_1000")["outcome"] == "pass"
     assert findings(d, "target.filing_rate") == []
     assert findings(d, "target.family_guidance_coverage") == []
-    short = report(fujian, {"id": "FJ", "kind": "region", "level": "province", "year": 2025,
-                            "population": 41_830_000, "total_slots": 188_234})
+    short = report(
+        fujian,
+        {
+            "id": "FJ",
+            "kind": "region",
+            "level": "province",
+            "year": 2025,
+            "population": 41_830_000,
+            "total_slots": 188_234,
+        },
+    )
     assert only(short, "target.slots_per_1000")["outcome"] == "fail"
 
 
@@ -146,10 +163,12 @@ def test_every_county_with_an_employer_service_passes(fujian: Any) -> None:
 def test_a_county_without_an_employer_service_fails_and_is_named(fujian: Any) -> None:
     d = report(
         fujian,
-        city(subregions=[
-            {"id": "FJ-PT-CX", "name": "城厢区", "level": "county", "employer_institutions": 1},
-            {"id": "FJ-PT-XY", "name": "仙游县", "level": "county", "employer_institutions": 0},
-        ]),
+        city(
+            subregions=[
+                {"id": "FJ-PT-CX", "name": "城厢区", "level": "county", "employer_institutions": 1},
+                {"id": "FJ-PT-XY", "name": "仙游县", "level": "county", "employer_institutions": 0},
+            ]
+        ),
     )
     found = findings(d, "target.employer_institution_per_county")
     assert [f["outcome"] for f in found] == ["pass", "fail"]
@@ -160,7 +179,9 @@ def test_a_county_without_an_employer_service_fails_and_is_named(fujian: Any) ->
 
 
 def test_subregions_that_are_not_counties_are_not_checked_for_employer_services(fujian: Any) -> None:
-    d = report(fujian, city(subregions=[{"id": "T", "name": "某街道", "level": "township", "employer_institutions": 0}]))
+    d = report(
+        fujian, city(subregions=[{"id": "T", "name": "某街道", "level": "township", "employer_institutions": 0}])
+    )
     assert findings(d, "target.employer_institution_per_county") == []
 
 
@@ -194,7 +215,9 @@ def kindergarten(classes: list[dict[str, Any]]) -> dict[str, Any]:
         "inclusive": True,
         "filed": True,
         "classes": classes,
-        "staff": [{"role": "manager", "education": "bachelor", "management_years": 6, "trained": True, "banned": False}],
+        "staff": [
+            {"role": "manager", "education": "bachelor", "management_years": 6, "trained": True, "banned": False}
+        ],
         "surveillance": {"installed": True, "always_on": True, "retention_days": 90},
     }
 
@@ -208,7 +231,9 @@ def test_kindergarten_class_of_two_to_three_year_olds_passes(fujian: Any) -> Non
 def test_kindergarten_class_with_younger_children_is_a_warning_not_a_failure(fujian: Any) -> None:
     d = report(
         fujian,
-        kindergarten([{"type": "older", "enrolled": 18, "caregivers": 3}, {"type": "toddler", "enrolled": 10, "caregivers": 2}]),
+        kindergarten(
+            [{"type": "older", "enrolled": 18, "caregivers": 3}, {"type": "toddler", "enrolled": 10, "caregivers": 2}]
+        ),
         as_of=MID_2024,
     )
     outcomes = [f["outcome"] for f in findings(d, "kindergarten_class.age_range")]
