@@ -115,6 +115,8 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR_TAG:  # most scalars of a policy: text needs no construction
+            return node.value
         if node.tag == "tag:yaml.org,2002:float":
             text = str(node.value).replace("_", "")
             try:
@@ -152,6 +154,7 @@ class _Builder:
 
 # libyaml's safe loader when PyYAML was built with it (the nodes keep the same marks), else the pure-Python one
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 _SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 
 
