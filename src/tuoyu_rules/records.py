@@ -205,57 +205,29 @@ def _unit_kind(field: str) -> str:
 # ---- validation --------------------------------------------------------------------------------------------------
 Converter = Any  # (checker, prefix, key, value, depth) -> converted value, or None after recording a problem
 
-_TOO_DEEP = ("嵌套超过 {} 层", "nested deeper than {} levels")
-
-
-def _show(value: Any) -> Any:
-    """A value as a problem carries it: short text, and never an int too long to print."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        if value.bit_length() <= 200:
-            return value
-        return f"{'-' if value < 0 else ''}<{int(value.bit_length() * 0.30103)} 位数字 digits>"
-    text = value if isinstance(value, str) else str(value)
-    return text[:100] + "…" if len(text) > 100 else text
-
 
 class _Checker:
     """Collects the problems of one record while its fields are converted."""
 
-    __slots__ = ("budget", "problems", "row", "source")
+    __slots__ = ("problems", "row", "source")
 
     def __init__(self, row: int | None, source: str | None):
         self.problems: list[Problem] = []
         self.row, self.source = row, source
-        self.budget = MAX_VALUES
 
     def bad(self, field: str, code: str, zh: str, en: str, value: Any) -> None:
+        shown = value if isinstance(value, (str, int, bool)) or value is None else str(value)
+        if isinstance(shown, str) and len(shown) > 100:
+            shown = shown[:100] + "…"
         self.problems.append(
             Problem(
                 code,
                 f"{field}：{zh}",
                 f"{field}: {en}",
                 Location(row=self.row, field=field, file=self.source),
-                value=_show(value),
+                value=shown,
             )
         )
-
-    def spend(self, name: str, count: int) -> bool:
-        """Count values looked at; False (after one problem) when a record holds more than MAX_VALUES."""
-        if self.budget < 0:
-            return False
-        self.budget -= count
-        if self.budget < 0:
-            self.bad(
-                name,
-                "record.too-large",
-                f"记录中的值超过 {MAX_VALUES} 个",
-                f"the record holds more than {MAX_VALUES} values",
-                None,
-            )
-            return False
-        return True
 
     def fields(
         self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int
@@ -266,10 +238,7 @@ class _Checker:
                 continue
             convert = table.get(key)
             if convert is None:
-                name = str(key)
-                kept = self.extra(prefix + name, value, depth + 1)
-                if kept is not None:
-                    out[name] = kept
+                out[str(key)] = self.extra(f"{prefix}{key}", value, depth + 1)
                 continue
             converted = convert(self, prefix, key, value, depth + 1)
             if converted is not None:
@@ -277,31 +246,16 @@ class _Checker:
         return out
 
     def extra(self, name: str, value: Any, depth: int) -> Any:
-        """Unknown fields are kept (rules never read them), but trimmed, bounded and float-free."""
-        kind = type(value)
-        if kind is str:
-            return value.strip()
-        if kind is bool or value is None:
-            return value
+        """Unknown fields are kept (rules never read them), but bounded and float-free."""
         if depth > MAX_DEPTH:
-            self.bad(name, "record.too-deep", _TOO_DEEP[0].format(MAX_DEPTH), _TOO_DEEP[1].format(MAX_DEPTH), "…")
+            self.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
             return None
-        if isinstance(value, int):
-            if value.bit_length() > _MAX_INT_BITS:
-                self.bad(name, "record.too-large", "数字位数太多", "the number has too many digits", value)
-                return None
-            return value
         if isinstance(value, float):
             return Decimal(repr(value)) if math.isfinite(value) else str(value)
-        if isinstance(value, (dict, list)):
-            if len(value) > MAX_LIST:
-                self.bad(name, "record.too-deep", f"超过 {MAX_LIST} 项", f"more than {MAX_LIST} items", len(value))
-                return None
-            if not self.spend(name, len(value)):
-                return None
-            if isinstance(value, dict):
-                return {str(k): self.extra(f"{name}.{k}", v, depth + 1) for k, v in value.items()}
-            return [self.extra(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {str(k): self.extra(f"{name}.{k}", v, depth + 1) for k, v in list(value.items())[:MAX_LIST]}
+        if isinstance(value, list):
+            return [self.extra(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(value[:MAX_LIST])]
         return value
 
 
@@ -317,64 +271,53 @@ def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
             return None
         value = Decimal(repr(value))
     elif isinstance(value, str):
-        text = _plain_number(value, name)
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
+        field = name.rsplit(".", 1)[-1].split("]")[-1]
+        wan = _unit_kind(field) == "money" and text.endswith("万元")
+        if wan:
+            text = text[:-2]
+        text = _UNITS[_unit_kind(field)].sub("", text)
         try:
             value = Decimal(text)
         except InvalidOperation:
-            shown = _show(original)
-            ck.bad(name, "record.not-a-number", f"'{shown}' 不是数字", f"'{shown}' is not a number", original)
+            ck.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
             return None
+        if wan:
+            value *= 10000
     elif not isinstance(value, (int, Decimal)):
         ck.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
         return None
     if isinstance(value, Decimal) and not value.is_finite():
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(original))
         return None
-    shown = _show(original)
     if value < 0:
-        ck.bad(name, "record.negative", f"不能为负数（{shown}）", f"cannot be negative ({shown})", original)
-        return None
-    limit = MAX_COUNT if integer else MAX_MEASURE
-    if value > limit:  # checked before any int(): int(Decimal('1e999999999')) would never finish
-        ck.bad(name, "record.too-large", f"超过上限 {limit}", f"over the limit of {limit}", original)
+        ck.bad(name, "record.negative", f"不能为负数（{original}）", f"cannot be negative ({original})", original)
         return None
     if integer:
-        if isinstance(value, Decimal):
-            if value != value.to_integral_value():
-                ck.bad(name, "record.not-an-integer", f"应为整数（{shown}）", f"must be a whole number ({shown})", original)
-                return None
-            value = int(value)
+        if value != int(value):
+            ck.bad(
+                name,
+                "record.not-an-integer",
+                f"应为整数（{original}）",
+                f"must be a whole number ({original})",
+                original,
+            )
+            return None
+        value = int(value)
+        if value > MAX_COUNT:
+            ck.bad(name, "record.too-large", f"超过上限 {MAX_COUNT}", f"over the limit of {MAX_COUNT}", original)
+            return None
         return value
+    if value > MAX_MEASURE:
+        ck.bad(name, "record.too-large", f"超过上限 {MAX_MEASURE}", f"over the limit of {MAX_MEASURE}", original)
+        return None
     return value
 
 
-def _plain_number(text: str, name: str) -> str:
-    """A number cell without thousands separators, full-width digits or the unit its field may carry."""
-    if text.isascii() and text.isdigit():
-        return text
-    text = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace(" ", "")
-    field = name.rsplit(".", 1)[-1].split("]")[-1]
-    unit = _unit_kind(field)
-    if unit == "money" and text.endswith("万元"):
-        try:
-            return str(Decimal(text[:-2]) * 10000)
-        except InvalidOperation:
-            return text
-    return _UNITS[unit].sub("", text)
-
-
 def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
-    kind = type(value)
-    if kind is int and 0 <= value <= MAX_COUNT:
+    if type(value) is int and 0 <= value <= MAX_COUNT:
         return value
-    if kind is str and value.isascii() and value.isdigit() and len(value) <= 10:  # the usual CSV cell
-        number = int(value)
-        if number <= MAX_COUNT:
-            return number
     return _number(ck, prefix + key, value, True)
-
-
-_PLAIN_DECIMAL = re.compile(r"\d{1,12}(?:\.\d{1,12})?").fullmatch
 
 
 def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
@@ -383,41 +326,31 @@ def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE
     ):
         return value
-    if kind is str and _PLAIN_DECIMAL(value):  # the usual CSV cell: "250.5"
-        number = Decimal(value)
-        if number <= MAX_MEASURE:
-            return number
     return _number(ck, prefix + key, value, False)
-
-
-_BOOLEANS = {word: True for word in TRUE} | {word: False for word in FALSE}
 
 
 def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
     if value is True or value is False:
         return value
-    kind = type(value)
-    if kind is str:
-        found = _BOOLEANS.get(value)
-        if found is None:
-            found = _BOOLEANS.get(unicodedata.normalize("NFKC", value).strip().lower())
-        if found is not None:
-            return found
-    elif kind is int or kind is float or (kind is Decimal and not value.is_nan()):
-        if value == 1 or value == 0:
-            return value == 1
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
     ck.bad(
         prefix + key,
         "record.not-a-boolean",
-        f"'{_show(value)}' 不是是/否",
-        f"'{_show(value)}' is not yes/no (是/否, 有/无, Y/N, true/false, 1/0)",
+        f"'{value}' 不是是/否",
+        f"'{value}' is not yes/no (是/否, true/false)",
         value,
     )
     return None
 
 
 def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
-    """Text from a str, or from a number (ids exported from Excel are numbers); None after a problem."""
     if type(value) is str:
         text = value.strip()
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
@@ -428,16 +361,8 @@ def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
     ):
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
         return None
-    elif isinstance(value, int):
-        if value.bit_length() > _MAX_INT_BITS:
-            ck.bad(name, "record.too-large", "数字位数太多", "the number has too many digits", value)
-            return None
-        text = str(value)
-    elif isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    else:  # a finite Decimal
-        integral = value == value.to_integral_value() and value.adjusted() < 30
-        text = str(int(value)) if integral else str(value)
+    else:
+        text = str(int(value)) if value == int(value) else str(value)
     if len(text) > MAX_TEXT:
         ck.bad(name, "record.too-large", f"文本超过 {MAX_TEXT} 个字符", f"text longer than {MAX_TEXT} characters", text)
         return None
@@ -452,7 +377,6 @@ def _text(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
 
 def _enum(allowed: Mapping[str, str]) -> Converter:
     choices = ", ".join(sorted(set(allowed.values())))
-    labels = "、".join(f"{zh}→{en}" for zh, en in allowed.items() if zh != en)
 
     def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         found = allowed.get(value) if type(value) is str else None
@@ -461,13 +385,13 @@ def _enum(allowed: Mapping[str, str]) -> Converter:
         text = _text_of(ck, prefix + key, value)
         if text is None:
             return None
-        found = allowed.get(text) or allowed.get(unicodedata.normalize("NFKC", text).lower())
+        found = allowed.get(text) or allowed.get(text.lower())
         if found is None:
             ck.bad(
                 prefix + key,
                 "record.unknown-value",
-                f"未知取值 '{_show(text)}'，可选：{choices}（{labels}）",
-                f"unknown value '{_show(text)}'; allowed: {choices}",
+                f"未知取值 '{text}'，可选：{choices}",
+                f"unknown value '{text}'; allowed: {choices}",
                 text,
             )
         return found
@@ -478,7 +402,13 @@ def _enum(allowed: Mapping[str, str]) -> Converter:
 def _object(table: Mapping[str, Converter]) -> Converter:
     def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            ck.bad(prefix + key, "record.too-deep", _TOO_DEEP[0].format(MAX_DEPTH), _TOO_DEEP[1].format(MAX_DEPTH), "…")
+            ck.bad(
+                prefix + key,
+                "record.too-deep",
+                f"嵌套超过 {MAX_DEPTH} 层",
+                f"nested deeper than {MAX_DEPTH} levels",
+                "…",
+            )
             return None
         if not isinstance(value, Mapping):
             ck.bad(prefix + key, "record.bad-type", "应为对象", "must be an object", value)
@@ -488,26 +418,23 @@ def _object(table: Mapping[str, Converter]) -> Converter:
     return convert
 
 
-_NO_ITEMS = {"无", "none", "-", "—", "/"}
-_ITEM_SEPARATORS = re.compile(r"[;,，、；|/\s]+")
-
-
 def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter:
     def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         name = prefix + key
         if depth > MAX_DEPTH:
-            ck.bad(name, "record.too-deep", _TOO_DEEP[0].format(MAX_DEPTH), _TOO_DEEP[1].format(MAX_DEPTH), "…")
+            ck.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
             return None
         if isinstance(value, str) and of_text:
-            text = value.strip()
-            value = [] if text.lower() in _NO_ITEMS else [v for v in _ITEM_SEPARATORS.split(text) if v]
+            value = (
+                []
+                if value.strip().lower() in ("无", "none", "-", "—")
+                else [v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+            )
         if not isinstance(value, list):
             ck.bad(name, "record.bad-type", "应为列表", "must be a list", value)
             return None
         if len(value) > MAX_LIST:
             ck.bad(name, "record.too-deep", f"列表超过 {MAX_LIST} 项", f"more than {MAX_LIST} items", len(value))
-            return None
-        if not ck.spend(name, len(value)):
             return None
         items = []
         for i, entry in enumerate(value):
@@ -516,7 +443,7 @@ def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter
                 if converted is not None:
                     items.append(converted)
             elif isinstance(entry, Mapping):
-                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))  # type: ignore[arg-type]
+                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))
             else:
                 ck.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", entry)
         return items
@@ -555,7 +482,7 @@ def _compile_table(
     return out
 
 
-_TABLES = {kind: {**_compile_table(table), "district": _text} for kind, table in KINDS.items()}
+_TABLES = {kind: _compile_table(table) for kind, table in KINDS.items()}
 
 
 def _pydantic_type(key: str, spec: Any) -> Any:
@@ -640,33 +567,30 @@ def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source:
         )
         raise RecordError(checker.problems)
     raw_kind = data.get("kind") or "institution"
-    kind = raw_kind if type(raw_kind) is str and raw_kind in _TABLES else _kind_of(raw_kind)
-    table = _TABLES.get(kind) if kind is not None else None
+    kind = (
+        raw_kind
+        if isinstance(raw_kind, str) and raw_kind in _TABLES
+        else KIND_ALIASES.get(str(raw_kind).strip(), str(raw_kind).strip())
+    )
+    table = _TABLES.get(kind)
     if table is None:
         checker.bad(
             "kind",
             "record.unknown-kind",
-            f"未知记录类型 '{_show(raw_kind)}'，可选：{', '.join(KINDS)}（{'、'.join(KIND_ALIASES)}）",
-            f"unknown kind '{_show(raw_kind)}'; allowed: {', '.join(KINDS)}",
+            f"未知记录类型 '{raw_kind}'，可选：{', '.join(KINDS)}",
+            f"unknown kind '{raw_kind}'; allowed: {', '.join(KINDS)}",
             raw_kind,
         )
         raise RecordError(checker.problems)
     out = checker.fields(data, table, "", 0)
-    if "id" not in out and not any(p.location.field == "id" for p in checker.problems):
-        checker.bad("id", "record.missing-id", "缺少编号（机构/区域/居住区编号）", "the record has no id", None)
+    if "id" not in out and not checker.problems:
+        checker.bad("id", "record.missing-id", "缺少机构/区域编号", "the record has no id", None)
+    elif "id" not in out and not any(p.location.field == "id" for p in checker.problems):
+        checker.bad("id", "record.missing-id", "缺少机构/区域编号", "the record has no id", None)
     if checker.problems:
         raise RecordError(checker.problems)
     out["kind"] = kind
     return out
-
-
-def _kind_of(value: Any) -> str | None:
-    """``institution``/``region``/``residential_area`` from any spelling (机构, 区域, 居住区, Region), else None."""
-    if not isinstance(value, str):
-        return None
-    text = unicodedata.normalize("NFKC", value).strip()
-    found = KIND_ALIASES.get(text) or text.lower()
-    return found if found in KINDS else None
 
 
 # ---- readers -----------------------------------------------------------------------------------------------------
