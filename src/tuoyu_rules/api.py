@@ -84,17 +84,20 @@ class Policy:
         seen: set[int] = set()
         for index, item in enumerate(records, start=1):
             row, source, data = index, None, item
-            if type(item) is not dict and hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
-                row, source, data = item.row, item.source, item.data
-                if item.problems or data is None:
-                    yield ErrorReport(row, list(item.problems), _peek_id(data), source)
-                    continue
             try:
-                record = _normalize(data, row, source)
+                if type(item) is dict:  # the common case, without a detour
+                    record = normalize_record(item, row=row)
+                else:
+                    if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
+                        row, source, data = item.row, item.source, item.data
+                        if item.problems or data is None:
+                            yield ErrorReport(row, list(item.problems), _peek_id(data), source)
+                            continue
+                    record = _normalize(data, row, source)
             except RecordError as exc:
                 yield ErrorReport(row, exc.problems, _peek_id(data), source)
                 continue
-            key = (record.get("kind", "institution"), record.get("id"))
+            key = (record["kind"], record.get("id"))
             fingerprint = hash(key)
             if fingerprint in seen:
                 yield ErrorReport(

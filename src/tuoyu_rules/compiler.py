@@ -12,7 +12,7 @@ import difflib
 import functools
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -96,6 +96,7 @@ class ParamSet:
     high: Mapping[str, Any]
     ranged: frozenset[str]
     unspecified: frozenset[str]
+    warnings: tuple[dict[str, str], ...] = ()  # the report warnings of this date (the policy not in force)
 
 
 @dataclass(frozen=True)
@@ -188,11 +189,25 @@ class CompiledPolicy:
         """The parameters in force on ``as_of`` (cached per date, at most 64 dates)."""
         found = self._cache.get(as_of)
         if found is None:
-            found = resolve_parameters(self.parameters, as_of)
+            found = replace(resolve_parameters(self.parameters, as_of), warnings=_date_warnings(self.model, as_of))
             if len(self._cache) >= 64:
                 self._cache.clear()
             self._cache[as_of] = found
         return found
+
+
+def _date_warnings(model: PolicyModel, as_of: datetime.date) -> tuple[dict[str, str], ...]:
+    period = model.in_force
+    if period.from_ <= as_of and (period.until is None or as_of <= period.until):
+        return ()
+    until = period.until.isoformat() if period.until else "—"
+    return (
+        {
+            "code": "policy.not-in-force",
+            "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
+            "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
+        },
+    )
 
 
 def resolve_parameters(parameters: Mapping[str, CompiledParameter], as_of: datetime.date) -> ParamSet:

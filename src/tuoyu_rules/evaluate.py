@@ -74,17 +74,7 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
         outcomes = _outcomes(policy, raw, targets) if policy.needs_outcomes else {}
         subsidies = [_subsidy(s, record, params, year, outcomes) for s in policy.subsidies]
         benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits]
-    warnings = []
-    period = policy.model.in_force
-    if as_of < period.from_ or (period.until is not None and as_of > period.until):
-        until = period.until.isoformat() if period.until else "—"
-        warnings.append(
-            {
-                "code": "policy.not-in-force",
-                "message": f"核查日期 {as_of.isoformat()} 不在策略有效期（{period.from_.isoformat()} 至 {until}）内",
-                "message_en": f"as_of {as_of.isoformat()} is outside the policy's period ({period.from_.isoformat()} to {until})",
-            }
-        )
+    warnings = [dict(w) for w in params.warnings] if params.warnings else []
     return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
 
 

@@ -175,6 +175,20 @@ def _div(a: Any, b: Any) -> Decimal | int:
     return _CTX.divide(_dec(a), _dec(b))
 
 
+def _ceil_div(a: Any, b: Any) -> int:
+    """``ceil(a / b)``: integer arithmetic when both are ints (a caregiver count from a ratio), else exact decimals."""
+    if type(a) is int and type(b) is int and b:
+        return -(-a // b)
+    return math.ceil(_div(a, b))
+
+
+def _floor_div(a: Any, b: Any) -> int:
+    """``floor(a / b)``, like :func:`_ceil_div`."""
+    if type(a) is int and type(b) is int and b:
+        return a // b
+    return math.floor(_div(a, b))
+
+
 def _fdiv(a: Any, b: Any) -> Any:
     if b == 0:
         raise Undefined("division by zero")
@@ -236,6 +250,8 @@ RUNTIME: dict[str, Any] = {
     "_len": len,
     "_abs": abs,
     "_ceil": math.ceil,
+    "_ceil_div": _ceil_div,
+    "_floor_div": _floor_div,
     "_floor": math.floor,
     "_percent": lambda a, b: _div(a * 100, b),
     "_per_1000": lambda a, b: _div(a * 1000, b),
@@ -666,6 +682,13 @@ def _call(node: ast.Call, st: _State) -> tuple[str, str]:
                 st, node, "policy.bare-generator", f"{fn}() 不接受生成式", f"{fn}() does not take a generator"
             )
         return f"_{fn}({_generator(node.args[0], st)})", ("bool" if fn in ("any", "all") else "num")
+    if fn in ("ceil", "floor") and len(node.args) == 1:
+        arg = node.args[0]
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Div):
+            # ceil(a / b): one call, integer arithmetic for counts, the same result as the exact division
+            code, _kind = _gen(arg, st)
+            if code.startswith("_div("):
+                return f"_{fn}{code}", "num"
     args = [_gen(a, st)[0] for a in node.args]
     arity = {
         "abs": (1, 1),

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Union
 
 from pydantic import ValidationError
 
@@ -499,8 +499,14 @@ def _pydantic_type(key: str, spec: Any) -> Any:
         return Annotated[list[item], Field(max_length=MAX_LIST)]  # type: ignore[valid-type]
     if spec == "int":
         return Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
-    if spec == "num":
-        return Annotated[Decimal, Field(ge=0, le=MAX_MEASURE, allow_inf_nan=False)]
+    if spec == "num":  # an int stays an int (as on the slow path); a float or a decimal becomes an exact Decimal
+        return Annotated[
+            Union[  # noqa: UP007 (pydantic reads the union's members in order)
+                Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)],
+                Annotated[Decimal, Field(ge=0, le=MAX_MEASURE, allow_inf_nan=False)],
+            ],
+            Field(union_mode="left_to_right"),
+        ]
     if spec == "bool":
         return Annotated[bool, Field(strict=True)]
     if key in ENUMS and (key != "kind"):
@@ -508,7 +514,7 @@ def _pydantic_type(key: str, spec: Any) -> Any:
     return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 
 
-def _typed_dict(name: str, table: Mapping[str, Any]) -> Any:
+def _typed_dict(name: str, table: Mapping[str, Any], extra: str = "forbid") -> Any:
     from pydantic import ConfigDict, with_config
     from typing_extensions import TypedDict
 
@@ -519,7 +525,7 @@ def _typed_dict(name: str, table: Mapping[str, Any]) -> Any:
         fields["kind"] = Literal[tuple(sorted(set(ENUMS["kind"].values())))]
     elif "kind" in table:  # the record's own kind
         fields["kind"] = Literal[name]
-    return with_config(ConfigDict(extra="forbid"))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[operator]
+    return with_config(ConfigDict(extra=extra))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[arg-type, operator]
 
 
 def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
@@ -529,8 +535,10 @@ def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
     out = {}
     for kind in ("institution", "residential_area"):
         table = {**KINDS[kind], "district": "str", "kind": "str"}
-        adapter = TypeAdapter(_typed_dict(kind, table))
-        out[kind] = (adapter, frozenset(table))
+        # the top level's keys are checked against the table before the validator runs (see normalize_record), so
+        # pydantic need not look for unknown keys there; nested objects still forbid them
+        adapter = TypeAdapter(_typed_dict(kind, table, extra="ignore"))
+        out[kind] = (adapter.validator, frozenset(table))
     return out
 
 
