@@ -184,3 +184,30 @@ def test_per_1000_matches_exact_rational_comparison(slots: int, population: int)
 
 def test_ceil_floor_are_math_functions() -> None:
     assert ex.RUNTIME["_ceil"] is math.ceil and ex.RUNTIME["_floor"] is math.floor
+
+
+numbers = st.integers(0, 10**9) | st.decimals(0, 10**6, places=3, allow_nan=False, allow_infinity=False)
+
+
+@given(a=numbers, b=numbers)
+def test_ceil_and_floor_of_a_division_equal_the_exact_rational_result(a: int | Decimal, b: int | Decimal) -> None:
+    # ceil(enrolled / ratio) is generated as one call with integer arithmetic for counts; it must round exactly as
+    # the rational a/b does, for ints and decimals alike, and a zero divisor stays undefined
+    from fractions import Fraction
+
+    record = {"total_slots": a, "population": b}
+    for fn_name, exact in (("ceil", math.ceil), ("floor", math.floor)):
+        code = compiled(f"{fn_name}(total_slots / population)", "region").source
+        assert f"_{fn_name}_div(" in code
+        fn = build_function(code)
+        if b == 0:
+            with pytest.raises(ex.Undefined):
+                fn(record, {}, None, 2024, {}, None)
+        else:
+            assert fn(record, {}, None, 2024, {}, None) == exact(Fraction(a) / Fraction(b))
+
+
+def test_ceil_of_other_expressions_is_unchanged() -> None:
+    assert "_ceil_div" not in compiled("ceil(total_slots * 1.5)", "region").source
+    assert run("ceil(total_slots * 1.5)", {"total_slots": 3}, subject="region") == 5
+    assert codes("ceil(name / 2)") == ["policy.type-error"]

@@ -294,3 +294,69 @@ def test_normalize_never_raises_anything_but_record_error_and_never_returns_a_fl
         assert exc.problems and all(p.code.startswith("record.") for p in exc.problems)
         return
     assert no_float(record)
+
+
+# ---- the pydantic fast path and the field-by-field converters agree -----------------------------------------------
+def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
+    from tuoyu_rules.records import CERTIFICATES, ENUMS
+
+    if isinstance(spec, tuple):
+        kind, inner = spec
+        if kind == "obj":
+            return st.fixed_dictionaries({}, optional={k: _clean_value(v, k) for k, v in inner.items()})
+        if inner == "str":
+            return st.lists(st.sampled_from(sorted(set(CERTIFICATES.values()))), max_size=2)
+        return st.lists(
+            st.fixed_dictionaries({}, optional={k: _clean_value(v, k) for k, v in inner.items()}), max_size=3
+        )
+    if spec == "int":
+        return st.integers(0, 10**6)
+    if spec == "num":
+        return (
+            st.integers(0, 10**6)
+            | st.floats(0, 10**6, allow_nan=False, allow_infinity=False)
+            | st.decimals(0, 10**6, places=2, allow_nan=False, allow_infinity=False)
+        )
+    if spec == "bool":
+        return st.booleans()
+    if key in ENUMS and key != "kind":
+        return st.sampled_from(sorted(set(ENUMS[key].values())))
+    if key == "kind":
+        return st.sampled_from(["new", "expansion", "none"])
+    return st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=8
+    )
+
+
+def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
+    from tuoyu_rules.records import KINDS
+
+    table = {k: v for k, v in KINDS["institution"].items() if k != "id"}
+    return st.fixed_dictionaries(
+        {"id": st.text("ABC123", min_size=1, max_size=6)}, optional={k: _clean_value(v, k) for k, v in table.items()}
+    )
+
+
+@given(_clean_institution())
+def test_the_fast_path_and_the_converters_give_the_same_record(data: dict[str, Any]) -> None:
+    # clean records take pydantic-core; the converters must agree with it value for value and type for type
+    # (an int stays an int, a float becomes the Decimal of its shortest repr), so reports never depend on the path
+    import tuoyu_rules.records as records
+
+    fast = normalize_record(data)
+    saved = records._FAST
+    records._FAST = {}
+    try:
+        slow = normalize_record(data)
+    finally:
+        records._FAST = saved
+
+    def typed(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: typed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [typed(v) for v in value]
+        return (type(value).__name__, str(value))
+
+    assert typed(fast) == typed(slow)
+    assert no_float(fast)

@@ -686,9 +686,8 @@ def _call(node: ast.Call, st: _State) -> tuple[str, str]:
         arg = node.args[0]
         if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Div):
             # ceil(a / b): one call, integer arithmetic for counts, the same result as the exact division
-            code, _kind = _gen(arg, st)
-            if code.startswith("_div("):
-                return f"_{fn}{code}", "num"
+            code = _gen(arg, st)[0]
+            return (f"_{fn}{code}" if code.startswith("_div(") else f"_{fn}({code})"), "num"
     args = [_gen(a, st)[0] for a in node.args]
     arity = {
         "abs": (1, 1),

@@ -11,9 +11,7 @@ names; a row that cannot be read still yields one :class:`RawRow`, so nothing is
 
 from __future__ import annotations
 
-import codecs
 import csv
-import functools
 import io
 import json
 import math
