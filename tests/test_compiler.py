@@ -82,6 +82,17 @@ def test_unknown_name_in_expression_points_into_the_expression(tmp_path: Path) -
     assert found == [("policy.unknown-name", 16, 15)]
 
 
+def test_a_repeated_expression_is_compiled_once_and_each_use_is_still_checked(tmp_path: Path) -> None:
+    # the same text in two rules shares one compiled function; a mistake in it is reported at both places
+    second = RULE.replace("rules:\n", "").replace("slots.max", "slots.max_again")
+    good = HEADER.format(id="x") + DOCS + PARAM + RULE + second + EXAMPLES
+    policy = compile_file(write(tmp_path, "x", good))
+    assert policy.rules[0].required is policy.rules[1].required
+    bad = good.replace("required: max_slots", "required: max_slot")
+    found = problems(write(tmp_path, "x", bad))
+    assert found == [("policy.unknown-name", 16, 15), ("policy.unknown-name", 22, 15)]
+
+
 def test_malformed_date_is_located(tmp_path: Path) -> None:
     text = HEADER.format(id="x").replace("2023-01-01", "2023-02-30") + DOCS + PARAM + RULE + EXAMPLES
     assert ("policy.bad-date", 4, 18) in problems(write(tmp_path, "x", text))

@@ -553,8 +553,23 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
     param_types = {name: entry[0].spec.type for name, entry in params.items()}
     all_rule_ids = tuple(rule_groups)
 
+    # the same expression text in the same scope, and the same generated source, are compiled once per load (a
+    # policy repeats many: `type == 'infant'`, a message template shared by several rules); functions are pure, so
+    # rules may share one
+    expressions: dict[tuple[Any, ...], Compiled | list[ExprProblem]] = {}
+    functions: dict[str, Fn] = {}
+
+    def function(source: str) -> Fn:
+        found = functions.get(source)
+        if found is None:
+            found = functions[source] = build_function(source)
+        return found
+
     def expr(text: str, layer: _Layer, path: tuple[Any, ...], subject: str, **kw: Any) -> Compiled | None:
-        result = compile_expression(text, Scope(subject, param_types, all_rule_ids, **kw))
+        key = (text, subject, *sorted(kw.items()))
+        result = expressions.get(key)
+        if result is None:
+            result = expressions[key] = compile_expression(text, Scope(subject, param_types, all_rule_ids, **kw))
         if isinstance(result, list):
             for p in result:
                 b.add(layer, path, p.code, p.message, p.message_en, offset=p.offset)
@@ -586,7 +601,7 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
                     parts.append(len(sources))
                     sources.append(compiled.source)
                     reads.extend(compiled.reads)
-            out.append(Template(tuple(parts), build_template(sources), tuple(reads)))
+            out.append(Template(tuple(parts), build_template(sources, function), tuple(reads)))
         return out[0], out[1]
 
     # parameters: references and date order
@@ -643,7 +658,7 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
                     return None
                 reads.extend(compiled.reads)  # noqa: B023 - called within this iteration only
                 sources[key] = compiled.source  # noqa: B023
-                return build_function(compiled.source)
+                return function(compiled.source)
 
             by_year: list[tuple[int, Any]] = []
             for year, target in sorted((rule.by_year or {}).items()):
@@ -691,7 +706,7 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
             if c is not None:
                 exclusions.append(
                     CompiledExclusion(
-                        build_function(c.source),
+                        function(c.source),
                         ex.reason,
                         c.reads,
                         cite(ex.citation, layer, (*path, "exclusions", i, "citation")),
@@ -704,9 +719,9 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
             CompiledSubsidy(
                 id=sid,
                 spec=sub,
-                eligible=build_function(elig.source) if elig else _never,
+                eligible=function(elig.source) if elig else _never,
                 exclusions=tuple(exclusions),
-                amount=build_function(amount.source) if amount else None,
+                amount=function(amount.source) if amount else None,
                 amount_params=amount.params if amount else (),
                 basis=template(sub.basis, layer, (*path, "basis"), "institution"),
                 reads=tuple(reads),
@@ -724,8 +739,8 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
             CompiledBenefit(
                 id=bid,
                 spec=ben,
-                eligible=build_function(elig.source) if elig else _never,
-                value=build_function(value_expr.source) if value_expr else None,
+                eligible=function(elig.source) if elig else _never,
+                value=function(value_expr.source) if value_expr else None,
                 value_params=value_expr.params if value_expr else (),
                 reads=elig.reads if elig else (),
                 citation=cite(ben.citation, layer, (*path, "citation")) or {},

@@ -786,11 +786,16 @@ def _each(compute: Callable[[], Any]) -> Any:
         return _NO_VALUE
 
 
-def build_template(sources: list[str]) -> Callable[..., tuple[Any, ...]] | None:
-    """Compile all placeholders of one template into a single function (one ``compile`` per template)."""
+def build_template(
+    sources: list[str], build: Callable[[str], Callable[..., Any]] | None = None
+) -> Callable[..., tuple[Any, ...]] | None:
+    """Compile all placeholders of one template into a single function (one ``compile`` per template).
+
+    ``build`` turns generated source into a function (default :func:`build_function`; the compiler passes a cached one).
+    """
     if not sources:
         return None
-    return build_function("(" + "".join(f"_each(lambda: {source}), " for source in sources) + ")")
+    return (build or build_function)("(" + "".join(f"_each(lambda: {source}), " for source in sources) + ")")
 
 
 RUNTIME["_each"] = _each
