@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any, Literal, Union
 
 from pydantic import ValidationError
 
@@ -485,7 +485,7 @@ _TABLES = {kind: _compile_table(table) for kind, table in KINDS.items()}
 
 def _pydantic_type(key: str, spec: Any) -> Any:
     """The pydantic type that accepts a field only when it is already clean (the fast path)."""
-    from typing import Annotated, Literal
+    from typing import Annotated
 
     from pydantic import Field, StringConstraints
 
@@ -512,18 +512,17 @@ def _pydantic_type(key: str, spec: Any) -> Any:
     return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 
 
-def _typed_dict(name: str, table: Mapping[str, Any], extra: str = "forbid") -> Any:
+def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "ignore"] = "forbid") -> Any:
     from pydantic import ConfigDict, with_config
     from typing_extensions import TypedDict
 
     fields = {key: _pydantic_type(key, spec) for key, spec in table.items()}
-    from typing import Literal
 
     if table is INSTITUTION_FIELDS["construction"][1]:
         fields["kind"] = Literal[tuple(sorted(set(ENUMS["kind"].values())))]
     elif "kind" in table:  # the record's own kind
         fields["kind"] = Literal[name]
-    return with_config(ConfigDict(extra=extra))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[arg-type, operator]
+    return with_config(ConfigDict(extra=extra))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[operator]
 
 
 def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
