@@ -152,3 +152,83 @@ def test_unknown_policy_id_suggests_a_bundled_one() -> None:
     with pytest.raises(tuoyu_rules.PolicyError) as info:
         tuoyu_rules.load_policy("no_such_city")
     assert info.value.problems[0].code == "policy.not-found"
+
+
+# ---- record models ----------------------------------------------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "luzhou_longmatan"
+MODELS = {
+    "institution": tuoyu_rules.Institution,
+    "region": tuoyu_rules.Region,
+    "residential_area": tuoyu_rules.ResidentialArea,
+}
+
+
+def example_records() -> list[dict]:
+    out = []
+    for name in ("institutions.jsonl", "regions.jsonl"):
+        with open(EXAMPLES / name, encoding="utf-8") as handle:
+            out.extend(json.loads(line) for line in handle if line.strip())
+    return out
+
+
+def test_a_model_gives_the_same_report_as_its_dict() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    checked = 0
+    for data in example_records() + records(30):
+        model = MODELS[data.get("kind", "institution")](**data)
+        assert policy.evaluate(model, as_of=DAY).to_dict() == policy.evaluate(data, as_of=DAY).to_dict()
+        checked += 1
+    assert checked > 50
+
+
+def test_a_model_is_checked_once_however_many_policies_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tuoyu_rules.api
+    import tuoyu_rules.record_models
+
+    model = tuoyu_rules.Institution(**records(1)[0])
+    calls = []
+    real = tuoyu_rules.record_models.normalize_record
+    for module in (tuoyu_rules.api, tuoyu_rules.record_models):
+        monkeypatch.setattr(module, "normalize_record", lambda *a, **k: calls.append(a) or real(*a, **k))
+    policies = [tuoyu_rules.load_policy(p) for p in ("national", "luzhou_longmatan")]
+    reports = [p.evaluate(model, as_of=DAY) for p in policies]
+    reports += [r for p in policies for r in p.evaluate_many([model, model.model_copy()], as_of=DAY)][:1]
+    assert calls == [] and all(isinstance(r, tuoyu_rules.Report) for r in reports)
+    tuoyu_rules.Institution(id="X")  # building one does check it
+    assert len(calls) == 1
+
+
+def test_a_model_reads_ledger_spellings_and_rejects_bad_values_like_a_ledger() -> None:
+    model = tuoyu_rules.Institution(
+        id="A", total_slots="30个", inclusive="是", form="托育中心", indoor_area_m2=12.5, note="x"
+    )
+    assert (model.total_slots, model.inclusive, model.form, model.indoor_area_m2) == (
+        30,
+        True,
+        "center",
+        Decimal("12.5"),
+    )
+    assert model.model_extra == {"note": "x"}  # unknown fields are kept, as in ledgers
+    with pytest.raises(tuoyu_rules.RecordError) as info:
+        tuoyu_rules.Institution(id="A", total_slots="abc", tenure="maybe")
+    assert {(p.location.field, p.code) for p in info.value.problems} == {
+        ("total_slots", "record.not-a-number"),
+        ("tenure", "record.unknown-value"),
+    }
+    with pytest.raises(tuoyu_rules.RecordError):
+        tuoyu_rules.Institution(total_slots=3)  # no id
+    with pytest.raises(tuoyu_rules.RecordError):
+        tuoyu_rules.Institution(id="A", kind="region")
+    with pytest.raises(Exception, match="frozen"):
+        model.total_slots = 5  # type: ignore[misc]
+
+
+def test_evaluate_many_mixes_models_dicts_and_rows_and_keeps_order() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    data = records(6)
+    items = [tuoyu_rules.Institution(**d, row="not a ledger row") if i % 2 else d for i, d in enumerate(data)]
+    items.append(tuoyu_rules.Institution(**data[0]))  # the same id again
+    out = list(policy.evaluate_many(items, as_of=DAY))
+    assert [r.id for r in out] == [d["id"] for d in data] + ["T-0"]
+    assert isinstance(out[-1], tuoyu_rules.ErrorReport) and out[-1].problems[0].code == "record.duplicate-id"
+    assert [r.to_dict() for r in out[:-1]] == [r.to_dict() for r in policy.evaluate_many(data, as_of=DAY)]

@@ -9,17 +9,21 @@
 
 from .api import Policy, load_policy
 from .errors import Location, PolicyError, Problem, RecordError
+from .record_models import Institution, Region, ResidentialArea
 from .report import ErrorReport, Finding, Report
 
 __all__ = [
     "ErrorReport",
     "Finding",
+    "Institution",
     "Location",
     "Policy",
     "PolicyError",
     "Problem",
     "RecordError",
+    "Region",
     "Report",
+    "ResidentialArea",
     "load_policy",
 ]
 __version__ = "0.1.0"

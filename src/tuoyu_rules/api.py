@@ -10,6 +10,7 @@ from typing import Any
 from .compiler import CompiledPolicy, load_compiled, override_parameters
 from .errors import Location, Problem, RecordError
 from .evaluate import evaluate_record
+from .record_models import RecordModel
 from .records import normalize_record
 from .report import ErrorReport, Report
 
@@ -23,6 +24,8 @@ def _normalize(record: Any, row: int | None = None, source: str | None = None) -
     """Validate one input record (a dict, a mapping, or a pydantic model) into an evaluation dict."""
     if type(record) is dict:
         return normalize_record(record, row=row, source=source)
+    if isinstance(record, RecordModel):  # checked when it was built: not again
+        return record.evaluation_record()
     if hasattr(record, "model_dump"):
         record = record.model_dump(exclude_none=True, mode="python")
     if not isinstance(record, Mapping):
@@ -74,7 +77,7 @@ class Policy:
     ) -> Iterator[Report | ErrorReport]:
         """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
 
-        Items may be dicts, record models, or rows from :func:`tuoyu_rules.records.read_rows` (which carry their row
+        Items may be dicts, record models (:class:`Institution` … — checked once, when built), or rows from :func:`tuoyu_rules.records.read_rows` (which carry their row
         number). A row that cannot be read, and a repeated id, give an :class:`ErrorReport` instead of a report.
         """
         day = as_of or datetime.date.today()
@@ -87,6 +90,8 @@ class Policy:
             try:
                 if type(item) is dict:  # the common case, without a detour
                     record = normalize_record(item, row=row)
+                elif isinstance(item, RecordModel):
+                    record = item.evaluation_record()
                 else:
                     if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
                         row, source, data = item.row, item.source, item.data
