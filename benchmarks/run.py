@@ -96,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             rate(lambda r: evaluate_record(ten.compiled, r, AS_OF).failed_rules(), normalized),
         )
     )
+    models = [tuoyu_rules.Institution(**r) for r in raw]
+    rows.append(
+        (
+            "**tuoyu-rules** `evaluate_many` on `Institution` models (checked once when built: a second policy)",
+            rate_batch(lambda rs: (r.failed_rules() for r in ten.evaluate_many(rs, as_of=AS_OF)), models),
+        )
+    )
     rows.append(
         (
             "**tuoyu-rules** `evaluate_many` + `to_dict()` (full JSON report)",

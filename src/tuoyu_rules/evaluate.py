@@ -79,12 +79,10 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
 
 
 def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[Finding]) -> dict[str, str]:
-    """The worst outcome of each rule so far, for ``passes()``."""
-    outcomes: dict[str, str] = {}
+    """The rules that failed or are unknown so far, for ``passes()`` (a rule not named here passed or did not apply)."""
     rules = policy.rules
-    for entry in raw:
-        ok = entry[1]
-        _note(outcomes, rules[entry[0]].id, "pass" if ok is True else "fail" if ok is False else "unknown")
+    outcomes = {rules[entry[0]].id: "unknown" for entry in raw if entry[1] is not True and entry[1] is not False}
+    outcomes.update({rules[entry[0]].id: "fail" for entry in raw if entry[1] is False})
     for finding in targets:
         _note(outcomes, finding.rule.id, finding.outcome)
     return outcomes
