@@ -366,10 +366,9 @@ def _subsidy(
     if eligible is False:
         amount = amount_min = amount_max = Decimal("0.00")
     elif eligible and s.amount is not None:
-        used = set(s.amount_params)
-        if not used & params.unspecified:
+        if params.unspecified.isdisjoint(s.amount_params):
             try:
-                if used & params.ranged:
+                if not params.ranged.isdisjoint(s.amount_params):
                     amount_min = money(s.amount(r, params.low, None, year, outcomes, None))
                     amount_max = money(s.amount(r, params.high, None, year, outcomes, None))
                 else:
@@ -385,7 +384,7 @@ def _subsidy(
         (*missing, *amount_missing),
         excluded_by,
         args,
-        bool(set(s.amount_params) & params.unspecified),
+        not params.unspecified.isdisjoint(s.amount_params),
     )
 
 
