@@ -34,3 +34,12 @@ def test_docs_coverage_md_is_generated_from_the_bundled_policies() -> None:
     assert committed.strip() == coverage_markdown(policies).strip(), (
         "docs/coverage.md is stale: tuoyu-rules coverage --format markdown policies/ > docs/coverage.md"
     )
+
+
+def test_the_readme_python_example_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\n", readme.index("## From Python")) + len("```python\n")
+    block = readme[start : readme.index("\n```", start)]
+    namespace: dict[str, object] = {"records": [{"id": "A", "total_slots": 20}, {"id": "B"}]}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["report"].status == "fail"  # type: ignore[attr-defined]  # 10 infants need 4 caregivers, not 3
