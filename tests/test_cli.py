@@ -477,3 +477,21 @@ def test_test_command_reports_a_broken_policy_and_goes_on(capsys, tmp_path: Path
     broken.write_text("id: broken\nname: x\n", encoding="utf-8")
     code, out, _ = run(capsys, "test", str(broken), str(mini_path))
     assert code == 1 and "broken.yaml:" in out and "✓ mini" in out
+
+
+def test_schema_records_is_json_schema_of_the_three_record_kinds(capsys) -> None:
+    from tuoyu_rules.records import ENUMS, KINDS
+
+    code, out, _ = run(capsys, "schema", "--records")
+    schema = json.loads(out)
+    assert code == 0 and schema["$schema"].startswith("https://json-schema.org")
+    defs = schema["$defs"]
+    assert set(defs) == {"Institution", "Region", "ResidentialArea"}
+    for name, kind in (("Institution", "institution"), ("Region", "region"), ("ResidentialArea", "residential_area")):
+        assert set(KINDS[kind]) <= set(defs[name]["properties"]) and defs[name]["required"] == ["id"]
+    form = defs["Institution"]["properties"]["form"]["anyOf"][0]["enum"]
+    assert sorted(form) == sorted(set(ENUMS["form"].values()))
+    committed = json.loads((ROOT / "schema" / "record.schema.json").read_text(encoding="utf-8"))
+    assert committed == schema, (
+        "schema/record.schema.json is stale: run tuoyu-rules schema --records -o schema/record.schema.json"
+    )

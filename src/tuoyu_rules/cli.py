@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=["zh", "en"], default="zh")
     b.add_argument("inputs", nargs="+")
 
-    sc = sub.add_parser("schema", help="策略文件的 JSON Schema")
+    sc = sub.add_parser("schema", help="策略文件（或 --records：台账记录）的 JSON Schema")
+    sc.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
     sc.add_argument("--output", "-o", default=None)
     sc.add_argument("--lang", choices=["zh", "en"], default="zh")
     return parser
@@ -475,9 +476,9 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .tools import dumps, schema
+    from .tools import dumps, record_schema, schema
 
-    text = dumps(schema())
+    text = dumps(record_schema() if args.records else schema())
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:

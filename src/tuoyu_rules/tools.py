@@ -1317,5 +1317,24 @@ def schema() -> dict[str, Any]:
     }
 
 
+def record_schema() -> dict[str, Any]:
+    """JSON Schema of a record (institution, region or residential area) in the contract's spellings.
+
+    For systems that write JSON or JSONL ledgers; the checker also reads Chinese spellings and units, which the schema
+    does not list. Generated from the record models, which come from the checker's own field tables.
+    """
+    from pydantic import TypeAdapter
+
+    from .record_models import Institution, Region, ResidentialArea
+
+    out = TypeAdapter(Institution | Region | ResidentialArea).json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://tuoyu-rules.readthedocs.io/schema/record.schema.json",
+        "title": "tuoyu-rules record",
+        **out,
+    }
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
