@@ -1327,7 +1327,8 @@ def record_schema() -> dict[str, Any]:
 
     from .record_models import Institution, Region, ResidentialArea
 
-    out = TypeAdapter(Institution | Region | ResidentialArea).json_schema()
+    kinds: Any = Institution | Region | ResidentialArea
+    out = TypeAdapter(kinds).json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://tuoyu-rules.readthedocs.io/schema/record.schema.json",
