@@ -43,3 +43,21 @@ def test_the_readme_python_example_runs() -> None:
     namespace: dict[str, object] = {"records": [{"id": "A", "total_slots": 20}, {"id": "B"}]}
     exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["report"].status == "fail"  # type: ignore[attr-defined]  # 10 infants need 4 caregivers, not 3
+
+
+def test_the_scale_example_checks_a_partition() -> None:
+    # docs/scale.md: check_partition is what a Dask bag or PySpark mapPartitions runs per partition
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "partitioned_check", ROOT / "docs" / "examples" / "partitioned_check.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ledger = ROOT / "examples" / "luzhou_longmatan" / "institutions.jsonl"
+    rows = sum(1 for line in ledger.read_text(encoding="utf-8").splitlines() if line.strip())
+    summary = module.check_partition(str(ledger))
+    assert summary["partition"] == "institutions.jsonl"
+    assert sum(summary["statuses"].values()) == rows and summary["statuses"].get("fail", 0) > 0
+    assert summary["failed_rules"] and all(isinstance(n, int) for n in summary["failed_rules"].values())
