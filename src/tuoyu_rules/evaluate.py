@@ -81,8 +81,16 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
 def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[Finding]) -> dict[str, str]:
     """The rules that failed or are unknown so far, for ``passes()`` (a rule not named here passed or did not apply)."""
     rules = policy.rules
-    outcomes = {rules[entry[0]].id: "unknown" for entry in raw if entry[1] is not True and entry[1] is not False}
-    outcomes.update({rules[entry[0]].id: "fail" for entry in raw if entry[1] is False})
+    outcomes: dict[str, str] = {}
+    for entry in raw:
+        ok = entry[1]
+        if ok is True:  # most findings pass: nothing to note
+            continue
+        rule_id = rules[entry[0]].id
+        if ok is False:
+            outcomes[rule_id] = "fail"
+        elif outcomes.get(rule_id) != "fail":
+            outcomes[rule_id] = "unknown"
     for finding in targets:
         _note(outcomes, finding.rule.id, finding.outcome)
     return outcomes
