@@ -312,9 +312,33 @@ def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
     return value
 
 
+def _plain_int(value: str) -> int | None:
+    """The fast path of a count written as plain ASCII digits ("12", "007"): what :func:`_number` gives, or None
+    when the text needs the general path (anything else, or more than 10 digits, which may exceed the bound)."""
+    if len(value) <= 10 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _plain_decimal(value: str) -> Decimal | None:
+    """The fast path of a measure written as plain ASCII digits with at most one point ("123", "123.5", "7."):
+    the same ``Decimal(text)`` as :func:`_number` (NFKC, stripping, commas and units change nothing in such text),
+    or None when the text needs the general path, or is over the bound (the general path names the problem)."""
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        number = Decimal(value)
+        if number <= MAX_MEASURE:
+            return number
+    return None
+
+
 def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
-    if type(value) is int and 0 <= value <= MAX_COUNT:
+    kind = type(value)
+    if kind is int and 0 <= value <= MAX_COUNT:
         return value
+    if kind is str:
+        number = _plain_int(value)
+        if number is not None:
+            return number
     return _number(ck, prefix + key, value, True)
 
 
@@ -324,12 +348,37 @@ def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE
     ):
         return value
+    if kind is str:
+        number = _plain_decimal(value)
+        if number is not None:
+            return number
     return _number(ck, prefix + key, value, False)
+
+
+def _bool_spellings() -> dict[str, bool]:
+    """Exact cell texts that read as yes/no (``True``, ``FALSE``, ``是`` …), each checked at import against the
+    general reading in :func:`_bool` (NFKC, strip, lower), so a lookup gives the same answer without that work."""
+    out = {}
+    for word in sorted(TRUE | FALSE):
+        for spelling in (word, word.upper(), word.capitalize()):
+            text = unicodedata.normalize("NFKC", spelling).strip().lower()
+            if text in TRUE:
+                out[spelling] = True
+            elif text in FALSE:
+                out[spelling] = False
+    return out
+
+
+_BOOL_SPELLINGS = _bool_spellings()
 
 
 def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
     if value is True or value is False:
         return value
+    if type(value) is str:
+        found = _BOOL_SPELLINGS.get(value)
+        if found is not None:
+            return found
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
@@ -525,7 +574,7 @@ def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "i
     return with_config(ConfigDict(extra=extra))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[operator]
 
 
-def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
+def _fast_validators() -> dict[str, tuple[Any, frozenset[str], tuple[str, ...]]]:
     """pydantic-core validators for clean records (built once). Regions, recursive, always take the full path."""
     from pydantic import TypeAdapter
 
@@ -535,11 +584,21 @@ def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
         # the top level's keys are checked against the table before the validator runs (see normalize_record), so
         # pydantic need not look for unknown keys there; nested objects still forbid them
         adapter = TypeAdapter(_typed_dict(kind, table, extra="ignore"))
-        out[kind] = (adapter.validator, frozenset(table))
+        # the strict fields (counts, yes/no) at the top level: text in any of them always fails the fast path (a
+        # CSV row is all text), so such a record goes straight to the converters
+        strict = tuple(key for key, spec in table.items() if spec in ("int", "bool"))
+        out[kind] = (adapter.validator, frozenset(table), strict)
     return out
 
 
 _FAST = _fast_validators()
+
+
+def _text_in(data: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    for key in keys:
+        if type(data.get(key)) is str:
+            return True
+    return False
 
 
 def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source: str | None = None) -> dict[str, Any]:
@@ -552,7 +611,7 @@ def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source:
     if type(data) is dict:
         kind = data.get("kind", "institution")
         fast = _FAST.get(kind) if type(kind) is str else None
-        if fast is not None and "id" in data and data.keys() <= fast[1]:
+        if fast is not None and "id" in data and data.keys() <= fast[1] and not _text_in(data, fast[2]):
             try:
                 out: dict[str, Any] = fast[0].validate_python(data)
             except ValidationError:

@@ -31,6 +31,19 @@ def json_number(value: Any) -> Any:
     return str(value)
 
 
+def _both(value: Any) -> tuple[str, str]:
+    """``format_value(value, "zh")`` and ``format_value(value, "en")``, formatted once when they cannot differ."""
+    if type(value) is int:
+        text = str(value)
+        return text, text
+    if value is None:
+        return "—", "—"
+    if type(value) is Decimal:
+        text = format_value(value)
+        return text, text
+    return format_value(value, "zh"), format_value(value, "en")
+
+
 def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -86,20 +99,52 @@ class Finding:
         return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
 
     def to_dict(self) -> dict[str, Any]:
+        # The same text as message() and fix() in both languages, with the work they share done once: the title
+        # and subject prefix are computed once, and a value that reads the same in both languages (a number, or
+        # no value) is formatted once.
         rule = self.rule
+        spec = rule.spec
+        outcome = self.outcome
+        subject = self.subject
+        where = f"[{subject}] " if subject else ""
+        fix = fix_en = None
+        if outcome == "fail":
+            args = self.args
+            message = where + rule.message[0].render(args, "zh")
+            message_en = where + rule.message[1].render(args, "en")
+            if rule.fix is not None:
+                fix = rule.fix[0].render(args, "zh")
+                fix_en = rule.fix[1].render(args, "en")
+        elif outcome == "unknown":
+            title = spec.title or rule.id
+            title_en = spec.title_en or title
+            missing = self.missing
+            what = "、".join(missing) if missing else (self.reason or "")
+            message = f"{where}{title}：缺少 {what}，无法判断"
+            message_en = f"{where}{title_en}: cannot decide, missing {', '.join(missing) or self.reason}"
+        elif outcome == "pass":
+            title = spec.title or rule.id
+            title_en = spec.title_en or title
+            o, o_en = _both(self.observed)
+            q, q_en = _both(self.required)
+            message = f"{where}{title}：符合要求（实际 {o}，要求 {q}）"
+            message_en = f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})"
+        else:
+            message, message_en = self.message("zh"), self.message("en")
+        observed, required = self.observed, self.required
         out: dict[str, Any] = {
             "rule": rule.id,
-            "outcome": self.outcome,
+            "outcome": outcome,
             "severity": rule.severity,
-            "message": self.message("zh"),
-            "observed": json_number(self.observed),
-            "required": json_number(self.required),
-            "fix": self.fix("zh"),
+            "message": message,
+            "observed": observed if observed is None or type(observed) is int else json_number(observed),
+            "required": required if required is None or type(required) is int else json_number(required),
+            "fix": fix,
             "citation": rule.citation,
-            "title": rule.spec.title,
-            "title_en": rule.spec.title_en,
-            "message_en": self.message("en"),
-            "fix_en": self.fix("en"),
+            "title": spec.title,
+            "title_en": spec.title_en,
+            "message_en": message_en,
+            "fix_en": fix_en,
         }
         if self.subject is not None:
             out["subject"] = self.subject
@@ -186,10 +231,8 @@ class BenefitLine:
     def to_dict(self, policy: CompiledPolicy | None = None) -> dict[str, Any]:
         b = self.benefit
         value: Any = None
+        money, stated = _benefit_facts(policy, b) if policy is not None else (False, ())
         if self.value is not None:
-            money = policy is not None and any(
-                policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters
-            )
             value = money_text(Decimal(self.value).quantize(Decimal("0.01"))) if money else json_number(self.value)
         out: dict[str, Any] = {
             "id": b.id,
@@ -202,11 +245,27 @@ class BenefitLine:
         }
         if self.missing:
             out["missing"] = list(self.missing)
-        if policy is not None:
-            stated = _stated(policy, b.value_params)
-            if stated:
-                out["stated"] = stated
+        if stated:  # fresh dicts for every report, as before, copied from the cached ones
+            out["stated"] = [{**d, "citation": dict(d["citation"])} for d in stated]
         return out
+
+
+_BENEFIT_FACTS: dict[tuple[int, int], tuple[Any, Any, bool, tuple[dict[str, Any], ...]]] = {}
+
+
+def _benefit_facts(policy: CompiledPolicy, b: CompiledBenefit) -> tuple[bool, tuple[dict[str, Any], ...]]:
+    """Whether a benefit's value is money, and its superseded figures: the same for every report of a policy, so
+    computed once per (policy, benefit) rather than by a walk over all parameters per report. The entry holds both
+    objects, so their ids cannot be reused while it lives; the cache is cleared when it grows past 256 entries."""
+    key = (id(policy), id(b))
+    found = _BENEFIT_FACTS.get(key)
+    if found is None or found[0] is not policy or found[1] is not b:
+        money = any(policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters)
+        found = (policy, b, money, tuple(_stated(policy, b.value_params)))
+        if len(_BENEFIT_FACTS) >= 256:
+            _BENEFIT_FACTS.clear()
+        _BENEFIT_FACTS[key] = found
+    return found[2], found[3]
 
 
 def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -267,8 +267,12 @@ def _write_text(
     stream: Iterator[dict[str, Any]], fmt: str, out: IO[str], lang: str, title: str | None, summary: Summary
 ) -> None:
     if fmt == "jsonl":
+        # one encoder for the whole stream (json.dumps builds a new one per call); reports hold no cycles, so the
+        # encoder need not keep a set of the containers it is inside. The text is the same as json.dumps gives.
+        encode = json.JSONEncoder(ensure_ascii=False, default=_json_default, check_circular=False).encode
+        write = out.write
         for item in stream:
-            out.write(json.dumps(item, ensure_ascii=False, default=_json_default) + "\n")
+            write(encode(item) + "\n")
     elif fmt == "json":
         out.write("[")
         for i, item in enumerate(stream):

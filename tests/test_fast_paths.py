@@ -1,0 +1,179 @@
+"""The fast paths of records.py, report.py and writers.py give exactly what the general paths give."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+import tuoyu_rules
+from tuoyu_rules.records import (
+    _BOOL_SPELLINGS,
+    _FAST,
+    FALSE,
+    TRUE,
+    _bool,
+    _Checker,
+    _int,
+    _num,
+    _number,
+    read_rows,
+)
+from tuoyu_rules.report import BenefitLine, Report, _stated
+from tuoyu_rules.writers import _json_default, write_reports
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = datetime.date(2024, 6, 30)
+
+
+class _Text(str):
+    """A str subclass: the converters' fast paths test ``type(value) is str``, so this takes the general path."""
+
+
+def _problems(ck: _Checker) -> list[tuple[Any, ...]]:
+    return [(p.code, p.message, p.message_en, p.location.field, p.value) for p in ck.problems]
+
+
+# Plain numbers (the fast path), near misses (the general path) and anything at all.
+_plain = st.from_regex(r"\A[0-9]{1,14}(\.[0-9]{0,4})?\Z|\A\.[0-9]{1,3}\Z", fullmatch=True)
+_near = st.builds(
+    lambda a, b: a + b,
+    st.sampled_from(["", " ", "-", "+", "１", "٣", "²", "1,", "0x", "1e", "."]),
+    st.sampled_from(["", "0", "12", "12.5", ".", "..5", "万元", "元", "㎡", "年", "个", " ", "1_0", "e3", "NaN"]),
+)
+_numbers = st.one_of(_plain, _near, st.text(max_size=12))
+
+
+@given(_numbers, st.sampled_from(["total_slots", "star_rating", "enrolled"]))
+def test_plain_count_text_gives_what_the_general_converter_gives(text: str, field: str) -> None:
+    fast, general = _Checker(3, "x.csv"), _Checker(3, "x.csv")
+    got = _int(fast, "", field, text, 1)
+    expected = _number(general, field, text, True)
+    assert got == expected and type(got) is type(expected)
+    assert _problems(fast) == _problems(general)
+
+
+@given(_numbers, st.sampled_from(["indoor_area_m2", "monthly_fee", "lease_years", "guide_price"]))
+def test_plain_measure_text_gives_what_the_general_converter_gives(text: str, field: str) -> None:
+    fast, general = _Checker(3, "x.csv"), _Checker(3, "x.csv")
+    got = _num(fast, "", field, text, 1)
+    expected = _number(general, field, text, False)
+    assert type(got) is type(expected)
+    assert got == expected and str(got) == str(expected)  # the same Decimal, exponent included ("7." is "7")
+    assert _problems(fast) == _problems(general)
+
+
+def test_fast_number_paths_on_known_cases() -> None:
+    ck = _Checker(None, None)
+    assert _int(ck, "", "total_slots", "007", 1) == 7
+    assert _int(ck, "", "total_slots", "9999999999", 1) == 9999999999
+    assert _int(ck, "", "total_slots", "10000000001", 1) is None  # over the bound: the general path reports it
+    assert [p.code for p in ck.problems] == ["record.too-large"]
+    assert str(_num(ck, "", "indoor_area_m2", "123.0", 1)) == "123.0"
+    assert str(_num(ck, "", "indoor_area_m2", "7.", 1)) == "7"
+    assert _num(ck, "", "indoor_area_m2", "1000000000.01", 1) is None
+
+
+@given(st.one_of(st.sampled_from(sorted(_BOOL_SPELLINGS)), st.text(max_size=6)))
+def test_yes_no_spellings_give_what_the_general_reading_gives(text: str) -> None:
+    fast, general = _Checker(1, None), _Checker(1, None)
+    assert _bool(fast, "", "inclusive", text, 1) == _bool(general, "", "inclusive", _Text(text), 1)
+    assert _problems(fast) == _problems(general)
+
+
+def test_every_listed_yes_no_word_has_a_fast_spelling() -> None:
+    assert {k for k, v in _BOOL_SPELLINGS.items() if v} >= TRUE
+    assert {k for k, v in _BOOL_SPELLINGS.items() if not v} >= FALSE
+
+
+_CLEAN = {
+    "institution": {
+        "id": "A",
+        "inclusive": True,
+        "filed": False,
+        "comprehensive_center": False,
+        "nonprofit": True,
+        "star_rating": 3,
+        "total_slots": 60,
+        "local_hukou_enrolled": 10,
+    },
+    "residential_area": {"id": "R", "kind": "residential_area", "population": 1000, "planned_slots": 10},
+}
+
+
+@given(st.sampled_from(sorted(_FAST)), st.data(), st.text(max_size=8))
+def test_text_in_a_strict_field_always_fails_the_pydantic_fast_path(kind: str, data: Any, text: str) -> None:
+    """normalize_record skips the fast validator for such records; this shows the validator would refuse them."""
+    validator, _, strict = _FAST[kind]
+    record = dict(_CLEAN[kind])
+    validator.validate_python(record)  # the clean record passes
+    record[data.draw(st.sampled_from(strict))] = text
+    with pytest.raises(ValidationError):
+        validator.validate_python(record)
+
+
+def _example_reports() -> list[Report]:
+    out = []
+    for policy_id in ("luzhou_longmatan", "nanchang", "huzhou", "fujian", "chaisang"):
+        policy = tuoyu_rules.load_policy(policy_id)
+        for path in sorted((ROOT / "examples" / policy_id).iterdir()):
+            if path.suffix in (".csv", ".jsonl"):
+                out.extend(r for r in policy.evaluate_many(read_rows(path), as_of=AS_OF) if isinstance(r, Report))
+    return out
+
+
+@pytest.fixture(scope="module")
+def example_reports() -> list[Report]:
+    return _example_reports()
+
+
+def test_finding_dicts_carry_the_messages_and_fixes_of_the_findings(example_reports: list[Report]) -> None:
+    outcomes = set()
+    for report in example_reports:
+        for finding in report.findings:
+            d = finding.to_dict()
+            outcomes.add(finding.outcome)
+            assert d["message"] == finding.message("zh")
+            assert d["message_en"] == finding.message("en")
+            assert d["fix"] == finding.fix("zh")
+            assert d["fix_en"] == finding.fix("en")
+    assert outcomes == {"pass", "fail", "unknown", "not_due"}
+
+
+def test_benefit_lines_state_superseded_figures_in_fresh_dicts(example_reports: list[Report]) -> None:
+    seen = 0
+    for report in example_reports:
+        policy = report.policy
+        for line in report.benefits:
+            assert isinstance(line, BenefitLine)
+            first, second = line.to_dict(policy), line.to_dict(policy)
+            expected = _stated(policy, line.benefit.value_params)
+            assert first.get("stated", []) == expected
+            if expected:
+                seen += 1
+                first["stated"][0]["citation"]["clause"] = "changed"
+                first["stated"][0]["note"] = "changed"
+                assert second["stated"] == expected
+                assert line.to_dict(policy)["stated"] == expected
+    assert seen
+
+
+def test_jsonl_lines_are_json_dumps_of_each_item(example_reports: list[Report]) -> None:
+    items: list[dict[str, Any]] = [r.to_dict() for r in example_reports[:40]]
+    items.append({"status": "error", "row": 3, "amount": Decimal("1.50"), "day": AS_OF, "t": (1, "二"), "f": 0.5})
+    out = io.StringIO()
+    write_reports(items, "jsonl", out)
+    assert out.getvalue() == "".join(json.dumps(i, ensure_ascii=False, default=_json_default) + "\n" for i in items)
+
+
+def test_jsonl_still_refuses_what_json_cannot_write() -> None:
+    with pytest.raises(TypeError):
+        write_reports([{"status": "pass", "x": object()}], "jsonl", io.StringIO())
