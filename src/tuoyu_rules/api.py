@@ -77,8 +77,9 @@ class Policy:
     ) -> Iterator[Report | ErrorReport]:
         """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
 
-        Items may be dicts, record models (:class:`Institution` … — checked once, when built), or rows from :func:`tuoyu_rules.records.read_rows` (which carry their row
-        number). A row that cannot be read, and a repeated id, give an :class:`ErrorReport` instead of a report.
+        Items may be dicts, record models (:class:`Institution` …, checked once, when they were built), or rows from
+        :func:`tuoyu_rules.records.read_rows` (which carry their row number). A row that cannot be read, and a repeated
+        id, give an :class:`ErrorReport` instead of a report.
         """
         day = as_of or datetime.date.today()
         compiled = self.compiled
