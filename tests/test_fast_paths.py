@@ -177,3 +177,16 @@ def test_jsonl_lines_are_json_dumps_of_each_item(example_reports: list[Report]) 
 def test_jsonl_still_refuses_what_json_cannot_write() -> None:
     with pytest.raises(TypeError):
         write_reports([{"status": "pass", "x": object()}], "jsonl", io.StringIO())
+
+
+def test_row_mapper_nests_dotted_columns_and_treats_missing_cells_as_empty() -> None:
+    from tuoyu_rules.records import _RowMapper
+
+    mapper = _RowMapper(["id", "surveillance.installed", "乳儿班人数", "", "surveillance.retention_days", "托位数"])
+    assert mapper.map(["A", "是", "8", "x", " ", "60"]) == {
+        "id": "A",
+        "surveillance": {"installed": "是"},
+        "total_slots": "60",
+        "classes": [{"type": "infant", "enrolled": "8"}],
+    }
+    assert mapper.map(["B", "", "3"]) == {"id": "B", "classes": [{"type": "infant", "enrolled": "3"}]}

@@ -793,18 +793,26 @@ class _RowMapper:
                 self.plan.append((i, key, (CLASS_COLUMNS[match.group(1)], field)))
             else:
                 self.plan.append((i, key, None))
+        # the plan with each dotted key split once, here, instead of per row
+        self._steps = [
+            (i, key, cf, (key.partition(".")[0], key.partition(".")[2]) if "." in key else None)
+            for i, key, cf in self.plan
+        ]
 
     def map(self, cells: list[Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
         classes: dict[str, dict[str, Any]] = {}
-        for i, key, class_field in self.plan:
-            value = cells[i] if i < len(cells) else None
-            if value is None or (isinstance(value, str) and value.strip() == ""):
+        n = len(cells)
+        for i, key, class_field, dotted in self._steps:
+            if i >= n:  # a short row: the missing cells are empty
+                continue
+            value = cells[i]
+            if value is None or (isinstance(value, str) and not value.strip()):
                 continue
             if class_field is not None:
                 classes.setdefault(class_field[0], {"type": class_field[0]})[class_field[1]] = value
-            elif "." in key:
-                head, _, tail = key.partition(".")
+            elif dotted is not None:
+                head, tail = dotted
                 nested = record.setdefault(head, {})
                 if isinstance(nested, dict):
                     nested[tail] = value
