@@ -837,7 +837,7 @@ def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
             inner += "    "
         lines.extend(inner + line for line in body)
         lines.append(f"{indent}except _ERRS as e:")
-        lines.append(f"{indent}    append(({rule.index}, e, None, None, S, r, R))")
+        lines.append(f"{indent}    append(({rule.index}, e.with_traceback(None), None, None, S, r, R))")
     return lines
 
 
