@@ -373,7 +373,8 @@ class Report:
         """The ids of the rules that failed, without building any finding (the fast path for services)."""
         rules = self.policy.rules
         failed = {rules[entry[0]].id for entry in self._raw if entry[1] is False}
-        failed.update(f.rule.id for f in self._targets if f.outcome == "fail")
+        if self._targets:
+            failed.update(f.rule.id for f in self._targets if f.outcome == "fail")
         return frozenset(failed)
 
     @property
