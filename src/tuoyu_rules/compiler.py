@@ -164,6 +164,9 @@ class CompiledBenefit:
     origin: Origin
 
 
+_MISSING = object()
+
+
 @dataclass(frozen=True)
 class CompiledPolicy:
     """A policy ready to evaluate: immutable, so one instance is safe to share between threads."""
@@ -184,6 +187,15 @@ class CompiledPolicy:
     plans: Mapping[str, KindPlan] = field(default_factory=dict)
     needs_outcomes: bool = False  # some subsidy or benefit calls passes()
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
+    # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per policy and key (a pure function of this policy; a race computes it twice)."""
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._memo[key] = compute()
+        return found
 
     def params_at(self, as_of: datetime.date) -> ParamSet:
         """The parameters in force on ``as_of`` (cached per date, at most 64 dates)."""
@@ -964,7 +976,7 @@ def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reaso
         )
     if problems:
         raise PolicyError(problems)
-    return dataclasses.replace(policy, parameters=params, _cache={})
+    return dataclasses.replace(policy, parameters=params, _cache={}, _memo={})
 
 
 def _coerce_value(kind: str, raw: Any) -> Any:

@@ -250,22 +250,16 @@ class BenefitLine:
         return out
 
 
-_BENEFIT_FACTS: dict[tuple[int, int], tuple[Any, Any, bool, tuple[dict[str, Any], ...]]] = {}
-
-
 def _benefit_facts(policy: CompiledPolicy, b: CompiledBenefit) -> tuple[bool, tuple[dict[str, Any], ...]]:
     """Whether a benefit's value is money, and its superseded figures: the same for every report of a policy, so
-    computed once per (policy, benefit) rather than by a walk over all parameters per report. The entry holds both
-    objects, so their ids cannot be reused while it lives; the cache is cleared when it grows past 256 entries."""
-    key = (id(policy), id(b))
-    found = _BENEFIT_FACTS.get(key)
-    if found is None or found[0] is not policy or found[1] is not b:
+    worked out once per (policy, benefit) rather than by a walk over all parameters per report."""
+
+    def compute() -> tuple[bool, tuple[dict[str, Any], ...]]:
         money = any(policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters)
-        found = (policy, b, money, tuple(_stated(policy, b.value_params)))
-        if len(_BENEFIT_FACTS) >= 256:
-            _BENEFIT_FACTS.clear()
-        _BENEFIT_FACTS[key] = found
-    return found[2], found[3]
+        return money, tuple(_stated(policy, b.value_params))
+
+    facts: tuple[bool, tuple[dict[str, Any], ...]] = policy.memo(("benefit", b.id), compute)
+    return facts
 
 
 def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any]]:
