@@ -20,10 +20,10 @@ def load_policy(ref: str | Path) -> Policy:
     return Policy(load_compiled(ref))
 
 
-def _normalize(record: Any, row: int | None = None, source: str | None = None) -> dict[str, Any]:
+def _normalize(record: Any, row: int | None = None, source: str | None = None, text: bool = False) -> dict[str, Any]:
     """Validate one input record (a dict, a mapping, or a pydantic model) into an evaluation dict."""
     if type(record) is dict:
-        return normalize_record(record, row=row, source=source)
+        return normalize_record(record, row=row, source=source, text=text)
     if isinstance(record, RecordModel):  # checked when it was built: not again
         return record.evaluation_record()
     if hasattr(record, "model_dump"):
@@ -94,12 +94,14 @@ class Policy:
                 elif isinstance(item, RecordModel):
                     record = item.evaluation_record()
                 else:
+                    text = False
                     if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
                         row, source, data = item.row, item.source, item.data
+                        text = getattr(item, "text", False) is True
                         if item.problems or data is None:
                             yield ErrorReport(row, list(item.problems), _peek_id(data), source)
                             continue
-                    record = _normalize(data, row, source)
+                    record = _normalize(data, row, source, text)
             except RecordError as exc:
                 yield ErrorReport(row, exc.problems, _peek_id(data), source)
                 continue

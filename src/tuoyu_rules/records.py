@@ -574,7 +574,7 @@ def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "i
     return with_config(ConfigDict(extra=extra))(TypedDict(f"T_{name}", fields, total=False))  # type: ignore[operator]
 
 
-def _fast_validators() -> dict[str, tuple[Any, frozenset[str], tuple[str, ...]]]:
+def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
     """pydantic-core validators for clean records (built once). Regions, recursive, always take the full path."""
     from pydantic import TypeAdapter
 
@@ -584,34 +584,28 @@ def _fast_validators() -> dict[str, tuple[Any, frozenset[str], tuple[str, ...]]]
         # the top level's keys are checked against the table before the validator runs (see normalize_record), so
         # pydantic need not look for unknown keys there; nested objects still forbid them
         adapter = TypeAdapter(_typed_dict(kind, table, extra="ignore"))
-        # the strict fields (counts, yes/no) at the top level: text in any of them always fails the fast path (a
-        # CSV row is all text), so such a record goes straight to the converters
-        strict = tuple(key for key, spec in table.items() if spec in ("int", "bool"))
-        out[kind] = (adapter.validator, frozenset(table), strict)
+        out[kind] = (adapter.validator, frozenset(table))
     return out
 
 
 _FAST = _fast_validators()
 
 
-def _text_in(data: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
-    for key in keys:
-        if type(data.get(key)) is str:
-            return True
-    return False
-
-
-def normalize_record(data: Mapping[str, Any], *, row: int | None = None, source: str | None = None) -> dict[str, Any]:
+def normalize_record(
+    data: Mapping[str, Any], *, row: int | None = None, source: str | None = None, text: bool = False
+) -> dict[str, Any]:
     """Check one record and return its evaluation dict; raise :class:`RecordError` listing every problem.
 
     A record whose fields are already clean (right types, contract spellings, only known fields) is checked by
     pydantic-core in one pass; any other record, and every record with a problem, goes through the field-by-field
-    converters that read Chinese spellings and units and name each problem.
+    converters that read Chinese spellings and units and name each problem. ``text=True`` says every value is text
+    as read from a CSV file, which the strict pydantic types always refuse: such a record goes to the converters
+    directly.
     """
-    if type(data) is dict:
+    if type(data) is dict and not text:
         kind = data.get("kind", "institution")
         fast = _FAST.get(kind) if type(kind) is str else None
-        if fast is not None and "id" in data and data.keys() <= fast[1] and not _text_in(data, fast[2]):
+        if fast is not None and "id" in data and data.keys() <= fast[1]:
             try:
                 out: dict[str, Any] = fast[0].validate_python(data)
             except ValidationError:
@@ -666,6 +660,7 @@ class RawRow:
     source: str
     data: dict[str, Any] | None
     problems: tuple[Problem, ...] = ()
+    text: bool = False  # every value is text, as in a CSV file (see normalize_record)
 
 
 HEADERS: dict[str, str] = {
@@ -940,7 +935,7 @@ def _read_csv(
         for row, cells in enumerate(reader, start=1):
             if not any(c.strip() for c in cells):
                 continue
-            yield RawRow(row, source, mapper.map(cells))
+            yield RawRow(row, source, mapper.map(cells), text=True)
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
