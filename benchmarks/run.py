@@ -53,27 +53,44 @@ sys.exit(code)
 CHECK = 500  # records on which every engine must agree with tuoyu-rules
 
 
-def rate(fn: Callable[[Any], Any], records: list[Any], repeat: int = 5) -> float:
-    """Best records/second over a few runs (the best of five: the least disturbed by the rest of the machine)."""
-    best = float("inf")
-    for _ in range(repeat):
+ROUNDS = 5  # every fast row runs once per round, rows taking turns; each row keeps its best round
+
+
+def each(fn: Callable[[Any], Any], records: list[Any]) -> Callable[[], float]:
+    """A timed run of ``fn`` on every record: returns seconds."""
+
+    def run() -> float:
         gc.collect()
         start = time.perf_counter()
         for record in records:
             fn(record)
-        best = min(best, time.perf_counter() - start)
-    return len(records) / best
+        return time.perf_counter() - start
+
+    return run
 
 
-def rate_batch(fn: Callable[[list[Any]], Iterable[Any]], records: list[Any], repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
+def stream(fn: Callable[[list[Any]], Iterable[Any]], records: list[Any]) -> Callable[[], float]:
+    """A timed run of a batch API that yields one output per record: returns seconds."""
+
+    def run() -> float:
         gc.collect()
         start = time.perf_counter()
         for _item in fn(records):
             pass
-        best = min(best, time.perf_counter() - start)
-    return len(records) / best
+        return time.perf_counter() - start
+
+    return run
+
+
+def measure(entries: list[tuple[str, Callable[[], float] | None, int, int]]) -> list[tuple[str, float]]:
+    """Records/second of each (label, run, records, rounds), the rounds interleaved so that a slow or fast spell of
+    the machine falls on every row alike rather than on whichever ran then; a row without ``run`` is not installed."""
+    best = {label: float("inf") for label, *_ in entries}
+    for turn in range(ROUNDS):
+        for label, run, _n, rounds in entries:
+            if run is not None and turn < rounds:
+                best[label] = min(best[label], run())
+    return [(label, n / best[label] if run is not None else float("nan")) for label, run, n, _ in entries]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,40 +121,44 @@ def main(argv: list[str] | None = None) -> int:
     expected = [engines.hand_written(r) for r in raw[:CHECK]]
     assert ours == expected, "tuoyu-rules and the hand-written function disagree"
 
-    rows: list[tuple[str, float]] = []
-    hand = rate(engines.hand_written, raw)
-    rows.append(("hand-written Python function (the speed limit)", hand))
-    rows.append(
+    by_kind = ten.evaluate_many
+    models = [tuoyu_rules.Institution(**r) for r in raw]
+    quarter = raw[: len(raw) // 4]
+    entries: list[tuple[str, Callable[[], float] | None, int, int]] = [
+        ("hand-written Python function (the speed limit)", each(engines.hand_written, raw), len(raw), ROUNDS),
         (
             "**tuoyu-rules** `evaluate_many` (record validation + evaluation)",
-            rate_batch(lambda rs: (r.failed_rules() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw),
-        )
-    )
-    rows.append(
+            stream(lambda rs: (r.failed_rules() for r in by_kind(rs, as_of=AS_OF)), raw),
+            len(raw),
+            ROUNDS,
+        ),
         (
             "**tuoyu-rules** evaluation only (records already validated)",
-            rate(lambda r: evaluate_record(ten.compiled, r, AS_OF).failed_rules(), normalized),
-        )
-    )
-    models = [tuoyu_rules.Institution(**r) for r in raw]
-    rows.append(
+            each(lambda r: evaluate_record(ten.compiled, r, AS_OF).failed_rules(), normalized),
+            len(raw),
+            ROUNDS,
+        ),
         (
             "**tuoyu-rules** `evaluate_many` on `Institution` models (checked once when built: a second policy)",
-            rate_batch(lambda rs: (r.failed_rules() for r in ten.evaluate_many(rs, as_of=AS_OF)), models),
-        )
-    )
-    rows.append(
+            stream(lambda rs: (r.failed_rules() for r in by_kind(rs, as_of=AS_OF)), models),
+            len(raw),
+            ROUNDS,
+        ),
         (
             "**tuoyu-rules** `evaluate_many` + `to_dict()` (full JSON report)",
-            rate_batch(lambda rs: (r.to_dict() for r in ten.evaluate_many(rs, as_of=AS_OF)), raw[: len(raw) // 4]),
-        )
-    )
+            stream(lambda rs: (r.to_dict() for r in by_kind(rs, as_of=AS_OF)), quarter),
+            len(quarter),
+            ROUNDS,
+        ),
+    ]
     if "luzhou_longmatan" in bundled_ids():
         luzhou = tuoyu_rules.load_policy("luzhou_longmatan")
-        rows.append(
+        entries.append(
             (
                 f"**tuoyu-rules** whole Luzhou policy ({len(luzhou.compiled.rules)} rules + subsidies), `evaluate_many`",
-                rate_batch(lambda rs: (r.status for r in luzhou.evaluate_many(rs, as_of=AS_OF)), raw),
+                stream(lambda rs: (r.status for r in luzhou.evaluate_many(rs, as_of=AS_OF)), raw),
+                len(raw),
+                ROUNDS,
             )
         )
 
@@ -153,16 +174,21 @@ def main(argv: list[str] | None = None) -> int:
         try:
             check = getattr(engines, builder)()
         except ImportError as exc:
-            rows.append((f"{label} (not installed: {exc.name})", float("nan")))
+            entries.append((f"{label} (not installed: {exc.name})", None, 0, 0))
             continue
         got = [check(r) for r in raw[: CHECK // divide]]
         assert got == expected[: CHECK // divide], f"{label} disagrees with tuoyu-rules"
-        rows.append(
+        part = raw[: len(raw) // divide]
+        entries.append(
             (
-                label + (f" (measured on {len(raw) // divide:,} records)" if divide > 1 else ""),
-                rate(check, raw[: len(raw) // divide], repeat=1 if divide > 1 else 5),
+                label + (f" (measured on {len(part):,} records, one round)" if divide > 1 else ""),
+                each(check, part),
+                len(part),
+                1 if divide > 1 else ROUNDS,
             )
         )
+    rows = measure(entries)
+    hand = rows[0][1]
 
     print(f"## Ten Luzhou checks on {args.rows:,} synthetic institutions (seed {args.seed})\n")
     print(
