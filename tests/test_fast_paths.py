@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import tuoyu_rules
+from tuoyu_rules.expressions import format_value
 from tuoyu_rules.records import (
     _BOOL_SPELLINGS,
     _FAST,
@@ -137,14 +138,38 @@ def example_reports() -> list[Report]:
     return _example_reports()
 
 
+def reference_message(finding: Any, lang: str) -> str:
+    """The message as first written: one language at a time, every value formatted for that language."""
+    rule = finding.rule
+    title = (rule.spec.title_en if lang == "en" else rule.spec.title) or rule.spec.title or rule.id
+    where = f"[{finding.subject}] " if finding.subject else ""
+    if finding.outcome == "fail":
+        return where + rule.message[0 if lang == "zh" else 1].render(finding.args, lang)
+    if finding.outcome == "unknown":
+        what = "、".join(finding.missing) if finding.missing else (finding.reason or "")
+        if lang == "en":
+            return f"{where}{title}: cannot decide, missing {', '.join(finding.missing) or finding.reason}"
+        return f"{where}{title}：缺少 {what}，无法判断"
+    o, q = format_value(finding.observed, lang), format_value(finding.required, lang)
+    if finding.outcome == "not_due":
+        progress = finding.progress
+        pct = f"{format_value(progress * 100, lang)}%" if progress is not None else "—"
+        if lang == "en":
+            return f"{where}{title}: target {q} for {finding.year}, now {o} ({pct}); not yet due"
+        return f"{where}{title}：{finding.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期"
+    if lang == "en":
+        return f"{where}{title}: meets the requirement (observed {o}, required {q})"
+    return f"{where}{title}：符合要求（实际 {o}，要求 {q}）"
+
+
 def test_finding_dicts_carry_the_messages_and_fixes_of_the_findings(example_reports: list[Report]) -> None:
     outcomes = set()
     for report in example_reports:
         for finding in report.findings:
             d = finding.to_dict()
             outcomes.add(finding.outcome)
-            assert d["message"] == finding.message("zh")
-            assert d["message_en"] == finding.message("en")
+            assert d["message"] == finding.message("zh") == reference_message(finding, "zh")
+            assert d["message_en"] == finding.message("en") == reference_message(finding, "en")
             assert d["fix"] == finding.fix("zh")
             assert d["fix_en"] == finding.fix("en")
     assert outcomes == {"pass", "fail", "unknown", "not_due"}

@@ -73,25 +73,44 @@ class Finding:
         return self.rule.severity
 
     def message(self, lang: str = "zh") -> str:
+        if self.outcome == "fail":  # one template, rendered in the language asked for
+            where = f"[{self.subject}] " if self.subject else ""
+            return where + self.rule.message[0 if lang == "zh" else 1].render(self.args, lang)
+        return self.messages()[0 if lang == "zh" else 1]
+
+    def messages(self) -> tuple[str, str]:
+        """The message in Chinese and in English, with the work they share done once (the title, the subject
+        prefix, and a value that reads the same in both languages)."""
         rule = self.rule
-        title = (rule.spec.title_en if lang == "en" else rule.spec.title) or rule.spec.title or rule.id
+        spec = rule.spec
         where = f"[{self.subject}] " if self.subject else ""
         if self.outcome == "fail":
-            return where + rule.message[0 if lang == "zh" else 1].render(self.args, lang)
+            return (
+                where + rule.message[0].render(self.args, "zh"),
+                where + rule.message[1].render(self.args, "en"),
+            )
+        title = spec.title or rule.id
+        title_en = spec.title_en or title
         if self.outcome == "unknown":
             what = "、".join(self.missing) if self.missing else (self.reason or "")
-            if lang == "en":
-                return f"{where}{title}: cannot decide, missing {', '.join(self.missing) or self.reason}"
-            return f"{where}{title}：缺少 {what}，无法判断"
-        o, q = format_value(self.observed, lang), format_value(self.required, lang)
+            return (
+                f"{where}{title}：缺少 {what}，无法判断",
+                f"{where}{title_en}: cannot decide, missing {', '.join(self.missing) or self.reason}",
+            )
+        o, o_en = _both(self.observed)
+        q, q_en = _both(self.required)
         if self.outcome == "not_due":
-            pct = f"{format_value(self.progress * 100, lang)}%" if self.progress is not None else "—"
-            if lang == "en":
-                return f"{where}{title}: target {q} for {self.year}, now {o} ({pct}); not yet due"
-            return f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期"
-        if lang == "en":
-            return f"{where}{title}: meets the requirement (observed {o}, required {q})"
-        return f"{where}{title}：符合要求（实际 {o}，要求 {q}）"
+            pct, pct_en = _both(self.progress * 100) if self.progress is not None else ("—", "—")
+            if self.progress is not None:
+                pct, pct_en = f"{pct}%", f"{pct_en}%"
+            return (
+                f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期",
+                f"{where}{title_en}: target {q_en} for {self.year}, now {o_en} ({pct_en}); not yet due",
+            )
+        return (
+            f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
+            f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
+        )
 
     def fix(self, lang: str = "zh") -> str | None:
         if self.outcome != "fail" or self.rule.fix is None:
@@ -99,38 +118,14 @@ class Finding:
         return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
 
     def to_dict(self) -> dict[str, Any]:
-        # The same text as message() and fix() in both languages, with the work they share done once: the title
-        # and subject prefix are computed once, and a value that reads the same in both languages (a number, or
-        # no value) is formatted once.
         rule = self.rule
         spec = rule.spec
         outcome = self.outcome
-        subject = self.subject
-        where = f"[{subject}] " if subject else ""
+        message, message_en = self.messages()
         fix = fix_en = None
-        if outcome == "fail":
-            args = self.args
-            message = where + rule.message[0].render(args, "zh")
-            message_en = where + rule.message[1].render(args, "en")
-            if rule.fix is not None:
-                fix = rule.fix[0].render(args, "zh")
-                fix_en = rule.fix[1].render(args, "en")
-        elif outcome == "unknown":
-            title = spec.title or rule.id
-            title_en = spec.title_en or title
-            missing = self.missing
-            what = "、".join(missing) if missing else (self.reason or "")
-            message = f"{where}{title}：缺少 {what}，无法判断"
-            message_en = f"{where}{title_en}: cannot decide, missing {', '.join(missing) or self.reason}"
-        elif outcome == "pass":
-            title = spec.title or rule.id
-            title_en = spec.title_en or title
-            o, o_en = _both(self.observed)
-            q, q_en = _both(self.required)
-            message = f"{where}{title}：符合要求（实际 {o}，要求 {q}）"
-            message_en = f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})"
-        else:
-            message, message_en = self.message("zh"), self.message("en")
+        if outcome == "fail" and rule.fix is not None:
+            fix = rule.fix[0].render(self.args, "zh")
+            fix_en = rule.fix[1].render(self.args, "en")
         observed, required = self.observed, self.required
         out: dict[str, Any] = {
             "rule": rule.id,
