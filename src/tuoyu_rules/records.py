@@ -777,22 +777,20 @@ class _RowMapper:
     """Maps a flat row (header -> cell) to a record: nested dotted fields and flattened class columns."""
 
     def __init__(self, headers: list[str]):
-        self.plan: list[tuple[int, str, tuple[str, str] | None]] = []
+        # per column: (index, key, (class type, field) of a flattened class column, (head, tail) of a dotted key),
+        # everything a row needs worked out once here rather than per row
+        self._steps: list[tuple[int, str, tuple[str, str] | None, tuple[str, str] | None]] = []
         for i, header in enumerate(headers):
             if header is None or str(header).strip() == "":
                 continue
             key = header_key(str(header))
             match = _CLASS_HEADER.match(key)
+            class_field = None
             if match:
                 field = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
-                self.plan.append((i, key, (CLASS_COLUMNS[match.group(1)], field)))
-            else:
-                self.plan.append((i, key, None))
-        # the plan with each dotted key split once, here, instead of per row
-        self._steps = [
-            (i, key, cf, (key.partition(".")[0], key.partition(".")[2]) if "." in key else None)
-            for i, key, cf in self.plan
-        ]
+                class_field = (CLASS_COLUMNS[match.group(1)], field)
+            head, dot, tail = key.partition(".")
+            self._steps.append((i, key, class_field, (head, tail) if dot else None))
 
     def map(self, cells: list[Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
