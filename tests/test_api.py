@@ -252,3 +252,14 @@ def test_unknown_findings_leave_no_reference_cycles() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_a_model_copied_with_new_values_is_checked_and_evaluated_with_them() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    small = tuoyu_rules.Institution(id="A", total_slots=100)
+    big = small.model_copy(update={"total_slots": "151个"})
+    assert big.total_slots == 151 and small.total_slots == 100
+    assert "slots.max" in policy.evaluate(big, as_of=DAY).failed_rules()
+    assert "slots.max" not in policy.evaluate(small, as_of=DAY).failed_rules()
+    with pytest.raises(tuoyu_rules.RecordError):
+        small.model_copy(update={"total_slots": "many"})

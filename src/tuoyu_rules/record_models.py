@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model, model_validator
+from typing_extensions import Self
 
 from .errors import Location, Problem, RecordError
 from .records import CERTIFICATES, ENUMS, KINDS, normalize_record
@@ -70,6 +71,13 @@ class RecordModel(BaseModel):
     def _keep(self) -> RecordModel:
         self._record = self.model_dump(exclude_none=True)
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update``, a new record checked like any other (pydantic's own copy would not check the new
+        values, and would keep the old checked record)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return self.model_validate({**self.model_dump(exclude_none=True), **update})
 
     def evaluation_record(self) -> dict[str, Any]:
         """The checked record that rules read (do not change it: the model and its reports share it)."""
