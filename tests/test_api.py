@@ -263,3 +263,15 @@ def test_a_model_copied_with_new_values_is_checked_and_evaluated_with_them() -> 
     assert "slots.max" not in policy.evaluate(small, as_of=DAY).failed_rules()
     with pytest.raises(tuoyu_rules.RecordError):
         small.model_copy(update={"total_slots": "many"})
+
+
+def test_reports_without_passes_are_the_same_whether_findings_were_read_first() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    for data in records(20):
+        fresh = policy.evaluate(data, as_of=DAY)
+        read = policy.evaluate(data, as_of=DAY)
+        assert read.findings  # builds and keeps every finding
+        slim = fresh.to_dict(passes=False)
+        assert slim == read.to_dict(passes=False)
+        assert slim["status"] == fresh.status and slim["violations"] == fresh.to_dict()["violations"]
+        assert all(f["outcome"] != "pass" for f in slim["findings"] if "year" not in f)

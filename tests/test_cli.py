@@ -495,3 +495,31 @@ def test_schema_records_is_json_schema_of_the_three_record_kinds(capsys) -> None
     assert committed == schema, (
         "schema/record.schema.json is stale: run tuoyu-rules schema --records -o schema/record.schema.json"
     )
+
+
+def test_check_omit_passes_keeps_everything_but_passing_findings(capsys) -> None:
+    # the same status, violations, subsidies and targets; passing findings of plain rules left out and counted
+    ledgers = [
+        ("luzhou_longmatan", ROOT / "examples" / "luzhou_longmatan" / "institutions.jsonl"),
+        ("luzhou_longmatan", ROOT / "examples" / "luzhou_longmatan" / "regions.jsonl"),
+        ("chaisang", ROOT / "examples" / "chaisang" / "regions.jsonl"),
+    ]
+    omitted_somewhere = 0
+    for policy, ledger in ledgers:
+        args = ("check", "--policy", policy, "--as-of", "2025-06-30", "--format", "jsonl", str(ledger))
+        code_full, out_full, _ = run(capsys, *args)
+        code_slim, out_slim, _ = run(capsys, *args, "--omit-passes")
+        assert code_full == code_slim
+        full = [json.loads(line) for line in out_full.splitlines()]
+        slim = [json.loads(line) for line in out_slim.splitlines()]
+        assert len(full) == len(slim) > 0
+        for f, s in zip(full, slim, strict=True):
+            kept = [x for x in f["findings"] if x["outcome"] != "pass" or "year" in x]
+            assert s["findings"] == kept
+            assert s.pop("passes_omitted") == len(f["findings"]) - len(kept)
+            omitted_somewhere += len(f["findings"]) - len(kept)
+            f.pop("findings"), s.pop("findings")
+            assert s == f
+        if ledger.name == "institutions.jsonl":  # most findings of an institution pass
+            assert len(out_slim) < len(out_full) / 2
+    assert omitted_somewhere > 0

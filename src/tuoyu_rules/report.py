@@ -379,9 +379,27 @@ class Report:
     def __repr__(self) -> str:
         return f"<Report {self.kind} {self.id!r} {self.status}>"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present)."""
-        findings = [f.to_dict() for f in self.findings]
+    def problem_findings(self) -> list[Finding]:
+        """The findings that did not pass (fail, unknown, not yet due), plus every by-year target finding, in rule
+        order; passing findings of plain rules are never built."""
+        if self._findings is not None:
+            return [f for f in self._findings if f.outcome != "pass" or f.year is not None]
+        from .evaluate import raw_to_finding
+
+        p = self.policy.params_at(self.as_of).point
+        made = [raw_to_finding(self.policy, entry, self.year, p) for entry in self._raw if entry[1] is not True]
+        made.extend(self._targets)
+        made.sort(key=lambda f: f.rule.index)
+        return made
+
+    def to_dict(self, passes: bool = True) -> dict[str, Any]:
+        """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
+
+        ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and
+        counts them in ``passes_omitted``: a much smaller report with the same status, violations and subsidies.
+        """
+        chosen = self.findings if passes else self.problem_findings()
+        findings = [f.to_dict() for f in chosen]
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
@@ -399,6 +417,8 @@ class Report:
         extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
         if extra:
             out["record"] = extra
+        if not passes:
+            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True)
         return out
 
 
@@ -413,7 +433,7 @@ class ErrorReport:
     status: str = "error"
     passed: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, passes: bool = True) -> dict[str, Any]:  # the same signature as Report.to_dict
         out: dict[str, Any] = {"row": self.row}
         if self.id is not None:
             out["id"] = self.id
