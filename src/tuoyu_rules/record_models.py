@@ -5,8 +5,8 @@ spellings: ``"30个"``, ``"是"``, ``"公办"``; the same limits), so a bad valu
 field, exactly as ``Policy.evaluate`` would. A model is frozen and keeps the checked evaluation record it was built
 from, so evaluating one model against several policies checks it only once::
 
-    record = tuoyu_rules.Institution(id="LMT-001", total_slots=60, indoor_area_m2=300)
-    for policy in (national, luzhou):
+    record = tuoyu_rules.Institution(id="A-001", total_slots=60, indoor_area_m2=300)
+    for policy in (national_policy, city_policy):
         policy.evaluate(record, as_of=day)
 
 Fields are generated from the same field tables as the checker (one source of truth); unknown fields are kept, as
