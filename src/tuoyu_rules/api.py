@@ -11,7 +11,7 @@ from .compiler import CompiledPolicy, load_compiled, override_parameters
 from .errors import Location, Problem, RecordError
 from .evaluate import evaluate_record
 from .record_models import RecordModel
-from .records import normalize_record
+from .records import RawRow, normalize_record
 from .report import ErrorReport, Report
 
 
@@ -93,15 +93,14 @@ class Policy:
                     record = normalize_record(item, row=row)
                 elif isinstance(item, RecordModel):
                     record = item.evaluation_record()
+                elif isinstance(item, RawRow):
+                    row, source, data = item.row, item.source, item.data
+                    if item.problems or data is None:
+                        yield ErrorReport(row, list(item.problems), _peek_id(data), source)
+                        continue
+                    record = _normalize(data, row, source, item.text)
                 else:
-                    text = False
-                    if hasattr(item, "row") and hasattr(item, "problems") and hasattr(item, "data"):
-                        row, source, data = item.row, item.source, item.data
-                        text = getattr(item, "text", False) is True
-                        if item.problems or data is None:
-                            yield ErrorReport(row, list(item.problems), _peek_id(data), source)
-                            continue
-                    record = _normalize(data, row, source, text)
+                    record = _normalize(item, row)
             except RecordError as exc:
                 yield ErrorReport(row, exc.problems, _peek_id(data), source)
                 continue
