@@ -328,14 +328,18 @@ class Report:
     def findings(self) -> list[Finding]:
         """Every finding, in rule order (then subject order)."""
         if self._findings is None:
-            from .evaluate import raw_to_finding
-
-            p = self.policy.params_at(self.as_of).point
-            made = [raw_to_finding(self.policy, entry, self.year, p) for entry in self._raw]
-            made.extend(self._targets)
-            made.sort(key=lambda f: f.rule.index)
-            self._findings = made
+            self._findings = self._build(self._raw)
         return self._findings
+
+    def _build(self, raw: list[tuple[Any, ...]]) -> list[Finding]:
+        """Findings from these raw entries, with every target finding, in rule order (then subject order)."""
+        from .evaluate import raw_to_finding
+
+        p = self.policy.params_at(self.as_of).point
+        made = [raw_to_finding(self.policy, entry, self.year, p) for entry in raw]
+        made.extend(self._targets)
+        made.sort(key=lambda f: f.rule.index)
+        return made
 
     @property
     def passed(self) -> bool:
@@ -384,13 +388,7 @@ class Report:
         order; passing findings of plain rules are never built."""
         if self._findings is not None:
             return [f for f in self._findings if f.outcome != "pass" or f.year is not None]
-        from .evaluate import raw_to_finding
-
-        p = self.policy.params_at(self.as_of).point
-        made = [raw_to_finding(self.policy, entry, self.year, p) for entry in self._raw if entry[1] is not True]
-        made.extend(self._targets)
-        made.sort(key=lambda f: f.rule.index)
-        return made
+        return self._build([entry for entry in self._raw if entry[1] is not True])
 
     def to_dict(self, passes: bool = True) -> dict[str, Any]:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
