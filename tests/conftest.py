@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import browser
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -19,7 +20,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: needs headless Chromium (set TUOYU_NO_BROWSER=1 to deselect)")
+    config.addinivalue_line(
+        "markers", "browser: needs headless Chromium and a CJK font (skipped without; TUOYU_NO_BROWSER=1 deselects)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,3 +35,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def mini_path() -> Path:
     return DATA / "policies" / "mini.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _browser_or_skip(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("browser"):
+        browser.require()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in getattr(r, "keywords", {})]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser test(s) skipped: {browser.missing()}. Enable them with: {browser.ENABLE}",
+            yellow=True,
+        )

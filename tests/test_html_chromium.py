@@ -1,7 +1,8 @@
 """The HTML report opened in headless Chromium: the script runs, the charts are drawn and visible.
 
-Needs ``chromium`` on PATH (Debian/Ubuntu: ``apt-get update && apt-get install -y chromium``). Without it the test
-fails, unless ``TUOYU_NO_BROWSER=1`` deselects everything marked ``browser`` (see tests/conftest.py).
+Needs Chromium and a CJK font (Debian/Ubuntu: ``apt-get install -y chromium fonts-noto-cjk``; ``./dev test`` installs
+them on first use when it can). Without them the tests are skipped with that command, or fail under
+``TUOYU_REQUIRE_BROWSER=1`` (CI); ``TUOYU_NO_BROWSER=1`` deselects them (tests/browser.py, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import datetime
 import itertools
 import os
 import re
-import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
 from typing import Any
 
+import browser
 import pytest
 
 import tuoyu_rules
@@ -39,14 +40,7 @@ FLAGS = [
 
 
 def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail(
-        "headless Chromium is needed for the HTML report test and is not on PATH: "
-        "apt-get update && apt-get install -y chromium (or set TUOYU_NO_BROWSER=1 to deselect browser tests)"
-    )
+    return browser.require()
 
 
 def run_browser(browser: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
