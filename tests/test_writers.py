@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tuoyu_rules.writers import HTML_ROW_LIMIT, Summary, _width, write_reports
+from tuoyu_rules.writers import HTML_ROW_LIMIT, Summary, write_reports
+from tuoyu_rules.writers._format import _width
 
 CITE = {"document": "泸州市龙马潭区普惠托育试点工作方案", "clause": "四(一)", "source": "001_060ea64bc85e63b4.txt"}
 
