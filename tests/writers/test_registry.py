@@ -15,7 +15,7 @@ import tuoyu_rules.writers
 from tuoyu_rules.cli import build_parser, main
 from tuoyu_rules.writers import WRITERS, Writer, write_reports
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs"
 
 
