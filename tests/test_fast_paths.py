@@ -30,7 +30,8 @@ from tuoyu_rules.records import (
     read_rows,
 )
 from tuoyu_rules.report import BenefitLine, Report, _stated
-from tuoyu_rules.writers import _json_default, write_reports
+from tuoyu_rules.writers import write_reports
+from tuoyu_rules.writers._format import _json_default
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = datetime.date(2024, 6, 30)

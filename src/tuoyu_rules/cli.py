@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import PolicyError, Problem, RecordError
+from .writers import WRITERS, write_reports
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
     c.add_argument("--policy", required=True, help="a bundled id or a path")
     c.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
-    c.add_argument("--format", default="table", choices=["table", "json", "jsonl", "csv", "xlsx", "html"])
+    c.add_argument("--format", default="table", choices=list(WRITERS))
     c.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
     c.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
     c.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
@@ -227,8 +228,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     written = policy
     if args.overrides:
         policy = policy.with_parameters(_overrides(args.overrides))
-    if args.format == "xlsx" and not args.output:
-        print("tuoyu-rules: --format xlsx 需要 --output FILE.xlsx", file=sys.stderr)
+    if WRITERS[args.format].binary and not args.output:
+        print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
         return EXIT_USAGE
 
     def rows() -> Iterator[Any]:
@@ -492,16 +493,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace) -> None:
-    from .writers import write_reports
-
-    if args.output:
-        if args.format == "xlsx":
-            summary = write_reports(items, "xlsx", args.output, lang=args.lang)
-        else:
-            with open(args.output, "w", encoding="utf-8", newline="") as fh:
-                summary = write_reports(items, args.format, fh, lang=args.lang)
-    else:
-        summary = write_reports(items, args.format, sys.stdout, lang=args.lang)
+    # a path is opened by write_reports (UTF-8 text, or as a binary file for a binary format)
+    summary = write_reports(items, args.format, args.output or sys.stdout, lang=args.lang)
     if args.format != "table":
         _print_summary(summary.to_dict(), sys.stderr, args.lang)
 

@@ -1,0 +1,142 @@
+"""Report writers: table (for people), JSON, JSONL, CSV, XLSX and a self-contained HTML page.
+
+All writers stream: they take an iterable of report dicts (CONTRACT.md §4) and error rows, write as they go, and keep
+only a :class:`Summary` whose size depends on the number of rules, subsidies and districts, never on the number of
+records. The one exception is the HTML table, which keeps at most :data:`HTML_ROW_LIMIT` rows.
+
+:data:`WRITERS` is the one table of formats: ``write_reports`` dispatches through it, the CLI's ``--format`` choices
+are its keys, and a test checks that docs/reports.md and docs/cli.md list every entry (docs/extending.md).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from ._format import _lang
+from .base import WriteOptions, Writer
+from .csv import write_csv
+from .html import HTML_ROW_LIMIT, write_html
+from .json import write_json, write_jsonl
+from .summary import Summary
+from .table import write_table
+from .xlsx import write_xlsx
+
+__all__ = ["HTML_ROW_LIMIT", "WRITERS", "Summary", "WriteOptions", "Writer", "write_reports"]
+
+WRITERS: dict[str, Writer] = {
+    w.name: w
+    for w in (
+        Writer(
+            "table",
+            write_table,
+            binary=False,
+            suffix="txt",
+            zh="终端表格：每条记录一行，违规缩进列出，末行汇总",
+            en="a terminal table: a line per record, details indented, a summary line",
+        ),
+        Writer(
+            "json",
+            write_json,
+            binary=False,
+            suffix="json",
+            zh="报告对象组成的 JSON 数组，供服务使用",
+            en="a JSON array of report objects, for services",
+        ),
+        Writer(
+            "jsonl",
+            write_jsonl,
+            binary=False,
+            suffix="jsonl",
+            zh="每行一个报告对象，供流水线和大台账使用",
+            en="one report object per line, for pipelines and large ledgers",
+        ),
+        Writer(
+            "csv",
+            write_csv,
+            binary=False,
+            suffix="csv",
+            zh="带 BOM 的 UTF-8 CSV，每条记录一行，供 Excel 用户使用",
+            en="UTF-8 CSV with a BOM, a row per record, for Excel users",
+        ),
+        Writer(
+            "xlsx",
+            write_xlsx,
+            binary=True,
+            suffix="xlsx",
+            zh="四个工作表的 Excel 工作簿，供分析人员使用（需要 -o）",
+            en="an Excel workbook of four sheets, for analysts (needs -o)",
+        ),
+        Writer(
+            "html",
+            write_html,
+            binary=False,
+            suffix="html",
+            zh="自包含网页：汇总卡片、条形图和可筛选的表格",
+            en="a self-contained page: summary cards, bar charts, a filterable table",
+        ),
+    )
+}
+"""Every output format by name, in the order the CLI and the docs list them."""
+
+
+def write_reports(
+    items: Iterable[dict[str, Any]],
+    fmt: str,
+    out: IO[str] | IO[bytes] | str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+) -> Summary:
+    """Write reports and error rows in ``fmt`` to ``out`` (a text stream, a binary stream or a path); return the summary.
+
+    ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page.
+    """
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(WRITERS)}")
+    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary())
+    stream = _counted(items, options.summary)
+    if writer.binary:
+        writer.write(stream, _binary_target(out, writer.name), options)
+    else:
+        _with_text(out, lambda text: writer.write(stream, text, options))
+    return options.summary
+
+
+def _counted(items: Iterable[dict[str, Any]], summary: Summary) -> Iterator[dict[str, Any]]:
+    for item in items:
+        summary.add(item)
+        yield item
+
+
+def _with_text(out: IO[str] | IO[bytes] | str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:
+    """Call ``write`` with a text stream on ``out``: a path is opened as UTF-8, a binary stream wrapped."""
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        return
+    if isinstance(out, (io.RawIOBase, io.BufferedIOBase)):
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        try:
+            write(text)
+        finally:
+            text.flush()
+            text.detach()
+        return
+    write(out)  # type: ignore[arg-type]
+
+
+def _binary_target(out: Any, name: str) -> Any:
+    """A path or a binary stream for a binary format; a text stream with an underlying buffer gives its buffer."""
+    if isinstance(out, (str, os.PathLike)):
+        return out
+    if isinstance(out, io.TextIOBase):
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            raise ValueError(f"{name} needs a path or a binary stream, not a text stream")
+        out.flush()
+        return buffer
+    return out

@@ -1,0 +1,141 @@
+"""Cell, number and width helpers shared by every writer: money, display width, names and texts in two languages.
+
+Writers read report dicts (CONTRACT.md §4) only; these helpers know the dicts' keys and nothing else of the package.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+STATUSES = ("pass", "fail", "incomplete", "error")
+STATUS_LABEL = {
+    "zh": {"pass": "通过", "fail": "不通过", "incomplete": "信息不全", "error": "错误"},
+    "en": {"pass": "pass", "fail": "fail", "incomplete": "incomplete", "error": "error"},
+}
+STATUS_MARK = {"pass": "✓", "fail": "✗", "incomplete": "?", "error": "!"}
+PERIOD_UNIT = {
+    "zh": {"month": "元/月", "year": "元/年", "once": "元，一次性"},
+    "en": {"month": "CNY/month", "year": "CNY/year", "once": "CNY, one-off"},
+}
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, Decimal)):
+        return True
+    if isinstance(value, str):
+        try:
+            Decimal(value)
+        except ArithmeticError:
+            return False
+        return True
+    return False
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _num(value: Any) -> str:
+    """A number for people: thousands separated, at most four decimals, no trailing zeros."""
+    d = Decimal(str(value))
+    if d == d.to_integral_value():
+        return f"{d:,.0f}"
+    return f"{d:,.4f}".rstrip("0").rstrip(".")
+
+
+def _width(text: str) -> int:
+    """Terminal columns: East-Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` columns, marking the cut with an ellipsis."""
+    if _width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def _name(item: dict[str, Any]) -> str:
+    return str(item.get("name") or (item.get("record") or {}).get("name") or "")
+
+
+def _text(obj: dict[str, Any], key: str, lang: str) -> str:
+    """``obj[key]`` in the language asked for, falling back to Chinese."""
+    value = obj.get(f"{key}_en") if lang == "en" else None
+    return str(value or obj.get(key) or "")
+
+
+def _unknown_findings(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    return (f for f in item.get("findings") or () if f.get("outcome") == "unknown")
+
+
+def _missing(f: dict[str, Any], lang: str) -> str:
+    fields = ("、" if lang == "zh" else ", ").join(str(m) for m in f.get("missing") or ())
+    if fields:
+        return f"缺少 {fields}" if lang == "zh" else f"missing {fields}"
+    return str(f.get("reason") or _text(f, "message", lang) or ("信息不全" if lang == "zh" else "unknown"))
+
+
+def _amount_open(s: dict[str, Any]) -> bool:
+    """An eligible subsidy line whose amount the document leaves open (no amount, no range)."""
+    return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_min") is None
+
+
+def _subsidy_total(item: dict[str, Any], lang: str) -> str:
+    """Fixed amounts summed, then the ranged ones: ``4,600.00 (+4,000.00–6,000.00)``, and whether some are open."""
+    subsidies = item.get("subsidies") or ()
+    amounts = [Decimal(s["amount"]) for s in subsidies if s.get("amount") is not None]
+    ranged = [
+        (Decimal(s["amount_min"]), Decimal(s.get("amount_max") or s["amount_min"]))
+        for s in subsidies
+        if s.get("amount") is None and s.get("amount_min") is not None
+    ]
+    text = _yuan(sum(amounts, Decimal(0))) if amounts else "—"
+    low = sum((lo for lo, _ in ranged), Decimal(0))
+    high = sum((hi for _, hi in ranged), Decimal(0))
+    if high > 0:
+        text += f" (+{_yuan(low)})" if low == high else f" (+{_yuan(low)}–{_yuan(high)})"
+    if any(_amount_open(s) for s in subsidies):
+        text += " (+amount open)" if lang == "en" else "（另有金额未定）"
+    return text
+
+
+def _error_text(item: dict[str, Any], e: dict[str, Any], lang: str) -> str:
+    where = f"第 {item.get('row')} 行" if lang == "zh" else f"row {item.get('row')}"
+    field = f" {e['field']}" if e.get("field") else ""
+    return f"{where}{field}: {_text(e, 'message', lang)}"

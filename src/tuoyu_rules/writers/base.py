@@ -1,0 +1,42 @@
+"""What every writer is: one function ``write(stream, out, options)`` and a registry entry describing it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .summary import Summary
+
+__all__ = ["WriteOptions", "Writer", "WriterFunction"]
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What a writer may use besides the reports: the language, the HTML page's title and the running summary."""
+
+    lang: str
+    """``"zh"`` or ``"en"``."""
+    title: str | None
+    summary: Summary
+    """Counts every item before the writer sees it, so a writer may print it once the stream is exhausted."""
+
+
+WriterFunction = Callable[[Iterator[dict[str, Any]], Any, WriteOptions], None]
+"""``write(stream, out, options)``: ``out`` is a text stream, or for a binary writer a path or a binary stream."""
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One output format (输出格式) of ``tuoyu-rules check --format``: one entry of :data:`tuoyu_rules.writers.WRITERS`."""
+
+    name: str
+    write: WriterFunction
+    binary: bool
+    """A binary format (a zip such as XLSX) cannot go to a terminal: the CLI asks for ``-o FILE``."""
+    suffix: str
+    """The usual file suffix, without the dot."""
+    zh: str
+    """One line in Chinese: what it is and for whom."""
+    en: str
+    """The same line in English."""

@@ -1,0 +1,196 @@
+"""The summary (汇总) that every writer keeps while reports stream past: counts, subsidy totals, region targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from ._format import _amount_open, _is_number, _money, _yuan
+
+__all__ = ["TARGET_LIMIT", "Summary"]
+
+TARGET_LIMIT = 240
+"""Region target findings kept for the HTML chart (the summary stays bounded however many regions stream past)."""
+
+
+class Summary:
+    """Counts and totals accumulated while reports stream past (汇总).
+
+    Its size grows with the number of rules, subsidies, districts and policies, never with the number of records.
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.reports = 0
+        self.passed = 0
+        self.failed = 0
+        self.incomplete = 0
+        self.errors = 0
+        self.violations_by_rule: dict[str, int] = {}
+        self.unknown_by_rule: dict[str, int] = {}
+        self.rule_titles: dict[str, tuple[str | None, str | None]] = {}
+        self.subsidy_totals: dict[str, Decimal] = {}
+        self.subsidy_min: dict[str, Decimal] = {}
+        self.subsidy_max: dict[str, Decimal] = {}
+        self.subsidy_eligible: dict[str, int] = {}
+        self.subsidy_open: dict[str, int] = {}
+        self.subsidy_titles: dict[str, tuple[str | None, str | None]] = {}
+        self.subsidy_periods: dict[str, str] = {}
+        self.subsidy_by_district: dict[str, dict[str, Decimal]] = {}
+        self.policies: dict[str, int] = {}
+        self.as_of: set[str] = set()
+        self.targets: list[dict[str, Any]] = []
+        self.targets_left_out = 0
+
+    def add(self, item: dict[str, Any]) -> None:
+        """Count one report or error row."""
+        self.rows += 1
+        status = item.get("status")
+        if status == "error":
+            self.errors += 1
+            return
+        self._add_report(item, status)
+        for v in item.get("violations") or ():
+            self._add_violation(v)
+        record = item.get("record") or {}
+        district = record.get("district")
+        for s in item.get("subsidies") or ():
+            self._add_subsidy(s, district)
+        findings = item.get("findings") or ()
+        for f in findings:
+            if f.get("outcome") == "unknown":
+                self.unknown_by_rule[f["rule"]] = self.unknown_by_rule.get(f["rule"], 0) + 1
+        if item.get("kind") == "region":
+            self._add_targets(item, findings, record)
+
+    def _add_report(self, item: dict[str, Any], status: Any) -> None:
+        self.reports += 1
+        if status == "pass":
+            self.passed += 1
+        elif status == "fail":
+            self.failed += 1
+        else:
+            self.incomplete += 1
+        if item.get("policy"):
+            self.policies[item["policy"]] = self.policies.get(item["policy"], 0) + 1
+        if item.get("as_of") and len(self.as_of) < 10:
+            self.as_of.add(str(item["as_of"]))
+
+    def _add_violation(self, v: dict[str, Any]) -> None:
+        rule = v["rule"]
+        self.violations_by_rule[rule] = self.violations_by_rule.get(rule, 0) + 1
+        if rule not in self.rule_titles and (v.get("title") or v.get("title_en")):
+            self.rule_titles[rule] = (v.get("title"), v.get("title_en"))
+
+    def _add_subsidy(self, s: dict[str, Any], district: Any) -> None:
+        sid = s["id"]
+        if sid not in self.subsidy_titles:
+            self.subsidy_titles[sid] = (s.get("title"), s.get("title_en"))
+            if s.get("period"):
+                self.subsidy_periods[sid] = s["period"]
+        if s.get("eligible"):
+            self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
+            if _amount_open(s):
+                self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
+        for table, key in (
+            (self.subsidy_totals, "amount"),
+            (self.subsidy_min, "amount_min"),
+            (self.subsidy_max, "amount_max"),
+        ):
+            if s.get(key) is not None:
+                table[sid] = table.get(sid, Decimal(0)) + Decimal(s[key])
+        if s.get("amount") is not None and district:
+            by = self.subsidy_by_district.setdefault(sid, {})
+            by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"])
+
+    def _add_targets(self, item: dict[str, Any], findings: Iterable[dict[str, Any]], record: dict[str, Any]) -> None:
+        name, ident = item.get("name") or record.get("name"), item.get("id")
+        region = f"{name} {ident}" if name and ident and name != ident else str(name or ident or "")
+        for f in findings:
+            if f.get("subject") is not None or not _is_number(f.get("observed")) or not _is_number(f.get("required")):
+                continue
+            if len(self.targets) >= TARGET_LIMIT:
+                self.targets_left_out += 1
+                continue
+            self.targets.append(
+                {
+                    "id": item.get("id"),
+                    "region": region,
+                    "rule": f["rule"],
+                    "title": f.get("title"),
+                    "title_en": f.get("title_en"),
+                    "year": f.get("year"),
+                    "observed": f["observed"],
+                    "required": f["required"],
+                    "outcome": f.get("outcome"),
+                }
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data; money as decimal strings."""
+        return {
+            "rows": self.rows,
+            "reports": self.reports,
+            "passed": self.passed,
+            "failed": self.failed,
+            "incomplete": self.incomplete,
+            "errors": self.errors,
+            "violations_by_rule": dict(sorted(self.violations_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "unknown_by_rule": dict(sorted(self.unknown_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "subsidy_totals": {k: _money(v) for k, v in sorted(self.subsidy_totals.items())},
+            "subsidy_min": {k: _money(v) for k, v in sorted(self.subsidy_min.items())},
+            "subsidy_max": {k: _money(v) for k, v in sorted(self.subsidy_max.items())},
+            "subsidy_eligible": dict(sorted(self.subsidy_eligible.items())),
+            "subsidy_open": dict(sorted(self.subsidy_open.items())),
+            "subsidy_by_district": {
+                sid: {d: _money(v) for d, v in sorted(by.items())}
+                for sid, by in sorted(self.subsidy_by_district.items())
+            },
+        }
+
+    def rule_title(self, rule: str, lang: str = "zh") -> str:
+        zh, en = self.rule_titles.get(rule, (None, None))
+        return (en or zh or rule) if lang == "en" else (zh or rule)
+
+    def subsidy_title(self, sid: str, lang: str = "zh") -> str:
+        zh, en = self.subsidy_titles.get(sid, (None, None))
+        return (en or sid) if lang == "en" else (zh or sid)
+
+    def money_line(self, lang: str = "zh") -> str:
+        """Subsidy totals in words: a fixed total, the range when some amounts are ranges, and open amounts."""
+        en = lang == "en"
+        parts = []
+        for sid in sorted(set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open)):
+            total, low, high = self.subsidy_totals.get(sid), self.subsidy_min.get(sid), self.subsidy_max.get(sid)
+            opened = self.subsidy_open.get(sid, 0)
+            if low is not None and high is not None and (low != high or total is None or total != low):
+                amount: str | None = f"{_yuan(low)}–{_yuan(high)}"
+            elif total is not None and (total or not opened):
+                amount = _yuan(total)
+            else:
+                amount = None
+            name = self.subsidy_title(sid, lang)
+            text = (f"{name} total {amount} CNY" if en else f"{name}合计 {amount} 元") if amount else name
+            if opened:
+                if amount:
+                    text += (
+                        f" (and {opened} eligible, amount open)" if en else f"（另有 {opened} 条符合条件、金额未定）"
+                    )
+                else:
+                    text += f": {opened} eligible, amount open" if en else f"：{opened} 条符合条件，金额未定"
+            parts.append(text)
+        return ("; " if en else "；").join(parts)
+
+    def line(self, lang: str = "zh") -> str:
+        """One line for the end of a table: counts, then subsidy totals."""
+        money = self.money_line(lang)
+        if lang == "en":
+            return (
+                f"{self.rows} rows: {self.passed} passed, {self.failed} failed, {self.incomplete} incomplete, "
+                f"{self.errors} errors" + (f"; {money}" if money else "")
+            )
+        return (
+            f"共 {self.rows} 条：通过 {self.passed}，不通过 {self.failed}，信息不全 {self.incomplete}，"
+            f"错误 {self.errors}" + (f"；{money}" if money else "")
+        )

@@ -1,0 +1,273 @@
+"""XLSX for analysts: four sheets (reports, violations, subsidies, errors) written row by row in write-only mode."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ._format import STATUS_LABEL, _json_default, _missing, _name, _text, _unknown_findings
+from .base import WriteOptions
+
+__all__ = ["write_xlsx"]
+
+MONEY_FORMAT = "0.00"
+XLSX_SHEETS: dict[str, dict[str, tuple[str, list[tuple[str, int]]]]] = {
+    "zh": {
+        "reports": (
+            "报告",
+            [
+                ("编号", 16),
+                ("名称", 28),
+                ("类型", 12),
+                ("区县", 12),
+                ("形式", 16),
+                ("结果", 10),
+                ("违规数", 8),
+                ("违规规则", 36),
+                ("信息不全规则", 28),
+                ("补贴合计(元)", 14),
+            ],
+        ),
+        "violations": (
+            "违规",
+            [
+                ("编号", 16),
+                ("名称", 28),
+                ("规则", 28),
+                ("说明", 48),
+                ("实际", 10),
+                ("要求", 10),
+                ("整改", 40),
+                ("条款", 14),
+                ("文件", 36),
+                ("对象", 14),
+            ],
+        ),
+        "subsidies": (
+            "补贴",
+            [
+                ("编号", 16),
+                ("名称", 28),
+                ("补贴", 22),
+                ("是否符合", 10),
+                ("金额", 14),
+                ("最低", 14),
+                ("最高", 14),
+                ("周期", 8),
+                ("依据", 40),
+                ("说明", 36),
+            ],
+        ),
+        "errors": (
+            "错误",
+            [("行", 6), ("编号", 16), ("字段", 18), ("代码", 24), ("说明", 48), ("值", 16), ("文件", 24)],
+        ),
+    },
+    "en": {
+        "reports": (
+            "reports",
+            [
+                ("id", 16),
+                ("name", 28),
+                ("kind", 12),
+                ("district", 12),
+                ("form", 16),
+                ("status", 10),
+                ("violations", 10),
+                ("violated_rules", 36),
+                ("unknown_rules", 28),
+                ("subsidy_total", 14),
+            ],
+        ),
+        "violations": (
+            "violations",
+            [
+                ("id", 16),
+                ("name", 28),
+                ("rule", 28),
+                ("message", 48),
+                ("observed", 10),
+                ("required", 10),
+                ("fix", 40),
+                ("clause", 14),
+                ("document", 36),
+                ("subject", 14),
+            ],
+        ),
+        "subsidies": (
+            "subsidies",
+            [
+                ("id", 16),
+                ("name", 28),
+                ("subsidy", 22),
+                ("eligible", 10),
+                ("amount", 14),
+                ("amount_min", 14),
+                ("amount_max", 14),
+                ("period", 8),
+                ("basis", 40),
+                ("note", 36),
+            ],
+        ),
+        "errors": (
+            "errors",
+            [("row", 6), ("id", 16), ("field", 18), ("code", 24), ("message", 48), ("value", 16), ("source", 24)],
+        ),
+    },
+}
+ELIGIBLE = {"zh": {True: "是", False: "否", None: "未知"}, "en": {True: "yes", False: "no", None: "unknown"}}
+
+
+class _Sheets:
+    """The workbook's sheets by key, each with its header written, its row count and its number of columns."""
+
+    def __init__(self, book: Any, lang: str) -> None:
+        # openpyxl is imported when an XLSX is written, not when the CLI starts
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        self._cell = WriteOnlyCell
+        self._column_letter = get_column_letter
+        self.sheets: dict[str, Any] = {}
+        self.rows: dict[str, int] = {}
+        self.widths: dict[str, int] = {}
+        bold = Font(bold=True)
+        for key, (sheet_name, header) in XLSX_SHEETS[lang].items():
+            ws = book.create_sheet(sheet_name)
+            ws.freeze_panes = "A2"  # written at the top of the sheet, so set before the first row
+            for i, (_, width) in enumerate(header, 1):
+                ws.column_dimensions[get_column_letter(i)].width = width
+            cells = []
+            for text, _ in header:
+                cell = WriteOnlyCell(ws, value=text)
+                cell.font = bold
+                cells.append(cell)
+            ws.append(cells)
+            self.sheets[key], self.rows[key], self.widths[key] = ws, 1, len(header)
+
+    def money(self, key: str, value: Any) -> Any:
+        """A numeric cell of the sheet ``key`` holding the exact decimal, formatted with two places."""
+        if value is None:
+            return None
+        cell = self._cell(self.sheets[key], value=Decimal(value))  # type: ignore[arg-type]  # openpyxl writes Decimal exactly
+        cell.number_format = MONEY_FORMAT
+        return cell
+
+    def append(self, key: str, values: list[Any]) -> None:
+        self.sheets[key].append(values)
+        self.rows[key] += 1
+
+    def add_filters(self) -> None:
+        for key, ws in self.sheets.items():
+            # the filter is written after the rows, so its range can be exact
+            ws.auto_filter.ref = f"A1:{self._column_letter(self.widths[key])}{self.rows[key]}"
+
+
+def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions) -> None:
+    """The four sheets to ``out`` (a path or a binary stream); money as numeric cells in ``0.00``."""
+    from openpyxl import Workbook
+
+    lang = options.lang
+    book = Workbook(write_only=True)
+    sheets = _Sheets(book, lang)
+    for item in stream:
+        if item.get("status") == "error":
+            _append_errors(sheets, item, lang)
+            continue
+        _append_report(sheets, item, lang)
+        _append_violations(sheets, item, lang)
+        _append_subsidies(sheets, item, lang)
+    sheets.add_filters()
+    book.save(out)
+
+
+def _append_errors(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
+    for e in item.get("errors") or ():
+        sheets.append(
+            "errors",
+            [
+                item.get("row"),
+                item.get("id"),
+                e.get("field"),
+                e.get("code"),
+                _text(e, "message", lang),
+                _plain(e.get("value")),
+                item.get("source"),
+            ],
+        )
+
+
+def _append_report(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
+    record = item.get("record") or {}
+    violations = item.get("violations") or ()
+    amounts = [Decimal(s["amount"]) for s in item.get("subsidies") or () if s.get("amount") is not None]
+    sheets.append(
+        "reports",
+        [
+            item.get("id"),
+            _name(item),
+            item.get("kind"),
+            record.get("district"),
+            record.get("form"),
+            STATUS_LABEL[lang].get(item.get("status", ""), item.get("status")),
+            len(violations),
+            ";".join(dict.fromkeys(v["rule"] for v in violations)),
+            ";".join(dict.fromkeys(f["rule"] for f in _unknown_findings(item))),
+            sheets.money("reports", sum(amounts, Decimal(0)) if amounts else None),
+        ],
+    )
+
+
+def _append_violations(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
+    name = _name(item)
+    for v in item.get("violations") or ():
+        citation = v.get("citation") or {}
+        sheets.append(
+            "violations",
+            [
+                item.get("id"),
+                name,
+                v["rule"],
+                _text(v, "message", lang),
+                _plain(v.get("observed")),
+                _plain(v.get("required")),
+                _text(v, "fix", lang),
+                citation.get("clause"),
+                citation.get("document"),
+                v.get("subject_id") or v.get("subject"),
+            ],
+        )
+
+
+def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
+    name = _name(item)
+    for s in item.get("subsidies") or ():
+        note = _missing(s, lang) if s.get("missing") else _text(s, "note", lang)
+        excluded = s.get("excluded_by") or {}
+        sheets.append(
+            "subsidies",
+            [
+                item.get("id"),
+                name,
+                s["id"],
+                ELIGIBLE[lang].get(s.get("eligible"), str(s.get("eligible"))),
+                sheets.money("subsidies", s.get("amount")),
+                sheets.money("subsidies", s.get("amount_min")),
+                sheets.money("subsidies", s.get("amount_max")),
+                s.get("period"),
+                _text(s, "basis", lang) or None,
+                note or _text(excluded, "reason", lang) or None,
+            ],
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A value a spreadsheet cell can hold: numbers stay numbers, everything else becomes text."""
+    if value is None or isinstance(value, (bool, int, float, Decimal)):
+        return value
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=_json_default)

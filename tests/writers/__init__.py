@@ -1,0 +1,1 @@
+"""Tests of tuoyu_rules.writers, one module per writer module."""
