@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuoyu_rules import expressions as ex
-from tuoyu_rules.expressions import Scope, build_function, compile_expression, format_value
+from tuoyu_rules.expressions import Scope, build_function, compile_expression
+from tuoyu_rules.text import format_value
 
 PARAMS = {"ratio_infant": "integer", "indoor": "number", "rate": "money"}
 
