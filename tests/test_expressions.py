@@ -149,6 +149,30 @@ def test_format_value() -> None:
     assert format_value(True) == "是" and format_value(True, "en") == "yes"
 
 
+def test_format_value_labels_by_field_and_value() -> None:
+    assert format_value("mixed", field="type") == "混合班"
+    assert format_value("mixed", field="ownership") == "混合"
+    assert format_value("mixed") == "混合"  # the field unknown (a report's observed value): as before
+    assert format_value(["childcare", "teacher"], field="certificates") == "保育育婴资质、幼师资格"
+    assert format_value("mixed", "en", field="type") == "mixed"
+
+
+def test_a_template_placeholder_that_is_a_field_reads_with_that_fields_labels() -> None:
+    pieces = ex.split_template("{type} / {institution.ownership} / {enrolled + 1}")
+    assert not isinstance(pieces, ex.ExprProblem)
+    sources = []
+    for text, is_expr, _offset in pieces:
+        if is_expr:
+            result = compile_expression(text, Scope("class", {}, template=True))
+            assert not isinstance(result, list), result
+            sources.append(result.source)
+    placeholders = ex.build_template(sources)
+    assert placeholders is not None and placeholders.fields == ("type", "ownership", None)
+    template = ex.Template((0, " / ", 1, " / ", 2), placeholders)
+    args = ({"type": "mixed", "enrolled": 8}, {}, {"ownership": "mixed"}, 2024, {}, None)
+    assert template.render(args) == "混合班 / 混合 / 9"
+
+
 # ---- the compiled function agrees with simpleeval, the reference interpreter ---------------------------------------
 _OPS = ["+", "-", "*"]
 _CMPS = ["<", "<=", ">", ">=", "==", "!="]

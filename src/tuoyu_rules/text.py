@@ -5,11 +5,15 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .vocabulary import VALUE_LABELS_ZH
+from .vocabulary import VALUE_LABELS_ZH, VALUE_LABELS_ZH_ANY_FIELD
 
 
-def format_value(value: Any, lang: str = "zh") -> str:
-    """How a value appears in a message: integers plainly, decimals to at most four places, booleans in words."""
+def format_value(value: Any, lang: str = "zh", field: str | None = None) -> str:
+    """How a value appears in a message: integers plainly, decimals to at most four places, booleans in words.
+
+    ``field`` names the record field the value comes from, when known (a template placeholder ``{type}``): a Chinese
+    label is then looked up by (field, value), else by the value alone.
+    """
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, Decimal):
@@ -17,15 +21,17 @@ def format_value(value: Any, lang: str = "zh") -> str:
     if value is None:
         return "—"
     if isinstance(value, (list, tuple)):
-        return "、".join(format_value(v, lang) for v in value) if value else "—"
+        return "、".join(format_value(v, lang, field) for v in value) if value else "—"
     if lang == "zh" and isinstance(value, str):
-        return label_zh(value)
+        return label_zh(value, field)
     return str(value)
 
 
-def label_zh(value: str) -> str:
-    """The Chinese label of an enum value (托育中心 for 'center'), or the value itself when it has none."""
-    return VALUE_LABELS_ZH.get(value, value)
+def label_zh(value: str, field: str | None = None) -> str:
+    """The Chinese label of an enum value (托育中心 for form 'center'), or the value itself when it has none."""
+    if field is None:
+        return VALUE_LABELS_ZH_ANY_FIELD.get(value, value)
+    return VALUE_LABELS_ZH.get((field, value), value)
 
 
 def _decimal(value: Decimal) -> str:

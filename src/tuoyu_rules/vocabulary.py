@@ -101,40 +101,56 @@ RECORD_KIND = {
     "residential_area": "residential_area",
 }
 
-# How contract enum values read in Chinese messages (CONTRACT.md §3).
-VALUE_LABELS_ZH: dict[str, str] = {
-    "center": "托育中心",
-    "kindergarten_class": "幼儿园托班",
-    "employer": "用人单位办托",
-    "community": "社区托育点",
-    "family": "家庭托育点",
-    "public": "公办",
-    "private": "民办",
-    "mixed": "混合",
-    "owned": "自有",
-    "leased": "租赁",
-    "infant": "乳儿班",
-    "toddler": "托小班",
-    "older": "托大班",
-    "manager": "负责人",
-    "caregiver": "保育人员",
-    "health": "保健人员",
-    "security": "保安人员",
-    "other": "其他人员",
-    "none": "无",
-    "junior_high": "初中",
-    "secondary": "中专",
-    "associate": "大专",
-    "bachelor": "本科",
-    "postgraduate": "研究生",
-    "childcare": "保育育婴资质",
-    "teacher": "幼师资格",
-    "health_title": "卫生专业职称",
-    "security_guard": "保安员证",
-    "new": "新建",
-    "existing": "已建成",
-    "province": "省",
-    "city": "市",
-    "county": "县（区）",
-    "township": "乡镇（街道）",
+# How contract enum values read in Chinese messages (CONTRACT.md §3), keyed by (field, value): the same value can
+# mean different things in different fields (ownership 'mixed' is 混合, a class of type 'mixed' is a 混合班).
+VALUE_LABELS_ZH: dict[tuple[str, str], str] = {
+    ("form", "center"): "托育中心",
+    ("form", "kindergarten_class"): "幼儿园托班",
+    ("form", "employer"): "用人单位办托",
+    ("form", "community"): "社区托育点",
+    ("form", "family"): "家庭托育点",
+    ("ownership", "public"): "公办",
+    ("ownership", "private"): "民办",
+    ("ownership", "mixed"): "混合",
+    ("tenure", "owned"): "自有",
+    ("tenure", "leased"): "租赁",
+    ("type", "infant"): "乳儿班",
+    ("type", "toddler"): "托小班",
+    ("type", "older"): "托大班",
+    ("type", "mixed"): "混合班",
+    ("role", "manager"): "负责人",
+    ("role", "caregiver"): "保育人员",
+    ("role", "health"): "保健人员",
+    ("role", "security"): "保安人员",
+    ("role", "other"): "其他人员",
+    ("education", "none"): "无",
+    ("education", "junior_high"): "初中",
+    ("education", "secondary"): "中专",
+    ("education", "associate"): "大专",
+    ("education", "bachelor"): "本科",
+    ("education", "postgraduate"): "研究生",
+    ("certificates", "childcare"): "保育育婴资质",
+    ("certificates", "teacher"): "幼师资格",
+    ("certificates", "health_title"): "卫生专业职称",
+    ("certificates", "security_guard"): "保安员证",
+    ("status", "new"): "新建",
+    ("status", "existing"): "已建成",
+    ("kind", "new"): "新建",
+    ("kind", "none"): "无",
+    ("level", "province"): "省",
+    ("level", "city"): "市",
+    ("level", "county"): "县（区）",
+    ("level", "township"): "乡镇（街道）",
+    ("level", "community"): "社区",
 }
+
+
+def _by_value(labels: dict[tuple[str, str], str]) -> dict[str, str]:
+    by_value: dict[str, str] = {}
+    for (_field, value), label in labels.items():
+        by_value.setdefault(value, label)
+    return by_value
+
+
+VALUE_LABELS_ZH_ANY_FIELD: dict[str, str] = _by_value(VALUE_LABELS_ZH)
+"""A value's label when the field is not known (a report's observed value): the first field's label wins."""

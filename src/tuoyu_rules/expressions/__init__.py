@@ -30,7 +30,7 @@ from .codegen import (
 )
 from .functions import FUNCTIONS, RUNTIME, Function, build_function
 from .runtime import EVAL_ERRORS, Undefined, Unknown
-from .templates import Template, build_template, split_template
+from .templates import Placeholders, Template, build_template, split_template
 
 __all__ = [
     "EVAL_ERRORS",
@@ -42,6 +42,7 @@ __all__ = [
     "Compiled",
     "ExprProblem",
     "Function",
+    "Placeholders",
     "Scope",
     "Template",
     "Undefined",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import difflib
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -152,6 +153,15 @@ def _path(node: ast.AST) -> list[str] | None:
         return None
     parts.append(node.id)
     return parts[::-1]
+
+
+_FIELD_READ = re.compile(r"(?:r|R|_v_\w+)(?:\['\w+'\])*\['(\w+)'\]")
+
+
+def field_read(source: str) -> str | None:
+    """The record field that generated ``source`` reads when it is nothing but that field (``r['type']``: type)."""
+    match = _FIELD_READ.fullmatch(source)
+    return match.group(1) if match else None
 
 
 class CodeGenerator(ast.NodeVisitor):

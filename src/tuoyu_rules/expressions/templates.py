@@ -7,45 +7,60 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..text import format_value
-from .codegen import ExprProblem
+from .codegen import ExprProblem, field_read
 from .functions import build_function
 from .runtime import NO_VALUE
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """The one generated function that computes every placeholder of a template, and the field each one shows.
+
+    ``fields[i]`` is the record field placeholder ``i`` reads when it is nothing but that field (``{type}``), so that
+    its value reads with the label of that field (a class of type 'mixed' is a 混合班); else None.
+    """
+
+    compute: Callable[..., tuple[Any, ...]]
+    fields: tuple[str | None, ...]
+
+    def __call__(self, *args: Any) -> tuple[Any, ...]:
+        return self.compute(*args)
 
 
 @dataclass(frozen=True)
 class Template:
     """Text with ``{expression}`` placeholders, compiled once.
 
-    ``parts`` are literal text or the index of a placeholder; ``values`` is one generated function that computes
-    every placeholder of the template (each on its own, so a missing field dashes only its own placeholder).
+    ``parts`` are literal text or the index of a placeholder; ``values`` computes every placeholder of the template
+    (each on its own, so a missing field dashes only its own placeholder).
     """
 
     parts: tuple[str | int, ...]
-    values: Callable[..., tuple[Any, ...]] | None = None
+    values: Placeholders | None = None
     reads: tuple[str, ...] = ()
 
     def render(self, args: tuple[Any, ...], lang: str = "zh") -> str:
         values = self.values(*args) if self.values is not None else ()
+        fields = self.values.fields if self.values is not None else ()
         out = []
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
             else:
                 value = values[part]
-                out.append("—" if value is NO_VALUE else format_value(value, lang))
+                out.append("—" if value is NO_VALUE else format_value(value, lang, fields[part]))
         return "".join(out)
 
 
-def build_template(
-    sources: list[str], build: Callable[[str], Callable[..., Any]] | None = None
-) -> Callable[..., tuple[Any, ...]] | None:
+def build_template(sources: list[str], build: Callable[[str], Callable[..., Any]] | None = None) -> Placeholders | None:
     """Compile all placeholders of one template into a single function (one ``compile`` per template).
 
     ``build`` turns generated source into a function (default :func:`build_function`; the compiler passes a cached one).
     """
     if not sources:
         return None
-    return (build or build_function)("(" + "".join(f"_each(lambda: {source}), " for source in sources) + ")")
+    compute = (build or build_function)("(" + "".join(f"_each(lambda: {source}), " for source in sources) + ")")
+    return Placeholders(compute, tuple(field_read(source) for source in sources))
 
 
 def split_template(text: str) -> list[tuple[str, bool, int]] | ExprProblem:
