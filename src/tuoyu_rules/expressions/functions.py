@@ -189,8 +189,9 @@ def build_function(source: str) -> Callable[..., Any]:
 
 def functions_markdown() -> str:
     """The table of expression functions as docs/policy-language.md shows it."""
-    lines = ["| function | result | 说明 | meaning |", "|---|---|---|---|"]
+    lines = ["| function | result | generator | 说明 | meaning |", "|---|---|---|---|---|"]
     for function in FUNCTIONS.values():
         result = "true/false" if function.result == "bool" else "number"
-        lines.append(f"| `{function.signature}` | {result} | {function.zh} | {function.en} |")
+        generator = "✓" if function.generator else ""
+        lines.append(f"| `{function.signature}` | {result} | {generator} | {function.zh} | {function.en} |")
     return "\n".join(lines)
