@@ -148,32 +148,28 @@ FUNCTIONS: dict[str, Function] = {
 """Every function an expression may call, by name. Generated code calls ``FUNCTIONS[name].runtime`` as ``_<name>``."""
 
 
+def namespace() -> dict[str, Any]:
+    """The globals of generated code, read from OPERATORS and FUNCTIONS: the only names it can reach (no builtins)."""
+    names: dict[str, Any] = {"__builtins__": {}, **OPERATORS}
+    for name, function in FUNCTIONS.items():
+        if function.runtime is not None:
+            names[f"_{name}"] = function.runtime
+        if function.of_division is not None:
+            names[f"_{name}_div"] = function.of_division
+    return names
+
+
 class _Runtime(Mapping[str, Any]):
-    """The namespace of generated code, read from OPERATORS and FUNCTIONS whenever it is looked at or copied."""
+    """A read-only view of :func:`namespace`, so that ``dict(RUNTIME)`` always copies the current table."""
 
     def __getitem__(self, key: str) -> Any:
-        if key == "__builtins__":
-            return {}
-        if key in OPERATORS:
-            return OPERATORS[key]
-        for name, function in FUNCTIONS.items():
-            if key == f"_{name}" and function.runtime is not None:
-                return function.runtime
-            if key == f"_{name}_div" and function.of_division is not None:
-                return function.of_division
-        raise KeyError(key)
+        return namespace()[key]
 
     def __iter__(self) -> Iterator[str]:
-        yield "__builtins__"
-        yield from OPERATORS
-        for name, function in FUNCTIONS.items():
-            if function.runtime is not None:
-                yield f"_{name}"
-            if function.of_division is not None:
-                yield f"_{name}_div"
+        return iter(namespace())
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return len(namespace())
 
 
 RUNTIME: Mapping[str, Any] = _Runtime()
@@ -183,7 +179,7 @@ RUNTIME: Mapping[str, Any] = _Runtime()
 def build_function(source: str) -> Callable[..., Any]:
     """Turn generated source into a function of ``(r, p, R, Y, F, T, O, Q)`` — once, at load time."""
     code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
-    function: Callable[..., Any] = eval(code, dict(RUNTIME))  # generated from an allowlisted tree, never policy text
+    function: Callable[..., Any] = eval(code, namespace())  # generated from an allowlisted tree, never policy text
     return function
 
 
