@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from tuoyu_rules import expressions as ex
 from tuoyu_rules.expressions import Scope, build_function, compile_expression
-from tuoyu_rules.text import format_value
 
 PARAMS = {"ratio_infant": "integer", "indoor": "number", "rate": "money"}
 
@@ -141,20 +140,6 @@ def test_passes_resolves_globs_at_load() -> None:
 
 def test_generated_code_reaches_no_builtins() -> None:
     assert ex.RUNTIME["__builtins__"] == {}
-
-
-def test_format_value() -> None:
-    assert format_value(Decimal("4.995")) == "4.995"
-    assert format_value(Decimal("5.000")) == "5"
-    assert format_value(True) == "是" and format_value(True, "en") == "yes"
-
-
-def test_format_value_labels_by_field_and_value() -> None:
-    assert format_value("mixed", field="type") == "混合班"
-    assert format_value("mixed", field="ownership") == "混合"
-    assert format_value("mixed") == "混合"  # the field unknown (a report's observed value): as before
-    assert format_value(["childcare", "teacher"], field="certificates") == "保育育婴资质、幼师资格"
-    assert format_value("mixed", "en", field="type") == "mixed"
 
 
 def test_a_template_placeholder_that_is_a_field_reads_with_that_fields_labels() -> None:
