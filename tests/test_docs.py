@@ -61,3 +61,45 @@ def test_the_scale_example_checks_a_partition() -> None:
     assert summary["partition"] == "institutions.jsonl"
     assert sum(summary["statuses"].values()) == rows and summary["statuses"].get("fail", 0) > 0
     assert summary["failed_rules"] and all(isinstance(n, int) for n in summary["failed_rules"].values())
+
+
+def test_the_function_table_in_the_language_doc_is_generated_from_functions() -> None:
+    # adding an entry to FUNCTIONS without documenting it fails here: the doc's table must be the table's
+    from tuoyu_rules.expressions import FUNCTIONS
+    from tuoyu_rules.expressions.functions import functions_markdown
+
+    doc = (ROOT / "docs" / "policy-language.md").read_text(encoding="utf-8")
+    start = doc.index("\n", doc.index("<!-- functions:")) + 1
+    committed = doc[start : doc.index("<!-- end of functions -->")]
+    assert committed.strip() == functions_markdown().strip(), (
+        "docs/policy-language.md's function table is stale: paste tuoyu_rules.expressions.functions.functions_markdown()"
+    )
+    for name, function in FUNCTIONS.items():
+        assert function.signature.startswith(f"{name}(") and function.zh and function.en, name
+
+
+def test_the_function_example_in_extending_functions_md_works(tmp_path: Path) -> None:
+    import datetime
+    import re
+
+    import tuoyu_rules
+    from tuoyu_rules.expressions import FUNCTIONS
+
+    doc = (ROOT / "docs" / "extending-functions.md").read_text(encoding="utf-8")
+    python_block, yaml_block = (
+        re.search(rf"```{lang}\n(.*?)```", doc, re.S).group(1)  # type: ignore[union-attr]
+        for lang in ("python", "yaml")
+    )
+    mini = (ROOT / "tests" / "data" / "policies" / "mini.yaml").read_text(encoding="utf-8")
+    policy_path = tmp_path / "mini_clamp.yaml"
+    policy_path.write_text(mini.replace("\nrules:\n", "\nrules:\n" + yaml_block, 1), encoding="utf-8")
+    assert "clamp" not in FUNCTIONS
+    try:
+        exec(python_block, {})  # adds FUNCTIONS["clamp"], as the entry in functions.py would
+        policy = tuoyu_rules.load_policy(policy_path)
+        record = {"id": "M-9", "total_slots": 10, "indoor_area_m2": 300, "tenure": "owned", "classes": []}
+        findings = policy.evaluate(record, as_of=datetime.date(2024, 6, 30)).to_dict()["findings"]
+    finally:
+        FUNCTIONS.pop("clamp", None)
+    capped = next(f for f in findings if f["rule"] == "area.indoor_per_slot_capped")
+    assert capped["outcome"] == "pass" and capped["observed"] == 10  # 30 m² a slot, counted as 10

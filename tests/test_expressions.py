@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuoyu_rules import expressions as ex
-from tuoyu_rules.expressions import Scope, build_function, compile_expression, format_value
+from tuoyu_rules.expressions import Scope, build_function, compile_expression
 
 PARAMS = {"ratio_infant": "integer", "indoor": "number", "rate": "money"}
 
@@ -142,10 +142,20 @@ def test_generated_code_reaches_no_builtins() -> None:
     assert ex.RUNTIME["__builtins__"] == {}
 
 
-def test_format_value() -> None:
-    assert format_value(Decimal("4.995")) == "4.995"
-    assert format_value(Decimal("5.000")) == "5"
-    assert format_value(True) == "是" and format_value(True, "en") == "yes"
+def test_a_template_placeholder_that_is_a_field_reads_with_that_fields_labels() -> None:
+    pieces = ex.split_template("{type} / {institution.ownership} / {enrolled + 1}")
+    assert not isinstance(pieces, ex.ExprProblem)
+    sources = []
+    for text, is_expr, _offset in pieces:
+        if is_expr:
+            result = compile_expression(text, Scope("class", {}, template=True))
+            assert not isinstance(result, list), result
+            sources.append(result.source)
+    placeholders = ex.build_template(sources)
+    assert placeholders is not None and placeholders.fields == ("type", "ownership", None)
+    template = ex.Template((0, " / ", 1, " / ", 2), placeholders)
+    args = ({"type": "mixed", "enrolled": 8}, {}, {"ownership": "mixed"}, 2024, {}, None)
+    assert template.render(args) == "混合班 / 混合 / 9"
 
 
 # ---- the compiled function agrees with simpleeval, the reference interpreter ---------------------------------------

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import tuoyu_rules
-from tuoyu_rules.expressions import format_value
 from tuoyu_rules.records import (
     _BOOL_SPELLINGS,
     _FAST,
@@ -30,6 +29,7 @@ from tuoyu_rules.records import (
     read_rows,
 )
 from tuoyu_rules.report import BenefitLine, Report, _stated
+from tuoyu_rules.text import format_value
 from tuoyu_rules.writers import write_reports
 from tuoyu_rules.writers._format import _json_default
 

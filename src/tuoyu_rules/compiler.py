@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from .errors import PolicyError, Problem
 from .expressions import (
     EVAL_ERRORS,
-    RECORD_KIND,
     RUNTIME,
     Compiled,
     ExprProblem,
@@ -36,6 +35,7 @@ from .expressions import (
 )
 from .model import Benefit, Citation, Parameter, PolicyModel, Rule, Subsidy, Text
 from .source import SourceDoc, load_yaml_file
+from .vocabulary import RECORD_KIND
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,

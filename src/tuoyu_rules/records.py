@@ -27,7 +27,7 @@ from typing import IO, Any, Literal, Union
 from pydantic import ValidationError
 
 from .errors import Location, Problem, RecordError
-from .expressions import INSTITUTION_FIELDS, REGION_FIELDS, RESIDENTIAL_FIELDS
+from .vocabulary import INSTITUTION_FIELDS, REGION_FIELDS, RESIDENTIAL_FIELDS
 
 # Bounds (documented in docs/ledgers.md). Counts go up to 10^10 so that a province's 常住人口 (Guangdong: 1.27 x 10^8)
 # fits; measures (m², yuan, years) up to 10^9; a record may nest 8 levels, hold lists of 1000 items and, counting

@@ -17,8 +17,8 @@ from typing import Any
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, resolve_parameters
 from .errors import Location, Problem
 from .examples import run_examples
-from .expressions import format_value
 from .model import Parameter, ParamValue, PolicyModel
+from .text import format_value
 
 # ---- explain -----------------------------------------------------------------------------------------------------
 

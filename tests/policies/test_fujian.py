@@ -242,6 +242,15 @@ def test_kindergarten_class_with_younger_children_is_a_warning_not_a_failure(fuj
     assert d["status"] == "pass"
 
 
+def test_a_mixed_kindergarten_class_is_named_a_混合班_in_the_message(fujian: Any) -> None:
+    # labels are keyed by (field, value): a class of type 'mixed' is a 混合班, while ownership 'mixed' reads 混合
+    d = report(fujian, kindergarten([{"type": "mixed", "enrolled": 12, "caregivers": 3}]), as_of=MID_2024)
+    finding = only(d, "kindergarten_class.age_range")
+    assert finding["outcome"] == "fail"
+    assert finding["message"].endswith("该班为 混合班")
+    assert finding["message_en"].endswith("this class is mixed")
+
+
 def test_centres_are_not_held_to_the_kindergarten_class_age_range(fujian: Any) -> None:
     record = kindergarten([{"type": "infant", "enrolled": 9, "caregivers": 3}])
     record["form"] = "center"
