@@ -163,9 +163,9 @@ def validate_paths(
     paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
 ) -> list[tuple[str, list[Problem]]]:
     """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples, dates."""
+    from .authoring.dates import date_hygiene
     from .compiler import compile_file
     from .examples import run_examples
-    from .tools import date_hygiene
 
     out = []
     for path in _policy_files(paths):
@@ -185,7 +185,7 @@ def validate_paths(
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .tools import github_annotations, sarif
+    from .authoring.annotations import github_annotations, sarif
 
     results = validate_paths(args.paths, args.strict, args.expiring_within)
     failed = any(p.severity == "error" for _, problems in results for p in problems)
@@ -237,7 +237,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     state = {"failed": False}
     change = None
     if args.overrides:
-        from .tools import LedgerDiff
+        from .authoring.ledger_diff import LedgerDiff
 
         change = LedgerDiff()
 
@@ -321,7 +321,7 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
 # ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------
 def cmd_explain(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import catalogue, explain, suggest
+    from .authoring.explain import catalogue, explain, suggest
 
     policy = load_policy(args.policy).compiled
     if not args.item:
@@ -342,7 +342,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import diff_ledger, diff_policies, diff_text, dumps
+    from .authoring.common import dumps
+    from .authoring.diff import diff_policies, diff_text
+    from .authoring.ledger_diff import diff_ledger
 
     old, new = load_policy(args.old), load_policy(args.new)
     day = args.as_of or datetime.date.today()
@@ -381,7 +383,7 @@ def _compiled_paths(paths: Sequence[str]) -> Iterator[Any]:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .tools import test_coverage
+    from .authoring.coverage import test_coverage
 
     zh = args.lang == "zh"
     failed = False
@@ -422,7 +424,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from .tools import clause_index, coverage_markdown
+    from .authoring.clauses import clause_index, coverage_markdown
 
     policies = list(_compiled_paths(args.policies))
     broken = [p for p in policies if isinstance(p, PolicyError)]
@@ -449,7 +451,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_budget(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import budget, budget_lines, budgets, dumps
+    from .authoring.budget import budget, budget_lines, budgets
+    from .authoring.common import dumps
 
     if args.months < 1:
         print("tuoyu-rules: --months 应为正整数 must be a positive number of months", file=sys.stderr)
@@ -481,7 +484,8 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .tools import dumps, record_schema, schema
+    from .authoring.common import dumps
+    from .authoring.schema import record_schema, schema
 
     text = dumps(record_schema() if args.records else schema())
     if args.output:
