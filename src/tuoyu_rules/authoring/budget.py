@@ -198,72 +198,83 @@ def budgets(policies: list[Any], rows: Iterable[Any], as_of: datetime.date, mont
     return out
 
 
-def budget_lines(written: Budget, what_if: Budget | None = None, lang: str = "zh") -> list[str]:
-    """The budget as text: one line per subsidy, the total, the stated budget, and the breakdowns; with a what-if,
-    both columns and the difference."""
-    zh = lang != "en"
+def _pair(a: Span, b: Span | None, zh: bool) -> str:
+    """A total as text; with a what-if, both totals and the difference."""
     yuan = "元" if zh else "CNY"
-    out = [
-        f"{written.policy}：{written.months} 个月（月度补贴 ×{written.months}，年度补贴 ×{written.months}/12，一次性补贴 ×1），"
-        f"记录 {written.records} 条，错误行 {written.errors} 条"
-        if zh
-        else f"{written.policy}: {written.months} months (monthly × {written.months}, yearly × {written.months}/12, "
+    if b is None:
+        return f"{a.text()} {yuan}"
+    delta = (
+        f"{b.low - a.low:+,.2f}"
+        if a.exact is not None and b.exact is not None
+        else (f"{b.low - a.low:+,.2f} / {b.high - a.high:+,.2f}")
+    )
+    return f"{'原策略' if zh else 'as written'} {a.text()}  |  what-if {b.text()}  |  Δ {delta} {yuan}"
+
+
+def _head_line(written: Budget, zh: bool) -> str:
+    months = written.months
+    if zh:
+        return (
+            f"{written.policy}：{months} 个月（月度补贴 ×{months}，年度补贴 ×{months}/12，一次性补贴 ×1），"
+            f"记录 {written.records} 条，错误行 {written.errors} 条"
+        )
+    return (
+        f"{written.policy}: {months} months (monthly × {months}, yearly × {months}/12, "
         f"one-off × 1), {written.records} records, {written.errors} error rows"
-    ]
+    )
 
-    def pair(a: Span, b: Span | None) -> str:
-        if b is None:
-            return f"{a.text()} {yuan}"
-        delta = (
-            f"{b.low - a.low:+,.2f}"
-            if a.exact is not None and b.exact is not None
-            else (f"{b.low - a.low:+,.2f} / {b.high - a.high:+,.2f}")
-        )
-        return f"{'原策略' if zh else 'as written'} {a.text()}  |  what-if {b.text()}  |  Δ {delta} {yuan}"
 
-    for sid, s in written.subsidies.items():
-        other = what_if.subsidies.get(sid) if what_if else None
-        head = f"  {s.title} ({sid}, {s.period})：" if zh else f"  {s.title} ({sid}, {s.period}): "
-        count = f"{s.eligible} 家符合条件" if zh else f"{s.eligible} eligible"
-        if s.undetermined:
-            count += f"，{s.undetermined} 家资格待定" if zh else f", {s.undetermined} undetermined"
-        priced = s.eligible - s.amount_open
-        other_priced = other.eligible - other.amount_open if other else 0
-        if s.amount_open and not priced and not other_priced:
-            money = "金额文件未定" if zh else "amount left open by the document"
-        else:
-            money = pair(s.money, other.money if other else None)
-            if s.money.low != s.money.high:
-                money += "（区间）" if zh else " (range)"
-            if s.amount_open:
-                money += (
-                    f"；其中 {s.amount_open} 家金额文件未定"
-                    if zh
-                    else f"; {s.amount_open} of them with the amount left open"
-                )
-        out.append(f"{head}{count}，{money}" if zh else f"{head}{count}, {money}")
-    out.append(("  合计：" if zh else "  total: ") + pair(written.money, what_if.money if what_if else None))
-    available = written.available
-    if available is not None:
-        per = {"year": "年" if zh else "year", "month": "月" if zh else "month", "once": "一次" if zh else "once"}
-        period = per.get(written.stated_period or "year", "")
-        line = (
-            f"  预算（{written.budget_parameter}）：{written.stated:,.2f} 元/{period}，{written.months} 个月为 {available:,.2f} 元"
-            if zh
-            else f"  budget ({written.budget_parameter}): {written.stated:,.2f} CNY/{period}, "
-            f"{available:,.2f} CNY for {written.months} months"
-        )
-        out.append(line)
-        for label, side in (("原策略" if zh else "as written", written), ("what-if", what_if)):
-            if side is None:
-                continue
-            left = Span(available - side.money.high, available - side.money.low)
-            word = ("超支" if zh else "overspent") if left.high < 0 else ("结余" if zh else "remaining")
-            if left.low < 0 <= left.high:
-                word = "结余或超支" if zh else "remaining or overspent"
-            out.append(
-                f"    {label}：{word} {left.text()} {yuan}" if zh else f"    {label}: {word} {left.text()} {yuan}"
+def _subsidy_line(s: SubsidyTotal, other: SubsidyTotal | None, zh: bool) -> str:
+    """One subsidy: how many are eligible (and undetermined), and its money, or that the document leaves it open."""
+    head = f"  {s.title} ({s.id}, {s.period})：" if zh else f"  {s.title} ({s.id}, {s.period}): "
+    count = f"{s.eligible} 家符合条件" if zh else f"{s.eligible} eligible"
+    if s.undetermined:
+        count += f"，{s.undetermined} 家资格待定" if zh else f", {s.undetermined} undetermined"
+    priced = s.eligible - s.amount_open
+    other_priced = other.eligible - other.amount_open if other else 0
+    if s.amount_open and not priced and not other_priced:
+        money = "金额文件未定" if zh else "amount left open by the document"
+    else:
+        money = _pair(s.money, other.money if other else None, zh)
+        if s.money.low != s.money.high:
+            money += "（区间）" if zh else " (range)"
+        if s.amount_open:
+            money += (
+                f"；其中 {s.amount_open} 家金额文件未定"
+                if zh
+                else f"; {s.amount_open} of them with the amount left open"
             )
+    return f"{head}{count}，{money}" if zh else f"{head}{count}, {money}"
+
+
+def _stated_budget_lines(written: Budget, what_if: Budget | None, zh: bool) -> list[str]:
+    """The budget the policy states, for the same months, and what remains of it (or is overspent) on each side."""
+    available = written.available
+    if available is None:
+        return []
+    yuan = "元" if zh else "CNY"
+    per = {"year": "年" if zh else "year", "month": "月" if zh else "month", "once": "一次" if zh else "once"}
+    period = per.get(written.stated_period or "year", "")
+    out = [
+        f"  预算（{written.budget_parameter}）：{written.stated:,.2f} 元/{period}，{written.months} 个月为 {available:,.2f} 元"
+        if zh
+        else f"  budget ({written.budget_parameter}): {written.stated:,.2f} CNY/{period}, "
+        f"{available:,.2f} CNY for {written.months} months"
+    ]
+    for label, side in (("原策略" if zh else "as written", written), ("what-if", what_if)):
+        if side is None:
+            continue
+        left = Span(available - side.money.high, available - side.money.low)
+        word = ("超支" if zh else "overspent") if left.high < 0 else ("结余" if zh else "remaining")
+        if left.low < 0 <= left.high:
+            word = "结余或超支" if zh else "remaining or overspent"
+        out.append(f"    {label}：{word} {left.text()} {yuan}" if zh else f"    {label}: {word} {left.text()} {yuan}")
+    return out
+
+
+def _breakdown_lines(written: Budget, what_if: Budget | None, zh: bool) -> list[str]:
+    """The totals by district and by form."""
+    out = []
     for title, table, other_table in (
         ("按区县" if zh else "by district", written.by_district, what_if.by_district if what_if else None),
         ("按机构类型" if zh else "by form", written.by_form, what_if.by_form if what_if else None),
@@ -274,5 +285,18 @@ def budget_lines(written: Budget, what_if: Budget | None = None, lang: str = "zh
         for key in sorted(set(table) | set(other_table or {})):
             here = table.get(key, Span())
             there = other_table.get(key, Span()) if other_table is not None else None
-            out.append(f"    {key}  {pair(here, there)}")
+            out.append(f"    {key}  {_pair(here, there, zh)}")
+    return out
+
+
+def budget_lines(written: Budget, what_if: Budget | None = None, lang: str = "zh") -> list[str]:
+    """The budget as text: one line per subsidy, the total, the stated budget, and the breakdowns; with a what-if,
+    both columns and the difference."""
+    zh = lang != "en"
+    out = [_head_line(written, zh)]
+    for sid, s in written.subsidies.items():
+        out.append(_subsidy_line(s, what_if.subsidies.get(sid) if what_if else None, zh))
+    out.append(("  合计：" if zh else "  total: ") + _pair(written.money, what_if.money if what_if else None, zh))
+    out.extend(_stated_budget_lines(written, what_if, zh))
+    out.extend(_breakdown_lines(written, what_if, zh))
     return out

@@ -82,17 +82,12 @@ def _values_in_force(policy: CompiledPolicy, names: Iterable[str], as_of: dateti
     return out
 
 
-def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
-    """Every parameter, rule, target, subsidy, benefit and switched-off rule added, removed or changed.
+def _change_word(a: Any, b: Any) -> str:
+    return "added" if a is None else "removed" if b is None else "changed"
 
-    Parameters compare their dated values and the value in force on ``as_of``; rules compare subject, when, check,
-    observed, op, required, by_year and severity (a rule whose text is unchanged but whose parameter changed shows
-    up under the parameter). Changed rules, subsidies and benefits carry ``parameters``: the values in force of the
-    parameters they read, on each side.
-    """
-    changes: list[Change] = []
-    a: Any
-    b: Any
+
+def _parameter_changes(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
+    changes = []
     for name in sorted(set(old.parameters) | set(new.parameters)):
         a, b = _param_summary(old, name, as_of), _param_summary(new, name, as_of)
         if a is None:
@@ -101,50 +96,98 @@ def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date
             changes.append(Change("parameter", name, "removed", a, None))
         elif {k: v for k, v in a.items() if k != "layer"} != {k: v for k, v in b.items() if k != "layer"}:
             changes.append(Change("parameter", name, "changed", a, b))
-    old_rules: dict[str, list[CompiledRule]] = {}
-    new_rules: dict[str, list[CompiledRule]] = {}
-    for table, policy in ((old_rules, old), (new_rules, new)):
-        for r in policy.rules:
-            table.setdefault(r.id, []).append(r)
+    return changes
+
+
+def _rules_by_id(policy: CompiledPolicy) -> dict[str, list[CompiledRule]]:
+    table: dict[str, list[CompiledRule]] = {}
+    for r in policy.rules:
+        table.setdefault(r.id, []).append(r)
+    return table
+
+
+def _rule_side(policy: CompiledPolicy, rules: list[CompiledRule] | None, as_of: datetime.date) -> Any:
+    """One side of a changed rule: its summary, each entry with the values in force of the parameters it reads."""
+    if rules is None:
+        return None
+    summary = _rule_summary(rules, policy)
+    names = [n for r in rules for n in parameters_used(policy, r)]
+    if names:
+        summary = [{**x, "parameters": _values_in_force(policy, names, as_of)} for x in summary]
+    return summary
+
+
+def _rule_changes(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
+    changes = []
+    old_rules, new_rules = _rules_by_id(old), _rules_by_id(new)
     for rule_id in sorted(set(old_rules) | set(new_rules)):
         either = old_rules.get(rule_id) or new_rules[rule_id]
         kind = "target" if any(r.by_year for r in either) else "rule"
         a = _rule_summary(old_rules[rule_id], old) if rule_id in old_rules else None
         b = _rule_summary(new_rules[rule_id], new) if rule_id in new_rules else None
         if a != b:
-            if a is not None:
-                names = [n for r in old_rules[rule_id] for n in parameters_used(old, r)]
-                if names:
-                    a = [{**x, "parameters": _values_in_force(old, names, as_of)} for x in a]
-            if b is not None:
-                names = [n for r in new_rules[rule_id] for n in parameters_used(new, r)]
-                if names:
-                    b = [{**x, "parameters": _values_in_force(new, names, as_of)} for x in b]
-            changes.append(Change(kind, rule_id, "added" if a is None else "removed" if b is None else "changed", a, b))
-    excluded = {"citation", "title", "title_en", "basis", "reason", "id"}
+            a = _rule_side(old, old_rules.get(rule_id), as_of)
+            b = _rule_side(new, new_rules.get(rule_id), as_of)
+            changes.append(Change(kind, rule_id, _change_word(a, b), a, b))
+    return changes
+
+
+_NOT_COMPARED = {"citation", "title", "title_en", "basis", "reason", "id"}
+
+
+def _line_spec(item: Any) -> dict[str, Any] | None:
+    """What is compared of a subsidy or benefit: its spec without citation, titles and reasons."""
+    if item is None:
+        return None
+    spec: dict[str, Any] = item.spec.model_dump(exclude=_NOT_COMPARED, mode="json")
+    return spec
+
+
+def _add_parameters(policy: CompiledPolicy, item: Any, side: dict[str, Any] | None, as_of: datetime.date) -> None:
+    """Show beside a changed subsidy or benefit the values in force of the parameters it reads."""
+    if side is not None and parameters_used(policy, item):
+        side["parameters"] = _values_in_force(policy, parameters_used(policy, item), as_of)
+
+
+def _line_changes(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
+    changes = []
     for kind, attr in (("subsidy", "subsidies"), ("benefit", "benefits")):
         olds = {i.id: i for i in getattr(old, attr)}
         news = {i.id: i for i in getattr(new, attr)}
         for item_id in sorted(set(olds) | set(news)):
-            a = olds[item_id].spec.model_dump(exclude=excluded, mode="json") if item_id in olds else None
-            b = news[item_id].spec.model_dump(exclude=excluded, mode="json") if item_id in news else None
+            a, b = _line_spec(olds.get(item_id)), _line_spec(news.get(item_id))
             if a != b:
-                if a is not None and parameters_used(old, olds[item_id]):
-                    a["parameters"] = _values_in_force(old, parameters_used(old, olds[item_id]), as_of)
-                if b is not None and parameters_used(new, news[item_id]):
-                    b["parameters"] = _values_in_force(new, parameters_used(new, news[item_id]), as_of)
-                changes.append(
-                    Change(kind, item_id, "added" if a is None else "removed" if b is None else "changed", a, b)
-                )
-    for rule_id in sorted(set(old.disabled) | set(new.disabled)):
-        a, b = old.disabled.get(rule_id), new.disabled.get(rule_id)
-        if (a or {}).get("reason") != (b or {}).get("reason"):
-            a = {"reason": a["reason"], "layer": a["policy"]} if a else None
-            b = {"reason": b["reason"], "layer": b["policy"]} if b else None
-            changes.append(
-                Change("disabled", rule_id, "added" if a is None else "removed" if b is None else "changed", a, b)
-            )
+                _add_parameters(old, olds.get(item_id), a, as_of)
+                _add_parameters(new, news.get(item_id), b, as_of)
+                changes.append(Change(kind, item_id, _change_word(a, b), a, b))
     return changes
+
+
+def _disabled_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
+    changes = []
+    for rule_id in sorted(set(old.disabled) | set(new.disabled)):
+        x, y = old.disabled.get(rule_id), new.disabled.get(rule_id)
+        if (x or {}).get("reason") != (y or {}).get("reason"):
+            a = {"reason": x["reason"], "layer": x["policy"]} if x else None
+            b = {"reason": y["reason"], "layer": y["policy"]} if y else None
+            changes.append(Change("disabled", rule_id, _change_word(a, b), a, b))
+    return changes
+
+
+def diff_policies(old: CompiledPolicy, new: CompiledPolicy, as_of: datetime.date) -> list[Change]:
+    """Every parameter, rule, target, subsidy, benefit and switched-off rule added, removed or changed.
+
+    Parameters compare their dated values and the value in force on ``as_of``; rules compare subject, when, check,
+    observed, op, required, by_year and severity (a rule whose text is unchanged but whose parameter changed shows
+    up under the parameter). Changed rules, subsidies and benefits carry ``parameters``: the values in force of the
+    parameters they read, on each side.
+    """
+    return [
+        *_parameter_changes(old, new, as_of),
+        *_rule_changes(old, new, as_of),
+        *_line_changes(old, new, as_of),
+        *_disabled_changes(old, new),
+    ]
 
 
 def _field_text(value: Any) -> str:
@@ -155,6 +198,60 @@ def _field_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_field_text(v) for v in value) + "]"
     return str(value)
+
+
+def _parameter_change_lines(old: CompiledPolicy, new: CompiledPolicy, c: Change, width: int, zh: bool) -> list[str]:
+    """Each side of a parameter change on one line: the value in force, the dated values when they matter, the layer."""
+    out = []
+    for policy, side in ((old, c.old), (new, c.new)):
+        if side is None:
+            continue
+        now = side["in_force"] if side["in_force"] is not None else ("尚无取值" if zh else "no value yet")
+        flags = "  verified: false" if side.get("verified") is False else ""
+        if side.get("superseded_by"):
+            flags += f"  superseded_by: {side['superseded_by']}"
+        dated = f"   [{'; '.join(side['values'])}]" if len(side["values"]) > 1 or side["in_force"] is None else ""
+        out.append(
+            f"    {policy.id + ':':<{width}} {now}{dated}  ({'设定层级' if zh else 'set by'} {side['layer']}){flags}"
+        )
+    return out
+
+
+def _item_change_lines(old: CompiledPolicy, new: CompiledPolicy, c: Change, width: int) -> list[str]:
+    """A changed item field by field (old value above new); an added or removed one whole, entry by entry."""
+    out = []
+    a_side, b_side = c.old, c.new
+    if isinstance(a_side, list) and isinstance(b_side, list) and len(a_side) == len(b_side) == 1:
+        a_side, b_side = a_side[0], b_side[0]
+    if isinstance(a_side, dict) and isinstance(b_side, dict):
+        for key in dict.fromkeys([*a_side, *b_side]):
+            x, y = a_side.get(key), b_side.get(key)
+            if x == y:
+                continue
+            out.append(f"    {key}:")
+            out.append(f"      {old.id + ':':<{width}} {_field_text(x)}")
+            out.append(f"      {new.id + ':':<{width}} {_field_text(y)}")
+        return out
+    for policy, side in ((old, a_side), (new, b_side)):
+        if side is None:
+            continue
+        for entry in side if isinstance(side, list) else [side]:
+            out.append(
+                f"    {policy.id + ':':<{width}} " + "; ".join(f"{k}: {_field_text(v)}" for k, v in entry.items())
+            )
+    return out
+
+
+def _count_line(changes: list[Change], zh: bool) -> str:
+    counts: dict[str, int] = {}
+    for c in changes:
+        counts[c.change] = counts.get(c.change, 0) + 1
+    words = {
+        "added": "新增" if zh else "added",
+        "removed": "删除" if zh else "removed",
+        "changed": "修改" if zh else "changed",
+    }
+    return ("共 " if zh else "") + ", ".join(f"{words[k]} {n}" for k, n in sorted(counts.items()))
 
 
 def diff_text(
@@ -175,53 +272,15 @@ def diff_text(
         f"--- {old.id} ({Path(old.file).name})",
         f"+++ {new.id} ({Path(new.file).name})   {'参数取值日期' if zh else 'values in force on'} {as_of}",
     ]
-    counts: dict[str, int] = {}
-    for c in changes:
-        counts[c.change] = counts.get(c.change, 0) + 1
     if not changes:
         out.append("没有差异" if zh else "no differences")
         return out
-    words = {
-        "added": "新增" if zh else "added",
-        "removed": "删除" if zh else "removed",
-        "changed": "修改" if zh else "changed",
-    }
-    out.append(("共 " if zh else "") + ", ".join(f"{words[k]} {n}" for k, n in sorted(counts.items())))
+    out.append(_count_line(changes, zh))
     marks = {"added": "+", "removed": "-", "changed": "~"}
     for c in changes:
         out.append(f"{marks[c.change]} {kinds.get(c.kind, c.kind)} {c.id}")
         if c.kind == "parameter":
-            for policy, side in ((old, c.old), (new, c.new)):
-                if side is None:
-                    continue
-                now = side["in_force"] if side["in_force"] is not None else ("尚无取值" if zh else "no value yet")
-                flags = "  verified: false" if side.get("verified") is False else ""
-                if side.get("superseded_by"):
-                    flags += f"  superseded_by: {side['superseded_by']}"
-                dated = (
-                    f"   [{'; '.join(side['values'])}]" if len(side["values"]) > 1 or side["in_force"] is None else ""
-                )
-                out.append(
-                    f"    {policy.id + ':':<{width}} {now}{dated}  ({'设定层级' if zh else 'set by'} {side['layer']}){flags}"
-                )
-            continue
-        a_side, b_side = c.old, c.new
-        if isinstance(a_side, list) and isinstance(b_side, list) and len(a_side) == len(b_side) == 1:
-            a_side, b_side = a_side[0], b_side[0]
-        if isinstance(a_side, dict) and isinstance(b_side, dict):
-            for key in dict.fromkeys([*a_side, *b_side]):
-                x, y = a_side.get(key), b_side.get(key)
-                if x == y:
-                    continue
-                out.append(f"    {key}:")
-                out.append(f"      {old.id + ':':<{width}} {_field_text(x)}")
-                out.append(f"      {new.id + ':':<{width}} {_field_text(y)}")
-            continue
-        for policy, side in ((old, a_side), (new, b_side)):
-            if side is None:
-                continue
-            for entry in side if isinstance(side, list) else [side]:
-                out.append(
-                    f"    {policy.id + ':':<{width}} " + "; ".join(f"{k}: {_field_text(v)}" for k, v in entry.items())
-                )
+            out.extend(_parameter_change_lines(old, new, c, width, zh))
+        else:
+            out.extend(_item_change_lines(old, new, c, width))
     return out

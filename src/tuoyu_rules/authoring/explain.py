@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..compiler import CompiledPolicy, CompiledRule
+from ..compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy
 from ..expressions import format_value
 from .common import in_force_entry, param_value_at, parameters_used, unit_of, value_text
 
@@ -180,84 +180,101 @@ def _used_by(policy: CompiledPolicy, name: str) -> list[str]:
     return list(dict.fromkeys(i.id for i in items if name in parameters_used(policy, i)))
 
 
+def _layer_line(item: Any, en: bool) -> str:
+    return f"  {'policy layer' if en else '所在策略'}: {item.origin.policy} ({Path(item.origin.file).name}:{item.origin.line})"
+
+
+def _cites_and_parameters(policy: CompiledPolicy, item: Any, as_of: datetime.date, en: bool) -> list[str]:
+    """The closing lines of a rule, subsidy or benefit: reason for overriding, citation, parameters it reads."""
+    spec = item.spec
+    lines = []
+    if spec.reason:
+        lines.append(f"  {'reason for overriding' if en else '覆盖理由'}: {spec.reason}")
+    lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")
+    names = parameters_used(policy, item)
+    if names:
+        lines.append(f"  {'parameters' if en else '参数'} ({'in force on' if en else '取值日期'} {as_of}):")
+        lines.extend(_param_lines(policy, names, as_of, en))
+    return lines
+
+
+def _rule_lines(policy: CompiledPolicy, rule: CompiledRule, as_of: datetime.date, en: bool) -> list[str]:
+    spec: Any = rule.spec
+    title = (spec.title_en if en else spec.title) or spec.title or rule.id
+    lines = [f"{rule.id} — {title}", _layer_line(rule, en)]
+    lines.append(
+        f"  {'applies to' if en else '对象'}: {spec.subject}"
+        + (f"  {'when' if en else '条件'}: {spec.when}" if spec.when else "")
+    )
+    if spec.check:
+        lines.append(f"  {'check' if en else '检查'}: {spec.check}")
+    if spec.observed:
+        req = spec.required or ("target of the year" if en else "当年目标")
+        lines.append(f"  {'requires' if en else '要求'}: {spec.observed} {spec.op or ''} {req}".rstrip())
+    if rule.by_year:
+        lines.append(f"  {'targets by year' if en else '按年目标'}:")
+        lines.extend(_by_year_lines(policy, rule, as_of, en))
+    lines.append(f"  {'severity' if en else '严重程度'}: {spec.severity}")
+    return lines + _cites_and_parameters(policy, rule, as_of, en)
+
+
+def _line_item_lines(policy: CompiledPolicy, item: Any, as_of: datetime.date, en: bool) -> list[str]:
+    """A subsidy (with its exclusions, amount and period) or a benefit (with its value)."""
+    spec = item.spec
+    title = (spec.title_en if en else spec.title) or spec.title or item.id
+    lines = [f"{item.id} — {title}", _layer_line(item, en)]
+    lines.append(f"  {'applies to' if en else '对象'}: institution")
+    lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
+    if isinstance(item, CompiledSubsidy):
+        for ex in spec.exclusions:
+            lines.append(
+                f"  {'excluded when' if en else '排除条件'}: {ex.when} — {ex.reason.en if en else ex.reason.zh}"
+            )
+        lines.append(
+            f"  {'amount' if en else '金额'}: {spec.amount or '—'}  ({'period' if en else '周期'}: {spec.period})"
+        )
+    else:
+        lines.append(f"  {'value' if en else '数值'}: {spec.value or '—'} {spec.unit or ''}".rstrip())
+    return lines + _cites_and_parameters(policy, item, as_of, en)
+
+
+def _parameter_lines(policy: CompiledPolicy, name: str, as_of: datetime.date, en: bool) -> list[str]:
+    lines = [f"{name} ({'parameter' if en else '参数'}, {'in force on' if en else '取值日期'} {as_of})"]
+    lines.extend(_param_lines(policy, [name], as_of, en))
+    users = _used_by(policy, name)
+    lines.append(f"  {'used by' if en else '用于'}: {', '.join(users) if users else '—'}")
+    return lines
+
+
+def _item_lines(policy: CompiledPolicy, item_id: str, as_of: datetime.date, en: bool) -> list[str] | None:
+    """The description of whatever ``item_id`` names (the rules of that id, a subsidy, benefit, parameter or a
+    switched-off rule), or None."""
+    rules = [r for r in policy.rules if r.id == item_id]
+    if rules:
+        return [line for rule in rules for line in _rule_lines(policy, rule, as_of, en)]
+    line_items: list[CompiledSubsidy | CompiledBenefit] = [*policy.subsidies, *policy.benefits]
+    item = next((i for i in line_items if i.id == item_id), None)
+    if item is not None:
+        return _line_item_lines(policy, item, as_of, en)
+    if item_id in policy.parameters:
+        return _parameter_lines(policy, item_id, as_of, en)
+    if item_id in policy.disabled:
+        off = policy.disabled[item_id]
+        return [
+            f"{item_id} — {'switched off by' if en else '已被停用，停用策略'} {off['policy']}",
+            f"  {'reason' if en else '理由'}: {off['reason']}",
+        ]
+    return None
+
+
 def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: str = "zh") -> list[str] | None:
     """A rule, target, subsidy, benefit or parameter in words (Chinese, or English with ``lang="en"``).
 
     Returns None when the policy has no such id (see :func:`suggest`).
     """
     en = lang == "en"
-    rules = [r for r in policy.rules if r.id == item_id]
-    subsidy = next((s for s in policy.subsidies if s.id == item_id), None)
-    benefit = next((b for b in policy.benefits if b.id == item_id), None)
-    lines: list[str] = []
-    if rules:
-        for rule in rules:
-            spec: Any = rule.spec
-            title = (spec.title_en if en else spec.title) or spec.title or rule.id
-            lines.append(f"{rule.id} — {title}")
-            lines.append(
-                f"  {'policy layer' if en else '所在策略'}: {rule.origin.policy}"
-                f" ({Path(rule.origin.file).name}:{rule.origin.line})"
-            )
-            lines.append(
-                f"  {'applies to' if en else '对象'}: {spec.subject}"
-                + (f"  {'when' if en else '条件'}: {spec.when}" if spec.when else "")
-            )
-            if spec.check:
-                lines.append(f"  {'check' if en else '检查'}: {spec.check}")
-            if spec.observed:
-                req = spec.required or ("target of the year" if en else "当年目标")
-                lines.append(f"  {'requires' if en else '要求'}: {spec.observed} {spec.op or ''} {req}".rstrip())
-            if rule.by_year:
-                lines.append(f"  {'targets by year' if en else '按年目标'}:")
-                lines.extend(_by_year_lines(policy, rule, as_of, en))
-            lines.append(f"  {'severity' if en else '严重程度'}: {spec.severity}")
-            if spec.reason:
-                lines.append(f"  {'reason for overriding' if en else '覆盖理由'}: {spec.reason}")
-            lines.append(f"  {'cites' if en else '依据'}: {_cite(rule.citation)}")
-            names = parameters_used(policy, rule)
-            if names:
-                lines.append(f"  {'parameters' if en else '参数'} ({'in force on' if en else '取值日期'} {as_of}):")
-                lines.extend(_param_lines(policy, names, as_of, en))
-    elif subsidy is not None or benefit is not None:
-        item: Any = subsidy or benefit
-        spec = item.spec
-        title = (spec.title_en if en else spec.title) or spec.title or item_id
-        lines.append(f"{item_id} — {title}")
-        lines.append(
-            f"  {'policy layer' if en else '所在策略'}: {item.origin.policy}"
-            f" ({Path(item.origin.file).name}:{item.origin.line})"
-        )
-        lines.append(f"  {'applies to' if en else '对象'}: institution")
-        lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
-        if subsidy is not None:
-            for ex in subsidy.spec.exclusions:
-                lines.append(
-                    f"  {'excluded when' if en else '排除条件'}: {ex.when} — {ex.reason.en if en else ex.reason.zh}"
-                )
-            lines.append(
-                f"  {'amount' if en else '金额'}: {subsidy.spec.amount or '—'}"
-                f"  ({'period' if en else '周期'}: {subsidy.spec.period})"
-            )
-        else:
-            lines.append(f"  {'value' if en else '数值'}: {spec.value or '—'} {spec.unit or ''}".rstrip())
-        if spec.reason:
-            lines.append(f"  {'reason for overriding' if en else '覆盖理由'}: {spec.reason}")
-        lines.append(f"  {'cites' if en else '依据'}: {_cite(item.citation)}")
-        names = parameters_used(policy, item)
-        if names:
-            lines.append(f"  {'parameters' if en else '参数'} ({'in force on' if en else '取值日期'} {as_of}):")
-            lines.extend(_param_lines(policy, names, as_of, en))
-    elif item_id in policy.parameters:
-        lines.append(f"{item_id} ({'parameter' if en else '参数'}, {'in force on' if en else '取值日期'} {as_of})")
-        lines.extend(_param_lines(policy, [item_id], as_of, en))
-        users = _used_by(policy, item_id)
-        lines.append(f"  {'used by' if en else '用于'}: {', '.join(users) if users else '—'}")
-    elif item_id in policy.disabled:
-        off = policy.disabled[item_id]
-        lines.append(f"{item_id} — {'switched off by' if en else '已被停用，停用策略'} {off['policy']}")
-        lines.append(f"  {'reason' if en else '理由'}: {off['reason']}")
-    else:
+    lines = _item_lines(policy, item_id, as_of, en)
+    if lines is None:
         return None
     examples = _examples_for(policy, item_id)
     if examples:
