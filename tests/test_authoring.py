@@ -39,8 +39,36 @@ def test_date_hygiene_warns_about_expiry_and_targets_without_values(tmp_path: Pa
     codes = {p.code for p in date_hygiene(policy, datetime.date(2024, 12, 1), expiring_within=60)}
     assert {"policy.expiring", "policy.target-after-period", "policy.target-without-value"} <= codes
     later = date_hygiene(policy, datetime.date(2025, 6, 1), None)
-    assert "policy.expired" in {p.code for p in later}
-    assert all(p.severity == "warning" and p.location.line for p in later)
+    severities = {p.code: p.severity for p in later}
+    assert severities.pop("policy.expired") == "notice"  # a plan that has ended is history, not a defect
+    assert severities and set(severities.values()) == {"warning"} and all(p.location.line for p in later)
+
+
+def test_an_ended_policy_gets_no_expiring_warnings_only_notices(tmp_path: Path) -> None:
+    body = """\
+    documents:
+      c: {title: 子文件, date: 2023-01-01, in_force: {from: 2023-01-01, until: 2025-03-31}}
+    parameters:
+      late: {type: money, values: [{since: 2023-01-01, value: 1}], citation: {document: c, clause: x, quote: q}}
+    """
+    path = child_of_mini(tmp_path, body)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "in_force: {from: 2023-01-01}", "in_force: {from: 2023-01-01, until: 2024-12-31}"
+        ),
+        encoding="utf-8",
+    )
+    policy = compile_file(path)
+    in_force = {p.code: p.severity for p in date_hygiene(policy, datetime.date(2024, 12, 1), expiring_within=180)}
+    assert in_force == {
+        "policy.expiring": "warning",
+        "policy.document-expiring": "warning",
+        "policy.value-expiring": "warning",
+    }
+    ended = {p.code: p.severity for p in date_hygiene(policy, datetime.date(2025, 1, 2), expiring_within=180)}
+    assert ended == {"policy.expired": "notice"}  # the document still runs to March, but the plan is over
+    gone = {p.code: p.severity for p in date_hygiene(policy, datetime.date(2025, 6, 1), expiring_within=180)}
+    assert gone == {"policy.expired": "notice", "policy.document-expired": "notice"}
 
 
 def test_coverage_counts_pass_fail_and_boundary_per_rule(mini_path: Path) -> None:
@@ -295,6 +323,8 @@ def test_values_dated_before_the_policy_need_their_own_citation(tmp_path: Path) 
     assert {"policy.document-expiring", "policy.value-expiring"} <= codes
     later = {p.code for p in date_hygiene(policy, datetime.date(2025, 1, 2), None)}
     assert "policy.document-expired" in later and "policy.document-expiring" not in later
+    ended = [p for p in date_hygiene(policy, datetime.date(2025, 1, 2), 60) if p.code == "policy.value-expiring"]
+    assert ended and all(p.severity == "notice" and "expired on 2024-12-31" in p.message_en for p in ended)
 
 
 # ---- budget and schema ---------------------------------------------------------------------------------------------

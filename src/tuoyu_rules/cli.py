@@ -45,9 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", help="policy files or folders")
     v.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     v.add_argument("--lang", choices=["zh", "en"], default="zh")
-    v.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v.add_argument("--strict", action="store_true", help="treat warnings as errors (notices stay notices)")
     v.add_argument(
-        "--expiring-within", type=int, default=None, metavar="DAYS", help="warn when a policy expires within DAYS days"
+        "--expiring-within",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="warn when a policy still in force (or its documents) expires within DAYS days",
     )
 
     c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
@@ -178,8 +182,11 @@ def validate_paths(
             problems.extend(date_hygiene(compiled, datetime.date.today(), expiring_within))
         except PolicyError as exc:
             problems.extend(exc.problems)
-        if strict:
-            problems = [Problem(p.code, p.message, p.message_en, p.location, "error", p.value) for p in problems]
+        if strict:  # a warning becomes an error; a notice (a plan that has ended) stays a notice
+            problems = [
+                p if p.severity == "notice" else Problem(p.code, p.message, p.message_en, p.location, "error", p.value)
+                for p in problems
+            ]
         out.append((str(path), problems))
     return out
 
@@ -211,11 +218,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in problems:
                 print(p.render(args.lang))
             errors = sum(p.severity == "error" for p in problems)
+            notices = sum(p.severity == "notice" for p in problems)
+            warnings = len(problems) - errors - notices
             mark = "✗" if errors else "✓"
             if args.lang == "en":
-                print(f"{mark} {file}: {errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
+                extra = f", {notices} notice(s)" if notices else ""
+                print(f"{mark} {file}: {errors} error(s), {warnings} warning(s){extra}", file=sys.stderr)
             else:
-                print(f"{mark} {file}：{errors} 个错误，{len(problems) - errors} 个警告", file=sys.stderr)
+                extra = f"，{notices} 个提示" if notices else ""
+                print(f"{mark} {file}：{errors} 个错误，{warnings} 个警告{extra}", file=sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
 
 

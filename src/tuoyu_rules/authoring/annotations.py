@@ -18,11 +18,11 @@ def _escape_property(text: str) -> str:
 
 def github_annotations(results: list[tuple[str, list[Problem]]], lang: str = "zh") -> list[str]:
     """GitHub Actions workflow commands, one per problem: ``::error file=F,line=L,col=C,title=CODE::MESSAGE``
-    (``::warning`` for warnings), escaped as the runner expects."""
+    (``::warning`` for warnings, ``::notice`` for notices), escaped as the runner expects."""
     lines = []
     for file, problems in results:
         for p in problems:
-            level = "error" if p.severity == "error" else "warning"
+            level = p.severity  # error, warning and notice are the runner's own three levels
             loc = p.location
             where = f"file={_escape_property(loc.file or file)}"
             if loc.line:
@@ -32,6 +32,9 @@ def github_annotations(results: list[tuple[str, list[Problem]]], lang: str = "zh
             text = p.message_en if lang == "en" and p.message_en else p.message
             lines.append(f"::{level} {where},title={_escape_property(p.code)}::{_escape_data(text)}")
     return lines
+
+
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
 def _artifact_uri(path: str) -> str:
@@ -46,7 +49,8 @@ def _artifact_uri(path: str) -> str:
 
 
 def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
-    """A SARIF 2.1.0 log: tool driver ``tuoyu-rules``, one reporting rule per problem code, one result per problem."""
+    """A SARIF 2.1.0 log: tool driver ``tuoyu-rules``, one reporting rule per problem code, one result per problem
+    (level ``error``, ``warning``, or ``note`` for a notice)."""
     codes = sorted({p.code for _, problems in results for p in problems})
     out_results = []
     for file, problems in results:
@@ -63,7 +67,7 @@ def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
                 {
                     "ruleId": p.code,
                     "ruleIndex": codes.index(p.code),
-                    "level": "error" if p.severity == "error" else "warning",
+                    "level": _SARIF_LEVELS[p.severity],
                     "message": {"text": f"{p.message} / {p.message_en}" if p.message_en else p.message},
                     "locations": [{"physicalLocation": physical}],
                 }

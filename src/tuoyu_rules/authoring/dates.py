@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compiler import CompiledPolicy, resolve_parameters
-from ..errors import Location, Problem
+from ..errors import Location, Problem, Severity
 from ..model import PolicyModel
 from ..source import SourceDoc, load_yaml_file
 
@@ -22,14 +22,25 @@ class _Check:
     today: datetime.date
     expiring_within: int | None
 
-    def warn(self, path: tuple[Any, ...], code: str, zh: str, en: str) -> Problem:
+    def warn(self, path: tuple[Any, ...], code: str, zh: str, en: str, severity: Severity = "warning") -> Problem:
         line, column = self.doc.where(path)
-        return Problem(code, zh, en, Location(file=self.policy.file, line=line, column=column), "warning")
+        return Problem(code, zh, en, Location(file=self.policy.file, line=line, column=column), severity)
+
+    def note(self, path: tuple[Any, ...], code: str, zh: str, en: str) -> Problem:
+        """A notice: a fact about history (a plan or document that has ended), never an error, not even strict."""
+        return self.warn(path, code, zh, en, "notice")
+
+    @property
+    def ended(self) -> bool:
+        """The policy's period is over: it is history, and nothing of it is still about to expire."""
+        until = self.policy.model.in_force.until
+        return until is not None and until < self.today
 
     def soon(self, day: datetime.date) -> bool:
-        """``day`` is today or later, and within the expiry window (when one is asked for)."""
+        """``day`` is today or later and within the expiry window (when one is asked for), in a policy still in
+        force."""
         within = self.expiring_within
-        return within is not None and self.today <= day and (day - self.today).days <= within
+        return within is not None and not self.ended and self.today <= day and (day - self.today).days <= within
 
 
 def _period(check: _Check, m: PolicyModel) -> list[Problem]:
@@ -39,7 +50,7 @@ def _period(check: _Check, m: PolicyModel) -> list[Problem]:
         return []
     if until < check.today:
         return [
-            check.warn(
+            check.note(
                 ("in_force", "until"), "policy.expired", f"策略已于 {until} 失效", f"the policy expired on {until}"
             )
         ]
@@ -65,7 +76,7 @@ def _documents(check: _Check, m: PolicyModel) -> list[Problem]:
             continue
         if end < check.today:
             out.append(
-                check.warn(
+                check.note(
                     ("documents", key, "in_force", "until"),
                     "policy.document-expired",
                     f"文件 {key}（{document.title}）已于 {end} 失效",
@@ -114,6 +125,32 @@ def _targets(check: _Check, m: PolicyModel) -> list[Problem]:
     return out
 
 
+def _value_expiring(
+    check: _Check, path: tuple[Any, ...], name: str, document: str, end: datetime.date
+) -> list[Problem]:
+    """A value in force whose document ends within the window (a warning), or has ended already (a notice); asked
+    for with ``expiring_within``, and only of a policy still in force."""
+    if check.soon(end):
+        return [
+            check.warn(
+                path,
+                "policy.value-expiring",
+                f"参数 {name} 的现行取值所依据的文件 {document} 将于 {end} 失效",
+                f"the value of {name} rests on document {document}, which expires on {end}",
+            )
+        ]
+    if check.expiring_within is not None and not check.ended and end < check.today:
+        return [
+            check.note(
+                path,
+                "policy.value-expiring",
+                f"参数 {name} 的现行取值所依据的文件 {document} 已于 {end} 失效",
+                f"the value of {name} rests on document {document}, which expired on {end}",
+            )
+        ]
+    return []
+
+
 def _values(check: _Check, m: PolicyModel) -> list[Problem]:
     """Values in force that rest on a document ending soon, and values dated before the policy without a citation."""
     out = []
@@ -126,14 +163,9 @@ def _values(check: _Check, m: PolicyModel) -> list[Problem]:
             source_doc = check.policy.documents.get(cited.document)
             end = source_doc.in_force.until if source_doc is not None and source_doc.in_force else None
             replaced = n + 1 < len(values)
-            if end is not None and not replaced and check.soon(end):
-                out.append(
-                    check.warn(
-                        ("parameters", name, "values", j, "since"),
-                        "policy.value-expiring",
-                        f"参数 {name} 的现行取值所依据的文件 {cited.document} 将于 {end} 失效",
-                        f"the value of {name} rests on document {cited.document}, which expires on {end}",
-                    )
+            if end is not None and not replaced:
+                out.extend(
+                    _value_expiring(check, ("parameters", name, "values", j, "since"), name, cited.document, end)
                 )
             if value.since >= start or value.citation is not None or cited.document not in m.documents:
                 continue  # in the policy's period, or cited on its own, or a parent's document and date
@@ -151,12 +183,15 @@ def _values(check: _Check, m: PolicyModel) -> list[Problem]:
 
 
 def date_hygiene(policy: CompiledPolicy, today: datetime.date, expiring_within: int | None) -> list[Problem]:
-    """Warnings about dates, located at the YAML key: a policy, document or parameter value that has expired or
-    expires within ``expiring_within`` days, a target year after the policy ends or without a value, and a value
-    dated before the policy starts that neither comes from a parent nor cites where its earlier date comes from.
+    """Problems with dates, located at the YAML key.
 
-    Only the policy's own file is looked at (a parent is checked on its own). ``validate --strict`` turns the
-    warnings into errors.
+    Notices (history, never errors): the policy or a document has ended; with ``expiring_within``, the document a
+    value in force rests on has ended. Warnings (``validate --strict`` turns them into errors): with
+    ``expiring_within``, the policy, a document or the document of a value in force expires within that many days
+    (asked only of a policy still in force); a target year after the policy ends or without a value; a value dated
+    before the policy starts that neither comes from a parent nor cites where its earlier date comes from.
+
+    Only the policy's own file is looked at (a parent is checked on its own).
     """
     check = _Check(policy, load_yaml_file(policy.file), today, expiring_within)
     m: PolicyModel = policy.model
