@@ -420,7 +420,7 @@ def test_schema_output_file_is_the_same_json(capsys, tmp_path: Path) -> None:
     assert code == 0 and out == "" and "rules" in written["properties"] and written["title"]
 
 
-def test_validate_github_prints_warnings_and_strict_makes_them_errors(capsys, tmp_path: Path) -> None:
+def test_validate_github_prints_notices_and_strict_makes_warnings_errors(capsys, tmp_path: Path) -> None:
     old = tmp_path / "mini.yaml"
     old.write_text(
         (ROOT / "tests/data/policies/mini.yaml")
@@ -429,9 +429,34 @@ def test_validate_github_prints_warnings_and_strict_makes_them_errors(capsys, tm
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "validate", "--format", "github", str(old))
-    assert code == 0 and out.startswith(f"::warning file={old},line=4,") and "title=policy.expired" in out
+    assert code == 0 and out.startswith(f"::notice file={old},line=4,") and "title=policy.expired" in out
+    assert "::warning " in out and "title=policy.target-after-period" in out
     code, out, _ = run(capsys, "validate", "--format", "github", "--strict", str(old))
-    assert code == 1 and out.startswith("::error ")
+    lines = out.splitlines()
+    assert code == 1 and lines[0].startswith("::notice ") and "title=policy.expired" in lines[0]
+    assert any(line.startswith("::error ") and "title=policy.target-after-period" in line for line in lines)
+
+
+def test_an_ended_policy_passes_strict_with_a_notice(capsys, tmp_path: Path) -> None:
+    ended = tmp_path / "mini.yaml"
+    ended.write_text(  # from 2019, so that no value predates it; ends 2025, with no target after that
+        (ROOT / "tests/data/policies/mini.yaml")
+        .read_text(encoding="utf-8")
+        .replace("in_force: {from: 2023-01-01}", "in_force: {from: 2019-01-01, until: 2025-12-31}"),
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "validate", "--strict", "--expiring-within", "90", str(ended))
+    assert code == 0 and "notice[policy.expired]" in out and "0 个错误，0 个警告，1 个提示" in err
+    code, out, err = run(capsys, "validate", "--strict", "--lang", "en", "--format", "json", str(ended))
+    [result] = json.loads(out)
+    assert code == 0 and result["valid"] and [p["severity"] for p in result["problems"]] == ["notice"]
+    code, out, _ = run(capsys, "validate", "--strict", "--format", "sarif", str(ended))
+    assert code == 0 and [r["level"] for r in json.loads(out)["runs"][0]["results"]] == ["note"]
+
+
+def test_bundled_policies_pass_strict_with_expiry_window_today(capsys) -> None:
+    code, out, err = run(capsys, "validate", "--strict", "--expiring-within", "90", str(ROOT / "policies"))
+    assert code == 0 and "error[" not in out and "✗" not in err, out + err
 
 
 def test_validate_sarif_locates_the_misspelt_key(capsys, tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ def test_readme_names_the_test_command_and_the_check_job() -> None:
 
 
 def test_docs_coverage_md_is_generated_from_the_bundled_policies() -> None:
+    from tuoyu_rules.authoring.clauses import coverage_markdown
     from tuoyu_rules.compiler import bundled_dir, load_compiled
-    from tuoyu_rules.tools import coverage_markdown
 
     policies = [load_compiled(p) for p in sorted(bundled_dir().glob("*.yaml"))]
     committed = (ROOT / "docs" / "coverage.md").read_text(encoding="utf-8")

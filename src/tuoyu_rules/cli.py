@@ -46,9 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("paths", nargs="+", help="policy files or folders")
     v.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     v.add_argument("--lang", choices=["zh", "en"], default="zh")
-    v.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    v.add_argument("--strict", action="store_true", help="treat warnings as errors (notices stay notices)")
     v.add_argument(
-        "--expiring-within", type=int, default=None, metavar="DAYS", help="warn when a policy expires within DAYS days"
+        "--expiring-within",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="warn when a policy still in force (or its documents) expires within DAYS days",
     )
 
     c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
@@ -164,9 +168,9 @@ def validate_paths(
     paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
 ) -> list[tuple[str, list[Problem]]]:
     """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples, dates."""
+    from .authoring.dates import date_hygiene
     from .compiler import compile_file
     from .examples import run_examples
-    from .tools import date_hygiene
 
     out = []
     for path in _policy_files(paths):
@@ -179,14 +183,17 @@ def validate_paths(
             problems.extend(date_hygiene(compiled, datetime.date.today(), expiring_within))
         except PolicyError as exc:
             problems.extend(exc.problems)
-        if strict:
-            problems = [Problem(p.code, p.message, p.message_en, p.location, "error", p.value) for p in problems]
+        if strict:  # a warning becomes an error; a notice (a plan that has ended) stays a notice
+            problems = [
+                p if p.severity == "notice" else Problem(p.code, p.message, p.message_en, p.location, "error", p.value)
+                for p in problems
+            ]
         out.append((str(path), problems))
     return out
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .tools import github_annotations, sarif
+    from .authoring.annotations import github_annotations, sarif
 
     results = validate_paths(args.paths, args.strict, args.expiring_within)
     failed = any(p.severity == "error" for _, problems in results for p in problems)
@@ -212,11 +219,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in problems:
                 print(p.render(args.lang))
             errors = sum(p.severity == "error" for p in problems)
+            notices = sum(p.severity == "notice" for p in problems)
+            warnings = len(problems) - errors - notices
             mark = "✗" if errors else "✓"
             if args.lang == "en":
-                print(f"{mark} {file}: {errors} error(s), {len(problems) - errors} warning(s)", file=sys.stderr)
+                extra = f", {notices} notice(s)" if notices else ""
+                print(f"{mark} {file}: {errors} error(s), {warnings} warning(s){extra}", file=sys.stderr)
             else:
-                print(f"{mark} {file}：{errors} 个错误，{len(problems) - errors} 个警告", file=sys.stderr)
+                extra = f"，{notices} 个提示" if notices else ""
+                print(f"{mark} {file}：{errors} 个错误，{warnings} 个警告{extra}", file=sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
 
 
@@ -238,7 +249,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     state = {"failed": False}
     change = None
     if args.overrides:
-        from .tools import LedgerDiff
+        from .authoring.ledger_diff import LedgerDiff
 
         change = LedgerDiff()
 
@@ -322,7 +333,7 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
 # ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------
 def cmd_explain(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import catalogue, explain, suggest
+    from .authoring.explain import catalogue, explain, suggest
 
     policy = load_policy(args.policy).compiled
     if not args.item:
@@ -343,7 +354,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import diff_ledger, diff_policies, diff_text, dumps
+    from .authoring.common import dumps
+    from .authoring.diff import diff_policies, diff_text
+    from .authoring.ledger_diff import diff_ledger
 
     old, new = load_policy(args.old), load_policy(args.new)
     day = args.as_of or datetime.date.today()
@@ -382,7 +395,7 @@ def _compiled_paths(paths: Sequence[str]) -> Iterator[Any]:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .tools import test_coverage
+    from .authoring.coverage import test_coverage
 
     zh = args.lang == "zh"
     failed = False
@@ -423,7 +436,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from .tools import clause_index, coverage_markdown
+    from .authoring.clauses import clause_index, coverage_markdown
 
     policies = list(_compiled_paths(args.policies))
     broken = [p for p in policies if isinstance(p, PolicyError)]
@@ -450,7 +463,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_budget(args: argparse.Namespace) -> int:
     from .api import load_policy
-    from .tools import budget, budget_lines, budgets, dumps
+    from .authoring.budget import budget, budget_lines, budgets
+    from .authoring.common import dumps
 
     if args.months < 1:
         print("tuoyu-rules: --months 应为正整数 must be a positive number of months", file=sys.stderr)
@@ -482,7 +496,8 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .tools import dumps, record_schema, schema
+    from .authoring.common import dumps
+    from .authoring.schema import record_schema, schema
 
     text = dumps(record_schema() if args.records else schema())
     if args.output:
