@@ -298,7 +298,7 @@ def test_normalize_never_raises_anything_but_record_error_and_never_returns_a_fl
 
 # ---- the pydantic fast path and the field-by-field converters agree -----------------------------------------------
 def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
-    from tuoyu_rules.records import CERTIFICATES, ENUMS
+    from tuoyu_rules.records.fields import CERTIFICATES, ENUMS
 
     if isinstance(spec, tuple):
         kind, inner = spec
@@ -329,7 +329,7 @@ def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
 
 
 def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
-    from tuoyu_rules.records import KINDS
+    from tuoyu_rules.records.fields import KINDS
 
     table = {k: v for k, v in KINDS["institution"].items() if k != "id"}
     return st.fixed_dictionaries(
@@ -341,7 +341,7 @@ def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
 def test_the_fast_path_and_the_converters_give_the_same_record(data: dict[str, Any]) -> None:
     # clean records take pydantic-core; the converters must agree with it value for value and type for type
     # (an int stays an int, a float becomes the Decimal of its shortest repr), so reports never depend on the path
-    import tuoyu_rules.records as records
+    import tuoyu_rules.records.normalize as records
 
     fast = normalize_record(data)
     saved = records._FAST
