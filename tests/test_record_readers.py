@@ -1,4 +1,4 @@
-"""The reader registry: every reader is documented, and files are dispatched by it."""
+"""The reader registry: every reader is documented, and the extension example of docs/extending-readers.md works."""
 
 from __future__ import annotations
 
@@ -41,3 +41,24 @@ def test_a_file_is_read_by_the_reader_whose_suffixes_hold_its_suffix(tmp_path: P
             assert [entry for entry in READERS.values() if suffix in entry.suffixes] == [reader], (name, suffix)
     (tmp_path / "a.ndjson").write_text('{"id": "A"}\n', encoding="utf-8")
     assert [row.data for row in read_rows(tmp_path / "a.ndjson")] == [{"id": "A"}]
+
+
+def _python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_the_adding_a_reader_example_registers_a_reader_and_reads_through_read_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = ROOT / "docs" / "extending-readers.md"
+    ledger = re.search(r"```text\n(.*?)```", doc.read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert ledger is not None
+    (tmp_path / "ledger.psv").write_text(ledger.group(1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(readers, "READERS", dict(readers.READERS))  # the example's entry goes into a copy
+    blocks = _python_blocks(doc)
+    assert len(blocks) == 2
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, str(doc), "exec"), namespace)
+    assert "psv" in readers.READERS and "psv" not in READERS
