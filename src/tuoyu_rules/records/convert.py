@@ -95,6 +95,14 @@ class _Checker:
 
 def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
     """The slow path of numbers: text with units, floats, bounds. Records a problem and returns None when bad."""
+    number = _read_number(ck, name, value)
+    if number is None:
+        return None
+    return _bounded(ck, name, number, value, integer)
+
+
+def _read_number(ck: _Checker, name: str, value: Any) -> int | Decimal | None:
+    """A cell as a number: floats exact, text without its separators, full-width digits and the field's unit."""
     original = value
     if isinstance(value, bool):
         ck.bad(name, "record.not-a-number", "应为数字，不是是/否", "must be a number, not a yes/no", value)
@@ -121,6 +129,12 @@ def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
     elif not isinstance(value, (int, Decimal)):
         ck.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
         return None
+    number: int | Decimal = value  # a Decimal or an int (not a bool) by now
+    return number
+
+
+def _bounded(ck: _Checker, name: str, value: int | Decimal, original: Any, integer: bool) -> Any:
+    """The number if finite, not negative, whole when ``integer``, and within the bounds of its kind."""
     if isinstance(value, Decimal) and not value.is_finite():
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(original))
         return None

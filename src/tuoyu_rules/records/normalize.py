@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict
 
 from ..errors import RecordError
 from ..expressions import INSTITUTION_FIELDS
@@ -24,10 +25,6 @@ from .fields import CERTIFICATES, ENUMS, KIND_ALIASES, KINDS, MAX_COUNT, MAX_LIS
 # ---- the fast path -----------------------------------------------------------------------------------------------
 def _pydantic_type(key: str, spec: Any) -> Any:
     """The pydantic type that accepts a field only when it is already clean (the fast path)."""
-    from typing import Annotated
-
-    from pydantic import Field, StringConstraints
-
     if isinstance(spec, tuple):
         kind, inner = spec
         if kind == "obj":
@@ -52,11 +49,7 @@ def _pydantic_type(key: str, spec: Any) -> Any:
 
 
 def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "ignore"] = "forbid") -> Any:
-    from pydantic import ConfigDict, with_config
-    from typing_extensions import TypedDict
-
     fields = {key: _pydantic_type(key, spec) for key, spec in table.items()}
-
     if table is INSTITUTION_FIELDS["construction"][1]:
         fields["kind"] = Literal[tuple(sorted(set(ENUMS["kind"].values())))]
     elif "kind" in table:  # the record's own kind
@@ -66,8 +59,6 @@ def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "i
 
 def _fast_validators() -> dict[str, tuple[Any, frozenset[str]]]:
     """pydantic-core validators for clean records (built once). Regions, recursive, always take the full path."""
-    from pydantic import TypeAdapter
-
     out = {}
     for kind in ("institution", "residential_area"):
         table = {**KINDS[kind], "district": "str", "kind": "str"}

@@ -10,12 +10,15 @@ import io
 import math
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import Location, Problem, RecordError
 from ..fields import KIND_SHEETS, SUBSHEETS
 from .base import LedgerInput, RawRow
 from .columns import RowMapper, header_key
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 _Joined = dict[str, dict[str, list[dict[str, Any]]]]  # target field -> institution id -> items of a subsheet
 
@@ -32,7 +35,7 @@ def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
         book.close()
 
 
-def _load_workbook(ledger: LedgerInput) -> Any:
+def _load_workbook(ledger: LedgerInput) -> Workbook:
     import openpyxl
 
     try:
@@ -59,7 +62,7 @@ def _subsheet(name: str) -> str | None:
     return SUBSHEETS.get(name.strip().lower()) or SUBSHEETS.get(name.strip())
 
 
-def _subsheet_items(book: Any) -> _Joined:
+def _subsheet_items(book: Workbook) -> _Joined:
     """The class and staff sheets, keyed by institution id, to be joined onto the main rows (held in memory)."""
     extra: _Joined = {}
     for name in book.sheetnames:
@@ -75,7 +78,7 @@ def _subsheet_items(book: Any) -> _Joined:
     return extra
 
 
-def _main_sheets(book: Any, sheet: str | None, source: str) -> list[str]:
+def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
     """The sheets whose rows are records: ``--sheet`` if given (it must exist), else every sheet but subsheets."""
     names = [sheet] if sheet else [n for n in book.sheetnames if not _subsheet(n)]
     if sheet and sheet not in book.sheetnames:
@@ -92,7 +95,7 @@ def _main_sheets(book: Any, sheet: str | None, source: str) -> list[str]:
     return names
 
 
-def _sheet_rows(book: Any, names: list[str], extra: _Joined, source: str) -> Iterator[RawRow]:
+def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, source: str) -> Iterator[RawRow]:
     row_number = 0
     for name in names:
         rows = book[name].iter_rows(values_only=True)
