@@ -183,12 +183,12 @@ def test_a_model_gives_the_same_report_as_its_dict() -> None:
 
 def test_a_model_is_checked_once_however_many_policies_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import tuoyu_rules.api
-    import tuoyu_rules.record_models
+    import tuoyu_rules.records.models
 
     model = tuoyu_rules.Institution(**records(1)[0])
     calls = []
-    real = tuoyu_rules.record_models.normalize_record
-    for module in (tuoyu_rules.api, tuoyu_rules.record_models):
+    real = tuoyu_rules.records.models.normalize_record
+    for module in (tuoyu_rules.api, tuoyu_rules.records.models):
         monkeypatch.setattr(module, "normalize_record", lambda *a, **k: calls.append(a) or real(*a, **k))
     policies = [tuoyu_rules.load_policy(p) for p in ("national", "luzhou_longmatan")]
     reports = [p.evaluate(model, as_of=DAY) for p in policies]

@@ -1,4 +1,4 @@
-"""The fast paths of records.py, report.py and writers.py give exactly what the general paths give."""
+"""The fast paths of records/, report.py and writers/ give exactly what the general paths give."""
 
 from __future__ import annotations
 
@@ -15,19 +15,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import tuoyu_rules
-from tuoyu_rules.records import (
-    _BOOL_SPELLINGS,
-    _FAST,
-    FALSE,
-    KINDS,
-    TRUE,
-    _bool,
-    _Checker,
-    _int,
-    _num,
-    _number,
-    read_rows,
-)
+from tuoyu_rules.records import read_rows
+from tuoyu_rules.records.convert import _BOOL_SPELLINGS, _bool, _Checker, _int, _num, _number
+from tuoyu_rules.records.fields import FALSE, KINDS, TRUE
+from tuoyu_rules.records.normalize import _FAST
 from tuoyu_rules.report import BenefitLine, Report, _stated
 from tuoyu_rules.text import format_value
 from tuoyu_rules.writers import write_reports
@@ -208,9 +199,9 @@ def test_jsonl_still_refuses_what_json_cannot_write() -> None:
 
 
 def test_row_mapper_nests_dotted_columns_and_treats_missing_cells_as_empty() -> None:
-    from tuoyu_rules.records import _RowMapper
+    from tuoyu_rules.records.readers.columns import RowMapper
 
-    mapper = _RowMapper(["id", "surveillance.installed", "乳儿班人数", "", "surveillance.retention_days", "托位数"])
+    mapper = RowMapper(["id", "surveillance.installed", "乳儿班人数", "", "surveillance.retention_days", "托位数"])
     assert mapper.map(["A", "是", "8", "x", " ", "60"]) == {
         "id": "A",
         "surveillance": {"installed": "是"},

@@ -1,11 +1,9 @@
-"""Records and ledgers: validation, Chinese spellings, every error located, streaming readers, formats agree."""
+"""Records: validation, Chinese spellings, every error located, the fast path agrees with the converters (the
+readers are tested in test_record_readers.py)."""
 
 from __future__ import annotations
 
-import io
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tuoyu_rules.errors import RecordError
-from tuoyu_rules.records import header_key, normalize_record, read_rows
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+from tuoyu_rules.records import normalize_record
 
 
 def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -149,109 +144,6 @@ def test_region_with_subregions_and_chinese_levels() -> None:
     assert record["kind"] == "region" and record["level"] == "county" and record["subregions"][0]["level"] == "township"
 
 
-# ---- readers --------------------------------------------------------------------------------------------------------
-def test_header_names_in_chinese_and_english() -> None:
-    assert header_key("室内使用面积(㎡)") == "indoor_area_m2"
-    assert header_key("室内使用面积（㎡）") == "indoor_area_m2"
-    assert header_key("indoor_area_m2") == "indoor_area_m2"
-    assert header_key("机构编号") == "id"
-
-
-@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-8-sig"])
-def test_csv_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
-    path = tmp_path / "l.csv"
-    path.write_text("机构编号,机构名称,托位数\nA-1,红星托育园,30\n", encoding=encoding)
-    rows = list(read_rows(path))
-    assert rows[0].data == {"id": "A-1", "name": "红星托育园", "total_slots": "30"} and rows[0].row == 1
-
-
-def test_flattened_class_columns_become_classes(tmp_path: Path) -> None:
-    path = tmp_path / "l.csv"
-    path.write_text(
-        "id,乳儿班人数,乳儿班保育人员数,toddler_enrolled,toddler_caregivers,surveillance.retention_days\nA,6,2,,,90\n",
-        encoding="utf-8",
-    )
-    data = next(read_rows(path)).data
-    assert data == {
-        "id": "A",
-        "classes": [{"type": "infant", "enrolled": "6", "caregivers": "2"}],
-        "surveillance": {"retention_days": "90"},
-    }
-
-
-def test_a_bad_jsonl_line_is_a_row_with_problems_and_reading_goes_on(tmp_path: Path) -> None:
-    path = tmp_path / "l.jsonl"
-    path.write_text('{"id": "A"}\n{oops\n\n{"id": "C"}\n', encoding="utf-8")
-    rows = list(read_rows(path))
-    assert [r.row for r in rows] == [1, 2, 3]
-    assert rows[1].data is None and rows[1].problems[0].code == "record.bad-json"
-    assert rows[2].data == {"id": "C"}
-
-
-def test_undecodable_input_is_a_record_error(tmp_path: Path) -> None:
-    path = tmp_path / "l.csv"
-    path.write_bytes(b"id,name\n" + bytes(range(128, 256)) * 300)
-    with pytest.raises(RecordError) as info:
-        list(read_rows(path))
-    assert info.value.problems[0].code == "record.undecodable"
-
-
-def test_reading_streams(tmp_path: Path) -> None:
-    class Endless(io.RawIOBase):
-        """A CSV that never ends: reading the first rows must not need the whole input."""
-
-        def __init__(self) -> None:
-            self.sent = 0
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, buffer: Any) -> int:
-            chunk = (b"id,total_slots\n" if self.sent == 0 else b"") + b"".join(
-                f"A{self.sent + i},{i}\n".encode() for i in range(100)
-            )
-            self.sent += 100
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
-    rows = read_rows("-", stdin=io.BufferedReader(Endless()), fmt="csv")
-    assert [next(rows).data["id"] for _ in range(3)] == ["A0", "A1", "A2"]
-
-
-def test_xlsx_joins_class_and_staff_sheets() -> None:
-    rows = list(read_rows(EXAMPLES / "luzhou_longmatan" / "institutions.xlsx"))
-    assert len(rows) == 30 and rows[0].data["classes"] and rows[0].data["staff"]
-
-
-def test_the_three_example_formats_give_the_same_records() -> None:
-    folder = EXAMPLES / "luzhou_longmatan"
-    by_format = {}
-    for name in ("institutions.jsonl", "institutions.xlsx", "institutions.csv"):
-        by_format[name] = [normalize_record(r.data) for r in read_rows(folder / name)]
-    strip = lambda rs, drop: [{k: v for k, v in r.items() if k not in drop} for r in rs]  # noqa: E731
-    assert by_format["institutions.jsonl"] == by_format["institutions.xlsx"]
-    # the flat CSV cannot hold staff lists
-    assert strip(by_format["institutions.jsonl"], {"staff"}) == strip(by_format["institutions.csv"], {"staff"})
-
-
-def test_the_same_records_give_the_same_reports_whatever_the_format() -> None:
-    import datetime
-
-    import tuoyu_rules
-
-    policy = tuoyu_rules.load_policy("luzhou_longmatan")
-    folder = EXAMPLES / "luzhou_longmatan"
-    day = datetime.date(2024, 6, 30)
-    reports = {
-        name: [
-            json.dumps(r.to_dict(), ensure_ascii=False, sort_keys=True)
-            for r in policy.evaluate_many(read_rows(folder / name), as_of=day)
-        ]
-        for name in ("institutions.jsonl", "institutions.xlsx")
-    }
-    assert reports["institutions.jsonl"] == reports["institutions.xlsx"]
-
-
 # ---- properties -------------------------------------------------------------------------------------------------------
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
@@ -298,7 +190,7 @@ def test_normalize_never_raises_anything_but_record_error_and_never_returns_a_fl
 
 # ---- the pydantic fast path and the field-by-field converters agree -----------------------------------------------
 def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
-    from tuoyu_rules.records import CERTIFICATES, ENUMS
+    from tuoyu_rules.records.fields import CERTIFICATES, ENUMS
 
     if isinstance(spec, tuple):
         kind, inner = spec
@@ -329,7 +221,7 @@ def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
 
 
 def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
-    from tuoyu_rules.records import KINDS
+    from tuoyu_rules.records.fields import KINDS
 
     table = {k: v for k, v in KINDS["institution"].items() if k != "id"}
     return st.fixed_dictionaries(
@@ -341,7 +233,7 @@ def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
 def test_the_fast_path_and_the_converters_give_the_same_record(data: dict[str, Any]) -> None:
     # clean records take pydantic-core; the converters must agree with it value for value and type for type
     # (an int stays an int, a float becomes the Decimal of its shortest repr), so reports never depend on the path
-    import tuoyu_rules.records as records
+    import tuoyu_rules.records.normalize as records
 
     fast = normalize_record(data)
     saved = records._FAST
@@ -360,14 +252,3 @@ def test_the_fast_path_and_the_converters_give_the_same_record(data: dict[str, A
 
     assert typed(fast) == typed(slow)
     assert no_float(fast)
-
-
-def test_csv_rows_are_marked_text_and_read_the_same_either_way() -> None:
-    # a CSV row is all text: it goes to the converters directly (the strict pydantic types would refuse it); the
-    # mark only saves that attempt and never changes the record
-    rows = list(read_rows(EXAMPLES / "luzhou_longmatan" / "institutions.csv"))
-    assert rows and all(r.text for r in rows)
-    assert not any(r.text for r in read_rows(EXAMPLES / "luzhou_longmatan" / "institutions.jsonl"))
-    for r in rows:
-        assert r.data is not None
-        assert normalize_record(r.data, text=True) == normalize_record(r.data)

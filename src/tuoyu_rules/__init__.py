@@ -9,7 +9,7 @@
 
 from .api import Policy, load_policy
 from .errors import Location, PolicyError, Problem, RecordError
-from .record_models import Institution, Region, ResidentialArea
+from .records import Institution, Region, ResidentialArea
 from .report import ErrorReport, Finding, Report
 
 __all__ = [

@@ -10,8 +10,7 @@ from typing import Any
 from .compiler import CompiledPolicy, load_compiled, override_parameters
 from .errors import Location, Problem, RecordError
 from .evaluate import evaluate_record
-from .record_models import RecordModel
-from .records import RawRow, normalize_record
+from .records import RawRow, RecordModel, normalize_record
 from .report import ErrorReport, Report
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import PolicyError, Problem, RecordError
+from .records import READERS
 from .writers import WRITERS, write_reports
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -62,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
     c.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
     c.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
-    c.add_argument("--input-format", default=None, help="format of standard input: jsonl, json, yaml, csv")
+    c.add_argument(
+        "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
+    )
     c.add_argument("--lang", choices=["zh", "en"], default="zh")
     c.add_argument(
         "--omit-passes",

@@ -26,7 +26,7 @@ def record_schema() -> dict[str, Any]:
     """
     from pydantic import TypeAdapter
 
-    from ..record_models import Institution, Region, ResidentialArea
+    from ..records import Institution, Region, ResidentialArea
 
     kinds: Any = Institution | Region | ResidentialArea
     out = TypeAdapter(kinds).json_schema()

@@ -22,8 +22,9 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model, model_validator
 from typing_extensions import Self
 
-from .errors import Location, Problem, RecordError
-from .records import CERTIFICATES, ENUMS, KINDS, normalize_record
+from ..errors import Location, Problem, RecordError
+from .fields import CERTIFICATES, ENUMS, KINDS
+from .normalize import normalize_record
 
 
 class RecordModel(BaseModel):

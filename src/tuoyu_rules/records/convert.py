@@ -1,0 +1,382 @@
+"""Field converters of ledger cells: one protocol, one way to fail.
+
+A converter is called as ``convert(checker, prefix, key, value, depth)`` and returns the field's evaluation value,
+or records one problem on the :class:`_Checker` (``checker.bad(field, code, zh, en, value)``, which carries the
+row, the field and the file) and returns None. Each converter tries the plain case first (an int, plain ASCII
+digits, an exact yes/no spelling) and falls back to the general reading of Chinese spellings, units and bounds.
+:data:`TABLES` holds one converter per field of each record kind, built once at import.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from ..errors import Location, Problem
+from ..vocabulary import INSTITUTION_FIELDS
+from .fields import (
+    CERTIFICATES,
+    ENUMS,
+    FALSE,
+    KINDS,
+    MAX_COUNT,
+    MAX_DEPTH,
+    MAX_LIST,
+    MAX_MEASURE,
+    MAX_TEXT,
+    TRUE,
+    UNITS,
+    unit_kind,
+)
+
+
+class Converter(Protocol):
+    """Converts one field's value, or records a problem on the checker and returns None."""
+
+    def __call__(self, ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any: ...
+
+
+class _Checker:
+    """Collects the problems of one record while its fields are converted."""
+
+    __slots__ = ("problems", "row", "source")
+
+    def __init__(self, row: int | None, source: str | None):
+        self.problems: list[Problem] = []
+        self.row, self.source = row, source
+
+    def bad(self, field: str, code: str, zh: str, en: str, value: Any) -> None:
+        shown = value if isinstance(value, (str, int, bool)) or value is None else str(value)
+        if isinstance(shown, str) and len(shown) > 100:
+            shown = shown[:100] + "…"
+        self.problems.append(
+            Problem(
+                code,
+                f"{field}：{zh}",
+                f"{field}: {en}",
+                Location(row=self.row, field=field, file=self.source),
+                value=shown,
+            )
+        )
+
+    def fields(
+        self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if value is None or (type(value) is str and not value.strip()):
+                continue
+            convert = table.get(key)
+            if convert is None:
+                out[str(key)] = self.extra(f"{prefix}{key}", value, depth + 1)
+                continue
+            converted = convert(self, prefix, key, value, depth + 1)
+            if converted is not None:
+                out[key] = converted
+        return out
+
+    def extra(self, name: str, value: Any, depth: int) -> Any:
+        """Unknown fields are kept (rules never read them), but bounded and float-free."""
+        if depth > MAX_DEPTH:
+            self.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+            return None
+        if isinstance(value, float):
+            return Decimal(repr(value)) if math.isfinite(value) else str(value)
+        if isinstance(value, dict):
+            return {str(k): self.extra(f"{name}.{k}", v, depth + 1) for k, v in list(value.items())[:MAX_LIST]}
+        if isinstance(value, list):
+            return [self.extra(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(value[:MAX_LIST])]
+        return value
+
+
+def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
+    """The slow path of numbers: text with units, floats, bounds. Records a problem and returns None when bad."""
+    number = _read_number(ck, name, value)
+    if number is None:
+        return None
+    return _bounded(ck, name, number, value, integer)
+
+
+def _read_number(ck: _Checker, name: str, value: Any) -> int | Decimal | None:
+    """A cell as a number: floats exact, text without its separators, full-width digits and the field's unit."""
+    original = value
+    if isinstance(value, bool):
+        ck.bad(name, "record.not-a-number", "应为数字，不是是/否", "must be a number, not a yes/no", value)
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
+            return None
+        value = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
+        field = name.rsplit(".", 1)[-1].split("]")[-1]
+        wan = unit_kind(field) == "money" and text.endswith("万元")
+        if wan:
+            text = text[:-2]
+        text = UNITS[unit_kind(field)].sub("", text)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            ck.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
+            return None
+        if wan:
+            value *= 10000
+    elif not isinstance(value, (int, Decimal)):
+        ck.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
+        return None
+    number: int | Decimal = value  # a Decimal or an int (not a bool) by now
+    return number
+
+
+def _bounded(ck: _Checker, name: str, value: int | Decimal, original: Any, integer: bool) -> Any:
+    """The number if finite, not negative, whole when ``integer``, and within the bounds of its kind."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(original))
+        return None
+    if value < 0:
+        ck.bad(name, "record.negative", f"不能为负数（{original}）", f"cannot be negative ({original})", original)
+        return None
+    if integer:
+        if value != int(value):
+            ck.bad(
+                name,
+                "record.not-an-integer",
+                f"应为整数（{original}）",
+                f"must be a whole number ({original})",
+                original,
+            )
+            return None
+        value = int(value)
+        if value > MAX_COUNT:
+            ck.bad(name, "record.too-large", f"超过上限 {MAX_COUNT}", f"over the limit of {MAX_COUNT}", original)
+            return None
+        return value
+    if value > MAX_MEASURE:
+        ck.bad(name, "record.too-large", f"超过上限 {MAX_MEASURE}", f"over the limit of {MAX_MEASURE}", original)
+        return None
+    return value
+
+
+def _plain_int(value: str) -> int | None:
+    """The fast path of a count written as plain ASCII digits ("12", "007"): what :func:`_number` gives, or None
+    when the text needs the general path (anything else, or more than 10 digits, which may exceed the bound)."""
+    if len(value) <= 10 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _plain_decimal(value: str) -> Decimal | None:
+    """The fast path of a measure written as plain ASCII digits with at most one point ("123", "123.5", "7."):
+    the same ``Decimal(text)`` as :func:`_number` (NFKC, stripping, commas and units change nothing in such text),
+    or None when the text needs the general path, or is over the bound (the general path names the problem)."""
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        number = Decimal(value)
+        if number <= MAX_MEASURE:
+            return number
+    return None
+
+
+def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    kind = type(value)
+    if kind is int and 0 <= value <= MAX_COUNT:
+        return value
+    if kind is str:
+        number = _plain_int(value)
+        if number is not None:
+            return number
+    return _number(ck, prefix + key, value, True)
+
+
+def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    kind = type(value)
+    if (kind is int and 0 <= value <= MAX_COUNT) or (
+        kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE
+    ):
+        return value
+    if kind is str:
+        number = _plain_decimal(value)
+        if number is not None:
+            return number
+    return _number(ck, prefix + key, value, False)
+
+
+def _bool_spellings() -> dict[str, bool]:
+    """Exact cell texts that read as yes/no (``True``, ``FALSE``, ``是`` …), each checked at import against the
+    general reading in :func:`_bool` (NFKC, strip, lower), so a lookup gives the same answer without that work."""
+    out = {}
+    for word in sorted(TRUE | FALSE):
+        for spelling in (word, word.upper(), word.capitalize()):
+            text = unicodedata.normalize("NFKC", spelling).strip().lower()
+            if text in TRUE:
+                out[spelling] = True
+            elif text in FALSE:
+                out[spelling] = False
+    return out
+
+
+_BOOL_SPELLINGS = _bool_spellings()
+
+
+def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    if value is True or value is False:
+        return value
+    if type(value) is str:
+        found = _BOOL_SPELLINGS.get(value)
+        if found is not None:
+            return found
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+    ck.bad(
+        prefix + key,
+        "record.not-a-boolean",
+        f"'{value}' 不是是/否",
+        f"'{value}' is not yes/no (是/否, true/false)",
+        value,
+    )
+    return None
+
+
+def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
+    if type(value) is str:
+        text = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+        ck.bad(name, "record.bad-type", "应为文本", "must be text", value)
+        return None
+    elif (isinstance(value, float) and not math.isfinite(value)) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
+        ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
+        return None
+    else:
+        text = str(int(value)) if value == int(value) else str(value)
+    if len(text) > MAX_TEXT:
+        ck.bad(name, "record.too-large", f"文本超过 {MAX_TEXT} 个字符", f"text longer than {MAX_TEXT} characters", text)
+        return None
+    return text
+
+
+def _text(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+    if type(value) is str and len(value) <= MAX_TEXT and value == value.strip():
+        return value
+    return _text_of(ck, prefix + key, value)
+
+
+def _enum(allowed: Mapping[str, str]) -> Converter:
+    choices = ", ".join(sorted(set(allowed.values())))
+
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        found = allowed.get(value) if type(value) is str else None
+        if found is not None:
+            return found
+        text = _text_of(ck, prefix + key, value)
+        if text is None:
+            return None
+        found = allowed.get(text) or allowed.get(text.lower())
+        if found is None:
+            ck.bad(
+                prefix + key,
+                "record.unknown-value",
+                f"未知取值 '{text}'，可选：{choices}",
+                f"unknown value '{text}'; allowed: {choices}",
+                text,
+            )
+        return found
+
+    return convert
+
+
+def _object(table: Mapping[str, Converter]) -> Converter:
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            ck.bad(
+                prefix + key,
+                "record.too-deep",
+                f"嵌套超过 {MAX_DEPTH} 层",
+                f"nested deeper than {MAX_DEPTH} levels",
+                "…",
+            )
+            return None
+        if not isinstance(value, Mapping):
+            ck.bad(prefix + key, "record.bad-type", "应为对象", "must be an object", value)
+            return None
+        return ck.fields(value, table, f"{prefix}{key}.", depth)
+
+    return convert
+
+
+def _list(item: Converter | Mapping[str, Converter], of_text: bool) -> Converter:
+    def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
+        name = prefix + key
+        if depth > MAX_DEPTH:
+            ck.bad(name, "record.too-deep", f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels", "…")
+            return None
+        if isinstance(value, str) and of_text:
+            value = (
+                []
+                if value.strip().lower() in ("无", "none", "-", "—")
+                else [v for v in re.split(r"[;,，、；|/\s]+", value) if v]
+            )
+        if not isinstance(value, list):
+            ck.bad(name, "record.bad-type", "应为列表", "must be a list", value)
+            return None
+        if len(value) > MAX_LIST:
+            ck.bad(name, "record.too-deep", f"列表超过 {MAX_LIST} 项", f"more than {MAX_LIST} items", len(value))
+            return None
+        items = []
+        for i, entry in enumerate(value):
+            if of_text:
+                converted = item(ck, f"{name}[{i}]", "", entry, depth)  # type: ignore[operator]
+                if converted is not None:
+                    items.append(converted)
+            elif isinstance(entry, Mapping):
+                items.append(ck.fields(entry, item, f"{name}[{i}].", depth))  # type: ignore[arg-type]
+            else:
+                ck.bad(f"{name}[{i}]", "record.bad-type", "应为对象", "must be an object", entry)
+        return items
+
+    return convert
+
+
+def _compile_table(
+    table: Mapping[str, Any], done: dict[int, dict[str, Converter]] | None = None
+) -> dict[str, Converter]:
+    """One converter per field of a record schema (the tables of :mod:`tuoyu_rules.expressions`), built once at import."""
+    done = {} if done is None else done
+    if id(table) in done:
+        return done[id(table)]
+    out: dict[str, Converter] = {}
+    done[id(table)] = out
+    for key, spec in table.items():
+        if isinstance(spec, tuple):
+            kind, inner = spec
+            if kind == "obj":
+                out[key] = _object(_compile_table(inner, done))
+            elif inner == "str":
+                out[key] = _list(_enum(CERTIFICATES) if key == "certificates" else _text, of_text=True)
+            else:
+                out[key] = _list(_compile_table(inner, done), of_text=False)
+        elif spec == "int":
+            out[key] = _int
+        elif spec == "num":
+            out[key] = _num
+        elif spec == "bool":
+            out[key] = _bool
+        elif key in ENUMS and not (key == "kind" and table is not INSTITUTION_FIELDS["construction"][1]):
+            out[key] = _enum(ENUMS[key])
+        else:
+            out[key] = _text
+    return out
+
+
+TABLES: dict[str, dict[str, Converter]] = {kind: _compile_table(table) for kind, table in KINDS.items()}
