@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import datetime
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 
 import tuoyu_rules
 from tuoyu_rules import expressions
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DAY = datetime.date(2024, 6, 30)
 
@@ -275,3 +278,26 @@ def test_reports_without_passes_are_the_same_whether_findings_were_read_first() 
         assert slim == read.to_dict(passes=False)
         assert slim["status"] == fresh.status and slim["violations"] == fresh.to_dict()["violations"]
         assert all(f["outcome"] != "pass" for f in slim["findings"] if "year" not in f)
+
+
+def test_validate_files_returns_problems_without_printing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundled = tuoyu_rules.validate_files([ROOT / "policies"], strict=True, today=datetime.date(2026, 12, 1))
+    assert len(bundled) == 6 and all(p.severity != "error" for _, problems in bundled for p in problems)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        (ROOT / "policies" / "luzhou_longmatan.yaml")
+        .read_text(encoding="utf-8")
+        .replace("parameters:", "parameterz:", 1),
+        encoding="utf-8",
+    )
+    [(file, problems)] = tuoyu_rules.validate_files([broken])
+    assert file == str(broken) and "policy.unknown-key" in {p.code for p in problems}
+    assert all(p.location.file and p.location.line for p in problems if p.code == "policy.unknown-key")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_version_is_written_once() -> None:
+    from importlib.metadata import version
+
+    assert version("tuoyu-rules") == tuoyu_rules.__version__
+    assert not re.search(r'^version\s*=\s*"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)

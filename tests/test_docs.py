@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tuoyu_rules.cli import validate_paths
+from tuoyu_rules import validate_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +15,7 @@ def test_the_annotated_example_in_the_language_doc_validates(tmp_path: Path) -> 
     block = text[start + len("```yaml\n") : text.index("\n```", start + 10)]
     path = tmp_path / "example_policy.yaml"
     path.write_text(block + "\n", encoding="utf-8")
-    [(_, problems)] = validate_paths([str(path)])
+    [(_, problems)] = validate_files([path])
     assert [p.render() for p in problems if p.severity == "error"] == []
 
 

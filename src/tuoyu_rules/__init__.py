@@ -7,10 +7,11 @@
 'incomplete'
 """
 
-from .api import Policy, load_policy
+from .api import Policy, load_policy, validate_files
 from .errors import Location, PolicyError, Problem, RecordError
-from .records import Institution, Region, ResidentialArea
+from .records import Institution, Region, ResidentialArea, read_rows
 from .report import ErrorReport, Finding, Report
+from .writers import write_reports
 
 __all__ = [
     "ErrorReport",
@@ -25,5 +26,8 @@ __all__ = [
     "Report",
     "ResidentialArea",
     "load_policy",
+    "read_rows",
+    "validate_files",
+    "write_reports",
 ]
 __version__ = "0.1.0"

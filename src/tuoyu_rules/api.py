@@ -1,4 +1,4 @@
-"""The public API: :func:`load_policy` and :class:`Policy`."""
+"""The public API: :func:`load_policy`, :class:`Policy` and :func:`validate_files`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledPolicy, load_compiled, override_parameters
-from .errors import Location, Problem, RecordError
+from .authoring.dates import date_hygiene
+from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
+from .errors import Location, PolicyError, Problem, RecordError
 from .evaluate import evaluate_record
+from .examples import run_examples
 from .records import RawRow, RecordModel, normalize_record
 from .report import ErrorReport, Report
 
@@ -131,3 +133,46 @@ def _peek_id(data: Any) -> Any:
         if isinstance(value, (str, int)) and len(str(value)) <= 200:
             return value
     return None
+
+
+def _policy_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
+
+
+def validate_files(
+    paths: Iterable[str | Path],
+    *,
+    strict: bool = False,
+    expiring_within: int | None = None,
+    today: datetime.date | None = None,
+) -> list[tuple[str, list[Problem]]]:
+    """Every problem of every policy file (a folder stands for its ``*.yaml``), returned, not printed: schema,
+    references, expressions, inheritance, embedded examples and dates (as of ``today``, default the real date).
+
+    ``strict`` turns warnings into errors; notices (a plan whose period has ended) stay notices. A file is valid when
+    none of its problems has severity ``"error"``.
+    """
+    day = today or datetime.date.today()
+    out = []
+    for path in _policy_files(paths):
+        problems: list[Problem] = []
+        try:
+            compiled = compile_file(path)
+            problems.extend(compiled.warnings)
+            for result in run_examples(compiled):
+                problems.extend(result.problems)
+            problems.extend(date_hygiene(compiled, day, expiring_within))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+        if strict:  # a warning becomes an error; a notice (a plan that has ended) stays a notice
+            problems = [
+                p if p.severity == "notice" else Problem(p.code, p.message, p.message_en, p.location, "error", p.value)
+                for p in problems
+            ]
+        out.append((str(path), problems))
+    return out

@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import __version__
+from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
 from .records import READERS
 from .writers import WRITERS, write_reports
@@ -40,7 +42,7 @@ def _date(text: str) -> datetime.date:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tuoyu-rules", description="托育政策即代码 · childcare policy as code")
-    parser.add_argument("--version", action="version", version="tuoyu-rules 0.1.0")
+    parser.add_argument("--version", action="version", version=f"tuoyu-rules {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("validate", help="检查策略文件 check policy files (schema, expressions, examples)")
@@ -158,47 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ---- validate ----------------------------------------------------------------------------------------------------
-def _policy_files(paths: Sequence[str]) -> Iterator[Path]:
-    for text in paths:
-        path = Path(text)
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
-        else:
-            yield path
-
-
-def validate_paths(
-    paths: Sequence[str], strict: bool = False, expiring_within: int | None = None
-) -> list[tuple[str, list[Problem]]]:
-    """Every problem of every policy file: schema, references, expressions, inheritance, embedded examples, dates."""
-    from .authoring.dates import date_hygiene
-    from .compiler import compile_file
-    from .examples import run_examples
-
-    out = []
-    for path in _policy_files(paths):
-        problems: list[Problem] = []
-        try:
-            compiled = compile_file(path)
-            problems.extend(compiled.warnings)
-            for result in run_examples(compiled):
-                problems.extend(result.problems)
-            problems.extend(date_hygiene(compiled, datetime.date.today(), expiring_within))
-        except PolicyError as exc:
-            problems.extend(exc.problems)
-        if strict:  # a warning becomes an error; a notice (a plan that has ended) stays a notice
-            problems = [
-                p if p.severity == "notice" else Problem(p.code, p.message, p.message_en, p.location, "error", p.value)
-                for p in problems
-            ]
-        out.append((str(path), problems))
-    return out
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     from .authoring.annotations import github_annotations, sarif
 
-    results = validate_paths(args.paths, args.strict, args.expiring_within)
+    results = validate_files(args.paths, strict=args.strict, expiring_within=args.expiring_within)
     failed = any(p.severity == "error" for _, problems in results for p in problems)
     if args.format == "github":
         for line in github_annotations(results, args.lang):
