@@ -505,7 +505,7 @@ def test_test_command_reports_a_broken_policy_and_goes_on(capsys, tmp_path: Path
 
 
 def test_schema_records_is_json_schema_of_the_three_record_kinds(capsys) -> None:
-    from tuoyu_rules.records.fields import ENUMS, KINDS
+    from tuoyu_rules.vocabulary import ENUMS, KINDS
 
     code, out, _ = run(capsys, "schema", "--records")
     schema = json.loads(out)

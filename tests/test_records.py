@@ -190,7 +190,7 @@ def test_normalize_never_raises_anything_but_record_error_and_never_returns_a_fl
 
 # ---- the pydantic fast path and the field-by-field converters agree -----------------------------------------------
 def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
-    from tuoyu_rules.records.fields import CERTIFICATES, ENUMS
+    from tuoyu_rules.vocabulary import CERTIFICATES, ENUMS
 
     if isinstance(spec, tuple):
         kind, inner = spec
@@ -221,7 +221,7 @@ def _clean_value(spec: Any, key: str) -> st.SearchStrategy[Any]:
 
 
 def _clean_institution() -> st.SearchStrategy[dict[str, Any]]:
-    from tuoyu_rules.records.fields import KINDS
+    from tuoyu_rules.vocabulary import KINDS
 
     table = {k: v for k, v in KINDS["institution"].items() if k != "id"}
     return st.fixed_dictionaries(

@@ -7,6 +7,7 @@
 'incomplete'
 """
 
+from ._version import __version__
 from .api import Policy, load_policy, validate_files
 from .errors import Location, PolicyError, Problem, RecordError
 from .records import Institution, Region, ResidentialArea, read_rows
@@ -25,9 +26,9 @@ __all__ = [
     "Region",
     "Report",
     "ResidentialArea",
+    "__version__",
     "load_policy",
     "read_rows",
     "validate_files",
     "write_reports",
 ]
-__version__ = "0.1.0"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from ._version import __version__
 from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
 from .records import READERS

@@ -17,21 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from ..errors import Location, Problem
-from ..vocabulary import INSTITUTION_FIELDS
-from .fields import (
-    CERTIFICATES,
-    ENUMS,
-    FALSE,
-    KINDS,
-    MAX_COUNT,
-    MAX_DEPTH,
-    MAX_LIST,
-    MAX_MEASURE,
-    MAX_TEXT,
-    TRUE,
-    UNITS,
-    unit_kind,
-)
+from ..vocabulary import CERTIFICATES, ENUMS, FALSE, INSTITUTION_FIELDS, KINDS, TRUE, UNITS, unit_kind
+from .limits import MAX_COUNT, MAX_DEPTH, MAX_LIST, MAX_MEASURE, MAX_TEXT
 
 
 class Converter(Protocol):

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model, model_val
 from typing_extensions import Self
 
 from ..errors import Location, Problem, RecordError
-from .fields import CERTIFICATES, ENUMS, KINDS
+from ..vocabulary import CERTIFICATES, ENUMS, KINDS
 from .normalize import normalize_record
 
 

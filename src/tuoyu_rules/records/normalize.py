@@ -17,9 +17,9 @@ from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, Validati
 from typing_extensions import TypedDict
 
 from ..errors import RecordError
-from ..vocabulary import INSTITUTION_FIELDS
+from ..vocabulary import CERTIFICATES, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 from .convert import TABLES, Converter, _Checker
-from .fields import CERTIFICATES, ENUMS, KIND_ALIASES, KINDS, MAX_COUNT, MAX_LIST, MAX_MEASURE, MAX_TEXT
+from .limits import MAX_COUNT, MAX_LIST, MAX_MEASURE, MAX_TEXT
 
 
 # ---- the fast path -----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from typing import Any
 
-from ..fields import ALL_FIELDS, CLASS_COLUMNS, CLASS_HEADER, HEADERS
+from ...vocabulary import ALL_FIELDS, CLASS_COLUMNS, CLASS_HEADER, HEADERS
 
 
 def header_key(header: str) -> str:

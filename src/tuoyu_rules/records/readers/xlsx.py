@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ...errors import Location, Problem, RecordError
-from ..fields import KIND_SHEETS, SUBSHEETS
+from ...vocabulary import KIND_SHEETS, SUBSHEETS
 from .base import LedgerInput, RawRow
 from .columns import RowMapper, header_key
 
