@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tuoyu_rules import validate_files
@@ -78,6 +79,13 @@ def test_the_function_table_in_the_language_doc_is_generated_from_functions() ->
         assert function.signature.startswith(f"{name}(") and function.zh and function.en, name
 
 
+def extending_section(heading: str) -> str:
+    text = (ROOT / "docs" / "extending.md").read_text(encoding="utf-8")
+    start = text.index(heading)
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else len(text)]
+
+
 def test_the_function_example_in_extending_functions_md_works(tmp_path: Path) -> None:
     import datetime
     import re
@@ -85,7 +93,7 @@ def test_the_function_example_in_extending_functions_md_works(tmp_path: Path) ->
     import tuoyu_rules
     from tuoyu_rules.expressions import FUNCTIONS
 
-    doc = (ROOT / "docs" / "extending-functions.md").read_text(encoding="utf-8")
+    doc = extending_section("## Adding an expression function")
     python_block, yaml_block = (
         re.search(rf"```{lang}\n(.*?)```", doc, re.S).group(1)  # type: ignore[union-attr]
         for lang in ("python", "yaml")
@@ -103,3 +111,37 @@ def test_the_function_example_in_extending_functions_md_works(tmp_path: Path) ->
         FUNCTIONS.pop("clamp", None)
     capped = next(f for f in findings if f["rule"] == "area.indoor_per_slot_capped")
     assert capped["outcome"] == "pass" and capped["observed"] == 10  # 30 m² a slot, counted as 10
+
+
+def test_the_record_field_example_in_extending_md_works(tmp_path: Path) -> None:
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    doc = extending_section("## Adding a record field")
+    block = re.search(r"```python\n(.*?)```", doc, re.S).group(1)  # type: ignore[union-attr]
+    package = tmp_path / "tuoyu_rules"
+    shutil.copytree(ROOT / "src" / "tuoyu_rules", package, symlinks=False)
+    vocabulary = (package / "vocabulary.py").read_text(encoding="utf-8")
+    for table, lines in re.findall(r"# vocabulary.py, in (\w+):\n((?:    .*\n)+)", block):
+        opening = re.search(rf"^{table}: [^\n]*= {{\n", vocabulary, re.M)
+        assert opening is not None, table
+        vocabulary = vocabulary[: opening.end()] + lines + vocabulary[opening.end() :]
+    (package / "vocabulary.py").write_text(vocabulary, encoding="utf-8")
+    (tmp_path / "ledger.csv").write_text("机构编号,是否提供膳食\nA-1,是\nA-2,否\n", encoding="utf-8")
+    script = """
+import json, tuoyu_rules
+from pydantic import TypeAdapter
+from tuoyu_rules.records import normalize_record
+rows = [normalize_record(r.data, text=True) for r in tuoyu_rules.read_rows("ledger.csv")]
+model = tuoyu_rules.Institution(id="A-3", meal_service=True)
+schema = TypeAdapter(tuoyu_rules.Institution).json_schema()
+print(json.dumps([rows, model.evaluation_record().get("meal_service"), "meal_service" in schema["properties"]]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    rows, model_value, in_schema = json.loads(result.stdout)
+    assert [r.get("meal_service") for r in rows] == [True, False] and model_value is True and in_schema

@@ -2,7 +2,7 @@
 
 Each entry gives the callable that generated code reaches as ``_<name>``, how many arguments it takes, the kind of
 its result, and a one-line description in Chinese and English (``docs/policy-language.md`` lists the table, and a
-test fails when the list and the table differ). Adding a function is one entry here; see docs/extending-functions.md.
+test fails when the list and the table differ). Adding a function is one entry here; see docs/extending.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Ledger readers: one registry, :data:`READERS`, and :func:`read_rows`, which dispatches through it.
 
-Adding a format is one entry here plus its module (see docs/extending-readers.md); the CLI's help and the list of
+Adding a format is one entry here plus its module (see docs/extending.md); the CLI's help and the list of
 formats in docs/ledgers.md are read from this table.
 """
 
