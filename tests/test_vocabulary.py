@@ -15,9 +15,10 @@ LEDGERS = (ROOT / "docs" / "ledgers.md").read_text(encoding="utf-8")
 def field_paths(table: dict[str, Any], prefix: str = "") -> list[str]:
     out = []
     for name, spec in table.items():
-        out.append(prefix + name)
-        if isinstance(spec, tuple) and spec[0] == "obj":
+        if isinstance(spec, tuple) and spec[0] == "obj":  # an object is documented by its dotted fields
             out.extend(field_paths(spec[1], f"{prefix}{name}."))
+        else:
+            out.append(prefix + name)
     return out
 
 
