@@ -27,8 +27,14 @@ def guide_policy() -> str:
     return "\n".join(re.findall(r"```yaml\n(.*?)\n```", chinese, re.S)) + "\n"
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without git's own variables: a test run inside a git hook or ``git rebase -x`` has GIT_DIR
+    and friends set, and the throw-away repository's commands would act on the real one."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=clean_env())
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,7 @@ def test_the_guide_has_runnable_blocks() -> None:
 @pytest.mark.parametrize("number", range(len(RUNNABLE.findall(GUIDE.read_text(encoding="utf-8")))))
 def test_a_runnable_block_of_the_authoring_guide_runs_as_written(repo: Path, number: int) -> None:
     block = RUNNABLE.findall(GUIDE.read_text(encoding="utf-8"))[number]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**clean_env(), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block], cwd=repo, env=env, capture_output=True, text=True, timeout=300
     )

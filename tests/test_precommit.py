@@ -23,8 +23,16 @@ def pre_commit() -> str:
     return found
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without git's own variables (set inside a git hook or ``git rebase -x``): with them, the
+    commands below would act on the repository the tests run in instead of the throw-away ones."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
 def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, check=False, env=env)
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=600, check=False, env=env or clean_env()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +54,7 @@ def policy_repo(where: Path, policy_text: str) -> Path:
 
 def try_repo(clone: Path, repo: Path) -> subprocess.CompletedProcess[str]:
     # pre-commit's own cache beside the clone: the hook environment is built from scratch, as on a new machine
-    env = {**os.environ, "PRE_COMMIT_HOME": str(clone.parent / "pre-commit-home")}
+    env = {**clean_env(), "PRE_COMMIT_HOME": str(clone.parent / "pre-commit-home")}
     return run(repo, pre_commit(), "try-repo", str(clone), "tuoyu-rules-validate", "--all-files", env=env)
 
 
