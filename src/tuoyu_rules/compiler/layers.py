@@ -162,7 +162,10 @@ def _translate_one(doc: SourceDoc, path: tuple[Any, ...], kind: str, msg: str) -
         )
     if kind in _DATE_ERRORS:
         return doc.problem(
-            path, "policy.bad-date", f"{where}：日期格式不对，应写作 YYYY-MM-DD", f"{where}: not a date; write YYYY-MM-DD"
+            path,
+            "policy.bad-date",
+            f"{where}：日期格式不对，应写作 YYYY-MM-DD",
+            f"{where}: not a date; write YYYY-MM-DD",
         )
     msg = msg.removeprefix("Value error, ")
     return doc.problem(path, f"policy.invalid-{kind.replace('_', '-')}", f"{where}：{msg}", f"{where}: {msg}")
