@@ -179,6 +179,19 @@ def test_parameter_values_hold_from_their_date_until_the_next(tmp_path: Path) ->
     assert at == {"2021-12-31": None, "2022-01-01": 1000, "2022-12-31": 1000, "2023-01-01": 2000, "2030-01-01": 2000}
 
 
+def test_value_at_reads_values_by_date_even_when_written_out_of_order(tmp_path: Path) -> None:
+    dated = PARAM.replace(
+        "values: [{since: 2023-01-01, value: 150}]",
+        "values: [{since: 2023-01-01, value: 2000}, {since: 2022-01-01, value: 1000}]",
+    )
+    compiled = compile_file(write(tmp_path, "ok", HEADER.format(id="ok") + DOCS + dated + RULE + EXAMPLES))
+    param = compiled.parameters["max_slots"]
+    entries = {d: param.value_at(datetime.date.fromisoformat(d)) for d in ("2021-12-31", "2022-06-30", "2023-01-01")}
+    at = {d: None if entry is None else entry.value for d, entry in entries.items()}
+    assert at == {"2021-12-31": None, "2022-06-30": 1000, "2023-01-01": 2000}
+    assert resolve_parameters(compiled.parameters, datetime.date(2022, 6, 30)).point["max_slots"] == 1000
+
+
 def test_range_and_unspecified_values(tmp_path: Path) -> None:
     ranged = PARAM.replace(
         "values: [{since: 2023-01-01, value: 150}]", "values: [{since: 2023-01-01, min: 400, max: 600}]"

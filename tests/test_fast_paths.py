@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import tuoyu_rules
+from tuoyu_rules.findings import BenefitLine, _stated
 from tuoyu_rules.records import read_rows
 from tuoyu_rules.records.convert import _BOOL_SPELLINGS, _bool, _Checker, _int, _num, _number
 from tuoyu_rules.records.normalize import _FAST
-from tuoyu_rules.report import BenefitLine, Report, _stated
+from tuoyu_rules.report import Report
 from tuoyu_rules.text import format_value
 from tuoyu_rules.vocabulary import FALSE, KINDS, TRUE
 from tuoyu_rules.writers import write_reports

@@ -10,8 +10,9 @@
 from ._version import __version__
 from .api import Policy, load_policy, validate_files
 from .errors import Location, PolicyError, Problem, RecordError
+from .findings import Finding
 from .records import Institution, Region, ResidentialArea, read_rows
-from .report import ErrorReport, Finding, Report
+from .report import ErrorReport, Report
 from .writers import write_reports
 
 __all__ = [

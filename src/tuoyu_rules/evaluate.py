@@ -13,8 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
-from .expressions import EVAL_ERRORS, Undefined, Unknown
-from .report import BenefitLine, Finding, Report, SubsidyLine
+from .expressions import EVAL_ERRORS, Unknown
+from .findings import BenefitLine, Finding, SubsidyLine, missing_fields, unknown_reason, value_or_none
+from .report import Report
 
 CENT = Decimal("0.01")
 _RANK = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
@@ -39,35 +40,7 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     if plan is not None:
         plan.main(record, p, year, raw)
         if plan.targets:
-            outcomes: dict[str, str] = {}
-            for rule in plan.targets:
-                if rule.subject == "subregion":
-                    items = record.get("subregions")
-                    if items is None:
-                        if any(y <= year for y, _ in rule.by_year):
-                            _unknown(rule, record, p, None, year, outcomes, targets, None, None, ("subregions",), None)
-                        else:  # nothing is due yet: say so, and what is missing
-                            first = rule.by_year[0]
-                            targets.append(
-                                Finding(
-                                    rule,
-                                    "not_due",
-                                    None,
-                                    None,
-                                    None,
-                                    None,
-                                    first[0],
-                                    None,
-                                    ("subregions",),
-                                    None,
-                                    (record, p, None, year, outcomes, None, None, None),
-                                )
-                            )
-                        continue
-                    for k, item in enumerate(items):
-                        _apply(rule, item, p, record, year, outcomes, targets, f"subregions[{k}]", item.get("id"))
-                else:
-                    _apply(rule, record, p, None, year, outcomes, targets, None, None)
+            _by_year(plan.targets, record, p, year, targets)
     subsidies: list[SubsidyLine] = []
     benefits: list[BenefitLine] = []
     if kind == "institution" and (policy.subsidies or policy.benefits):
@@ -76,6 +49,65 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
         benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits]
     warnings = [dict(w) for w in params.warnings] if params.warnings else []
     return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
+
+
+def _by_year(
+    rules: tuple[CompiledRule, ...], record: Mapping[str, Any], p: Mapping[str, Any], year: int, targets: list[Finding]
+) -> None:
+    """The by-year rules of a record kind, through the generic path: several findings each (one per target year)."""
+    outcomes: dict[str, str] = {}
+    for rule in rules:
+        if rule.subject != "subregion":
+            _apply(rule, record, p, None, year, outcomes, targets, None, None)
+            continue
+        items = record.get("subregions")
+        if items is None:
+            _without_subregions(rule, record, p, year, outcomes, targets)
+            continue
+        for k, item in enumerate(items):
+            _apply(rule, item, p, record, year, outcomes, targets, f"subregions[{k}]", item.get("id"))
+
+
+def _without_subregions(
+    rule: CompiledRule,
+    record: Mapping[str, Any],
+    p: Mapping[str, Any],
+    year: int,
+    outcomes: dict[str, str],
+    targets: list[Finding],
+) -> None:
+    """A subregion rule of a record without subregions: unknown once a target is due, else not due yet."""
+    if any(y <= year for y, _ in rule.by_year):
+        _unknown(
+            rule,
+            r=record,
+            p=p,
+            parent=None,
+            year=year,
+            outcomes=outcomes,
+            findings=targets,
+            subject=None,
+            subject_id=None,
+            missing=("subregions",),
+            exc=None,
+        )
+        return
+    # nothing is due yet: say so, and what is missing
+    targets.append(
+        Finding(
+            rule=rule,
+            outcome="not_due",
+            observed=None,
+            required=None,
+            subject=None,
+            subject_id=None,
+            year=rule.by_year[0][0],
+            progress=None,
+            missing=("subregions",),
+            reason=None,
+            args=(record, p, None, year, outcomes, None, None, None),
+        )
+    )
 
 
 def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[Finding]) -> dict[str, str]:
@@ -94,44 +126,6 @@ def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[
     for finding in targets:
         _note(outcomes, finding.rule.id, finding.outcome)
     return outcomes
-
-
-def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any]) -> Finding:
-    """Turn a raw finding of the fused functions into a :class:`Finding` (only when a report is read)."""
-    index, ok, observed, required, label, subject, parent = entry
-    rule = policy.rules[index]
-    subject_name = subject_id = None
-    if label is not None:
-        subject_name = f"{label[0]}[{label[1]}]"
-        subject_id = subject.get("id") if isinstance(subject, Mapping) else None
-    args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
-    if ok is True or ok is False:
-        if rule.check is not None:
-            observed = _safe(rule.observed, args)
-            required = _safe(rule.required, args)
-        return Finding(
-            rule,
-            "pass" if ok else "fail",
-            observed,
-            required,
-            subject_name,
-            subject_id,
-            None,
-            None,
-            (),
-            None,
-            (*args, observed, required),
-        )
-    missing = _missing(rule.reads, subject, parent, p)
-    reason = None
-    if not missing:
-        if isinstance(ok, KeyError):
-            missing = (str(ok.args[0]),)
-        else:
-            reason = _reason(ok)
-    return Finding(
-        rule, "unknown", None, None, subject_name, subject_id, None, None, missing, reason, (*args, None, None)
-    )
 
 
 def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
@@ -154,7 +148,19 @@ def _apply(
         if rule.when is not None and not rule.when(r, p, parent, year, outcomes, None):
             return
     except EVAL_ERRORS as exc:
-        _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc)
+        _unknown(
+            rule,
+            r=r,
+            p=p,
+            parent=parent,
+            year=year,
+            outcomes=outcomes,
+            findings=findings,
+            subject=subject,
+            subject_id=subject_id,
+            missing=None,
+            exc=exc,
+        )
         return
     if rule.by_year:
         _targets(rule, r, p, parent, year, outcomes, findings, subject, subject_id)
@@ -179,30 +185,43 @@ def _judge(
     try:
         if rule.check is not None:
             ok = bool(rule.check(*args))
-            observed = _safe(rule.observed, args)
-            required = _safe(rule.required, args) if rule.required else target
+            observed = value_or_none(rule.observed, args)
+            required = value_or_none(rule.required, args) if rule.required else target
         else:
             observed = rule.observed(*args)  # type: ignore[misc]
             required = rule.required(*args) if rule.required is not None else target
             ok = rule.op(observed, required)  # type: ignore[misc]
     except EVAL_ERRORS as exc:
-        _unknown(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, exc, target_year)
+        _unknown(
+            rule,
+            r=r,
+            p=p,
+            parent=parent,
+            year=year,
+            outcomes=outcomes,
+            findings=findings,
+            subject=subject,
+            subject_id=subject_id,
+            missing=None,
+            exc=exc,
+            target_year=target_year,
+        )
         return
     outcome = "pass" if ok else "fail"
     _note(outcomes, rule.id, outcome)
     findings.append(
         Finding(
-            rule,
-            outcome,
-            observed,
-            required,
-            subject,
-            subject_id,
-            target_year,
-            None,
-            (),
-            None,
-            (*args, observed, required),
+            rule=rule,
+            outcome=outcome,
+            observed=observed,
+            required=required,
+            subject=subject,
+            subject_id=subject_id,
+            year=target_year,
+            progress=None,
+            missing=(),
+            reason=None,
+            args=(*args, observed, required),
         )
     )
 
@@ -224,7 +243,18 @@ def _targets(
         target = p.get(value) if isinstance(value, str) else value
         if target is None:
             _unknown(
-                rule, r, p, parent, year, outcomes, findings, subject, subject_id, (f"parameter {value}",), None, y
+                rule,
+                r=r,
+                p=p,
+                parent=parent,
+                year=year,
+                outcomes=outcomes,
+                findings=findings,
+                subject=subject,
+                subject_id=subject_id,
+                missing=(f"parameter {value}",),
+                exc=None,
+                target_year=y,
             )
         else:
             _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, target, y)
@@ -233,11 +263,11 @@ def _targets(
             continue
         target = p.get(value) if isinstance(value, str) else value
         args = (r, p, parent, year, outcomes, target)
-        observed = _safe(rule.observed, args)
+        observed = value_or_none(rule.observed, args)
         progress = None
         missing: tuple[str, ...] = ()
         if observed is None and rule.observed is not None:
-            missing = _missing(rule.reads, r, parent, p)
+            missing = missing_fields(rule.reads, r, parent, p)
         elif target:
             try:
                 progress = (Decimal(observed) / Decimal(target)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
@@ -246,32 +276,24 @@ def _targets(
         _note(outcomes, rule.id, "not_due")
         findings.append(
             Finding(
-                rule,
-                "not_due",
-                observed,
-                target,
-                subject,
-                subject_id,
-                y,
-                progress,
-                missing,
-                None,
-                (*args, observed, target),
+                rule=rule,
+                outcome="not_due",
+                observed=observed,
+                required=target,
+                subject=subject,
+                subject_id=subject_id,
+                year=y,
+                progress=progress,
+                missing=missing,
+                reason=None,
+                args=(*args, observed, target),
             )
         )
 
 
-def _safe(fn: Any, args: tuple[Any, ...]) -> Any:
-    if fn is None:
-        return None
-    try:
-        return fn(*args)
-    except EVAL_ERRORS:
-        return None
-
-
 def _unknown(
     rule: CompiledRule,
+    *,
     r: Mapping[str, Any],
     p: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
@@ -285,67 +307,28 @@ def _unknown(
     target_year: int | None = None,
 ) -> None:
     if missing is None:
-        missing = _missing(rule.reads, r, parent, p)
+        missing = missing_fields(rule.reads, r, parent, p)
     reason = None
     if not missing and exc is not None:
-        reason = _reason(exc)
+        reason = unknown_reason(exc)
         if isinstance(exc, KeyError):
             missing = (str(exc.args[0]),)
     _note(outcomes, rule.id, "unknown")
     findings.append(
         Finding(
-            rule,
-            "unknown",
-            None,
-            None,
-            subject,
-            subject_id,
-            target_year,
-            None,
-            missing,
-            reason,
-            (r, p, parent, year, outcomes, None, None, None),
+            rule=rule,
+            outcome="unknown",
+            observed=None,
+            required=None,
+            subject=subject,
+            subject_id=subject_id,
+            year=target_year,
+            progress=None,
+            missing=missing,
+            reason=reason,
+            args=(r, p, parent, year, outcomes, None, None, None),
         )
     )
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, Undefined):
-        return str(exc)
-    if isinstance(exc, Unknown):
-        return "depends on a rule whose outcome is unknown"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _missing(
-    reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None, p: Mapping[str, Any]
-) -> tuple[str, ...]:
-    """Which of the fields a rule reads are absent from the record (slow path: only for unknown findings)."""
-    out: list[str] = []
-    for path in reads:
-        base: Any = r
-        parts = path.split(".")
-        if parent is not None and parts[0] in ("institution", "region"):
-            base, parts = parent, parts[1:]
-        _walk(base, parts, [], out)
-    return tuple(dict.fromkeys(out))
-
-
-def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
-    if not parts:
-        return
-    head = parts[0]
-    is_list = head.endswith("[]")
-    name = head[:-2] if is_list else head
-    if not isinstance(node, Mapping) or name not in node:
-        out.append(".".join([*done, name]))
-        return
-    value = node[name]
-    if is_list:
-        for i, item in enumerate(value if isinstance(value, list) else []):
-            _walk(item, parts[1:], [*done, f"{name}[{i}]"], out)
-    else:
-        _walk(value, parts[1:], [*done, name], out)
 
 
 def _subsidy(
@@ -359,7 +342,7 @@ def _subsidy(
     try:
         eligible = bool(s.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, _missing(s.reads, r, None, p) or _why(exc)
+        eligible, missing = None, missing_fields(s.reads, r, None, p) or _why(exc)
     if eligible is not False:
         for ex in s.exclusions:
             try:
@@ -368,7 +351,7 @@ def _subsidy(
                     break
             except EVAL_ERRORS as exc:
                 eligible = None
-                missing = (*missing, *(_missing(ex.reads, r, None, p) or _why(exc)))
+                missing = (*missing, *(missing_fields(ex.reads, r, None, p) or _why(exc)))
     amount = amount_min = amount_max = None
     amount_missing: tuple[str, ...] = ()
     if eligible is False:
@@ -401,7 +384,7 @@ def _why(exc: BaseException) -> tuple[str, ...]:
         return (str(exc.args[0]),)
     if isinstance(exc, Unknown):
         return ("rules",)
-    return (_reason(exc),)
+    return (unknown_reason(exc),)
 
 
 def _benefit(
@@ -412,6 +395,6 @@ def _benefit(
     try:
         eligible: bool | None = bool(bf.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, _missing(bf.reads, r, None, params.point) or _why(exc)
-    value = _safe(bf.value, args) if bf.value is not None else None
+        eligible, missing = None, missing_fields(bf.reads, r, None, params.point) or _why(exc)
+    value = value_or_none(bf.value, args) if bf.value is not None else None
     return BenefitLine(bf, eligible, value, missing)

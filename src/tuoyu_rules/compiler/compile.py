@@ -1,0 +1,396 @@
+"""Policy file + its parents -> an immutable :class:`CompiledPolicy`, in phases.
+
+:func:`compile_file` loads the layers (:mod:`.layers`), merges them from the root ancestor down, checks the
+parameters, compiles rules, subsidies and benefits (each distinct expression once, :mod:`..expressions`), checks the
+policy's own references (:mod:`.checks`) and fuses the rules of each record kind (:mod:`.plan`). Every problem of
+every phase is collected and raised together as one :class:`PolicyError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import PolicyError, Problem
+from ..expressions import (
+    Compiled,
+    ExprProblem,
+    Scope,
+    Template,
+    build_function,
+    build_template,
+    compile_expression,
+    split_template,
+)
+from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
+from ..vocabulary import RECORD_KIND
+from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite
+from .layers import Layer, bundled_ids, load_chain, resolve_ref
+from .parameters import CompiledParameter
+from .plan import plan_kind
+from .policy import OPS, CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy, Fn
+
+
+def compile_file(source_path: str | Path) -> CompiledPolicy:
+    """Load, validate, merge and compile a policy file. Raises :class:`PolicyError` with every problem."""
+    b = _Builder(load_chain(Path(source_path)))
+    b.merge()
+    check_parameters(b.params, b.documents, b.problems)
+    rules = b.compile_rules()
+    subsidies = b.compile_subsidies()
+    benefits = b.compile_benefits()
+    known = {*b.params, *b.rule_groups, *b.subsidies, *b.benefits, *b.disabled}
+    check_references(b.own, b.params, known, b.problems)
+    return b.finish(rules, subsidies, benefits)
+
+
+@functools.lru_cache(maxsize=32)
+def _compile_cached(path: str, mtime: float) -> CompiledPolicy:
+    return compile_file(path)
+
+
+def load_compiled(ref: str | Path) -> CompiledPolicy:
+    """Compile a policy by id or path (cached by path and modification time)."""
+    path = resolve_ref(ref)
+    if not path.exists():
+        known = bundled_ids()
+        close = difflib.get_close_matches(str(ref), known, n=1)
+        hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
+        raise PolicyError(
+            [
+                Problem(
+                    "policy.not-found",
+                    f"找不到策略 '{ref}'{hint[0]}（内置：{', '.join(known)}）",
+                    f"no policy '{ref}'{hint[1]} (bundled: {', '.join(known)})",
+                )
+            ]
+        )
+    return _compile_cached(str(path), path.stat().st_mtime)
+
+
+def _never(*_args: Any) -> bool:
+    return False
+
+
+@dataclass
+class _Builder:
+    """The state of one compile: the merged layers, the problems so far, and the per-load expression caches."""
+
+    chain: list[Layer]
+    problems: list[Problem] = field(default_factory=list)
+    documents: dict[str, Document] = field(default_factory=dict)
+    params: dict[str, ParamEntry] = field(default_factory=dict)
+    rule_groups: dict[str, list[tuple[Rule, Layer, Path_]]] = field(default_factory=dict)
+    disabled: dict[str, Any] = field(default_factory=dict)
+    subsidies: dict[str, tuple[Subsidy, Layer, Path_]] = field(default_factory=dict)
+    benefits: dict[str, tuple[Benefit, Layer, Path_]] = field(default_factory=dict)
+    uses_passes: bool = False
+    # the same expression text in the same scope, and the same generated source, are compiled once per load (a
+    # policy repeats many: `type == 'infant'`, a message template shared by several rules); functions are pure, so
+    # rules may share one
+    _expressions: dict[tuple[Any, ...], Compiled | list[ExprProblem]] = field(default_factory=dict)
+    _functions: dict[str, Fn] = field(default_factory=dict)
+    _param_types: dict[str, str] = field(default_factory=dict)
+    _rule_ids: tuple[str, ...] = ()
+
+    @property
+    def own(self) -> Layer:
+        return self.chain[0]
+
+    def add(
+        self, layer: Layer, path: Path_, code: str, zh: str, en: str, *, key: bool = False, offset: int = 0
+    ) -> None:
+        self.problems.append(layer.doc.problem(path, code, zh, en, column_offset=offset, key=key))
+
+    # ---- phase 1: merge the layers, from the root ancestor down ---------------------------------------------------
+    def merge(self) -> None:
+        for layer in reversed(self.chain):
+            m = layer.model
+            self._merge_documents(layer)
+            self._merge_parameters(layer)
+            self._merge_rules(layer)
+            self._merge_disable(layer)
+            self._merge_items(layer, list(m.subsidies), self.subsidies, "subsidies")
+            self._merge_items(layer, list(m.benefits), self.benefits, "benefits")
+        self._param_types = {name: entry[0].spec.type for name, entry in self.params.items()}
+        self._rule_ids = tuple(self.rule_groups)
+
+    def _merge_documents(self, layer: Layer) -> None:
+        for key, document in layer.model.documents.items():
+            if key in self.documents:
+                self.add(
+                    layer,
+                    ("documents", key),
+                    "policy.duplicate-document",
+                    f"文件键 '{key}' 已在上级策略中定义",
+                    f"document key '{key}' is already defined by a parent policy",
+                    key=True,
+                )
+            self.documents[key] = document
+
+    def _merge_parameters(self, layer: Layer) -> None:
+        for name, param in layer.model.parameters.items():
+            path: Path_ = ("parameters", name)
+            overridden: tuple[tuple[str, Any], ...] = ()
+            if name in self.params:
+                below = self.params[name][0]
+                overridden = ((below.origin.policy, below.spec), *below.overridden)
+                if not param.reason:
+                    self.add(
+                        layer,
+                        path,
+                        "policy.override-without-reason",
+                        f"参数 '{name}' 覆盖了上级策略 {below.origin.policy} 的同名参数，需写明 reason",
+                        f"parameter '{name}' overrides the one of '{below.origin.policy}': give a `reason`",
+                        key=True,
+                    )
+            self.params[name] = (CompiledParameter(name, param, layer.origin(path), overridden), layer, path)
+
+    def _merge_rules(self, layer: Layer) -> None:
+        own_ids: set[str] = set()
+        for i, rule in enumerate(layer.model.rules):
+            path = ("rules", i)
+            if rule.id in self.rule_groups and rule.id not in own_ids:
+                if not rule.reason:
+                    self.add(
+                        layer,
+                        path,
+                        "policy.override-without-reason",
+                        f"规则 '{rule.id}' 覆盖了上级策略的同名规则，需写明 reason",
+                        f"rule '{rule.id}' overrides a parent rule: give a `reason`",
+                    )
+                self.rule_groups[rule.id] = []
+            own_ids.add(rule.id)
+            self.rule_groups.setdefault(rule.id, []).append((rule, layer, path))
+
+    def _merge_disable(self, layer: Layer) -> None:
+        m = layer.model
+        for i, off in enumerate(m.disable):
+            if off.rule not in self.rule_groups:
+                close = difflib.get_close_matches(off.rule, list(self.rule_groups), n=1)
+                hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
+                self.add(
+                    layer,
+                    ("disable", i, "rule"),
+                    "policy.disable-unknown-rule",
+                    f"要停用的规则 '{off.rule}' 不存在{hint[0]}",
+                    f"cannot disable unknown rule '{off.rule}'{hint[1]}",
+                )
+                continue
+            del self.rule_groups[off.rule]
+            self.disabled[off.rule] = {"reason": off.reason, "citation": off.citation.model_dump(), "policy": m.id}
+
+    def _merge_items(self, layer: Layer, items: list[Any], table: dict[str, Any], kind: str) -> None:
+        """Subsidies or benefits: a child's item of the same id replaces the parent's, with a reason."""
+        for i, item in enumerate(items):
+            path = (kind, i)
+            if item.id in table and table[item.id][1] is layer:
+                self.add(
+                    layer,
+                    (*path, "id"),
+                    "policy.duplicate-id",
+                    f"'{item.id}' 在本文件中重复",
+                    f"'{item.id}' is defined twice in this file",
+                )
+            elif item.id in table and not item.reason:
+                self.add(
+                    layer,
+                    path,
+                    "policy.override-without-reason",
+                    f"'{item.id}' 覆盖了上级策略的同名项，需写明 reason",
+                    f"'{item.id}' overrides a parent's: give a `reason`",
+                )
+            table[item.id] = (item, layer, path)
+
+    # ---- expressions, templates and citations, compiled once per load ---------------------------------------------
+    def function(self, source: str) -> Fn:
+        found = self._functions.get(source)
+        if found is None:
+            found = self._functions[source] = build_function(source)
+        return found
+
+    def expr(self, text: str, layer: Layer, path: Path_, subject: str, **kw: Any) -> Compiled | None:
+        key = (text, subject, *sorted(kw.items()))
+        result = self._expressions.get(key)
+        if result is None:
+            scope = Scope(subject, self._param_types, self._rule_ids, **kw)
+            result = self._expressions[key] = compile_expression(text, scope)
+        if isinstance(result, list):
+            for p in result:
+                self.add(layer, path, p.code, p.message, p.message_en, offset=p.offset)
+            return None
+        return result
+
+    def template(
+        self, text: Text | None, layer: Layer, path: Path_, subject: str, **kw: Any
+    ) -> tuple[Template, Template] | None:
+        if text is None:
+            return None
+        zh = self._template_in(text, "zh", layer, path, subject, kw)
+        en = self._template_in(text, "en", layer, path, subject, kw)
+        return zh, en
+
+    def _template_in(
+        self, text: Text, lang: str, layer: Layer, path: Path_, subject: str, kw: dict[str, Any]
+    ) -> Template:
+        source = getattr(text, lang) or text.zh
+        pieces = split_template(source)
+        if isinstance(pieces, ExprProblem):
+            self.add(layer, (*path, lang), pieces.code, pieces.message, pieces.message_en)
+            return Template((source,))
+        parts: list[str | int] = []
+        sources: list[str] = []
+        reads: list[str] = []
+        for piece, is_expr, _offset in pieces:
+            if not is_expr:
+                parts.append(piece)
+                continue
+            compiled = self.expr(piece, layer, (*path, lang), subject, template=True, **kw)
+            if compiled is not None:
+                parts.append(len(sources))
+                sources.append(compiled.source)
+                reads.extend(compiled.reads)
+        return Template(tuple(parts), build_template(sources, self.function), tuple(reads))
+
+    def cite(self, c: Citation | None, layer: Layer, path: Path_) -> dict[str, Any] | None:
+        return cite(self.documents, c, layer, path, self.problems)
+
+    # ---- phase 2: rules -------------------------------------------------------------------------------------------
+    def compile_rules(self) -> list[CompiledRule]:
+        rules: list[CompiledRule] = []
+        for group in self.rule_groups.values():
+            for rule, layer, path in group:
+                rules.append(self._compile_rule(rule, layer, path, len(rules)))
+        return rules
+
+    def _compile_rule(self, rule: Rule, layer: Layer, path: Path_, index: int) -> CompiledRule:
+        reads: list[str] = []
+        sources: dict[str, str] = {}
+        by_year = by_year_targets(rule, layer, path, self.params, self.problems)
+        dated = bool(by_year)
+        part = functools.partial(self._rule_part, rule, layer, path, reads, sources)
+        return CompiledRule(
+            id=rule.id,
+            spec=rule,
+            subject=rule.subject,
+            severity=rule.severity,
+            when=part(rule.when, "when"),
+            check=part(rule.check, "check"),
+            observed=part(rule.observed, "observed"),
+            required=part(rule.required, "required", by_year=dated),
+            op=OPS[rule.op] if rule.op else None,
+            by_year=by_year,
+            message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated)
+            or (Template(("",)), Template(("",))),
+            fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated),
+            citation=self.cite(rule.citation, layer, (*path, "citation")) or {},
+            reads=tuple(dict.fromkeys(reads)),
+            origin=layer.origin(path),
+            sources=sources,
+            index=index,
+        )
+
+    def _rule_part(
+        self,
+        rule: Rule,
+        layer: Layer,
+        path: Path_,
+        reads: list[str],
+        sources: dict[str, str],
+        text: str | None,
+        key: str,
+        **kw: Any,
+    ) -> Fn | None:
+        """One expression of a rule (when, check, observed, required), noting what it reads and its source."""
+        if text is None:
+            return None
+        compiled = self.expr(text, layer, (*path, key), rule.subject, **kw)
+        if compiled is None:
+            return None
+        reads.extend(compiled.reads)
+        sources[key] = compiled.source
+        return self.function(compiled.source)
+
+    # ---- phase 3: subsidies and benefits --------------------------------------------------------------------------
+    def compile_subsidies(self) -> list[CompiledSubsidy]:
+        return [self._compile_subsidy(sid, sub, layer, path) for sid, (sub, layer, path) in self.subsidies.items()]
+
+    def _compile_subsidy(self, sid: str, sub: Subsidy, layer: Layer, path: Path_) -> CompiledSubsidy:
+        elig = self.expr(sub.eligible, layer, (*path, "eligible"), "institution", allow_passes=True)
+        amount = self.expr(sub.amount, layer, (*path, "amount"), "institution") if sub.amount else None
+        exclusions = tuple(self._exclusions(sub.exclusions, layer, path))
+        reads: list[str] = []
+        if elig is not None:
+            reads.extend(elig.reads)
+            self.uses_passes = self.uses_passes or bool(elig.passes)
+        return CompiledSubsidy(
+            id=sid,
+            spec=sub,
+            eligible=self.function(elig.source) if elig else _never,
+            exclusions=exclusions,
+            amount=self.function(amount.source) if amount else None,
+            amount_params=amount.params if amount else (),
+            basis=self.template(sub.basis, layer, (*path, "basis"), "institution"),
+            reads=tuple(reads),
+            citation=self.cite(sub.citation, layer, (*path, "citation")) or {},
+            origin=layer.origin(path),
+        )
+
+    def _exclusions(self, exclusions: list[Exclusion], layer: Layer, path: Path_) -> list[CompiledExclusion]:
+        out = []
+        for i, ex in enumerate(exclusions):
+            c = self.expr(ex.when, layer, (*path, "exclusions", i, "when"), "institution", allow_passes=True)
+            if c is not None:
+                citation = self.cite(ex.citation, layer, (*path, "exclusions", i, "citation"))
+                out.append(CompiledExclusion(self.function(c.source), ex.reason, c.reads, citation))
+        return out
+
+    def compile_benefits(self) -> list[CompiledBenefit]:
+        return [self._compile_benefit(bid, ben, layer, path) for bid, (ben, layer, path) in self.benefits.items()]
+
+    def _compile_benefit(self, bid: str, ben: Benefit, layer: Layer, path: Path_) -> CompiledBenefit:
+        subject = "institution"  # benefits are granted to institutions
+        elig = self.expr(ben.eligible, layer, (*path, "eligible"), subject, allow_passes=True)
+        self.uses_passes = self.uses_passes or bool(elig and elig.passes)
+        value = self.expr(ben.value, layer, (*path, "value"), subject) if ben.value else None
+        return CompiledBenefit(
+            id=bid,
+            spec=ben,
+            eligible=self.function(elig.source) if elig else _never,
+            value=self.function(value.source) if value else None,
+            value_params=value.params if value else (),
+            reads=elig.reads if elig else (),
+            citation=self.cite(ben.citation, layer, (*path, "citation")) or {},
+            origin=layer.origin(path),
+        )
+
+    # ---- phase 4: the compiled policy, or every problem at once ---------------------------------------------------
+    def finish(
+        self, rules: list[CompiledRule], subsidies: list[CompiledSubsidy], benefits: list[CompiledBenefit]
+    ) -> CompiledPolicy:
+        if any(p.severity == "error" for p in self.problems):
+            raise PolicyError(self.problems)
+        own, m = self.own, self.own.model
+        by_kind: dict[str, list[CompiledRule]] = {"institution": [], "region": [], "residential_area": []}
+        for r in rules:
+            by_kind[RECORD_KIND[r.subject]].append(r)
+        return CompiledPolicy(
+            id=m.id,
+            model=m,
+            file=own.doc.file,
+            chain=tuple(layer.model.id for layer in self.chain),
+            documents=self.documents,
+            parameters={name: entry[0] for name, entry in self.params.items()},
+            rules=tuple(rules),
+            rules_by_kind={k: tuple(v) for k, v in by_kind.items()},
+            subsidies=tuple(subsidies),
+            benefits=tuple(benefits),
+            disabled=self.disabled,
+            warnings=tuple(p for p in self.problems if p.severity != "error"),
+            example_origins=tuple(own.origin(("examples", i)) for i in range(len(m.examples))),
+            plans={kind: plan_kind(kind, rules) for kind in by_kind},
+            needs_outcomes=self.uses_passes,
+        )

@@ -1,0 +1,143 @@
+"""The compiled pieces of a policy: frozen dataclasses, so one :class:`CompiledPolicy` is safe to share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Problem
+from ..expressions import Template
+from ..model import Benefit, PolicyModel, Rule, Subsidy, Text
+from .layers import Origin
+from .parameters import CompiledParameter, ParamSet, date_warnings, override_values, resolve_parameters
+
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+Fn = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    spec: Rule
+    subject: str
+    severity: str
+    when: Fn | None
+    check: Fn | None
+    observed: Fn | None
+    required: Fn | None
+    op: Callable[[Any, Any], bool] | None
+    by_year: tuple[tuple[int, Any], ...]
+    message: tuple[Template, Template]
+    fix: tuple[Template, Template] | None
+    citation: dict[str, Any]
+    reads: tuple[str, ...]
+    origin: Origin
+    sources: Mapping[str, str] = field(default_factory=dict)  # generated Python of when/check/observed/required
+    index: int = 0  # position in CompiledPolicy.rules
+
+
+@dataclass(frozen=True)
+class KindPlan:
+    """How records of one kind are evaluated: one fused function, generated once at load, runs every plain rule
+    (the record's own, then each class, staff member or subregion); ``targets`` are the by-year rules, evaluated by
+    the generic path because they give several findings each."""
+
+    main: Fn
+    targets: tuple[CompiledRule, ...]
+
+
+@dataclass(frozen=True)
+class CompiledExclusion:
+    when: Fn
+    reason: Text
+    reads: tuple[str, ...]
+    citation: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CompiledSubsidy:
+    id: str
+    spec: Subsidy
+    eligible: Fn
+    exclusions: tuple[CompiledExclusion, ...]
+    amount: Fn | None
+    amount_params: tuple[str, ...]
+    basis: tuple[Template, Template] | None
+    reads: tuple[str, ...]
+    citation: dict[str, Any]
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class CompiledBenefit:
+    id: str
+    spec: Benefit
+    eligible: Fn
+    value: Fn | None
+    value_params: tuple[str, ...]
+    reads: tuple[str, ...]
+    citation: dict[str, Any]
+    origin: Origin
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A policy ready to evaluate: immutable, so one instance is safe to share between threads."""
+
+    id: str
+    model: PolicyModel
+    file: str
+    chain: tuple[str, ...]  # this policy's id, then its parent's, …
+    documents: Mapping[str, Any]
+    parameters: Mapping[str, CompiledParameter]
+    rules: tuple[CompiledRule, ...]
+    rules_by_kind: Mapping[str, tuple[CompiledRule, ...]]
+    subsidies: tuple[CompiledSubsidy, ...]
+    benefits: tuple[CompiledBenefit, ...]
+    disabled: Mapping[str, Any]
+    warnings: tuple[Problem, ...] = ()
+    example_origins: tuple[Origin, ...] = ()
+    plans: Mapping[str, KindPlan] = field(default_factory=dict)
+    needs_outcomes: bool = False  # some subsidy or benefit calls passes()
+    _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
+    # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per policy and key (a pure function of this policy; a race computes it twice)."""
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._memo[key] = compute()
+        return found
+
+    def params_at(self, as_of: datetime.date) -> ParamSet:
+        """The parameters in force on ``as_of`` (cached per date, at most 64 dates)."""
+        found = self._cache.get(as_of)
+        if found is None:
+            found = dataclasses.replace(
+                resolve_parameters(self.parameters, as_of), warnings=date_warnings(self.model, as_of)
+            )
+            if len(self._cache) >= 64:
+                self._cache.clear()
+            self._cache[as_of] = found
+        return found
+
+
+def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reason: str = "what-if") -> CompiledPolicy:
+    """A new compiled policy whose named parameters hold one value on every date (``--set NAME=VALUE``)."""
+    params = override_values(policy.parameters, values, reason, policy.id)
+    return dataclasses.replace(policy, parameters=params, _cache={}, _memo={})

@@ -1,0 +1,380 @@
+"""Findings: one rule applied to one subject, and the subsidy and benefit lines of a record.
+
+The fused functions of :mod:`.compiler.plan` append raw tuples; :func:`raw_to_finding` turns one into a
+:class:`Finding` when a report is read. :mod:`.report` gathers these objects and :mod:`.evaluate` builds them, so
+the report needs nothing of the evaluator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from .expressions import EVAL_ERRORS, Undefined, Unknown
+from .text import format_value
+
+if TYPE_CHECKING:
+    from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
+
+
+def json_number(value: Any) -> Any:
+    """A display value for JSON: integers stay integers, decimals become numbers rounded to four places."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_number(v) for v in value]
+    return str(value)
+
+
+def _both(value: Any) -> tuple[str, str]:
+    """``format_value(value, "zh")`` and ``format_value(value, "en")``, formatted once when they cannot differ."""
+    if type(value) is int:
+        text = str(value)
+        return text, text
+    if value is None:
+        return "—", "—"
+    if type(value) is Decimal:
+        text = format_value(value)
+        return text, text
+    return format_value(value, "zh"), format_value(value, "en")
+
+
+def money_text(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass(slots=True)
+class Finding:
+    """One rule applied to one subject: the record, or one class, staff member or subregion of it."""
+
+    rule: CompiledRule
+    outcome: str
+    observed: Any
+    required: Any
+    subject: str | None
+    subject_id: Any
+    year: int | None
+    progress: Decimal | None
+    missing: tuple[str, ...]
+    reason: str | None
+    args: tuple[Any, ...] = field(repr=False, compare=False)
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity
+
+    def message(self, lang: str = "zh") -> str:
+        if self.outcome == "fail":  # one template, rendered in the language asked for
+            where = f"[{self.subject}] " if self.subject else ""
+            return where + self.rule.message[0 if lang == "zh" else 1].render(self.args, lang)
+        return self.messages()[0 if lang == "zh" else 1]
+
+    def messages(self) -> tuple[str, str]:
+        """The message in Chinese and in English, with the work they share done once (the title, the subject
+        prefix, and a value that reads the same in both languages)."""
+        rule = self.rule
+        spec = rule.spec
+        where = f"[{self.subject}] " if self.subject else ""
+        if self.outcome == "fail":
+            return (
+                where + rule.message[0].render(self.args, "zh"),
+                where + rule.message[1].render(self.args, "en"),
+            )
+        title = spec.title or rule.id
+        title_en = spec.title_en or title
+        if self.outcome == "unknown":
+            what = "、".join(self.missing) if self.missing else (self.reason or "")
+            return (
+                f"{where}{title}：缺少 {what}，无法判断",
+                f"{where}{title_en}: cannot decide, missing {', '.join(self.missing) or self.reason}",
+            )
+        o, o_en = _both(self.observed)
+        q, q_en = _both(self.required)
+        if self.outcome == "not_due":
+            pct, pct_en = _both(self.progress * 100) if self.progress is not None else ("—", "—")
+            if self.progress is not None:
+                pct, pct_en = f"{pct}%", f"{pct_en}%"
+            return (
+                f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期",
+                f"{where}{title_en}: target {q_en} for {self.year}, now {o_en} ({pct_en}); not yet due",
+            )
+        return (
+            f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
+            f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
+        )
+
+    def fix(self, lang: str = "zh") -> str | None:
+        if self.outcome != "fail" or self.rule.fix is None:
+            return None
+        return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
+
+    def to_dict(self) -> dict[str, Any]:
+        rule = self.rule
+        spec = rule.spec
+        outcome = self.outcome
+        message, message_en = self.messages()
+        fix = fix_en = None
+        if outcome == "fail" and rule.fix is not None:
+            fix = rule.fix[0].render(self.args, "zh")
+            fix_en = rule.fix[1].render(self.args, "en")
+        observed, required = self.observed, self.required
+        out: dict[str, Any] = {
+            "rule": rule.id,
+            "outcome": outcome,
+            "severity": rule.severity,
+            "message": message,
+            "observed": observed if observed is None or type(observed) is int else json_number(observed),
+            "required": required if required is None or type(required) is int else json_number(required),
+            "fix": fix,
+            "citation": rule.citation,
+            "title": spec.title,
+            "title_en": spec.title_en,
+            "message_en": message_en,
+            "fix_en": fix_en,
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject
+            if self.subject_id is not None:
+                out["subject_id"] = self.subject_id
+        if self.year is not None:
+            out["year"] = self.year
+        if self.outcome == "not_due":
+            out["progress"] = json_number(self.progress)
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(slots=True)
+class SubsidyLine:
+    """What one subsidy gives one institution."""
+
+    subsidy: CompiledSubsidy
+    eligible: bool | None
+    amount: Decimal | None
+    amount_min: Decimal | None
+    amount_max: Decimal | None
+    missing: tuple[str, ...]
+    excluded_by: CompiledExclusion | None
+    args: tuple[Any, ...] = field(repr=False, compare=False)
+    unspecified: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.subsidy.id
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.subsidy
+        basis = None
+        if s.basis is not None and self.eligible:
+            basis = s.basis[0].render(self.args, "zh")
+        out: dict[str, Any] = {
+            "id": s.id,
+            "eligible": self.eligible,
+            "amount": money_text(self.amount),
+            "amount_min": money_text(self.amount_min),
+            "amount_max": money_text(self.amount_max),
+            "period": s.spec.period,
+            "currency": "CNY",
+            "basis": basis,
+            "citation": s.citation,
+            "title": s.spec.title,
+            "title_en": s.spec.title_en,
+        }
+        if s.basis is not None and self.eligible:
+            out["basis_en"] = s.basis[1].render(self.args, "en")
+        if self.eligible is None:
+            out["status"] = "unknown"
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if self.excluded_by is not None:
+            out["excluded_by"] = {
+                "reason": self.excluded_by.reason.zh,
+                "reason_en": self.excluded_by.reason.en,
+                "citation": self.excluded_by.citation,
+            }
+        if self.unspecified and self.eligible:
+            out["note"] = "文件未规定具体金额，仅报告是否符合条件"
+            out["note_en"] = "the document leaves the amount open; eligibility only"
+        return out
+
+
+@dataclass(slots=True)
+class BenefitLine:
+    """A non-cash benefit (prices, tax) and whether the record qualifies."""
+
+    benefit: CompiledBenefit
+    eligible: bool | None
+    value: Any
+    missing: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.benefit.id
+
+    def to_dict(self, policy: CompiledPolicy | None = None) -> dict[str, Any]:
+        b = self.benefit
+        value: Any = None
+        money, stated = _benefit_facts(policy, b) if policy is not None else (False, ())
+        if self.value is not None:
+            value = money_text(Decimal(self.value).quantize(Decimal("0.01"))) if money else json_number(self.value)
+        out: dict[str, Any] = {
+            "id": b.id,
+            "eligible": self.eligible,
+            "value": value,
+            "unit": b.spec.unit,
+            "citation": b.citation,
+            "title": b.spec.title,
+            "title_en": b.spec.title_en,
+        }
+        if self.missing:
+            out["missing"] = list(self.missing)
+        if stated:  # fresh dicts for every report, as before, copied from the cached ones
+            out["stated"] = [{**d, "citation": dict(d["citation"])} for d in stated]
+        return out
+
+
+def _benefit_facts(policy: CompiledPolicy, b: CompiledBenefit) -> tuple[bool, tuple[dict[str, Any], ...]]:
+    """Whether a benefit's value is money, and its superseded figures: the same for every report of a policy, so
+    worked out once per (policy, benefit) rather than by a walk over all parameters per report."""
+
+    def compute() -> tuple[bool, tuple[dict[str, Any], ...]]:
+        money = any(policy.parameters[n].spec.type == "money" for n in b.value_params if n in policy.parameters)
+        return money, tuple(_stated(policy, b.value_params))
+
+    facts: tuple[bool, tuple[dict[str, Any], ...]] = policy.memo(("benefit", b.id), compute)
+    return facts
+
+
+def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Numbers a document states that a later national figure superseded (shown beside the value in force)."""
+    out = []
+    for name, param in policy.parameters.items():
+        if param.spec.superseded_by in used:
+            first = param.spec.values[-1]
+            out.append(
+                {
+                    "parameter": name,
+                    "value": str(first.value),
+                    "unit": param.spec.unit,
+                    "superseded_by": param.spec.superseded_by,
+                    "note": "文件所述数额已被后来的国家标准取代；value 为现行标准",
+                    "note_en": "the document's figure was superseded by a later national one; `value` is the one in force",
+                    "citation": {
+                        "document": policy.documents[param.spec.citation.document].title,
+                        "clause": param.spec.citation.clause,
+                        "quote": param.spec.citation.quote,
+                    },
+                }
+            )
+    return out
+
+
+def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any]) -> Finding:
+    """Turn a raw finding of the fused functions into a :class:`Finding` (only when a report is read)."""
+    index, ok, observed, required, label, subject, parent = entry
+    rule = policy.rules[index]
+    subject_name = subject_id = None
+    if label is not None:
+        subject_name = f"{label[0]}[{label[1]}]"
+        subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
+    if ok is True or ok is False:
+        if rule.check is not None:
+            observed = value_or_none(rule.observed, args)
+            required = value_or_none(rule.required, args)
+        return Finding(
+            rule=rule,
+            outcome="pass" if ok else "fail",
+            observed=observed,
+            required=required,
+            subject=subject_name,
+            subject_id=subject_id,
+            year=None,
+            progress=None,
+            missing=(),
+            reason=None,
+            args=(*args, observed, required),
+        )
+    missing = missing_fields(rule.reads, subject, parent, p)
+    reason = None
+    if not missing:
+        if isinstance(ok, KeyError):
+            missing = (str(ok.args[0]),)
+        else:
+            reason = unknown_reason(ok)
+    return Finding(
+        rule=rule,
+        outcome="unknown",
+        observed=None,
+        required=None,
+        subject=subject_name,
+        subject_id=subject_id,
+        year=None,
+        progress=None,
+        missing=missing,
+        reason=reason,
+        args=(*args, None, None),
+    )
+
+
+def value_or_none(fn: Any, args: tuple[Any, ...]) -> Any:
+    """``fn(*args)``, or None when there is no function or it cannot be evaluated (a missing field)."""
+    if fn is None:
+        return None
+    try:
+        return fn(*args)
+    except EVAL_ERRORS:
+        return None
+
+
+def unknown_reason(exc: BaseException) -> str:
+    """Why an expression could not be evaluated, as a finding's ``reason``."""
+    if isinstance(exc, Undefined):
+        return str(exc)
+    if isinstance(exc, Unknown):
+        return "depends on a rule whose outcome is unknown"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def missing_fields(
+    reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None, p: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """Which of the fields a rule reads are absent from the record (slow path: only for unknown findings)."""
+    out: list[str] = []
+    for path in reads:
+        base: Any = r
+        parts = path.split(".")
+        if parent is not None and parts[0] in ("institution", "region"):
+            base, parts = parent, parts[1:]
+        _walk(base, parts, [], out)
+    return tuple(dict.fromkeys(out))
+
+
+def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
+    if not parts:
+        return
+    head = parts[0]
+    is_list = head.endswith("[]")
+    name = head[:-2] if is_list else head
+    if not isinstance(node, Mapping) or name not in node:
+        out.append(".".join([*done, name]))
+        return
+    value = node[name]
+    if is_list:
+        for i, item in enumerate(value if isinstance(value, list) else []):
+            _walk(item, parts[1:], [*done, f"{name}[{i}]"], out)
+    else:
+        _walk(value, parts[1:], [*done, name], out)
