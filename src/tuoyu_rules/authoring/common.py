@@ -9,8 +9,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from ..compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, resolve_parameters
-from ..model import Parameter, ParamValue
+from ..compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy
+from ..model import ParamValue
 from ..text import format_value
 
 
@@ -57,14 +57,10 @@ def unit_of(param: Any) -> str | None:
     return param.spec.unit or next((below.unit for _, below in param.overridden if below.unit), None)
 
 
-def in_force_entry(spec: Parameter, as_of: datetime.date) -> ParamValue | None:
-    """The dated value in force on ``as_of`` (the last one whose ``since`` is not later), or None before the first."""
-    return next((v for v in sorted(spec.values, key=lambda v: v.since, reverse=True) if v.since <= as_of), None)
-
-
 def param_value_at(policy: CompiledPolicy, name: str, day: datetime.date) -> Any:
-    """The resolved value of parameter ``name`` on ``day`` (None when it has none then)."""
-    return resolve_parameters(policy.parameters, day).point.get(name)
+    """The single value of parameter ``name`` on ``day`` (None when it has none then, or no such parameter)."""
+    param = policy.parameters.get(name)
+    return param.point_at(day) if param is not None else None
 
 
 def money_range(low: Decimal, high: Decimal) -> str:

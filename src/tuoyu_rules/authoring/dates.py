@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from ..compiler import CompiledPolicy, resolve_parameters
+from ..compiler import CompiledPolicy
 from ..errors import Location, Problem, Severity
 from ..model import PolicyModel
 from ..source import SourceDoc, load_yaml_file
@@ -103,8 +103,8 @@ def _targets(check: _Check, m: PolicyModel) -> list[Problem]:
     for i, rule in enumerate(m.rules):
         for year, target in (rule.by_year or {}).items():
             if isinstance(target, str):
-                in_force = resolve_parameters(check.policy.parameters, datetime.date(year, 12, 31))
-                if target not in in_force.point:
+                param = check.policy.parameters.get(target)
+                if param is None or param.point_at(datetime.date(year, 12, 31)) is None:
                     out.append(
                         check.warn(
                             ("rules", i, "by_year", year),

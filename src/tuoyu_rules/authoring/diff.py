@@ -11,7 +11,7 @@ from typing import Any
 
 from ..compiler import CompiledPolicy, CompiledRule
 from ..text import format_value
-from .common import in_force_entry, param_value_at, parameters_used, unit_of, value_text
+from .common import param_value_at, parameters_used, unit_of, value_text
 
 
 @dataclass
@@ -32,7 +32,7 @@ def _param_summary(policy: CompiledPolicy, name: str, as_of: datetime.date) -> d
     param = policy.parameters.get(name)
     if param is None:
         return None
-    entry = in_force_entry(param.spec, as_of)
+    entry = param.value_at(as_of)
     unit = unit_of(param)
     return {
         "in_force": value_text(entry, unit) if entry is not None else None,
@@ -77,7 +77,7 @@ def _values_in_force(policy: CompiledPolicy, names: Iterable[str], as_of: dateti
     for name in names:
         param = policy.parameters.get(name)
         if param is not None:
-            entry = in_force_entry(param.spec, as_of)
+            entry = param.value_at(as_of)
             out[name] = value_text(entry, None) if entry is not None else "—"
     return out
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy
 from ..text import format_value
-from .common import in_force_entry, param_value_at, parameters_used, unit_of, value_text
+from .common import param_value_at, parameters_used, unit_of, value_text
 
 
 def _cite(c: Mapping[str, Any] | None) -> str:
@@ -74,7 +74,7 @@ def _doc_title(policy: CompiledPolicy, key: str) -> str:
 
 def _now_text(policy: CompiledPolicy, name: str, as_of: datetime.date, en: bool) -> str:
     param = policy.parameters[name]
-    entry = in_force_entry(param.spec, as_of)
+    entry = param.value_at(as_of)
     if entry is None:
         return f"— ({'no value before' if en else '尚无取值，最早自'} {min(v.since for v in param.spec.values)})"
     return value_text(entry, unit_of(param))
@@ -116,7 +116,7 @@ def _param_lines(policy: CompiledPolicy, names: Iterable[str], as_of: datetime.d
         )
         for other in policy.parameters.values():
             if other.spec.superseded_by == name:
-                stated = in_force_entry(other.spec, as_of) or other.spec.values[-1]
+                stated = other.value_at(as_of) or other.spec.values[-1]
                 out.append(
                     f"      {'a document states' if en else '文件所述'} {other.name} = "
                     f"{value_text(stated, other.spec.unit)} ({other.origin.policy}, "
@@ -134,7 +134,7 @@ def _superseded_lines(policy: CompiledPolicy, name: str, as_of: datetime.date, e
     target = policy.parameters.get(name)
     if target is None:
         return [f"{head} ({'not defined in this policy' if en else '本策略未定义'})"]
-    entry = in_force_entry(target.spec, as_of)
+    entry = target.value_at(as_of)
     where = target.spec.citation if entry is None or entry.citation is None else entry.citation
     return [
         f"{head} = {_now_text(policy, name, as_of, en)} " + (f"(in force on {as_of})" if en else f"（{as_of} 现行值）"),

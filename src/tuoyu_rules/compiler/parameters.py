@@ -32,6 +32,13 @@ class CompiledParameter:
                 current = value
         return current
 
+    def point_at(self, day: datetime.date) -> Any:
+        """The single value in force on ``day``; None when there is none then, or it is a range or left open."""
+        current = self.value_at(day)
+        if current is None or current.unspecified or current.min is not None:
+            return None
+        return current.value
+
 
 @dataclass(frozen=True)
 class ParamSet:
