@@ -1,4 +1,4 @@
-"""The catalogue of error codes: every code declared once, and the only codes the package uses."""
+"""The catalogue of error codes: every code declared once, documented, and the only codes the package uses."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tuoyu_rules.errors import (
     PolicyError,
     schema_message,
 )
+from tuoyu_rules.errors_doc import catalogue_markdown
 from tuoyu_rules.model import PolicyModel
 from tuoyu_rules.source import load_yaml_file, load_yaml_text
 
@@ -71,13 +72,20 @@ def _one(data: dict[str, Any], suggestion: str | None = None) -> tuple[str, str,
     return schema_message(error, suggestion)
 
 
+def test_docs_errors_md_is_generated_from_the_catalogue() -> None:
+    committed = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert committed == catalogue_markdown(), (
+        "docs/errors.md is stale: .venv/bin/python -m tuoyu_rules.errors_doc > docs/errors.md"
+    )
+
+
 def test_every_code_the_package_uses_is_in_the_catalogue() -> None:
     used = _code_strings()
     old = {
         code for code, where in used.items() if code in RENAMED and all("/errors.py:" in w for w in where)
     }  # the table
     missing = {code: where for code, where in used.items() if code not in {*CODES, *NOT_YET_WIRED, *old}}
-    assert missing == {}, "add these codes to tuoyu_rules.errors.CODES "
+    assert missing == {}, "add these codes to tuoyu_rules.errors.CODES (and regenerate docs/errors.md)"
 
 
 def test_the_codes_not_yet_wired_are_still_there() -> None:
