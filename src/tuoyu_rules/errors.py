@@ -893,12 +893,27 @@ def schema_message(error: Mapping[str, Any], suggestion: str | None = None) -> t
 
 
 RENAMED: dict[str, str] = {
-    **{
-        "policy.invalid-" + kind.replace("_", "-"): code
-        for kind, (code, _, _) in SCHEMA_CODES.items()
-        if kind not in ("extra_forbidden", "missing") and not kind.startswith("date_")
-    },
-    "policy.invalid-value-error": ", ".join(sorted({code for code, _ in VALIDATOR_CODES.values()}))
-    + ", policy.invalid-value",
+    "policy.invalid-dict-type": "policy.not-a-mapping",
+    "policy.invalid-model-type": "policy.not-a-mapping",
+    "policy.invalid-model-attributes-type": "policy.not-a-mapping",
+    "policy.invalid-list-type": "policy.expected-list",
+    "policy.invalid-string-type": "policy.not-a-string",
+    "policy.invalid-int-type": "policy.not-an-integer",
+    "policy.invalid-int-parsing": "policy.not-an-integer",
+    "policy.invalid-int-from-float": "policy.not-an-integer",
+    "policy.invalid-int-parsing-size": "policy.not-an-integer",
+    "policy.invalid-decimal-type": "policy.not-a-number",
+    "policy.invalid-decimal-parsing": "policy.not-a-number",
+    "policy.invalid-bool-type": "policy.not-a-boolean",
+    "policy.invalid-bool-parsing": "policy.not-a-boolean",
+    "policy.invalid-finite-number": "policy.not-finite",
+    "policy.invalid-invalid-key": "policy.bad-key",
+    "policy.invalid-literal-error": "policy.unknown-value",
+    "policy.invalid-string-pattern-mismatch": "policy.bad-identifier",
+    "policy.invalid-string-too-long": "policy.text-too-long",
+    "policy.invalid-string-too-short": "policy.text-too-short",
+    "policy.invalid-too-short": "policy.list-too-short",
+    "policy.invalid-value-error": "policy.value-kind, policy.range-incomplete, policy.range-reversed, policy.rule-shape, "
+    "policy.by-year-subject, policy.clause-unencoded, policy.invalid-value",
 }
 """Codes printed before the catalogue (built from pydantic's type names) -> the codes that replace them."""
