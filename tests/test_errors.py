@@ -31,9 +31,6 @@ PACKAGE = ROOT / "src" / "tuoyu_rules"
 CODE_SHAPE = re.compile(r"^(policy|record)\.[a-z0-9-]+$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# Code-shaped pieces of f-strings that are not catalogued codes yet: the compiler's ``_translate`` builds
-# ``policy.invalid-<pydantic type>``; wiring it to ``errors.schema_message`` removes it (then delete it here).
-NOT_YET_WIRED = {"policy.invalid-"}
 
 BAD_POLICY = """\
 id: broken
@@ -84,14 +81,18 @@ def test_every_code_the_package_uses_is_in_the_catalogue() -> None:
     old = {
         code for code, where in used.items() if code in RENAMED and all("/errors.py:" in w for w in where)
     }  # the table
-    missing = {code: where for code, where in used.items() if code not in {*CODES, *NOT_YET_WIRED, *old}}
+    missing = {code: where for code, where in used.items() if code not in {*CODES, *old}}
     assert missing == {}, "add these codes to tuoyu_rules.errors.CODES (and regenerate docs/errors.md)"
 
 
-def test_the_codes_not_yet_wired_are_still_there() -> None:
-    # when the compiler takes its schema codes from errors.schema_message, empty NOT_YET_WIRED
-    outside = {code for code, where in _code_strings().items() if any("/errors.py:" not in w for w in where)}
-    assert NOT_YET_WIRED <= outside
+def test_schema_errors_of_a_loaded_policy_have_catalogued_codes_and_chinese_messages(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BAD_POLICY + "rules:\n  - {id: a.b, title: t, observed: total_slots, op: '>='}\n", encoding="utf-8")
+    with pytest.raises(tuoyu_rules.PolicyError) as caught:
+        tuoyu_rules.load_policy(path)
+    problems = caught.value.problems
+    assert problems and all(p.code in CODES and re.search(r"[\u4e00-\u9fff]", p.message) for p in problems)
+    assert not any(p.code.startswith("policy.invalid-") and p.code not in CODES for p in problems)
 
 
 def test_renamed_names_the_old_code_of_every_schema_error_type() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .. import model as m
-from ..errors import PolicyError, Problem
+from ..errors import PolicyError, Problem, schema_message, schema_path
 from ..model import PolicyModel
 from ..source import SourceDoc, load_yaml_file
 
@@ -129,46 +129,24 @@ def _validate_model(doc: SourceDoc) -> PolicyModel:
     return model
 
 
-_DATE_ERRORS = ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact")
 
 
 def _translate(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
-    """pydantic's errors as located problems with our codes, one per location and code."""
+    """pydantic's errors as located problems with our codes and messages (errors.SCHEMA_CODES), one per location
+    and code."""
     problems: list[Problem] = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
-        path = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-        problems.append(_translate_one(doc, path, err["type"], err["msg"]))
+        path = schema_path(err["loc"])
+        kind = err["type"]
+        suggestion = None
+        if kind == "extra_forbidden":
+            key = str(path[-1]) if path else ""
+            close = difflib.get_close_matches(key, _sibling_fields(path[:-1]), n=1, cutoff=0.6)
+            suggestion = close[0] if close else None
+        code, zh, en = schema_message(err, suggestion)
+        where = path[:-1] if kind == "missing" else path
+        problems.append(doc.problem(where, code, zh, en, key=kind == "extra_forbidden"))
     return _unique(problems)
-
-
-def _translate_one(doc: SourceDoc, path: tuple[Any, ...], kind: str, msg: str) -> Problem:
-    where = ".".join(str(p) for p in path) or "(top level)"
-    if kind == "extra_forbidden":
-        key = str(path[-1]) if path else ""
-        siblings = _sibling_fields(path[:-1])
-        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.6)
-        zh_hint = f"；是否想写 '{close[0]}'？" if close else ""
-        en_hint = f"; did you mean '{close[0]}'?" if close else ""
-        return doc.problem(
-            path, "policy.unknown-key", f"未知的键 '{key}'{zh_hint}", f"unknown key '{key}'{en_hint}", key=True
-        )
-    if kind == "missing":
-        return doc.problem(
-            path[:-1],
-            "policy.missing-key",
-            f"缺少必填的键 '{path[-1]}'（在 {where}）",
-            f"missing required key '{path[-1]}' (at {where})",
-        )
-    if kind in _DATE_ERRORS:
-        return doc.problem(
-            path,
-            "policy.bad-date",
-            f"{where}：日期格式不对，应写作 YYYY-MM-DD",
-            f"{where}: not a date; write YYYY-MM-DD",
-        )
-    msg = msg.removeprefix("Value error, ")
-    return doc.problem(path, f"policy.invalid-{kind.replace('_', '-')}", f"{where}：{msg}", f"{where}: {msg}")
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
