@@ -548,3 +548,14 @@ def test_check_omit_passes_keeps_everything_but_passing_findings(capsys) -> None
         if ledger.name == "institutions.jsonl":  # most findings of an institution pass
             assert len(out_slim) < len(out_full) / 2
     assert omitted_somewhere > 0
+
+
+def test_every_command_of_the_table_is_documented() -> None:
+    from tuoyu_rules.cli import COMMANDS
+
+    root = Path(__file__).resolve().parent.parent
+    cli_md = (root / "docs" / "cli.md").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for name in COMMANDS:
+        assert f"[`{name}`](#{name})" in cli_md and f"\n## {name}\n" in cli_md, f"docs/cli.md lacks {name}"
+        assert f"`tuoyu-rules {name}" in readme, f"README's command table lacks {name}"

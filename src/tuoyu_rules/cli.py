@@ -12,7 +12,8 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,17 +41,11 @@ def _date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"日期应写作 YYYY-MM-DD: {text!r}") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tuoyu-rules", description="托育政策即代码 · childcare policy as code")
-    parser.add_argument("--version", action="version", version=f"tuoyu-rules {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    v = sub.add_parser("validate", help="检查策略文件 check policy files (schema, expressions, examples)")
-    v.add_argument("paths", nargs="+", help="policy files or folders")
-    v.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
-    v.add_argument("--lang", choices=["zh", "en"], default="zh")
-    v.add_argument("--strict", action="store_true", help="treat warnings as errors (notices stay notices)")
-    v.add_argument(
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", help="policy files or folders")
+    p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (notices stay notices)")
+    p.add_argument(
         "--expiring-within",
         type=int,
         default=None,
@@ -58,23 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn when a policy still in force (or its documents) expires within DAYS days",
     )
 
-    c = sub.add_parser("check", help="按策略核查台账 check records against a policy")
-    c.add_argument("--policy", required=True, help="a bundled id or a path")
-    c.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
-    c.add_argument("--format", default="table", choices=list(WRITERS))
-    c.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
-    c.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
-    c.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
-    c.add_argument(
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True, help="a bundled id or a path")
+    p.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--format", default="table", choices=list(WRITERS))
+    p.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
+    p.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
+    p.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
+    p.add_argument(
         "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
     )
-    c.add_argument("--lang", choices=["zh", "en"], default="zh")
-    c.add_argument(
+    p.add_argument(
         "--omit-passes",
         action="store_true",
         help="报告中略去通过的检查项（计入 passes_omitted）leave passing findings out of each report (counted)",
     )
-    c.add_argument(
+    p.add_argument(
         "--set",
         action="append",
         default=[],
@@ -82,48 +77,58 @@ def build_parser() -> argparse.ArgumentParser:
         dest="overrides",
         help="what-if: fix a parameter (repeatable); the change against the policy as written goes to stderr",
     )
-    c.add_argument("inputs", nargs="+", help="ledger files (CSV, XLSX, JSON, JSONL, YAML) or - for standard input")
+    p.add_argument("inputs", nargs="+", help="ledger files (CSV, XLSX, JSON, JSONL, YAML) or - for standard input")
 
-    e = sub.add_parser("explain", help="解释规则 explain a rule, subsidy, benefit or parameter")
-    e.add_argument("--policy", required=True)
-    e.add_argument("--as-of", type=_date, default=None)
-    e.add_argument("--lang", choices=["zh", "en"], default="zh")
-    e.add_argument("item", nargs="?", help="rule, subsidy, benefit or parameter id (omit to list everything)")
 
-    d = sub.add_parser("diff", help="比较两个策略 compare two policies")
-    d.add_argument("old")
-    d.add_argument("new")
-    d.add_argument("--records", nargs="*", default=None, metavar="LEDGER", help="re-run a ledger under both")
-    d.add_argument("--as-of", type=_date, default=None)
-    d.add_argument("--format", choices=["text", "json"], default="text")
-    d.add_argument("--lang", choices=["zh", "en"], default="zh")
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True)
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("item", nargs="?", help="rule, subsidy, benefit or parameter id (omit to list everything)")
 
-    t = sub.add_parser("test", help="运行策略示例 run embedded examples")
-    t.add_argument("policies", nargs="+")
-    t.add_argument("--coverage", action="store_true")
-    t.add_argument("--min-coverage", type=float, default=None)
-    t.add_argument("--lang", choices=["zh", "en"], default="zh")
 
-    cv = sub.add_parser("coverage", help="条款覆盖 the clause index of policies")
-    cv.add_argument("policies", nargs="+")
-    cv.add_argument("--format", choices=["text", "markdown"], default="text")
-    cv.add_argument("--lang", choices=["zh", "en"], default="zh")
+def _diff_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--records", nargs="*", default=None, metavar="LEDGER", help="re-run a ledger under both")
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--format", choices=["text", "json"], default="text")
 
-    b = sub.add_parser("budget", help="补贴预算 subsidy totals against the policy's budget")
-    b.add_argument("--policy", required=True)
-    b.add_argument("--as-of", type=_date, default=None)
-    b.add_argument("--months", type=int, default=12)
-    b.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides")
-    b.add_argument("--format", choices=["text", "json"], default="text")
-    b.add_argument("--encoding", default=None)
-    b.add_argument("--sheet", default=None)
-    b.add_argument("--lang", choices=["zh", "en"], default="zh")
-    b.add_argument("inputs", nargs="+")
 
-    sc = sub.add_parser("schema", help="策略文件（或 --records：台账记录）的 JSON Schema")
-    sc.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
-    sc.add_argument("--output", "-o", default=None)
-    sc.add_argument("--lang", choices=["zh", "en"], default="zh")
+def _test_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policies", nargs="+")
+    p.add_argument("--coverage", action="store_true")
+    p.add_argument("--min-coverage", type=float, default=None)
+
+
+def _coverage_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policies", nargs="+")
+    p.add_argument("--format", choices=["text", "markdown"], default="text")
+
+
+def _budget_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True)
+    p.add_argument("--as-of", type=_date, default=None)
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--encoding", default=None)
+    p.add_argument("--sheet", default=None)
+    p.add_argument("inputs", nargs="+")
+
+
+def _schema_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
+    p.add_argument("--output", "-o", default=None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tuoyu-rules", description="托育政策即代码 · childcare policy as code")
+    parser.add_argument("--version", action="version", version=f"tuoyu-rules {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help)
+        command.arguments(p)
+        p.add_argument("--lang", choices=["zh", "en"], default="zh")
     return parser
 
 
@@ -134,17 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        handler = {
-            "validate": cmd_validate,
-            "check": cmd_check,
-            "explain": cmd_explain,
-            "diff": cmd_diff,
-            "test": cmd_test,
-            "coverage": cmd_coverage,
-            "budget": cmd_budget,
-            "schema": cmd_schema,
-        }[args.command]
-        return handler(args)
+        return COMMANDS[args.command].run(args)
     except PolicyError as exc:
         for p in exc.problems:
             print(p.render(getattr(args, "lang", "zh")), file=sys.stderr)
@@ -499,3 +494,26 @@ def _print_summary(s: dict[str, Any], out: TextIO, lang: str) -> None:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its help line, the function that declares its arguments, and the function that runs it."""
+
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {
+    "validate": Command(
+        "检查策略文件 check policy files (schema, expressions, examples)", _validate_arguments, cmd_validate
+    ),
+    "check": Command("按策略核查台账 check records against a policy", _check_arguments, cmd_check),
+    "explain": Command("解释规则 explain a rule, subsidy, benefit or parameter", _explain_arguments, cmd_explain),
+    "diff": Command("比较两个策略 compare two policies", _diff_arguments, cmd_diff),
+    "test": Command("运行策略示例 run embedded examples", _test_arguments, cmd_test),
+    "coverage": Command("条款覆盖 the clause index of policies", _coverage_arguments, cmd_coverage),
+    "budget": Command("补贴预算 subsidy totals against the policy's budget", _budget_arguments, cmd_budget),
+    "schema": Command("策略文件（或 --records：台账记录）的 JSON Schema", _schema_arguments, cmd_schema),
+}

@@ -189,85 +189,63 @@ class _TooBig(Exception):
         self.node = node
 
 
-def load_yaml_text(text: str, file: str) -> SourceDoc:
-    """Parse one YAML document; raise :class:`PolicyError` with every problem found."""
+def _fail(code: str, zh: str, en: str, file: str, line: int | None = 1, column: int | None = 1) -> PolicyError:
+    return PolicyError([policy_problem(code, zh, en, file, line, column)])
+
+
+def _check_text(text: str, file: str) -> None:
+    """What is refused before parsing: NUL characters and nesting deeper than the limit."""
     if "\x00" in text:
-        raise PolicyError(
-            [
-                policy_problem(
-                    "policy.nul-character",
-                    "策略文件中不能有空字符（NUL）",
-                    "a policy file cannot contain NUL characters",
-                    file,
-                    1,
-                    1,
-                )
-            ]
+        raise _fail(
+            "policy.nul-character", "策略文件中不能有空字符（NUL）", "a policy file cannot contain NUL characters", file
         )
     deep = _too_deep(text)
     if deep is not None:
-        raise PolicyError(
-            [
-                policy_problem(
-                    "policy.too-deep",
-                    f"YAML 嵌套超过 {MAX_DEPTH} 层",
-                    f"the YAML is nested deeper than {MAX_DEPTH} levels",
-                    file,
-                    *deep,
-                )
-            ]
-        )
+        zh, en = f"YAML 嵌套超过 {MAX_DEPTH} 层", f"the YAML is nested deeper than {MAX_DEPTH} levels"
+        raise _fail("policy.too-deep", zh, en, file, *deep)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> PolicyError:
+    """A YAML syntax error at its line and column; a tab in the indentation is named as such."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    detail = f"{exc.problem or ''} {exc.context or ''}".strip()
+    bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in bad_line[: (mark.column if mark else 0) + 1] or "tab" in detail.lower():
+        zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
+    else:
+        zh = f"YAML 语法错误：{detail}"
+    return _fail("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)
+
+
+def _compose(text: str, file: str) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except RecursionError:
-        raise PolicyError(
-            [
-                policy_problem(
-                    "policy.too-deep",
-                    f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）",
-                    f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)",
-                    file,
-                    1,
-                    1,
-                )
-            ]
-        ) from None
+        zh, en = f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）", f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)"
+        raise _fail("policy.too-deep", zh, en, file) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        detail = f"{exc.problem or ''} {exc.context or ''}".strip()
-        bad_line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-        if "\t" in bad_line[: (mark.column if mark else 0) + 1] or "tab" in detail.lower():
-            zh = "YAML 缩进不能使用制表符（Tab），请改用空格"
-        else:
-            zh = f"YAML 语法错误：{detail}"
-        raise PolicyError(
-            [policy_problem("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)]
-        ) from None
+        raise _syntax_error(exc, text, file) from None
     except yaml.YAMLError as exc:
-        raise PolicyError(
-            [policy_problem("policy.yaml-syntax", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", file, 1, 1)]
-        ) from None
+        raise _fail("policy.yaml-syntax", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", file) from None
     if node is None:
-        raise PolicyError([policy_problem("policy.empty", "策略文件为空", "the policy file is empty", file, 1, 1)])
+        raise _fail("policy.empty", "策略文件为空", "the policy file is empty", file)
+    return node
+
+
+def load_yaml_text(text: str, file: str) -> SourceDoc:
+    """Parse one YAML document; raise :class:`PolicyError` with every problem found."""
+    _check_text(text, file)
+    node = _compose(text, file)
     builder = _Builder(file)
     try:
         data = builder.build(node, (), 0)
     except _TooBig as big:
         mark = big.node.start_mark
-        raise PolicyError(
-            [
-                policy_problem(
-                    "policy.too-many-nodes",
-                    f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）",
-                    f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)",
-                    file,
-                    mark.line + 1,
-                    mark.column + 1,
-                )
-            ]
-        ) from None
+        zh = f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）"
+        en = f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)"
+        raise _fail("policy.too-many-nodes", zh, en, file, mark.line + 1, mark.column + 1) from None
     return SourceDoc(file, data, builder.positions, builder.key_positions, builder.problems)
 
 
