@@ -139,7 +139,7 @@ def test_passes_resolves_globs_at_load() -> None:
 
 
 def test_generated_code_reaches_no_builtins() -> None:
-    assert ex.RUNTIME["__builtins__"] == {}
+    assert ex.namespace()["__builtins__"] == {}
 
 
 def test_a_template_placeholder_that_is_a_field_reads_with_that_fields_labels() -> None:
@@ -193,7 +193,7 @@ def test_per_1000_matches_exact_rational_comparison(slots: int, population: int)
 
 
 def test_ceil_floor_are_math_functions() -> None:
-    assert ex.RUNTIME["_ceil"] is math.ceil and ex.RUNTIME["_floor"] is math.floor
+    assert ex.namespace()["_ceil"] is math.ceil and ex.namespace()["_floor"] is math.floor
 
 
 numbers = st.integers(0, 10**9) | st.decimals(0, 10**6, places=3, allow_nan=False, allow_infinity=False)

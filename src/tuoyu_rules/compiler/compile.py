@@ -23,6 +23,7 @@ from ..expressions import (
     build_function,
     build_template,
     compile_expression,
+    namespace,
     split_template,
 )
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
@@ -93,6 +94,9 @@ class _Builder:
     # rules may share one
     _expressions: dict[tuple[Any, ...], Compiled | list[ExprProblem]] = field(default_factory=dict)
     _functions: dict[str, Fn] = field(default_factory=dict)
+    _names: dict[str, Any] = field(
+        default_factory=namespace
+    )  # the globals every generated function of this load shares
     _param_types: dict[str, str] = field(default_factory=dict)
     _rule_ids: tuple[str, ...] = ()
 
@@ -209,7 +213,7 @@ class _Builder:
     def function(self, source: str) -> Fn:
         found = self._functions.get(source)
         if found is None:
-            found = self._functions[source] = build_function(source)
+            found = self._functions[source] = build_function(source, self._names)
         return found
 
     def expr(self, text: str, layer: Layer, path: Path_, subject: str, **kw: Any) -> Compiled | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..expressions import EVAL_ERRORS, RUNTIME
+from ..expressions import EVAL_ERRORS, namespace
 from ..vocabulary import RECORD_KIND
 from .policy import CompiledRule, Fn, KindPlan
 
@@ -69,8 +69,8 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
         lines.extend(_rule_lines(group, "            "))
         lines.append("        R = S = None")
     lines.append("    return out")
-    namespace = dict(RUNTIME)
-    namespace["_ERRS"] = EVAL_ERRORS
-    namespace.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
-    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), namespace)
-    return namespace["fused"]  # type: ignore[no-any-return]
+    names = namespace()
+    names["_ERRS"] = EVAL_ERRORS
+    names.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
+    exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), names)
+    return names["fused"]  # type: ignore[no-any-return]

@@ -28,7 +28,7 @@ from .codegen import (
     Scope,
     compile_expression,
 )
-from .functions import FUNCTIONS, RUNTIME, Function, build_function
+from .functions import FUNCTIONS, Function, build_function, namespace
 from .runtime import EVAL_ERRORS, Undefined, Unknown
 from .templates import Placeholders, Template, build_template, split_template
 
@@ -38,7 +38,6 @@ __all__ = [
     "MAX_EXPRESSION_LENGTH",
     "MAX_NODES",
     "MAX_STRING_LITERAL",
-    "RUNTIME",
     "Compiled",
     "ExprProblem",
     "Function",
@@ -50,5 +49,6 @@ __all__ = [
     "build_function",
     "build_template",
     "compile_expression",
+    "namespace",
     "split_template",
 ]

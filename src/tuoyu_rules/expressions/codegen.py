@@ -2,7 +2,7 @@
 
 Generated source reads ``r`` (the subject record), ``p`` (parameters in force), ``R`` (the parent record), ``Y``
 (the record's year), ``F`` (rule outcomes so far, for ``passes``), ``T`` (the year's target), and in templates
-``O``/``Q`` (observed, required). It calls only the names of :data:`.functions.RUNTIME`.
+``O``/``Q`` (observed, required). It calls only the names of :func:`.functions.namespace`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ test fails when the list and the table differ). Adding a function is one entry h
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -159,27 +159,14 @@ def namespace() -> dict[str, Any]:
     return names
 
 
-class _Runtime(Mapping[str, Any]):
-    """A read-only view of :func:`namespace`, so that ``dict(RUNTIME)`` always copies the current table."""
+def build_function(source: str, names: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """Turn generated source into a function of ``(r, p, R, Y, F, T, O, Q)`` — once, at load time.
 
-    def __getitem__(self, key: str) -> Any:
-        return namespace()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(namespace())
-
-    def __len__(self) -> int:
-        return len(namespace())
-
-
-RUNTIME: Mapping[str, Any] = _Runtime()
-"""The only names generated code can reach (no builtins). ``dict(RUNTIME)`` is the globals of a generated function."""
-
-
-def build_function(source: str) -> Callable[..., Any]:
-    """Turn generated source into a function of ``(r, p, R, Y, F, T, O, Q)`` — once, at load time."""
+    ``names`` is the namespace it runs in (default: a fresh :func:`namespace`); the compiler builds one per load and
+    shares it among the functions of that load (generated code never assigns a global)."""
     code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
-    function: Callable[..., Any] = eval(code, namespace())  # generated from an allowlisted tree, never policy text
+    # generated from an allowlisted tree, never policy text
+    function: Callable[..., Any] = eval(code, namespace() if names is None else names)
     return function
 
 
