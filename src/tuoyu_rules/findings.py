@@ -59,11 +59,11 @@ class Finding:
     required: Any
     subject: str | None
     subject_id: Any
-    year: int | None
-    progress: Decimal | None
-    missing: tuple[str, ...]
-    reason: str | None
-    args: tuple[Any, ...] = field(repr=False, compare=False)
+    args: tuple[Any, ...] = field(repr=False, compare=False)  # what the templates are rendered with
+    year: int | None = None  # the target year of a by-year finding
+    progress: Decimal | None = None  # observed / required of a target not yet due
+    missing: tuple[str, ...] = ()  # the fields an unknown finding lacks
+    reason: str | None = None  # why an unknown finding is unknown, when no field is missing
 
     @property
     def rule_id(self) -> str:
@@ -295,18 +295,9 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         if rule.check is not None:
             observed = value_or_none(rule.observed, args)
             required = value_or_none(rule.required, args)
+        # the hot path of reports: positional, the seven fields in declaration order (keywords cost 0.25 µs a finding)
         return Finding(
-            rule=rule,
-            outcome="pass" if ok else "fail",
-            observed=observed,
-            required=required,
-            subject=subject_name,
-            subject_id=subject_id,
-            year=None,
-            progress=None,
-            missing=(),
-            reason=None,
-            args=(*args, observed, required),
+            rule, "pass" if ok else "fail", observed, required, subject_name, subject_id, (*args, observed, required)
         )
     missing = missing_fields(rule.reads, subject, parent, p)
     reason = None
@@ -322,8 +313,6 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         required=None,
         subject=subject_name,
         subject_id=subject_id,
-        year=None,
-        progress=None,
         missing=missing,
         reason=reason,
         args=(*args, None, None),
