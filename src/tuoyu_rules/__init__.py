@@ -7,13 +7,26 @@
 'incomplete'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
 from .api import Policy, load_policy, validate_files
 from .errors import Location, PolicyError, Problem, RecordError
 from .findings import Finding
 from .records import Institution, Region, ResidentialArea, read_rows
 from .report import ErrorReport, Report
-from .writers import write_reports
+
+if TYPE_CHECKING:
+    from .writers import write_reports
+
+
+def __getattr__(name: str) -> Any:
+    """``write_reports`` is imported on first use: the writers (HTML, XLSX …) are not needed to evaluate."""
+    if name == "write_reports":
+        from .writers import write_reports
+
+        return write_reports
+    raise AttributeError(f"module 'tuoyu_rules' has no attribute {name!r}")
 
 __all__ = [
     "ErrorReport",

@@ -7,11 +7,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .authoring.dates import date_hygiene
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
 from .errors import Location, PolicyError, Problem, RecordError
 from .evaluate import evaluate_record
-from .examples import run_examples
 from .records import RawRow, RecordModel, normalize_record
 from .report import ErrorReport, Report
 
@@ -157,6 +155,9 @@ def validate_files(
     ``strict`` turns warnings into errors; notices (a plan whose period has ended) stay notices. A file is valid when
     none of its problems has severity ``"error"``.
     """
+    from .authoring.dates import date_hygiene  # validation's own tools: loaded when validating, not on import
+    from .examples import run_examples
+
     day = today or datetime.date.today()
     out = []
     for path in _policy_files(paths):
