@@ -301,3 +301,40 @@ def test_the_version_is_written_once() -> None:
 
     assert version("tuoyu-rules") == tuoyu_rules.__version__
     assert not re.search(r'^version\s*=\s*"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+
+
+@pytest.mark.parametrize(
+    "as_of", [DAY, datetime.datetime(2024, 6, 30, 15, 45), "2024-06-30", " 2024-06-30 ", "2024-06-30T08:00:00"]
+)
+def test_as_of_is_a_date_a_datetime_or_iso_text_and_all_give_the_same_report(as_of: object) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    record = records(1)[0]
+    expected = policy.evaluate(record, as_of=DAY).to_dict()
+    assert policy.evaluate(record, as_of=as_of).to_dict() == expected  # type: ignore[arg-type]
+    assert [r.to_dict() for r in policy.evaluate_many([record], as_of=as_of)] == [expected]  # type: ignore[arg-type]
+    assert expected["as_of"] == "2024-06-30"
+
+
+@pytest.mark.parametrize("as_of", [20240630, 2024.5, True, ["2024-06-30"], b"2024-06-30"])
+def test_as_of_of_a_wrong_type_raises_one_clear_type_error_before_any_record_is_read(as_of: object) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    pulled: list[int] = []
+
+    def stream() -> object:
+        pulled.append(1)
+        yield records(1)[0]
+
+    with pytest.raises(
+        TypeError, match=r"^as_of must be a date, a datetime or ISO text such as '2024-06-30', not \w+$"
+    ):
+        policy.evaluate(records(1)[0], as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="as_of must be a date"):
+        policy.evaluate_many(stream(), as_of=as_of)  # type: ignore[arg-type]
+    assert pulled == [], "the check comes before the stream is read"
+
+
+@pytest.mark.parametrize("text", ["30/06/2024", "2024-13-01", "", "yesterday"])
+def test_as_of_text_that_is_not_an_iso_date_raises_value_error_naming_it(text: str) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    with pytest.raises(ValueError, match=r"^as_of must be an ISO date such as '2024-06-30', not '"):
+        policy.evaluate(records(1)[0], as_of=text)

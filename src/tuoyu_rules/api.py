@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from .authoring.dates import date_hygiene
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
@@ -14,6 +14,25 @@ from .evaluate import evaluate_record
 from .examples import run_examples
 from .records import RawRow, RecordModel, normalize_record
 from .report import ErrorReport, Report
+
+AsOf = Union[datetime.date, datetime.datetime, str]  # noqa: UP007 (an alias evaluated at run time on 3.10)
+"""What ``as_of`` may be: a date, a datetime (its date is used) or ISO text (``"2024-06-30"``)."""
+
+
+def as_of_date(value: AsOf | None) -> datetime.date:
+    """The day ``as_of`` names (today when it is None); a wrong type raises TypeError, bad text ValueError."""
+    if value is None:
+        return datetime.date.today()
+    if isinstance(value, datetime.datetime):  # before date: a datetime is a date, but compares only with datetimes
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            raise ValueError(f"as_of must be an ISO date such as '2024-06-30', not {value[:40]!r}") from None
+    raise TypeError(f"as_of must be a date, a datetime or ISO text such as '2024-06-30', not {type(value).__name__}")
 
 
 def load_policy(ref: str | Path) -> Policy:
@@ -69,20 +88,25 @@ class Policy:
         """
         return Policy(override_parameters(self.compiled, values, reason))
 
-    def evaluate(self, record: Mapping[str, Any] | Any, as_of: datetime.date | None = None) -> Report:
-        """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`."""
-        return evaluate_record(self.compiled, _normalize(record), as_of or datetime.date.today())
+    def evaluate(self, record: Mapping[str, Any] | Any, as_of: AsOf | None = None) -> Report:
+        """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`.
 
-    def evaluate_many(
-        self, records: Iterable[Any], as_of: datetime.date | None = None
-    ) -> Iterator[Report | ErrorReport]:
+        ``as_of`` is a ``date``, a ``datetime`` (its date is used) or ISO text such as ``"2024-06-30"``; default today.
+        """
+        day = as_of_date(as_of)
+        return evaluate_record(self.compiled, _normalize(record), day)
+
+    def evaluate_many(self, records: Iterable[Any], as_of: AsOf | None = None) -> Iterator[Report | ErrorReport]:
         """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
 
         Items may be dicts, record models (:class:`Institution` …, checked once, when they were built), or rows from
         :func:`tuoyu_rules.records.read_rows` (which carry their row number). A row that cannot be read, and a repeated
-        id, give an :class:`ErrorReport` instead of a report.
+        id, give an :class:`ErrorReport` instead of a report. ``as_of`` is read as in :meth:`evaluate`, and checked
+        at once (before the first record is read).
         """
-        day = as_of or datetime.date.today()
+        return self._stream(records, as_of_date(as_of))
+
+    def _stream(self, records: Iterable[Any], day: datetime.date) -> Iterator[Report | ErrorReport]:
         compiled = self.compiled
         # ids seen so far, as 64-bit hashes: the one piece of state that grows with a stream (about 50 bytes per
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9
