@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union
 
@@ -79,6 +80,42 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({self.name}), {len(self.compiled.rules)} rules>"
+
+    def report_meta(self, as_of: AsOf | None = None) -> dict[str, Any]:
+        """What a report page says about this policy, as plain data for the writers (``write_reports(meta=…)``): its
+        name, jurisdiction, own documents (title, 文号, issuer, date), period in force, stated budget and ``as_of``."""
+        model, day = self.compiled.model, as_of_date(as_of)
+        meta: dict[str, Any] = {
+            "policy": self.id,
+            "name": model.name,
+            "name_en": model.name_en,
+            "jurisdiction": model.jurisdiction.name,
+            "jurisdiction_en": model.jurisdiction.name_en,
+            "documents": [
+                {
+                    "title": d.title,
+                    "number": d.number,
+                    "issuer": d.issuer,
+                    "date": d.date.isoformat() if d.date else None,
+                }
+                for d in model.documents.values()
+            ],
+            "in_force": {
+                "from": model.in_force.from_.isoformat(),
+                "until": model.in_force.until.isoformat() if model.in_force.until else None,
+            },
+            "as_of": day.isoformat(),
+        }
+        if model.budget is not None:
+            spec = self.compiled.parameters[model.budget.parameter].spec
+            amount = self.compiled.params_at(day).point.get(model.budget.parameter)
+            meta["budget"] = {
+                "amount": f"{Decimal(amount):.2f}" if amount is not None else None,
+                "period": model.budget.period,
+                "title": spec.description,
+                "title_en": spec.description_en,
+            }
+        return meta
 
     def with_parameters(self, values: Mapping[str, Any], reason: str = "what-if") -> Policy:
         """A copy of this policy with some parameters fixed to one value on every date (for what-if analysis).

@@ -99,7 +99,10 @@ class _Source:
         for key, spec in fields:
             params.append(f"{key}: str | int" if key == "id" else f"{key}: {_input_type(spec)} | None = None")
         params += ["district: str | None = None", "kind: str | None = None"]
-        lines += ["    if TYPE_CHECKING:  # the constructor as checkers see it; at run time pydantic's, which checks", ""]
+        lines += [
+            "    if TYPE_CHECKING:  # the constructor as checkers see it; at run time pydantic's, which checks",
+            "",
+        ]
         lines.append("        def __init__(")
         lines += [f"            {p}," for p in params]
         lines += ["        ) -> None: ..."]
