@@ -169,6 +169,30 @@ def test_a_link_with_a_status_filter_hides_the_other_rows(page: Path, tmp_path: 
     assert len(hidden) == 33 - passing and "pass" not in hidden
 
 
+def test_a_link_with_a_sort_orders_the_table_by_that_column(page: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    dom = run_browser(browser, tmp_path, "--dump-dom", page.as_uri() + "#sort=5&order=desc").stdout
+    table = dom[dom.index('<table id="records">') :]
+    assert '<th class="n" data-numeric="1" aria-sort="descending">' in table, table[:600]
+    counts = [
+        int(n)
+        for n in re.findall(
+            r'<tr data-status="\w+"><td>.*?</td>(?:<td[^>]*>.*?</td>){4}<td class="n">(\d+)</td>', table
+        )
+    ]
+    assert len(counts) == 33 and counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+
+
+def test_the_page_prints_on_a4(page: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    pdf = tmp_path / "report.pdf"
+    result = run_browser(browser, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    assert pdf.exists(), f"no PDF: {result.stderr[-2000:]}"
+    boxes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes()))
+    assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes), boxes
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes())) >= 2, "a page per screenful, not one long strip"
+
+
 def test_screenshot_shows_the_charts(page: Path, tmp_path: Path) -> None:
     browser = chromium()
     shot = tmp_path / "shot.png"

@@ -54,6 +54,7 @@ def test_html_is_self_contained_with_summary_charts_and_table() -> None:
     assert "镇街托位" not in page, "subregion findings are not drawn as the region's own targets"
     assert page.count("<tr data-status=") == 5 and 'id="filter"' in page and '<select id="status">' in page
     assert "第 4 行 托位数" in page
+    assert "@media print{\n@page{size:A4;" in page, "print styles for A4"
 
 
 def test_the_page_declares_a_cjk_font_stack_before_the_generic_family() -> None:
@@ -135,6 +136,10 @@ def test_budget_use_is_the_ledgers_subsidies_for_one_budget_period_against_the_s
     # 2 × 4,600 a month × 12 + 3 one-off lines of 4,000–6,000 = 110,400 + 12,000–18,000
     assert "区财政每年安排的普惠托育专项补助资金 3,000,000.00 元/年" in budget.group(1)
     assert "122,400.00–128,400.00 元，占 4.1–4.3%" in budget.group(1)
+    nothing = [report("A", "pass", amount=None)]
+    nothing[0]["subsidies"] = [nothing[0]["subsidies"][0]]  # the one line is not eligible: no amount to count
+    budget = re.search(r'<p id="budget">(.*?)</p>', text_of("html", nothing, meta=META))
+    assert budget is not None and "需 — 元，占 —" in budget.group(1), "nothing counted is not 0.00"
     assert "budget" not in text_of("html", items()).split("<body>")[1].split("<script>")[0].replace("budget_", "")
 
 
@@ -154,6 +159,9 @@ def test_the_missing_data_panel_counts_records_per_field_with_the_rules_it_block
         ("托位数", "2", "每托位室外活动场地面积"),
     ]
     assert "caregivers" not in panel and "outdoor_area_m2" not in panel
+    before = report("D", "incomplete", unknown=[{**titled, "missing": ["max_slots"]}])  # a date before the period
+    panel = section(text_of("html", [before]), "missing")
+    assert "策略参数 max_slots（核查日期无取值）" in panel, "not reported as a ledger field the record lacks"
     assert "没有因缺少数据而无法判断的规则" in section(text_of("html", [report("A", "pass")]), "missing")
 
 

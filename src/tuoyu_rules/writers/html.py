@@ -176,21 +176,23 @@ def _budget(s: Summary, page: PageData, meta: Mapping[str, Any], t: dict[str, An
         return None
     factors = _BUDGET_FACTOR[budget["period"]]
     low = high = Decimal(0)
+    counted = 0
     for sid in s.subsidy_titles:
         span = _span(s, sid)
         if span is not None:
+            counted += 1
             factor = factors.get(s.subsidy_periods.get(sid, "once"), Decimal(1))
             low += (span[0] * factor).quantize(Decimal("0.01"))
             high += (span[1] * factor).quantize(Decimal("0.01"))
     stated = Decimal(str(budget["amount"]))
-    share = money_share(low, high, stated)
+    share = money_share(low, high, stated) if counted else "—"
     left_out = sum(s.subsidy_open.values()) + sum(page.subsidy_unknown.values())
     return {
         "text": t["budget_text"].format(
             title=_meta_text(budget, "title", lang) or t["budget"],
             stated=_yuan(stated),
             unit=PERIOD_UNIT[lang].get(budget["period"], ""),
-            used=money_span(low, high),
+            used=money_span(low, high) if counted else "—",
             share=share,
         ),
         "note": t["budget_note"].format(n=left_out) + (t["budget_left_out"].format(n=left_out) if left_out else ""),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..text import field_label, label_zh, subject_label
+from ..vocabulary import ALL_FIELDS
 from ._format import STATUS_LABEL, _amount_open, _name, _text, _unknown_findings, _yuan
 
 __all__ = ["CARD_LIMIT", "HTML_ROW_LIMIT", "PERIOD_WORD", "PageData"]
@@ -63,7 +64,7 @@ class PageData:
         seen: set[str] = set()
         for f in _unknown_findings(item):
             for path in f.get("missing") or ():
-                label = field_label(str(path), self.lang)
+                label = self.missing_label(str(path))
                 entry = self.missing.setdefault(label, [0, set()])
                 if label not in seen:
                     entry[0] += 1
@@ -78,6 +79,15 @@ class PageData:
                 str(w.get("code")), {"count": 0, "message": _text(w, "message", self.lang)}
             )
             warning["count"] += 1
+
+    def missing_label(self, path: str) -> str:
+        """A missing name as people read it: a record field by its Chinese name; anything else is a policy parameter
+        without a value on the as-of date (a date before the policy's period), and is said to be so."""
+        if path.split(".", 1)[0].split("[", 1)[0] in ALL_FIELDS:
+            return field_label(path, self.lang)
+        if self.lang == "en":
+            return f"policy parameter {path} (no value on the as-of date)"
+        return f"策略参数 {path}（核查日期无取值）"
 
     def _title(self, f: dict[str, Any]) -> str:
         return _text(f, "title", self.lang) or str(f.get("rule") or "")
@@ -124,7 +134,7 @@ class PageData:
                 {
                     "title": self._title(f),
                     "subject": self._subject(f),
-                    "fields": [field_label(str(m), self.lang) for m in f.get("missing") or ()],
+                    "fields": [self.missing_label(str(m)) for m in f.get("missing") or ()],
                     "reason": ""
                     if f.get("missing")
                     else _text(f, "reason", self.lang) or _text(f, "message", self.lang),
@@ -181,7 +191,7 @@ class PageData:
             title = _text(s, "title", self.lang) or str(s.get("id"))
             period = words.get(str(s.get("period")), "")
             if s.get("eligible") is None or s.get("status") == "unknown":
-                fields = "、".join(field_label(str(m), self.lang) for m in dict.fromkeys(s.get("missing") or ()))
+                fields = "、".join(self.missing_label(str(m)) for m in dict.fromkeys(s.get("missing") or ()))
                 out.append(
                     f"{title}：能否享受无法判断（缺少 {fields}）"
                     if self.lang == "zh"
