@@ -376,3 +376,22 @@ def test_a_dict_with_unknown_fields_is_still_evaluated_as_ledgers_are() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
     report = policy.evaluate({"id": "X", "total_slots": 30, "note": "kept"}, as_of=DAY)
     assert report.to_dict()["id"] == "X"
+
+
+def test_report_meta_describes_the_policy_for_a_report_page_as_plain_data() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    meta = policy.report_meta("2024-06-30")
+    assert json.loads(json.dumps(meta)) == meta, "plain JSON data: the writers import nothing of the engine"
+    assert meta["documents"] == [
+        {
+            "title": "泸州市龙马潭区普惠托育试点工作方案",
+            "number": "泸龙府办发〔2023〕6号",
+            "issuer": "泸州市龙马潭区人民政府办公室",
+            "date": "2023-02-23",
+        }
+    ]
+    assert meta["in_force"] == {"from": "2023-02-23", "until": None} and meta["as_of"] == "2024-06-30"
+    assert meta["budget"]["amount"] == "3000000.00" and meta["budget"]["period"] == "year"
+    what_if = policy.with_parameters({"annual_special_fund": "2500000"}).report_meta(DAY)
+    assert what_if["budget"]["amount"] == "2500000.00", "a what-if budget is the one reported"
+    assert "budget" not in tuoyu_rules.load_policy("nanchang").report_meta(DAY)

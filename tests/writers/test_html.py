@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tuoyu_rules.cli import main
 from tuoyu_rules.writers import HTML_ROW_LIMIT
 from tuoyu_rules.writers.html import bar_chart
 from tuoyu_rules.writers.html_page import CARD_LIMIT
@@ -239,3 +243,29 @@ def test_the_rendered_svg_carries_the_same_geometry_and_labels() -> None:
     assert bars == [("每托位室内使用面积", "240.0"), ("乳儿班保育比", "240.0")]  # 1 each; ties by rule id
     districts = page[page.index('id="chart-districts"') : page.index("</figure>", page.index('id="chart-districts"'))]
     assert re.findall(r'<text class="label"[^>]*>([^<]+)</text>', districts) == ["小市街道"]
+
+
+def test_check_format_html_puts_the_policys_document_in_the_title_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = Path(__file__).resolve().parents[2] / "examples" / "luzhou_longmatan" / "institutions.xlsx"
+    out = tmp_path / "report.html"
+    code = main(
+        [
+            "check",
+            "--policy",
+            "luzhou_longmatan",
+            "--as-of",
+            "2024-06-30",
+            "--format",
+            "html",
+            "-o",
+            str(out),
+            str(ledger),
+        ]
+    )
+    capsys.readouterr()
+    page = out.read_text(encoding="utf-8")
+    block = page[page.index('<header id="title-block">') : page.index("</header>")]
+    assert code == 1 and "《泸州市龙马潭区普惠托育试点工作方案》" in block and "泸龙府办发〔2023〕6号" in block
+    assert "核查日期：2024-06-30" in block and "预算使用" in page and "3,000,000.00 元/年" in page
