@@ -284,7 +284,8 @@ def test_chinese_renders_with_real_glyphs_not_boxes(page: Path, tmp_path: Path) 
     browser = chromium()
     characters = page_characters(page)
     cells = glyph_bitmaps(browser, tmp_path, page, characters)
-    assert missing_glyphs(cells, characters) is None, missing_glyphs(cells, characters)
+    reason = missing_glyphs(cells, characters)
+    assert reason is None, f"{reason}: install a CJK font (fonts-noto-cjk)"
 
 
 def test_the_glyph_check_fails_on_a_machine_without_cjk_fonts(page: Path, tmp_path: Path) -> None:
