@@ -186,12 +186,12 @@ def test_a_model_gives_the_same_report_as_its_dict() -> None:
 
 def test_a_model_is_checked_once_however_many_policies_read_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import tuoyu_rules.api
-    import tuoyu_rules.records.models
+    import tuoyu_rules.records.base
 
     model = tuoyu_rules.Institution(**records(1)[0])
     calls = []
-    real = tuoyu_rules.records.models.normalize_record
-    for module in (tuoyu_rules.api, tuoyu_rules.records.models):
+    real = tuoyu_rules.records.base.normalize_record
+    for module in (tuoyu_rules.api, tuoyu_rules.records.base):
         monkeypatch.setattr(module, "normalize_record", lambda *a, **k: calls.append(a) or real(*a, **k))
     policies = [tuoyu_rules.load_policy(p) for p in ("national", "luzhou_longmatan")]
     reports = [p.evaluate(model, as_of=DAY) for p in policies]
@@ -202,16 +202,13 @@ def test_a_model_is_checked_once_however_many_policies_read_it(monkeypatch: pyte
 
 
 def test_a_model_reads_ledger_spellings_and_rejects_bad_values_like_a_ledger() -> None:
-    model = tuoyu_rules.Institution(
-        id="A", total_slots="30个", inclusive="是", form="托育中心", indoor_area_m2=12.5, note="x"
-    )
+    model = tuoyu_rules.Institution(id="A", total_slots="30个", inclusive="是", form="托育中心", indoor_area_m2=12.5)
     assert (model.total_slots, model.inclusive, model.form, model.indoor_area_m2) == (
         30,
         True,
         "center",
         Decimal("12.5"),
     )
-    assert model.model_extra == {"note": "x"}  # unknown fields are kept, as in ledgers
     with pytest.raises(tuoyu_rules.RecordError) as info:
         tuoyu_rules.Institution(id="A", total_slots="abc", tenure="maybe")
     assert {(p.location.field, p.code) for p in info.value.problems} == {
@@ -229,7 +226,7 @@ def test_a_model_reads_ledger_spellings_and_rejects_bad_values_like_a_ledger() -
 def test_evaluate_many_mixes_models_dicts_and_rows_and_keeps_order() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan")
     data = records(6)
-    items = [tuoyu_rules.Institution(**d, row="not a ledger row") if i % 2 else d for i, d in enumerate(data)]
+    items = [tuoyu_rules.Institution(**d) if i % 2 else d for i, d in enumerate(data)]
     items.append(tuoyu_rules.Institution(**data[0]))  # the same id again
     out = list(policy.evaluate_many(items, as_of=DAY))
     assert [r.id for r in out] == [d["id"] for d in data] + ["T-0"]
@@ -301,3 +298,100 @@ def test_the_version_is_written_once() -> None:
 
     assert version("tuoyu-rules") == tuoyu_rules.__version__
     assert not re.search(r'^version\s*=\s*"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+
+
+@pytest.mark.parametrize(
+    "as_of", [DAY, datetime.datetime(2024, 6, 30, 15, 45), "2024-06-30", " 2024-06-30 ", "2024-06-30T08:00:00"]
+)
+def test_as_of_is_a_date_a_datetime_or_iso_text_and_all_give_the_same_report(as_of: object) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    record = records(1)[0]
+    expected = policy.evaluate(record, as_of=DAY).to_dict()
+    assert policy.evaluate(record, as_of=as_of).to_dict() == expected  # type: ignore[arg-type]
+    assert [r.to_dict() for r in policy.evaluate_many([record], as_of=as_of)] == [expected]  # type: ignore[arg-type]
+    assert expected["as_of"] == "2024-06-30"
+
+
+@pytest.mark.parametrize("as_of", [20240630, 2024.5, True, ["2024-06-30"], b"2024-06-30"])
+def test_as_of_of_a_wrong_type_raises_one_clear_type_error_before_any_record_is_read(as_of: object) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    pulled: list[int] = []
+
+    def stream() -> object:
+        pulled.append(1)
+        yield records(1)[0]
+
+    with pytest.raises(
+        TypeError, match=r"^as_of must be a date, a datetime or ISO text such as '2024-06-30', not \w+$"
+    ):
+        policy.evaluate(records(1)[0], as_of=as_of)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="as_of must be a date"):
+        policy.evaluate_many(stream(), as_of=as_of)  # type: ignore[arg-type]
+    assert pulled == [], "the check comes before the stream is read"
+
+
+@pytest.mark.parametrize("text", ["30/06/2024", "2024-13-01", "", "yesterday"])
+def test_as_of_text_that_is_not_an_iso_date_raises_value_error_naming_it(text: str) -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    with pytest.raises(ValueError, match=r"^as_of must be an ISO date such as '2024-06-30', not '"):
+        policy.evaluate(records(1)[0], as_of=text)
+
+
+def test_a_model_refuses_an_unknown_keyword_naming_the_closest_field() -> None:
+    with pytest.raises(tuoyu_rules.RecordError) as info:
+        tuoyu_rules.Institution(id="X", total_slot=30)  # type: ignore[call-arg]
+    (problem,) = info.value.problems
+    assert (problem.code, problem.location.field, problem.value) == ("record.unknown-field", "total_slot", "total_slot")
+    assert problem.message == "total_slot：不认识的字段；是否想写 'total_slots'？"
+    assert problem.message_en == "total_slot: unknown field; did you mean 'total_slots'?"
+    assert str(info.value).count("total_slots") >= 1
+
+
+def test_a_model_names_unknown_nested_fields_with_bad_values_all_at_once() -> None:
+    with pytest.raises(tuoyu_rules.RecordError) as info:
+        tuoyu_rules.Institution(
+            id="X",
+            total_slots="abc",
+            classes=[{"type": "infant", "enrolled": 3}, {"type": "toddler", "enroled": 4}],
+            surveillance={"retension_days": 30},
+            colour="red",  # type: ignore[call-arg]
+        )
+    found = {(p.location.field, p.code) for p in info.value.problems}
+    assert found == {
+        ("classes[1].enroled", "record.unknown-field"),
+        ("surveillance.retension_days", "record.unknown-field"),
+        ("colour", "record.unknown-field"),
+        ("total_slots", "record.not-a-number"),
+    }
+    hints = {p.location.field: p.message_en for p in info.value.problems}
+    assert hints["classes[1].enroled"].endswith("did you mean 'enrolled'?")
+    assert hints["surveillance.retension_days"].endswith("did you mean 'retention_days'?")
+    assert hints["colour"] == "colour: unknown field"  # nothing close: no guess
+    sub = {"id": "R-1", "subregions": [{"id": "R-1-1", "populaton": 5}]}
+    with pytest.raises(tuoyu_rules.RecordError, match=r"subregions\[0\]\.populaton.*'population'"):
+        tuoyu_rules.Region(**sub)
+
+
+def test_a_dict_with_unknown_fields_is_still_evaluated_as_ledgers_are() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    report = policy.evaluate({"id": "X", "total_slots": 30, "note": "kept"}, as_of=DAY)
+    assert report.to_dict()["id"] == "X"
+
+
+def test_report_meta_describes_the_policy_for_a_report_page_as_plain_data() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    meta = policy.report_meta("2024-06-30")
+    assert json.loads(json.dumps(meta)) == meta, "plain JSON data: the writers import nothing of the engine"
+    assert meta["documents"] == [
+        {
+            "title": "泸州市龙马潭区普惠托育试点工作方案",
+            "number": "泸龙府办发〔2023〕6号",
+            "issuer": "泸州市龙马潭区人民政府办公室",
+            "date": "2023-02-23",
+        }
+    ]
+    assert meta["in_force"] == {"from": "2023-02-23", "until": None} and meta["as_of"] == "2024-06-30"
+    assert meta["budget"]["amount"] == "3000000.00" and meta["budget"]["period"] == "year"
+    what_if = policy.with_parameters({"annual_special_fund": "2500000"}).report_meta(DAY)
+    assert what_if["budget"]["amount"] == "2500000.00", "a what-if budget is the one reported"
+    assert "budget" not in tuoyu_rules.load_policy("nanchang").report_meta(DAY)

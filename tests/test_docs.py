@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tuoyu_rules import validate_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,13 +39,15 @@ def test_docs_coverage_md_is_generated_from_the_bundled_policies() -> None:
     )
 
 
-def test_the_readme_python_example_runs() -> None:
+def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("```python\n", readme.index("## From Python")) + len("```python\n")
     block = readme[start : readme.index("\n```", start)]
-    namespace: dict[str, object] = {"records": [{"id": "A", "total_slots": 20}, {"id": "B"}]}
+    monkeypatch.chdir(ROOT)  # the example reads the bundled ledger by its path in the repository
+    namespace: dict[str, object] = {}
     exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["report"].status == "fail"  # type: ignore[attr-defined]  # 10 infants need 4 caregivers, not 3
+    assert namespace["record"].total_slots == 30  # type: ignore[attr-defined]
 
 
 def test_the_scale_example_checks_a_partition() -> None:

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
 from .errors import Location, PolicyError, Problem, RecordError
 from .evaluate import evaluate_record
 from .records import RawRow, RecordModel, normalize_record
 from .report import ErrorReport, Report
+
+AsOf = Union[datetime.date, datetime.datetime, str]  # noqa: UP007 (an alias evaluated at run time on 3.10)
+"""What ``as_of`` may be: a date, a datetime (its date is used) or ISO text (``"2024-06-30"``)."""
+
+
+def as_of_date(value: AsOf | None) -> datetime.date:
+    """The day ``as_of`` names (today when it is None); a wrong type raises TypeError, bad text ValueError."""
+    if value is None:
+        return datetime.date.today()
+    if isinstance(value, datetime.datetime):  # before date: a datetime is a date, but compares only with datetimes
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            raise ValueError(f"as_of must be an ISO date such as '2024-06-30', not {value[:40]!r}") from None
+    raise TypeError(f"as_of must be a date, a datetime or ISO text such as '2024-06-30', not {type(value).__name__}")
 
 
 def load_policy(ref: str | Path) -> Policy:
@@ -59,6 +79,42 @@ class Policy:
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({self.name}), {len(self.compiled.rules)} rules>"
 
+    def report_meta(self, as_of: AsOf | None = None) -> dict[str, Any]:
+        """What a report page says about this policy, as plain data for the writers (``write_reports(meta=…)``): its
+        name, jurisdiction, own documents (title, 文号, issuer, date), period in force, stated budget and ``as_of``."""
+        model, day = self.compiled.model, as_of_date(as_of)
+        meta: dict[str, Any] = {
+            "policy": self.id,
+            "name": model.name,
+            "name_en": model.name_en,
+            "jurisdiction": model.jurisdiction.name,
+            "jurisdiction_en": model.jurisdiction.name_en,
+            "documents": [
+                {
+                    "title": d.title,
+                    "number": d.number,
+                    "issuer": d.issuer,
+                    "date": d.date.isoformat() if d.date else None,
+                }
+                for d in model.documents.values()
+            ],
+            "in_force": {
+                "from": model.in_force.from_.isoformat(),
+                "until": model.in_force.until.isoformat() if model.in_force.until else None,
+            },
+            "as_of": day.isoformat(),
+        }
+        if model.budget is not None:
+            spec = self.compiled.parameters[model.budget.parameter].spec
+            amount = self.compiled.params_at(day).point.get(model.budget.parameter)
+            meta["budget"] = {
+                "amount": f"{Decimal(amount):.2f}" if amount is not None else None,
+                "period": model.budget.period,
+                "title": spec.description,
+                "title_en": spec.description_en,
+            }
+        return meta
+
     def with_parameters(self, values: Mapping[str, Any], reason: str = "what-if") -> Policy:
         """A copy of this policy with some parameters fixed to one value on every date (for what-if analysis).
 
@@ -67,20 +123,25 @@ class Policy:
         """
         return Policy(override_parameters(self.compiled, values, reason))
 
-    def evaluate(self, record: Mapping[str, Any] | Any, as_of: datetime.date | None = None) -> Report:
-        """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`."""
-        return evaluate_record(self.compiled, _normalize(record), as_of or datetime.date.today())
+    def evaluate(self, record: Mapping[str, Any] | Any, as_of: AsOf | None = None) -> Report:
+        """Evaluate one record (a dict or a record model); a bad record raises :class:`RecordError`.
 
-    def evaluate_many(
-        self, records: Iterable[Any], as_of: datetime.date | None = None
-    ) -> Iterator[Report | ErrorReport]:
+        ``as_of`` is a ``date``, a ``datetime`` (its date is used) or ISO text such as ``"2024-06-30"``; default today.
+        """
+        day = as_of_date(as_of)
+        return evaluate_record(self.compiled, _normalize(record), day)
+
+    def evaluate_many(self, records: Iterable[Any], as_of: AsOf | None = None) -> Iterator[Report | ErrorReport]:
         """Evaluate a stream of records lazily: same order, one output per input, nothing dropped.
 
         Items may be dicts, record models (:class:`Institution` …, checked once, when they were built), or rows from
         :func:`tuoyu_rules.records.read_rows` (which carry their row number). A row that cannot be read, and a repeated
-        id, give an :class:`ErrorReport` instead of a report.
+        id, give an :class:`ErrorReport` instead of a report. ``as_of`` is read as in :meth:`evaluate`, and checked
+        at once (before the first record is read).
         """
-        day = as_of or datetime.date.today()
+        return self._stream(records, as_of_date(as_of))
+
+    def _stream(self, records: Iterable[Any], day: datetime.date) -> Iterator[Report | ErrorReport]:
         compiled = self.compiled
         # ids seen so far, as 64-bit hashes: the one piece of state that grows with a stream (about 50 bytes per
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9

@@ -234,7 +234,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict(passes=not args.omit_passes)
 
-    _write(items(), args)
+    _write(items(), args, policy.report_meta(args.as_of))
     if change is not None:
         title = "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written"
         settings = ", ".join(args.overrides)
@@ -470,9 +470,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace) -> None:
+def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace, meta: dict[str, Any] | None = None) -> None:
     # a path is opened by write_reports (UTF-8 text, or as a binary file for a binary format)
-    summary = write_reports(items, args.format, args.output or sys.stdout, lang=args.lang)
+    summary = write_reports(items, args.format, args.output or sys.stdout, lang=args.lang, meta=meta)
     if args.format != "table":
         _print_summary(summary.to_dict(), sys.stderr, args.lang)
 

@@ -693,6 +693,13 @@ _ENTRIES: tuple[Code, ...] = (
         "the record is not an object (key: value), such as a JSONL line [1,2].",
     ),
     Code("record.unknown-kind", "records", "不认识的记录类型（kind）。", "an unknown record kind."),
+    Code(
+        "record.unknown-field",
+        "records",
+        "记录模型（Institution 等）不认识的字段，常为拼写错误；消息给出最接近的字段名。台账中的未知列照常保留。",
+        "a field the record models (Institution …) do not know, usually a typo; the message names the closest field. "
+        "Unknown ledger columns are still kept.",
+    ),
     Code("record.missing-id", "records", "缺少机构或区域编号（id）。", "the record has no id."),
     Code("record.duplicate-id", "records", "编号与前面的记录重复。", "the id repeats an earlier record's."),
     # record: ledgers

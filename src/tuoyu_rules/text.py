@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .vocabulary import VALUE_LABELS_ZH, VALUE_LABELS_ZH_ANY_FIELD
+from .vocabulary import HEADERS, VALUE_LABELS_ZH, VALUE_LABELS_ZH_ANY_FIELD
 
 
 def format_value(value: Any, lang: str = "zh", field: str | None = None) -> str:
@@ -39,3 +40,58 @@ def _decimal(value: Decimal) -> str:
         return str(int(value))
     text = str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# ---- how record fields read for people (reports): 托位数 instead of total_slots --------------------------------------
+FIELD_LABELS_ZH: dict[str, str] = {
+    # fields without a ledger header of their own (nested ones, lists), and a few whose first header is too narrow
+    "id": "编号",
+    "name": "名称",
+    "district": "区县",
+    "classes": "班级",
+    "classes.type": "班级类型",
+    "classes.enrolled": "在托人数",
+    "classes.caregivers": "保育人员数",
+    "staff": "工作人员",
+    "staff.role": "岗位",
+    "staff.education": "学历",
+    "staff.related_major": "是否相关专业",
+    "staff.management_years": "管理工作年限",
+    "staff.trained": "是否经过培训",
+    "staff.certificates": "资格证书",
+    "staff.banned": "是否有从业禁止情形",
+    "surveillance": "监控报警系统",
+    "construction": "建设项目",
+    "subregions": "下级区域",
+}
+"""Chinese names of record fields that the ledger headers (vocabulary.HEADERS) do not name well; keyed by the field's
+path without list indexes (``classes.caregivers``)."""
+
+SUBJECT_LABELS: dict[str, tuple[str, str]] = {
+    "classes": ("第 {n} 个班级", "class {n}"),
+    "staff": ("第 {n} 名工作人员", "staff member {n}"),
+    "subregions": ("第 {n} 个下级区域", "subregion {n}"),
+}
+"""How a finding's subject (``classes[0]``) reads: its list and its 1-based position."""
+
+_FIRST_HEADER: dict[str, str] = {}
+for _header, _field in HEADERS.items():
+    _FIRST_HEADER.setdefault(_field, _header)
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def field_label(path: str, lang: str = "zh") -> str:
+    """A record field as people read it: ``classes[0].caregivers`` → 保育人员数 (English: ``classes caregivers``)."""
+    bare = _INDEX.sub("", path)
+    if lang == "en":
+        return bare.replace(".", " ").replace("_", " ")
+    return FIELD_LABELS_ZH.get(bare) or _FIRST_HEADER.get(bare) or bare
+
+
+def subject_label(subject: str, lang: str = "zh") -> str:
+    """A finding's subject as people read it: ``classes[0]`` → 第 1 个班级 (English: class 1)."""
+    match = re.fullmatch(r"(\w+)\[(\d+)\]", subject)
+    if match is None or match.group(1) not in SUBJECT_LABELS:
+        return field_label(subject, lang)
+    zh, en = SUBJECT_LABELS[match.group(1)]
+    return (en if lang == "en" else zh).format(n=int(match.group(2)) + 1)

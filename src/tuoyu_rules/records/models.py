@@ -9,82 +9,29 @@ from, so evaluating one model against several policies checks it only once::
     for policy in (national_policy, city_policy):
         policy.evaluate(record, as_of=day)
 
-Fields are generated from the same field tables as the checker (one source of truth); unknown fields are kept, as
-in ledgers, and ignored by rules.
+The runtime classes are built here from the field tables of vocabulary.py (one source of truth, so a new field works
+at once); type checkers read the same classes written out in :mod:`.typed_models`, generated from the same tables
+(:mod:`.model_source`). An unknown keyword is refused with the closest field name (:class:`RecordError`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, create_model, model_validator
-from typing_extensions import Self
+from pydantic import create_model
 
-from ..errors import Location, Problem, RecordError
 from ..vocabulary import CERTIFICATES, ENUMS, KINDS
-from .normalize import normalize_record
+from .base import RecordModel
 
+__all__ = ["MODELS", "Institution", "RecordModel", "Region", "ResidentialArea"]
 
-class RecordModel(BaseModel):
-    """Base of the record models: frozen, unknown fields kept, values checked by the ledger checker."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    record_kind: ClassVar[str] = "institution"
-    _record: dict[str, Any] = PrivateAttr(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _check(cls, data: Any) -> Any:
-        if isinstance(data, RecordModel):
-            data = data.model_dump(exclude_none=True)
-        if not isinstance(data, Mapping):
-            raise RecordError(
-                [
-                    Problem(
-                        "record.not-an-object",
-                        "记录必须是对象（键: 值）",
-                        "a record must be an object",
-                        Location(),
-                        value=type(data).__name__,
-                    )
-                ]
-            )
-        data = {key: value for key, value in data.items() if value is not None}
-        data.setdefault("kind", cls.record_kind)
-        clean = normalize_record(data)
-        if clean["kind"] != cls.record_kind:
-            raise RecordError(
-                [
-                    Problem(
-                        "record.unknown-kind",
-                        f"{cls.__name__} 的记录类型必须是 {cls.record_kind}",
-                        f"the kind of a {cls.__name__} must be {cls.record_kind}",
-                        Location(field="kind"),
-                        value=data.get("kind"),
-                    )
-                ]
-            )
-        return clean
-
-    @model_validator(mode="after")
-    def _keep(self) -> RecordModel:
-        self._record = self.model_dump(exclude_none=True)
-        return self
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with ``update``, a new record checked like any other (pydantic's own copy would not check the new
-        values, and would keep the old checked record)."""
-        if not update:
-            return super().model_copy(deep=deep)
-        return self.model_validate({**self.model_dump(exclude_none=True), **update})
-
-    def evaluation_record(self) -> dict[str, Any]:
-        """The checked record that rules read (do not change it: the model and its reports share it)."""
-        # read the private value directly: pydantic's attribute fallback for private names costs about 2 µs
-        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]
-        return private["_record"]  # type: ignore[no-any-return]
+MODELS: tuple[tuple[str, str, str], ...] = (
+    ("Institution", "institution", "托育机构 — an institution record (CONTRACT.md §3)."),
+    ("Region", "region", "区域 — a region record: a city, county or township (CONTRACT.md §3)."),
+    ("ResidentialArea", "residential_area", "居住区 — a residential area record (CONTRACT.md §3)."),
+)
+"""Each record model: its class name, its record kind and its docstring (models.py builds the runtime classes)."""
 
 
 def _annotation(key: str, spec: Any) -> Any:
@@ -120,6 +67,7 @@ def _model(name: str, kind: str, doc: str) -> type[RecordModel]:
     return model
 
 
-Institution = _model("Institution", "institution", "托育机构 — an institution record (CONTRACT.md §3).")
-Region = _model("Region", "region", "区域 — a region record: a city, county or township (CONTRACT.md §3).")
-ResidentialArea = _model("ResidentialArea", "residential_area", "居住区 — a residential area record (CONTRACT.md §3).")
+if TYPE_CHECKING:
+    from .typed_models import Institution, Region, ResidentialArea
+else:
+    Institution, Region, ResidentialArea = (_model(name, kind, doc) for name, kind, doc in MODELS)

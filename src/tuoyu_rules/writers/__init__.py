@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
 from ._format import _lang
@@ -89,15 +89,17 @@ def write_reports(
     *,
     lang: str = "zh",
     title: str | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> Summary:
     """Write reports and error rows in ``fmt`` to ``out`` (a text stream, a binary stream or a path); return the summary.
 
-    ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page.
+    ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page;
+    ``meta`` describes the policy for the HTML title block (``Policy.report_meta(as_of)``; other formats ignore it).
     """
     writer = WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(WRITERS)}")
-    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary())
+    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary(), meta=meta)
     stream = _counted(items, options.summary)
     if writer.binary:
         writer.write(stream, _binary_target(out, writer.name), options)

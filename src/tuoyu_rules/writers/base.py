@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ class WriteOptions:
     title: str | None
     summary: Summary
     """Counts every item before the writer sees it, so a writer may print it once the stream is exhausted."""
+    meta: Mapping[str, Any] | None = None
+    """What the reports do not say about their policy, as plain data (``Policy.report_meta``): its name, documents
+    (title, 文号, issuer, date), period in force, budget and the as-of date. The HTML title block reads it."""
 
 
 WriterFunction = Callable[[Iterator[dict[str, Any]], Any, WriteOptions], None]

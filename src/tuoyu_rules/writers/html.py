@@ -1,279 +1,295 @@
-"""HTML for leaders: one self-contained page (no network) with summary cards, SVG bar charts and a table."""
+"""HTML for officials: one self-contained page (no network), rendered by Jinja2 with autoescaping.
+
+A title block (the document's name, 文号, issuer, the as-of date, a banner when the date is outside the policy's
+period or the plan has ended), a one-screen summary (counts, subsidy totals by period with open and undecided lines
+apart, budget use), SVG bar charts, the missing-data panel, cards per institution in plain words, and a filterable,
+sortable table; print styles for A4. The policy's documents come from ``WriteOptions.meta`` (the CLI builds it with
+``Policy.report_meta``); nothing of the engine is imported.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator
+import datetime
+import functools
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import IO, Any
 
-from ._format import (
-    PERIOD_UNIT,
-    STATUS_LABEL,
-    STATUSES,
-    _clip,
-    _error_text,
-    _missing,
-    _name,
-    _num,
-    _subsidy_total,
-    _text,
-    _unknown_findings,
-    _yuan,
-)
+import jinja2
+
+from ._format import PERIOD_UNIT, STATUS_LABEL, STATUSES, _clip, _num, _yuan
 from .base import WriteOptions
+from .html_page import CARD_LIMIT, HTML_ROW_LIMIT, PERIOD_WORD, PageData, money_span
+from .html_text import HTML_TEXT
 from .summary import Summary
 
-__all__ = ["HTML_ROW_LIMIT", "write_html"]
+__all__ = ["CARD_LIMIT", "HTML_ROW_LIMIT", "bar_chart", "write_html"]
 
-HTML_ROW_LIMIT = 2000
-"""The HTML table lists at most this many records; the charts and the summary still count them all."""
-
-HTML_HEAD = {
-    "zh": ["编号", "名称", "结果", "违规数", "补贴（元）", "说明"],
-    "en": ["id", "name", "status", "violations", "subsidy (CNY)", "details"],
-}
-HTML_TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "托育政策核查报告",
-        "records": "记录",
-        "reports": "报告",
-        "filter": "筛选编号、名称或规则",
-        "all": "全部状态",
-        "violations_chart": "违规数（按规则）",
-        "subsidy_chart": "补贴合计（按补贴，元）",
-        "subsidy_district": "{title}（{unit}，按区县）",
-        "targets_chart": "区域目标：实际值与要求值（按年度）",
-        "targets_legend": "柱：实际值；竖线：要求值。绿：达标，红：未达标，灰：未到期",
-        "left_out": "另有 {n} 条记录未列出（表格最多 {limit} 行；统计和图表包含全部记录）。",
-        "more_bars": "另有 {n} 项未画出。",
-        "policy": "政策",
-        "as_of": "核查日期",
-        "none": "无",
-    },
-    "en": {
-        "title": "Childcare policy check report",
-        "records": "records",
-        "reports": "reports",
-        "filter": "filter by id, name or rule",
-        "all": "all statuses",
-        "violations_chart": "Violations by rule",
-        "subsidy_chart": "Subsidy totals by subsidy (CNY)",
-        "subsidy_district": "{title} ({unit}) by district",
-        "targets_chart": "Region targets: observed against required, by year",
-        "targets_legend": "bar: observed; line: required. green: met, red: missed, grey: not yet due",
-        "left_out": "{n} more records are not listed (the table keeps {limit}; the summary and charts count all).",
-        "more_bars": "{n} more not drawn.",
-        "policy": "policy",
-        "as_of": "as of",
-        "none": "none",
-    },
-}
 OUTCOME_COLOR = {"pass": "#1e8449", "fail": "#c0392b"}
 CHART_BARS = 20
-
-_STYLE = """\
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}
-h1{font-size:24px;margin:0 0 4px} .meta,.note{color:#555;font-size:13px}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
-.card{border:1px solid #ccc;border-radius:6px;padding:8px 16px;min-width:84px}
-.card b{display:block;font-size:28px} .card.fail b{color:#c0392b} .card.pass b{color:#1e8449}
-.card.incomplete b{color:#b9770e} .card.error b{color:#7d3c98}
-.charts{display:flex;flex-wrap:wrap;gap:24px;margin:16px 0} figure{margin:0}
-figcaption{font-weight:bold;margin-bottom:4px} svg.chart{max-width:100%;height:auto} svg text{font-size:12px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top} td.n{text-align:right;white-space:nowrap} td.st{white-space:nowrap}
-th{background:#f4f4f4;position:sticky;top:0} .s-fail{color:#c0392b} .s-pass{color:#1e8449}
-.s-incomplete{color:#b9770e} .s-error{color:#7d3c98} #filter{width:320px;padding:4px}
-"""
-
-_SCRIPT = """\
-(function(){
-const q=document.getElementById('filter'),st=document.getElementById('status'),shown=document.getElementById('shown');
-const trs=Array.from(document.querySelectorAll('#records tbody tr'));
-function apply(){const text=q.value.trim().toLowerCase(),s=st.value;let n=0;
-for(const tr of trs){const ok=(!s||tr.dataset.status===s)&&(!text||tr.textContent.toLowerCase().includes(text));
-tr.style.display=ok?'':'none';if(ok)n++;}shown.textContent=n+' / '+trs.length;}
-// a link can carry a filter: report.html#status=fail&q=LMT
-const h=new URLSearchParams(location.hash.slice(1));if(h.has('q'))q.value=h.get('q');
-if(h.has('status'))st.value=h.get('status');
-q.addEventListener('input',apply);st.addEventListener('change',apply);apply();
-})();
-"""
+BAR_WIDTH, BAR_HEIGHT, LABEL_WIDTH, VALUE_WIDTH = 540, 24, 200, 100
+_BUDGET_FACTOR: dict[str, dict[str, Decimal]] = {  # a subsidy's period → how often it falls in one budget period
+    "year": {"month": Decimal(12), "year": Decimal(1), "once": Decimal(1)},
+    "month": {"month": Decimal(1), "year": Decimal(1) / 12, "once": Decimal(1)},
+}
 
 
-def _html_row(item: dict[str, Any], lang: str) -> str:
-    e = html.escape
-    status = str(item.get("status", ""))
-    if status == "error":
-        details = [_error_text(item, err, lang) for err in item.get("errors") or ()]
-        count, money = "", ""
-    else:
-        details = [f"✗ {v['rule']}: {_text(v, 'message', lang)}" for v in item.get("violations") or ()]
-        details += [f"? {f['rule']}: {_missing(f, lang)}" for f in _unknown_findings(item)]
-        count, money = str(len(item.get("violations") or ())), _subsidy_total(item, lang)
-    label = STATUS_LABEL[lang].get(status, status)
-    return (
-        f'<tr data-status="{e(status)}"><td>{e(str(item.get("id") or ""))}</td><td>{e(_name(item))}</td>'
-        f'<td class="st s-{e(status)}">{e(label)}</td><td class="n">{count}</td><td class="n">{e(money)}</td>'
-        f"<td>{'<br>'.join(e(d) for d in details) or '—'}</td></tr>"
+@functools.cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tuoyu_rules.writers", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    return env.get_template("report.html.j2")
 
 
 def write_html(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
-    """One self-contained page: summary cards, SVG charts and a filterable table of at most HTML_ROW_LIMIT rows."""
-    lang = options.lang
-    rows: list[str] = []
-    left_out = 0
+    """The page: the stream is read to its end first (the summary heads the page), keeping capped rows and cards."""
+    page = PageData(options.lang)
     for item in stream:
-        if len(rows) < HTML_ROW_LIMIT:
-            rows.append(_html_row(item, lang))
-        else:
-            left_out += 1
-    # the head holds the summary and the charts, so it is written once the stream is exhausted
-    out.write(_page_head(options.summary, lang, options.title))
-    for row in rows:
-        out.write(row + "\n")
-    out.write(_page_tail(left_out, lang))
+        page.add(item)
+    for chunk in _template().generate(**_context(options, page)):
+        out.write(chunk)
 
 
-def _cards(s: Summary, lang: str) -> str:
-    t, labels, e = HTML_TEXT[lang], STATUS_LABEL[lang], html.escape
-    cards = [
-        (t["records"], s.rows, "all"),
-        (labels["pass"], s.passed, "pass"),
-        (labels["fail"], s.failed, "fail"),
-        (labels["incomplete"], s.incomplete, "incomplete"),
-        (labels["error"], s.errors, "error"),
-    ]
-    return "".join(f'<div class="card {k}">{e(label)}<b>{n}</b></div>' for label, n, k in cards)
-
-
-def _meta(s: Summary, lang: str) -> str:
+def _context(options: WriteOptions, page: PageData) -> dict[str, Any]:
+    lang, s, meta = options.lang, options.summary, options.meta or {}
     t = HTML_TEXT[lang]
-    meta = []
-    if s.policies:
-        meta.append(f"{t['policy']}: {', '.join(sorted(s.policies))}")
-    if s.as_of:
-        meta.append(f"{t['as_of']}: {', '.join(sorted(s.as_of))}")
-    return " · ".join(meta)
+    labels = STATUS_LABEL[lang]
+    return {
+        "t": t,
+        "sep": "、" if lang == "zh" else ", ",
+        "html_lang": "en" if lang == "en" else "zh-CN",
+        "title": options.title or _meta_text(meta, "name", lang) or t["title"],
+        "documents": [
+            {key: d.get(key) for key in ("title", "number", "issuer", "date")} for d in meta.get("documents") or ()
+        ],
+        "facts": _facts(s, meta, t, lang),
+        "banners": _banners(meta, page, t, lang),
+        "counts": [
+            (t["records"], s.rows, "all"),
+            *((labels[k], n, k) for k, n in zip(STATUSES, (s.passed, s.failed, s.incomplete, s.errors), strict=True)),
+        ],
+        "money": _money(s, page, lang),
+        "period_totals": _period_totals(s, lang),
+        "budget": _budget(s, page, meta, t, lang),
+        "charts": _charts(s, page, lang),
+        "missing": page.missing_panel(),
+        "cards": page.cards,
+        "cards_left_out": t["cards_left_out"].format(n=page.cards_left_out, limit=CARD_LIMIT)
+        if page.cards_left_out
+        else "",
+        "statuses": [(k, labels[k]) for k in STATUSES],
+        "head": t["head"],
+        "rows": page.rows,
+        "rows_left_out": t["left_out"].format(n=page.rows_left_out, limit=HTML_ROW_LIMIT) if page.rows_left_out else "",
+    }
 
 
-def _page_head(s: Summary, lang: str, title: str | None) -> str:
-    t, labels, e = HTML_TEXT[lang], STATUS_LABEL[lang], html.escape
-    page_title = e(title or t["title"])
-    charts = [_violations_chart(s, lang), *_subsidy_charts(s, lang)]
-    if s.targets:
-        charts.append(_target_chart(s, lang))
-    options = "".join(f'<option value="{k}">{e(labels[k])}</option>' for k in STATUSES)
-    return f"""<!doctype html>
-<html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{page_title}</title>
-<style>
-{_STYLE}</style></head><body>
-<h1>{page_title}</h1>
-<p class="meta">{e(_meta(s, lang))}</p>
-<div class="cards" id="summary">{_cards(s, lang)}</div>
-<p id="money">{e(s.money_line(lang))}</p>
-<div class="charts">{"".join(charts)}</div>
-<p><input id="filter" type="search" placeholder="{e(t["filter"])}">
-<select id="status"><option value="">{e(t["all"])}</option>{options}</select> <span id="shown"></span></p>
-<table id="records"><thead><tr>{"".join(f"<th>{e(h)}</th>" for h in HTML_HEAD[lang])}</tr></thead><tbody>
-"""
+def _meta_text(meta: Mapping[str, Any], key: str, lang: str) -> str:
+    value = meta.get(f"{key}_en") if lang == "en" else None
+    return str(value or meta.get(key) or "")
 
 
-def _page_tail(left_out: int, lang: str) -> str:
-    t = HTML_TEXT[lang]
-    more = (
-        f'<p class="note">{html.escape(t["left_out"].format(n=left_out, limit=HTML_ROW_LIMIT))}</p>' if left_out else ""
-    )
-    return f"""</tbody></table>{more}
-<script>
-{_SCRIPT}</script>
-</body></html>
-"""
-
-
-def _figure(caption: str, svg: str, note: str = "") -> str:
-    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    return f"<figure><figcaption>{html.escape(caption)}</figcaption>{svg}{note_html}</figure>"
-
-
-def _bar_svg(caption: str, data: list[tuple[str, Decimal, str, str]], color: str) -> str:
-    """Horizontal bars: (label, value, value text, tooltip)."""
-    width, bar_h, label_w, value_w = 540, 24, 200, 100
-    top = max((value for _, value, _, _ in data), default=Decimal(0)) or Decimal(1)
-    height = bar_h * len(data) + 8
-    e = html.escape
-    parts = [
-        f'<svg class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{e(caption)}">'
-    ]
-    for i, (label, value, text, tip) in enumerate(data):
-        w = max(1, int((width - label_w - value_w) * value / top)) if value > 0 else 0
-        y = i * bar_h + 4
-        parts.append(
-            f"<g><title>{e(tip)}</title>"
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{e(_clip(label, 30))}</text>'
-            f'<rect class="bar" x="{label_w}" y="{y}" width="{w}" height="{bar_h - 8}" fill="{color}"></rect>'
-            f'<text x="{label_w + w + 4}" y="{y + 13}">{e(text)}</text></g>'
+def _facts(s: Summary, meta: Mapping[str, Any], t: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    facts = []
+    as_of = meta.get("as_of") or ", ".join(sorted(s.as_of))
+    if as_of:
+        facts.append((t["as_of"], str(as_of)))
+    period = meta.get("in_force") or {}
+    if period.get("from"):
+        facts.append(
+            (t["in_force"], t["period"].format(start=period["from"], end=period.get("until") or t["open_end"]))
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    if meta.get("jurisdiction"):
+        facts.append((t["jurisdiction"], _meta_text(meta, "jurisdiction", lang)))
+    policies = [str(meta["policy"])] if meta.get("policy") else sorted(s.policies)
+    if policies:
+        facts.append((t["policy"], ", ".join(policies)))
+    return facts
 
 
-def _violations_chart(s: Summary, lang: str) -> str:
-    t = HTML_TEXT[lang]
-    ranked = sorted(s.violations_by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
-    if not ranked:
-        return _figure(t["violations_chart"], f"<p>{html.escape(t['none'])}</p>")
-    data = [(s.rule_title(rule, lang), Decimal(n), str(n), rule) for rule, n in ranked[:CHART_BARS]]
+def _banners(meta: Mapping[str, Any], page: PageData, t: dict[str, Any], lang: str) -> list[str]:
+    """A plan that has ended (by today's date), and every report warning (an as-of date outside the period …)."""
+    out = []
+    until = (meta.get("in_force") or {}).get("until")
+    if until and str(until) < datetime.date.today().isoformat():
+        out.append(t["expired"].format(until=until))
+    for code, w in sorted(page.warnings.items()):
+        out.append(t["warning"].format(message=w["message"] or code, n=w["count"]))
+    return out
+
+
+def _span(s: Summary, sid: str) -> tuple[Decimal, Decimal] | None:
+    """A subsidy's total (a range when amounts are ranges), or None when no eligible line has an amount: a subsidy
+    whose every eligible line is open is not 0.00 (ineligible lines may carry 0.00)."""
+    if s.subsidy_eligible.get(sid, 0) <= s.subsidy_open.get(sid, 0):
+        return None
+    low, high, total = s.subsidy_min.get(sid), s.subsidy_max.get(sid), s.subsidy_totals.get(sid)
+    if low is not None:
+        return low, high if high is not None else low
+    return (total, total) if total is not None else None
+
+
+def _money(s: Summary, page: PageData, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for sid in sorted(s.subsidy_titles):
+        span = _span(s, sid)
+        period = s.subsidy_periods.get(sid, "")
+        rows.append(
+            {
+                "title": s.subsidy_title(sid, lang),
+                "period": PERIOD_UNIT[lang].get(period, period),
+                "amount": money_span(*span) if span else "—",
+                "eligible": s.subsidy_eligible.get(sid, 0),
+                "open": s.subsidy_open.get(sid, 0),
+                "unknown": page.subsidy_unknown.get(sid, 0),
+            }
+        )
+    return rows
+
+
+def _period_totals(s: Summary, lang: str) -> list[dict[str, str]]:
+    """One total per period: monthly amounts are added to monthly ones only, one-off to one-off."""
+    sums: dict[str, list[Decimal]] = {}
+    for sid in s.subsidy_titles:
+        span = _span(s, sid)
+        if span is not None:
+            entry = sums.setdefault(s.subsidy_periods.get(sid, "once"), [Decimal(0), Decimal(0)])
+            entry[0] += span[0]
+            entry[1] += span[1]
+    word = HTML_TEXT[lang]["period_total"]
+    return [
+        {"label": word.format(period=PERIOD_WORD[lang].get(p, p)), "amount": money_span(*sums[p])}
+        for p in ("month", "year", "once")
+        if p in sums
+    ]
+
+
+def _budget(s: Summary, page: PageData, meta: Mapping[str, Any], t: dict[str, Any], lang: str) -> dict[str, str] | None:
+    """The stated budget against one budget period of this ledger's subsidies (as ``tuoyu-rules budget``)."""
+    budget = meta.get("budget")
+    if not budget or budget.get("amount") is None or budget.get("period") not in _BUDGET_FACTOR:
+        return None
+    factors = _BUDGET_FACTOR[budget["period"]]
+    low = high = Decimal(0)
+    counted = 0
+    for sid in s.subsidy_titles:
+        span = _span(s, sid)
+        if span is not None:
+            counted += 1
+            factor = factors.get(s.subsidy_periods.get(sid, "once"), Decimal(1))
+            low += (span[0] * factor).quantize(Decimal("0.01"))
+            high += (span[1] * factor).quantize(Decimal("0.01"))
+    stated = Decimal(str(budget["amount"]))
+    share = money_share(low, high, stated) if counted else "—"
+    left_out = sum(s.subsidy_open.values()) + sum(page.subsidy_unknown.values())
+    return {
+        "text": t["budget_text"].format(
+            title=_meta_text(budget, "title", lang) or t["budget"],
+            stated=_yuan(stated),
+            unit=PERIOD_UNIT[lang].get(budget["period"], ""),
+            used=money_span(low, high) if counted else "—",
+            share=share,
+        ),
+        "note": t["budget_note"].format(n=left_out) + (t["budget_left_out"].format(n=left_out) if left_out else ""),
+    }
+
+
+def money_share(low: Decimal, high: Decimal, stated: Decimal) -> str:
+    if stated <= 0:
+        return "—"
+    lo, hi = (low * 100 / stated).quantize(Decimal("0.1")), (high * 100 / stated).quantize(Decimal("0.1"))
+    return f"{lo}%" if lo == hi else f"{lo}–{hi}%"
+
+
+# ---- charts: geometry here, drawing in the template -------------------------------------------------------------
+def bar_chart(chart_id: str, caption: str, data: list[tuple[str, Decimal, str, str]], color: str) -> dict[str, Any]:
+    """Horizontal bars, one per (label, value, value text, tooltip): each bar's width is proportional to its value
+    (the largest spans the plot), to a tenth of a pixel; a positive value gets at least one pixel."""
+    span = BAR_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    top = max((value for _, value, _, _ in data), default=Decimal(0)) or Decimal(1)
+    items = []
+    for i, (label, value, text, tip) in enumerate(data):
+        width = max(Decimal(1), (span * value / top).quantize(Decimal("0.1"))) if value > 0 else Decimal(0)
+        y = i * BAR_HEIGHT + 4
+        items.append(
+            {
+                "type": "bar",
+                "label": _clip(label, 30),
+                "text": text,
+                "tip": tip,
+                "value": str(value),
+                "x": LABEL_WIDTH,
+                "y": y,
+                "w": width,
+                "h": BAR_HEIGHT - 8,
+                "color": color,
+                "label_x": LABEL_WIDTH - 6,
+                "text_x": LABEL_WIDTH + width + 4,
+                "text_y": y + 13,
+                "mark_x": None,
+            }
+        )
+    height = BAR_HEIGHT * len(data) + 8
+    return {
+        "id": chart_id,
+        "kind": "bars",
+        "caption": caption,
+        "width": BAR_WIDTH,
+        "height": height,
+        "marks": items,
+        "empty": not items,
+        "note": "",
+    }
+
+
+def _ranked_chart(chart_id: str, caption: str, counts: Mapping[str, Any], color: str, lang: str, **kw: Any) -> Any:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    label = kw.get("label", lambda key: key)
+    text = kw.get("text", str)
+    data = [(label(k), Decimal(v), text(v), k) for k, v in ranked[:CHART_BARS]]
+    chart = bar_chart(chart_id, caption, data, color)
     rest = len(ranked) - CHART_BARS
-    return _figure(
-        t["violations_chart"],
-        _bar_svg(t["violations_chart"], data, "#c0392b"),
-        t["more_bars"].format(n=rest) if rest > 0 else "",
-    )
+    chart["note"] = HTML_TEXT[lang]["more_bars"].format(n=rest) if rest > 0 else ""
+    return chart
 
 
-def _subsidy_charts(s: Summary, lang: str) -> list[str]:
+def _charts(s: Summary, page: PageData, lang: str) -> list[dict[str, Any]]:
     t = HTML_TEXT[lang]
-    if s.subsidy_by_district:
-        charts = []
-        for sid, by in sorted(s.subsidy_by_district.items()):
-            if not any(by.values()):
-                continue  # a subsidy nobody received draws no chart; the summary line still names it
+    charts = [
+        _ranked_chart(
+            "chart-rules",
+            t["violations_chart"],
+            s.violations_by_rule,
+            "#c0392b",
+            lang,
+            label=lambda rule: s.rule_title(rule, lang),
+        ),
+        _ranked_chart("chart-districts", t["district_chart"], page.by_district, "#c0392b", lang),
+    ]
+    for sid, by in sorted(s.subsidy_by_district.items()):
+        if any(by.values()):  # a subsidy nobody received draws no chart; the summary table still names it
             unit = PERIOD_UNIT[lang].get(s.subsidy_periods.get(sid, ""), "元" if lang == "zh" else "CNY")
             caption = t["subsidy_district"].format(title=s.subsidy_title(sid, lang), unit=unit)
-            ranked = sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
-            data = [(d, v, _yuan(v), f"{sid} {d}") for d, v in ranked[:CHART_BARS]]
-            rest = len(ranked) - CHART_BARS
-            charts.append(
-                _figure(caption, _bar_svg(caption, data, "#2471a3"), t["more_bars"].format(n=rest) if rest > 0 else "")
-            )
-        return charts
-    data = []
-    for sid in sorted(set(s.subsidy_totals) | set(s.subsidy_max)):
-        total, low, high = s.subsidy_totals.get(sid), s.subsidy_min.get(sid), s.subsidy_max.get(sid)
-        if low is not None and high is not None and low != high:
-            data.append((s.subsidy_title(sid, lang), high, f"{_yuan(low)}–{_yuan(high)}", sid))
-        elif total is not None:
-            data.append((s.subsidy_title(sid, lang), total, _yuan(total), sid))
-    if not data:
-        return []
-    return [_figure(t["subsidy_chart"], _bar_svg(t["subsidy_chart"], data, "#2471a3"))]
+            charts.append(_ranked_chart(f"chart-{sid}", caption, by, "#2471a3", lang, text=_yuan))
+    if s.targets:
+        charts.append(_target_chart(s, lang))
+    return charts
 
 
-def _target_chart(s: Summary, lang: str) -> str:
+def _target_chart(s: Summary, lang: str) -> dict[str, Any]:
     """One group per region and target; within it a bar per year, each group on its own scale (units differ)."""
     t = HTML_TEXT[lang]
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for target in s.targets:
         groups.setdefault((str(target["id"]), target["rule"]), []).append(target)
     width, row_h, label_w, value_w = 540, 20, 120, 130
-    e = html.escape
-    parts: list[str] = []
+    span = width - label_w - value_w
+    items: list[dict[str, Any]] = []
     y, drawn, left_out = 4, 0, s.targets_left_out
     for (_, rule), targets in groups.items():
         if drawn >= 60:
@@ -281,31 +297,42 @@ def _target_chart(s: Summary, lang: str) -> str:
             continue
         first = targets[0]
         name = (first.get("title_en") if lang == "en" else None) or first.get("title") or rule
-        heading = _clip(f"{first['region']} · {name}", 80)
-        parts.append(f'<text x="0" y="{y + 13}" font-weight="bold">{e(heading)}</text>')
+        items.append({"type": "heading", "x": 0, "y": y + 13, "text": _clip(f"{first['region']} · {name}", 80)})
         y += row_h
         top = max(max(Decimal(str(x["observed"])), Decimal(str(x["required"]))) for x in targets) or Decimal(1)
-        span = width - label_w - value_w
         for x in sorted(targets, key=lambda x: (x["year"] is None, x["year"] or 0)):
             observed, required = Decimal(str(x["observed"])), Decimal(str(x["required"]))
-            w = max(1, int(span * observed / top)) if observed > 0 else 0
-            x_req = label_w + int(span * required / top)
-            color = OUTCOME_COLOR.get(str(x["outcome"]), "#95a5a6")
+            w = max(Decimal(1), (span * observed / top).quantize(Decimal("0.1"))) if observed > 0 else Decimal(0)
             year = str(x["year"]) if x["year"] is not None else "—"
-            tip = f"{rule} {year}: {x['outcome']}"
-            parts.append(
-                f"<g><title>{e(tip)}</title>"
-                f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{e(year)}</text>'
-                f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w}" height="12" fill="{color}"></rect>'
-                f'<line x1="{x_req}" x2="{x_req}" y1="{y}" y2="{y + 16}" stroke="#000" stroke-width="2"></line>'
-                f'<text x="{width - value_w + 8}" y="{y + 12}">{e(_num(observed))} / {e(_num(required))}</text></g>'
+            items.append(
+                {
+                    "type": "bar",
+                    "label": year,
+                    "tip": f"{name} {year}: {x['outcome']}",
+                    "value": str(observed),
+                    "x": label_w,
+                    "y": y + 2,
+                    "w": w,
+                    "h": 12,
+                    "color": OUTCOME_COLOR.get(str(x["outcome"]), "#95a5a6"),
+                    "label_x": label_w - 6,
+                    "text_x": width - value_w + 8,
+                    "text_y": y + 12,
+                    "text": f"{_num(observed)} / {_num(required)}",
+                    "mark_x": label_w + (span * required / top).quantize(Decimal("0.1")),
+                }
             )
             y += row_h
             drawn += 1
         y += 6
-    svg = (
-        f'<svg class="chart targets" width="{width}" height="{y}" '
-        f'viewBox="0 0 {width} {y}" role="img" aria-label="{e(t["targets_chart"])}">{"".join(parts)}</svg>'
-    )
     note = t["targets_legend"] + (" " + t["more_bars"].format(n=left_out) if left_out else "")
-    return _figure(t["targets_chart"], svg, note)
+    return {
+        "id": "chart-targets",
+        "kind": "targets",
+        "caption": t["targets_chart"],
+        "width": width,
+        "height": y,
+        "marks": items,
+        "empty": False,
+        "note": note,
+    }
