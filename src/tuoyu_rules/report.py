@@ -152,6 +152,8 @@ class Report:
             out["record"] = extra
         if not passes:
             out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True)
+        if self.policy.provenance is not None:
+            out["provenance"] = self.policy.provenance.to_dict(out["as_of"])
         return out
 
 

@@ -22,6 +22,7 @@ from ._format import (
     _yuan,
 )
 from .base import WriteOptions
+from .provenance import provenance_line
 from .summary import Summary
 
 __all__ = ["HTML_ROW_LIMIT", "write_html"]
@@ -134,7 +135,7 @@ def write_html(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpt
     out.write(_page_head(options.summary, lang, options.title))
     for row in rows:
         out.write(row + "\n")
-    out.write(_page_tail(left_out, lang))
+    out.write(_page_tail(left_out, lang, options.summary))
 
 
 def _cards(s: Summary, lang: str) -> str:
@@ -183,12 +184,14 @@ def _page_head(s: Summary, lang: str, title: str | None) -> str:
 """
 
 
-def _page_tail(left_out: int, lang: str) -> str:
+def _page_tail(left_out: int, lang: str, s: Summary) -> str:
     t = HTML_TEXT[lang]
     more = (
         f'<p class="note">{html.escape(t["left_out"].format(n=left_out, limit=HTML_ROW_LIMIT))}</p>' if left_out else ""
     )
-    return f"""</tbody></table>{more}
+    lines = "".join(f"<p>{html.escape(provenance_line(p, lang))}</p>" for p in s.provenances.values())
+    footer = f'<footer class="provenance note">{lines}</footer>' if lines else ""
+    return f"""</tbody></table>{more}{footer}
 <script>
 {_SCRIPT}</script>
 </body></html>
