@@ -117,7 +117,9 @@ def _budget_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _schema_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
+    which.add_argument("--reports", action="store_true", help="check 输出的报告（及错误行）的 JSON Schema")
     p.add_argument("--output", "-o", default=None)
 
 
@@ -460,9 +462,10 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .authoring.common import dumps
+    from .authoring.report_schema import report_schema
     from .authoring.schema import record_schema, schema
 
-    text = dumps(record_schema() if args.records else schema())
+    text = dumps(record_schema() if args.records else report_schema() if args.reports else schema())
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:
@@ -515,5 +518,5 @@ COMMANDS: dict[str, Command] = {
     "test": Command("运行策略示例 run embedded examples", _test_arguments, cmd_test),
     "coverage": Command("条款覆盖 the clause index of policies", _coverage_arguments, cmd_coverage),
     "budget": Command("补贴预算 subsidy totals against the policy's budget", _budget_arguments, cmd_budget),
-    "schema": Command("策略文件（或 --records：台账记录）的 JSON Schema", _schema_arguments, cmd_schema),
+    "schema": Command("策略文件（或 --records：台账记录；--reports：报告）的 JSON Schema", _schema_arguments, cmd_schema),
 }
