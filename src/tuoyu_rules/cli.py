@@ -103,6 +103,12 @@ def _test_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default=None)
 
 
+def _site_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policies", nargs="+", help="策略编号、文件或目录（如 policies/）")
+    p.add_argument("--output", "-o", required=True, help="写入网站的目录")
+    p.add_argument("--as-of", type=_date, default=None, help="现行值的日期（默认今天）")
+
+
 def _coverage_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policies", nargs="+")
     p.add_argument("--format", choices=["text", "markdown"], default="text")
@@ -339,6 +345,24 @@ def _test_for_ci(args: argparse.Namespace) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    """``site POLICY… -o DIR``: the static website of the policies; an invalid policy is reported and nothing built."""
+    from .site import build_site
+
+    compiled = list(_compiled_paths(args.policies))
+    broken = [p for p in compiled if isinstance(p, PolicyError)]
+    for exc in broken:
+        for problem in exc.problems:
+            print(problem.render(args.lang), file=sys.stderr)
+    if broken:
+        return EXIT_FAIL
+    result = build_site(compiled, args.output, args.as_of)
+    pages = sum(1 for f in result.files if f.endswith(".html"))
+    done = f"{pages} 个页面写入 {result.folder}" if args.lang == "zh" else f"{pages} pages written to {result.folder}"
+    print(f"{done} ({result.folder / 'index.html'})")
+    return EXIT_OK
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .api import load_policy
     from .authoring.explain import catalogue, explain, suggest
@@ -563,6 +587,7 @@ COMMANDS: dict[str, Command] = {
     "test": Command("运行策略示例 run embedded examples", _test_arguments, cmd_test),
     "coverage": Command("条款覆盖 the clause index of policies", _coverage_arguments, cmd_coverage),
     "budget": Command("补贴预算 subsidy totals against the policy's budget", _budget_arguments, cmd_budget),
+    "site": Command("政策网站 a static website of policies, with a comparison", _site_arguments, cmd_site),
     "schema": Command(
         "策略文件（或 --records：台账记录；--reports：报告）的 JSON Schema", _schema_arguments, cmd_schema
     ),
