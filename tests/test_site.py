@@ -167,6 +167,10 @@ def test_the_direction_of_strictness_follows_the_rule() -> None:
     luzhou = load_compiled("luzhou_longmatan")
     area = next(r for r in luzhou.rules if r.id == "area.indoor_per_slot")
     assert stricter_when_larger(area, "indoor_area_per_slot") == 1
+    lease = next(r for r in luzhou.rules if r.id == "premises.lease_years")  # owned, or leased at least N years
+    assert stricter_when_larger(lease, "lease_years_min") == 1
+    slots = next(r for r in luzhou.rules if r.id == "slots.max")
+    assert stricter_when_larger(slots, "max_slots") == -1
 
 
 def test_every_relative_link_resolves_to_a_generated_file_and_anchor(site: tuple[Path, float]) -> None:

@@ -50,26 +50,37 @@ def _sign(node: ast.AST, name: str) -> int | None:
     return None if name in names else 0
 
 
-def _comparison(rule: CompiledRule) -> tuple[ast.AST, str, ast.AST] | None:
-    """(left, op, right) of the rule's requirement, when it is one comparison."""
+_OPS = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<"}
+
+
+def _comparison(rule: CompiledRule, param: str) -> tuple[ast.AST, str, ast.AST] | None:
+    """(left, op, right) of the one comparison of the requirement that reads ``param``.
+
+    ``and`` and ``or`` keep the direction (``tenure == 'owned' or lease_years >= lease_years_min``: a longer minimum
+    is stricter), ``not`` would turn it round, so a check with ``not`` is not compared."""
     s = rule.spec
     try:
-        if s.observed and s.op and s.required:
+        if s.observed and s.op and s.required and not s.check:
             return ast.parse(s.observed, mode="eval").body, s.op, ast.parse(s.required, mode="eval").body
-        if s.check:
-            tree = ast.parse(s.check, mode="eval").body
-            if isinstance(tree, ast.Compare) and len(tree.ops) == 1:
-                ops = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<"}
-                op = ops.get(type(tree.ops[0]))
-                return (tree.left, op, tree.comparators[0]) if op else None
+        tree = ast.parse(s.check or "", mode="eval")
     except SyntaxError:
         return None
-    return None
+    if any(isinstance(n, ast.Not) for n in ast.walk(tree)):
+        return None
+    reading = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Compare) and any(isinstance(x, ast.Name) and x.id == param for x in ast.walk(n))
+    ]
+    if len(reading) != 1 or len(reading[0].ops) != 1 or type(reading[0].ops[0]) not in _OPS:
+        return None
+    found = reading[0]
+    return found.left, _OPS[type(found.ops[0])], found.comparators[0]
 
 
 def stricter_when_larger(rule: CompiledRule, param: str) -> int | None:
     """+1 when a larger value of ``param`` makes the rule stricter, -1 when a smaller one does, None when unknown."""
-    found = _comparison(rule)
+    found = _comparison(rule, param)
     if found is None:
         return None
     left, op, right = found
