@@ -23,6 +23,7 @@ from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
 from .records import READERS
 from .writers import WRITERS, write_reports
+from .writers._ci import LOCATED_FORMATS
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -98,6 +99,14 @@ def _test_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("policies", nargs="+")
     p.add_argument("--coverage", action="store_true")
     p.add_argument("--min-coverage", type=float, default=None)
+    p.add_argument("--format", choices=["text", "junit", "tap"], default="text", help="junit、tap：供 CI 读取")
+    p.add_argument("--output", "-o", default=None)
+
+
+def _site_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("policies", nargs="+", help="策略编号、文件或目录（如 policies/）")
+    p.add_argument("--output", "-o", required=True, help="写入网站的目录")
+    p.add_argument("--as-of", type=_date, default=None, help="现行值的日期（默认今天）")
 
 
 def _coverage_arguments(p: argparse.ArgumentParser) -> None:
@@ -117,7 +126,9 @@ def _budget_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _schema_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--records", action="store_true", help="记录（机构、区域、居住区）的 JSON Schema，而非策略文件")
+    which.add_argument("--reports", action="store_true", help="check 输出的报告（及错误行）的 JSON Schema")
     p.add_argument("--output", "-o", default=None)
 
 
@@ -206,8 +217,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
         return EXIT_USAGE
 
+    where: dict[str, Any] = {}  # the row and source of the input row last read (for the CI formats)
+
     def rows() -> Iterator[Any]:
-        return _progress(_rows(args.inputs, args), args.lang)
+        read = _progress(_rows(args.inputs, args), args.lang)
+        return _remember(read, where) if args.format in LOCATED_FORMATS else read
 
     state = {"failed": False}
     change = None
@@ -234,7 +248,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict(passes=not args.omit_passes)
 
-    _write(items(), args, policy.report_meta(args.as_of))
+    _write(_located(items(), where) if args.format in LOCATED_FORMATS else items(), args, policy.report_meta(args.as_of))
     if change is not None:
         title = "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written"
         settings = ", ".join(args.overrides)
@@ -242,6 +256,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         for line in change.lines(args.lang):
             print(line, file=sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _remember(rows: Iterator[Any], where: dict[str, Any]) -> Iterator[Any]:
+    """Note each row's number and source as it is read: evaluate_many reads one row per output, in order."""
+    for raw in rows:
+        where["row"], where["source"] = getattr(raw, "row", None), getattr(raw, "source", None)
+        yield raw
+
+
+def _located(items: Iterator[dict[str, Any]], where: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each report with the ``row`` and ``source`` it was read from (error rows carry their own)."""
+    for item in items:
+        if where.get("row") is not None:
+            item.setdefault("row", where["row"])
+        if where.get("source") is not None:
+            item.setdefault("source", where["source"])
+        yield item
 
 
 def _progress(rows: Iterator[Any], lang: str, every: int = 5000) -> Iterator[Any]:
@@ -294,6 +325,44 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
 
 
 # ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------
+def _test_for_ci(args: argparse.Namespace) -> int:
+    """``test --format junit|tap``: a test case per embedded example, to stdout or ``-o FILE``."""
+    from .authoring.ci_tests import junit_tests, tap_tests, test_cases
+
+    if args.coverage or args.min_coverage is not None:
+        print(
+            f"tuoyu-rules: --coverage 和 --min-coverage 只用于 --format text，不能与 --format {args.format} 同用",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    suites = test_cases(_compiled_paths(args.policies), args.lang)
+    text = junit_tests(suites) if args.format == "junit" else tap_tests(suites)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    failed = any(case.outcome != "pass" for _, cases in suites for case in cases)
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    """``site POLICY… -o DIR``: the static website of the policies; an invalid policy is reported and nothing built."""
+    from .site import build_site
+
+    compiled = list(_compiled_paths(args.policies))
+    broken = [p for p in compiled if isinstance(p, PolicyError)]
+    for exc in broken:
+        for problem in exc.problems:
+            print(problem.render(args.lang), file=sys.stderr)
+    if broken:
+        return EXIT_FAIL
+    result = build_site(compiled, args.output, args.as_of)
+    pages = sum(1 for f in result.files if f.endswith(".html"))
+    done = f"{pages} 个页面写入 {result.folder}" if args.lang == "zh" else f"{pages} pages written to {result.folder}"
+    print(f"{done} ({result.folder / 'index.html'})")
+    return EXIT_OK
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     from .api import load_policy
     from .authoring.explain import catalogue, explain, suggest
@@ -360,6 +429,8 @@ def _compiled_paths(paths: Sequence[str]) -> Iterator[Any]:
 def cmd_test(args: argparse.Namespace) -> int:
     from .authoring.coverage import test_coverage
 
+    if args.format != "text":
+        return _test_for_ci(args)
     zh = args.lang == "zh"
     failed = False
     for policy in _compiled_paths(args.policies):
@@ -460,9 +531,10 @@ def cmd_budget(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .authoring.common import dumps
+    from .authoring.report_schema import report_schema
     from .authoring.schema import record_schema, schema
 
-    text = dumps(record_schema() if args.records else schema())
+    text = dumps(record_schema() if args.records else report_schema() if args.reports else schema())
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
     else:
@@ -515,5 +587,8 @@ COMMANDS: dict[str, Command] = {
     "test": Command("运行策略示例 run embedded examples", _test_arguments, cmd_test),
     "coverage": Command("条款覆盖 the clause index of policies", _coverage_arguments, cmd_coverage),
     "budget": Command("补贴预算 subsidy totals against the policy's budget", _budget_arguments, cmd_budget),
-    "schema": Command("策略文件（或 --records：台账记录）的 JSON Schema", _schema_arguments, cmd_schema),
+    "site": Command("政策网站 a static website of policies, with a comparison", _site_arguments, cmd_site),
+    "schema": Command(
+        "策略文件（或 --records：台账记录；--reports：报告）的 JSON Schema", _schema_arguments, cmd_schema
+    ),
 }

@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
 
+REPORT_SCHEMA_VERSION = "1.0"
+"""``schema_version`` of every report and error row (``tuoyu-rules schema --reports``): MAJOR.MINOR, a new minor
+version only adds keys or values."""
+
 if TYPE_CHECKING:
     from .compiler import CompiledPolicy
     from .errors import Problem
@@ -152,6 +156,9 @@ class Report:
             out["record"] = extra
         if not passes:
             out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True)
+        if self.policy.provenance is not None:
+            out["provenance"] = self.policy.provenance.to_dict(out["as_of"])
+        out["schema_version"] = REPORT_SCHEMA_VERSION
         return out
 
 
@@ -183,6 +190,7 @@ class ErrorReport:
         ]
         if self.source:
             out["source"] = self.source
+        out["schema_version"] = REPORT_SCHEMA_VERSION
         return out
 
 

@@ -21,6 +21,7 @@ from .policy import (
     KindPlan,
     override_parameters,
 )
+from .provenance import Provenance
 
 __all__ = [
     "OPS",
@@ -33,6 +34,7 @@ __all__ = [
     "KindPlan",
     "Origin",
     "ParamSet",
+    "Provenance",
     "bundled_dir",
     "bundled_ids",
     "compile_file",

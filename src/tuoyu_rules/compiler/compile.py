@@ -8,6 +8,7 @@ every phase is collected and raised together as one :class:`PolicyError`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from ..expressions import (
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
 from ..vocabulary import RECORD_KIND
 from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite
-from .layers import Layer, bundled_ids, load_chain, resolve_ref
+from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
 from .parameters import CompiledParameter
 from .plan import plan_kind
 from .policy import OPS, CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy, Fn
+from .provenance import provenance_of
 
 
 def compile_file(source_path: str | Path) -> CompiledPolicy:
@@ -45,7 +47,9 @@ def compile_file(source_path: str | Path) -> CompiledPolicy:
     benefits = b.compile_benefits()
     known = {*b.params, *b.rule_groups, *b.subsidies, *b.benefits, *b.disabled}
     check_references(b.own, b.params, known, b.problems)
-    return b.finish(rules, subsidies, benefits)
+    compiled = b.finish(rules, subsidies, benefits)
+    files = [layer.doc.file for layer in b.chain]
+    return dataclasses.replace(compiled, provenance=provenance_of(compiled.id, files, bundled_dir()))
 
 
 @functools.lru_cache(maxsize=32)
@@ -69,7 +73,12 @@ def load_compiled(ref: str | Path) -> CompiledPolicy:
                 )
             ]
         )
-    return _compile_cached(str(path), path.stat().st_mtime)
+    compiled = _compile_cached(str(path), path.stat().st_mtime)
+    if compiled.provenance is not None and not compiled.provenance.is_current():
+        # a parent of the chain changed since it was compiled (the cache key holds only this file's mtime)
+        _compile_cached.cache_clear()
+        compiled = _compile_cached(str(path), path.stat().st_mtime)
+    return compiled
 
 
 def _never(*_args: Any) -> bool:

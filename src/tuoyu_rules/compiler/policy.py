@@ -14,6 +14,7 @@ from ..expressions import Template
 from ..model import Benefit, PolicyModel, Rule, Subsidy, Text
 from .layers import Origin
 from .parameters import CompiledParameter, ParamSet, date_warnings, override_values, resolve_parameters
+from .provenance import Provenance
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -113,6 +114,7 @@ class CompiledPolicy:
     example_origins: tuple[Origin, ...] = ()
     plans: Mapping[str, KindPlan] = field(default_factory=dict)
     needs_outcomes: bool = False  # some subsidy or benefit calls passes()
+    provenance: Provenance | None = None  # the chain's files and their hashes, worked out once at load
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
     # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -140,4 +142,5 @@ class CompiledPolicy:
 def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reason: str = "what-if") -> CompiledPolicy:
     """A new compiled policy whose named parameters hold one value on every date (``--set NAME=VALUE``)."""
     params = override_values(policy.parameters, values, reason, policy.id)
-    return dataclasses.replace(policy, parameters=params, _cache={}, _memo={})
+    provenance = policy.provenance.with_overrides(values) if policy.provenance else None
+    return dataclasses.replace(policy, parameters=params, provenance=provenance, _cache={}, _memo={})

@@ -18,8 +18,11 @@ from typing import IO, Any
 from ._format import _lang
 from .base import WriteOptions, Writer
 from .csv import write_csv
+from .github import write_github
 from .html import HTML_ROW_LIMIT, write_html
 from .json import write_json, write_jsonl
+from .junit import write_junit
+from .sarif import write_sarif
 from .summary import Summary
 from .table import write_table
 from .xlsx import write_xlsx
@@ -76,6 +79,30 @@ WRITERS: dict[str, Writer] = {
             suffix="html",
             zh="自包含网页：汇总卡片、条形图和可筛选的表格",
             en="a self-contained page: summary cards, bar charts, a filterable table",
+        ),
+        Writer(
+            "github",
+            write_github,
+            binary=False,
+            suffix="txt",
+            zh="GitHub Actions 注释：每条未通过的记录一条，指明台账文件和行",
+            en="GitHub Actions annotations: one per record that did not pass, naming the ledger file and row",
+        ),
+        Writer(
+            "sarif",
+            write_sarif,
+            binary=False,
+            suffix="sarif",
+            zh="SARIF 2.1.0：每条未通过的记录一个结果，供代码扫描使用",
+            en="SARIF 2.1.0: one result per record that did not pass, for code scanning",
+        ),
+        Writer(
+            "junit",
+            write_junit,
+            binary=False,
+            suffix="xml",
+            zh="JUnit XML：每个台账文件一个测试套件，每条记录一个测试用例",
+            en="JUnit XML: a test suite per ledger file, a test case per record",
         ),
     )
 }

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from ._format import _amount_open, _error_text, _money, _name, _unknown_findings
 from .base import WriteOptions
+from .provenance import provenance_line
 
 __all__ = ["CSV_LOOKAHEAD", "write_csv"]
 
@@ -39,6 +40,8 @@ def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpti
     # Excel reads UTF-8 only with a BOM; written here so that a path and an open stream get the same bytes.
     out.write("\ufeff")
     ahead = list(itertools.islice(stream, CSV_LOOKAHEAD))
+    for provenance in options.summary.provenances.values():  # a comment line each, above the header
+        out.write("# " + provenance_line(provenance, lang) + "\r\n")
     columns: dict[str, str] = {}
     for item in ahead:
         for s in item.get("subsidies") or ():

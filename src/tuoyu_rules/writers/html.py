@@ -21,6 +21,7 @@ from ._format import PERIOD_UNIT, STATUS_LABEL, STATUSES, _clip, _num, _yuan
 from .base import WriteOptions
 from .html_page import CARD_LIMIT, HTML_ROW_LIMIT, PERIOD_WORD, PageData, money_span
 from .html_text import HTML_TEXT
+from .provenance import provenance_line
 from .summary import Summary
 
 __all__ = ["CARD_LIMIT", "HTML_ROW_LIMIT", "bar_chart", "write_html"]
@@ -86,6 +87,7 @@ def _context(options: WriteOptions, page: PageData) -> dict[str, Any]:
         "head": t["head"],
         "rows": page.rows,
         "rows_left_out": t["left_out"].format(n=page.rows_left_out, limit=HTML_ROW_LIMIT) if page.rows_left_out else "",
+        "provenance": [provenance_line(p, lang) for p in s.provenances.values()],
     }
 
 

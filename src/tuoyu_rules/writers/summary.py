@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._format import _amount_open, _is_number, _money, _yuan
+from .provenance import PROVENANCE_LIMIT, provenance_key
 
 __all__ = ["TARGET_LIMIT", "Summary"]
 
@@ -42,6 +43,7 @@ class Summary:
         self.as_of: set[str] = set()
         self.targets: list[dict[str, Any]] = []
         self.targets_left_out = 0
+        self.provenances: dict[tuple[Any, ...], dict[str, Any]] = {}  # distinct report provenances, in order seen
 
     def add(self, item: dict[str, Any]) -> None:
         """Count one report or error row."""
@@ -76,6 +78,9 @@ class Summary:
             self.policies[item["policy"]] = self.policies.get(item["policy"], 0) + 1
         if item.get("as_of") and len(self.as_of) < 10:
             self.as_of.add(str(item["as_of"]))
+        provenance = item.get("provenance")
+        if provenance and len(self.provenances) < PROVENANCE_LIMIT:
+            self.provenances.setdefault(provenance_key(provenance), provenance)
 
     def _add_violation(self, v: dict[str, Any]) -> None:
         rule = v["rule"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from ._format import STATUS_LABEL, _json_default, _missing, _name, _text, _unknown_findings
 from .base import WriteOptions
+from .provenance import PROVENANCE_SHEET, provenance_rows
 
 __all__ = ["write_xlsx"]
 
@@ -181,7 +182,19 @@ def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions
         _append_violations(sheets, item, lang)
         _append_subsidies(sheets, item, lang)
     sheets.add_filters()
+    _provenance_sheet(book, options.summary.provenances.values(), lang)
     book.save(out)
+
+
+def _provenance_sheet(book: Any, provenances: Iterable[dict[str, Any]], lang: str) -> None:
+    """A last sheet, 来源 / provenance: one row per file of each policy chain that judged the reports."""
+    rows = [row for p in provenances for row in provenance_rows(p)]
+    if not rows:
+        return
+    ws = book.create_sheet(PROVENANCE_SHEET[lang])
+    ws.append(["policy", "engine_version", "as_of", "path", "sha256"])
+    for row in rows:
+        ws.append(row)
 
 
 def _append_errors(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
