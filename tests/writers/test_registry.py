@@ -54,12 +54,13 @@ def test_the_cli_offers_exactly_the_writers() -> None:
 
 
 def test_writers_import_nothing_of_the_engine() -> None:
+    """Only ``text.py`` (how values read, the contract layer below the engine) is shared with the rest."""
     package = Path(tuoyu_rules.writers.__file__).parent
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 assert not node.module.startswith("tuoyu_rules"), f"{path.name} imports {node.module}"
-            if isinstance(node, ast.ImportFrom) and node.level > 1:
+            if isinstance(node, ast.ImportFrom) and node.level > 1 and (node.level, node.module) != (2, "text"):
                 raise AssertionError(f"{path.name} imports from outside writers/: {'.' * node.level}{node.module}")
 
 
