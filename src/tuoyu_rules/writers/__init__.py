@@ -20,11 +20,22 @@ from .base import WriteOptions, Writer
 from .csv import write_csv
 from .html import HTML_ROW_LIMIT, write_html
 from .json import write_json, write_jsonl
+from .output import OutputError, check_output, safe_output
 from .summary import Summary
 from .table import write_table
 from .xlsx import write_xlsx
 
-__all__ = ["HTML_ROW_LIMIT", "WRITERS", "Summary", "WriteOptions", "Writer", "write_reports"]
+__all__ = [
+    "HTML_ROW_LIMIT",
+    "WRITERS",
+    "OutputError",
+    "Summary",
+    "WriteOptions",
+    "Writer",
+    "check_output",
+    "safe_output",
+    "write_reports",
+]
 
 WRITERS: dict[str, Writer] = {
     w.name: w
