@@ -135,3 +135,17 @@ def test_a_different_file_with_the_same_content_is_not_an_input(tmp_path: Path) 
     ledger.write_text("{}\n", encoding="utf-8")
     other.write_text("{}\n", encoding="utf-8")
     check_output(other, [ledger])
+
+
+def test_a_read_only_folder_is_refused_for_real(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; the refusal itself is tested with a denied temporary file")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(OutputError, match="Permission denied"), safe_output(folder / "out.csv"):
+            pass
+    finally:
+        folder.chmod(0o700)
+    assert list(folder.iterdir()) == []
