@@ -565,3 +565,178 @@ def test_every_command_of_the_table_is_documented() -> None:
     for name in COMMANDS:
         assert f"[`{name}`](#{name})" in cli_md and f"\n## {name}\n" in cli_md, f"docs/cli.md lacks {name}"
         assert f"`tuoyu-rules {name}" in readme, f"README's command table lacks {name}"
+
+
+# ---- outputs: never the input, complete or absent, exit codes that tell failures from faults ------------------------
+LEDGER = str(EXAMPLES / "institutions.jsonl")
+CHECK = ("check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "xlsx"])
+@pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
+def test_an_output_naming_an_input_is_refused_and_the_ledger_kept(capsys, tmp_path: Path, fmt: str, link: str) -> None:
+    import os
+    import shutil
+
+    ledger = tmp_path / f"ledger.{fmt}"
+    shutil.copy(EXAMPLES / f"institutions.{fmt}", ledger)
+    before = ledger.read_bytes()
+    output = ledger if link == "same" else tmp_path / f"alias.{fmt}"
+    if link == "symlink":
+        output.symlink_to(ledger)
+    elif link == "hardlink":
+        os.link(ledger, output)
+    code, out, err = run(capsys, *CHECK, "--format", fmt, "-o", str(output), str(ledger))
+    assert code == 2 and "input" in err and out == "" and "Traceback" not in err
+    assert ledger.read_bytes() == before
+
+
+def test_an_output_naming_the_policy_file_is_refused(capsys, tmp_path: Path, mini_path: Path) -> None:
+    policy = tmp_path / "mini.yaml"
+    policy.write_text(mini_path.read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run(capsys, "check", "--policy", str(policy), "--format", "json", "-o", str(policy), LEDGER)
+    assert code == 2 and "input" in err and policy.read_text(encoding="utf-8") == mini_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("where", "message"), [("missing/out.json", "does not exist"), (".", "is a directory")])
+def test_an_output_that_cannot_be_written_exits_2_before_the_run(
+    capsys, tmp_path: Path, where: str, message: str
+) -> None:
+    code, out, err = run(capsys, *CHECK, "--format", "json", "--lang", "en", "-o", str(tmp_path / where), LEDGER)
+    assert code == 2 and message in err and len(err.splitlines()) == 1 and out == ""
+
+
+def test_a_full_disk_exits_2_and_leaves_no_file(capsys, tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from tuoyu_rules.writers import WRITERS, Writer
+
+    def full_disk(stream, out, options) -> None:
+        out.write("[\n")
+        next(stream)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    writer = WRITERS["json"]
+    monkeypatch.setitem(WRITERS, "json", Writer("json", full_disk, False, writer.suffix, writer.zh, writer.en))
+    target = tmp_path / "out.json"
+    code, _, err = run(capsys, *CHECK, "--format", "json", "-o", str(target), LEDGER)
+    assert code == 2 and "No space left on device" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [], "neither a truncated file nor a temporary one"
+
+
+def test_dev_full_exits_2_with_a_message(capsys) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    code, _, err = run(capsys, *CHECK, "--format", "jsonl", "-o", "/dev/full", LEDGER)
+    assert code == 2 and "/dev/full" in err and "Traceback" not in err
+
+
+def test_an_output_file_is_written_whole_through_a_temporary_file(capsys, tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    code, _, _ = run(capsys, *CHECK, "--format", "jsonl", "-o", str(target), LEDGER)
+    assert code == 1 and len(target.read_text(encoding="utf-8").splitlines()) == 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_an_internal_error_exits_3_with_one_line_saying_it_is_a_defect(capsys, monkeypatch) -> None:
+    from tuoyu_rules import cli
+
+    def broken(args) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.delenv("TUOYU_DEBUG", raising=False)
+    monkeypatch.setitem(cli.COMMANDS, "schema", cli.Command("", cli._schema_arguments, broken))
+    code, out, err = run(capsys, "schema", "--lang", "en")
+    assert code == 3 and out == "" and len(err.splitlines()) == 1
+    assert "defect of tuoyu-rules" in err and "report" in err and "TUOYU_DEBUG=1" in err and "Traceback" not in err
+    monkeypatch.setenv("TUOYU_DEBUG", "1")
+    code, _, err = run(capsys, "schema")
+    assert code == 3 and "Traceback" in err and "ZeroDivisionError" in err and "缺陷" in err
+
+
+def test_exit_codes_are_documented_in_the_cli_and_security_docs() -> None:
+    from tuoyu_rules import cli
+
+    for doc in ("cli.md", "security.md"):
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        for code in (
+            cli.EXIT_OK,
+            cli.EXIT_FAIL,
+            cli.EXIT_USAGE,
+            cli.EXIT_INTERNAL,
+            cli.EXIT_INTERRUPTED,
+            cli.EXIT_PIPE,
+        ):
+            assert f"**{code}**" in text, f"docs/{doc} does not explain exit code {code}"
+    assert "TUOYU_DEBUG" in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+
+
+# ---- interrupted runs: subprocesses, since a signal and a closed pipe are what a real terminal does ----------------
+def _spawn(*argv: str, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TUOYU_DEBUG", "CI")}
+    return subprocess.Popen([sys.executable, "-m", "tuoyu_rules", *argv], env=env, **kwargs)
+
+
+def test_sigint_leaves_no_output_file_says_so_and_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    target = tmp_path / "out.json"
+    proc = _spawn(
+        *CHECK,
+        "--format",
+        "json",
+        "-o",
+        str(target),
+        "-",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(Path(LEDGER).read_bytes())  # the run goes on waiting for more of standard input
+    proc.stdin.flush()
+    deadline = time.monotonic() + 30
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    text = err.decode("utf-8")
+    assert proc.returncode == 130 and "interrupted" in text and "Traceback" not in text
+    assert list(tmp_path.iterdir()) == [], "neither the file nor its temporary is left"
+
+
+def _first_line_then_close(folder: Path, *argv: str, ledger: bytes) -> tuple[int, str]:
+    import subprocess
+
+    source = folder / "ledger.jsonl"
+    source.write_bytes(ledger)
+    with open(source, "rb") as stdin:  # a file, not a pipe: the child never waits on us to read standard input
+        proc = _spawn(*argv, "-", stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # as `| head -1` does
+        err = proc.stderr.read().decode("utf-8")
+        return proc.wait(timeout=60), err
+
+
+def test_a_closed_pipe_after_a_failed_record_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    rows = Path(LEDGER).read_text(encoding="utf-8").splitlines()
+    ledger = "\n".join(rows * 40).encode("utf-8")  # duplicates are error rows: failures, and plenty of output
+    code, err = _first_line_then_close(tmp_path, *CHECK, "--format", "jsonl", ledger=ledger)
+    assert code == 1 and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_a_closed_pipe_before_any_failure_never_exits_0(tmp_path: Path) -> None:
+    import json as _json
+
+    passing = _json.loads(Path(LEDGER).read_text(encoding="utf-8").splitlines()[7])  # LMT-008 passes
+    rows = [_json.dumps({**passing, "id": f"P-{i}"}, ensure_ascii=False) for i in range(400)]
+    code, err = _first_line_then_close(tmp_path, *CHECK, "--format", "jsonl", ledger="\n".join(rows).encode("utf-8"))
+    assert code == 141 and "Traceback" not in err and "Exception ignored" not in err, err

@@ -1,18 +1,22 @@
 """The command line: a thin layer that parses arguments, calls the API, prints, and sets the exit code.
 
 Exit codes: 0 all passed; 1 some record failed (check) or some policy is invalid (validate, test);
-2 bad usage or unreadable input.
+2 bad usage, unreadable input or an output that cannot be written; 3 an internal error (a defect of tuoyu-rules);
+130 interrupted (Ctrl-C); 141 standard output closed early with no failure seen before (``| head``).
+Everything printed for people goes through :func:`tuoyu_rules.text.printable`.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,16 +26,29 @@ from ._version import __version__
 from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
 from .records import READERS
-from .writers import WRITERS, write_reports
+from .text import printable
+from .writers import WRITERS, OutputError, safe_output, write_reports
 from .writers._ci import LOCATED_FORMATS
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE: what a shell reports for either signal
+DEBUG_VARIABLE = "TUOYU_DEBUG"
+
+
+def _say(text: str, file: TextIO | None = None) -> None:
+    """Print one line for people, its control characters escaped (a value cannot forge a line or move the cursor)."""
+    print(printable(text), file=file or sys.stdout)
+
+
+def _say_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
+    for line in lines:
+        _say(line, file)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"tuoyu-rules: 用法错误 usage error: {message}", file=sys.stderr)
+        _say(f"tuoyu-rules: 用法错误 usage error: {message}", sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -149,20 +166,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    lang = getattr(args, "lang", "zh")
     try:
-        return COMMANDS[args.command].run(args)
+        code = COMMANDS[args.command].run(args)
+        sys.stdout.flush()  # here, not at exit: a reader that left early is a closed pipe handled below
+        return code
     except PolicyError as exc:
-        for p in exc.problems:
-            print(p.render(getattr(args, "lang", "zh")), file=sys.stderr)
+        _say_lines((p.render(lang) for p in exc.problems), sys.stderr)
         return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget") else EXIT_FAIL
     except RecordError as exc:  # an input that cannot be opened or decoded at all
-        for p in exc.problems:
-            print(f"tuoyu-rules: {p.location}: {p.message if args.lang == 'zh' else p.message_en}", file=sys.stderr)
+        _say_lines(
+            (f"tuoyu-rules: {p.location}: {p.message if lang == 'zh' else p.message_en}" for p in exc.problems),
+            sys.stderr,
+        )
+        return EXIT_USAGE
+    except OutputError as exc:
+        _say(f"tuoyu-rules: {exc.message(lang)}", sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
-        return EXIT_OK
+        _quiet_stdout()
+        return EXIT_PIPE
     except KeyboardInterrupt:
-        return 130
+        zh = "tuoyu-rules：已中断；标准输出上的内容不完整，-o 的文件未写出"
+        en = "tuoyu-rules: interrupted; what is on standard output is incomplete, and no -o file was written"
+        _say(zh + f" ({en})" if lang == "zh" else en, sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # an input that vanished or cannot be read once opened
+        _say(
+            f"tuoyu-rules: {'无法读取' if lang == 'zh' else 'cannot read'} {exc.filename or ''}: {exc.strerror or exc}",
+            sys.stderr,
+        )
+        return EXIT_USAGE
+    except Exception as exc:
+        return _internal_error(exc, lang)
+
+
+def _internal_error(exc: Exception, lang: str) -> int:
+    """An exception nobody expected is a defect of tuoyu-rules, never of the input: one line, and how to report it."""
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        traceback.print_exc(file=sys.stderr)
+    what = f"{type(exc).__name__}: {exc}"
+    if lang == "en":
+        line = (
+            f"tuoyu-rules {__version__}: internal error, a defect of tuoyu-rules and not of your input ({what}); "
+            f"please report it to the tuoyu-rules issue tracker with the command you ran and what "
+            f"{DEBUG_VARIABLE}=1 prints"
+        )
+    else:
+        line = (
+            f"tuoyu-rules {__version__}：内部错误，是 tuoyu-rules 的缺陷而非输入的问题（{what}）；请把所运行的命令和 "
+            f"{DEBUG_VARIABLE}=1 时打印的内容报告到 tuoyu-rules 的问题跟踪 (internal error, a defect of tuoyu-rules: "
+            f"please report it)"
+        )
+    _say(line, sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _quiet_stdout() -> None:
+    """After a reader closed standard output, point it at /dev/null so that Python's last flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 # ---- validate ----------------------------------------------------------------------------------------------------
@@ -190,25 +256,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print()
     else:
         for file, problems in results:
-            for p in problems:
-                print(p.render(args.lang))
+            _say_lines(p.render(args.lang) for p in problems)
             errors = sum(p.severity == "error" for p in problems)
             notices = sum(p.severity == "notice" for p in problems)
             warnings = len(problems) - errors - notices
             mark = "✗" if errors else "✓"
             if args.lang == "en":
                 extra = f", {notices} notice(s)" if notices else ""
-                print(f"{mark} {file}: {errors} error(s), {warnings} warning(s){extra}", file=sys.stderr)
+                _say(f"{mark} {file}: {errors} error(s), {warnings} warning(s){extra}", sys.stderr)
             else:
                 extra = f"，{notices} 个提示" if notices else ""
-                print(f"{mark} {file}：{errors} 个错误，{warnings} 个警告{extra}", file=sys.stderr)
+                _say(f"{mark} {file}：{errors} 个错误，{warnings} 个警告{extra}", sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
 
 
 # ---- check -------------------------------------------------------------------------------------------------------
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import load_policy
+    from .writers import check_output
 
+    if args.output:  # before anything is read: a missing folder, a directory, or one of the inputs
+        check_output(args.output, [*args.inputs, args.policy])
     policy = load_policy(args.policy)
     written = policy
     if args.overrides:
@@ -248,13 +316,20 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict(passes=not args.omit_passes)
 
-    _write(_located(items(), where) if args.format in LOCATED_FORMATS else items(), args, policy.report_meta(args.as_of))
+    try:
+        _write(
+            _located(items(), where) if args.format in LOCATED_FORMATS else items(),
+            args,
+            policy.report_meta(args.as_of),
+        )
+    except BrokenPipeError:  # the reader stopped early (| head): a failure seen so far still says 1, never 0
+        _quiet_stdout()
+        return EXIT_FAIL if state["failed"] else EXIT_PIPE
     if change is not None:
         title = "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written"
         settings = ", ".join(args.overrides)
-        print(f"== {title}: {settings}", file=sys.stderr)
-        for line in change.lines(args.lang):
-            print(line, file=sys.stderr)
+        _say(f"== {title}: {settings}", sys.stderr)
+        _say_lines(change.lines(args.lang), sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
 
 
@@ -369,18 +444,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     policy = load_policy(args.policy).compiled
     if not args.item:
-        print("\n".join(catalogue(policy, args.lang)))
+        _say_lines(catalogue(policy, args.lang))
         return EXIT_OK
     lines = explain(policy, args.item, args.as_of or datetime.date.today(), args.lang)
     if lines is None:
         close = suggest(policy, args.item)
         hint = (f"；是否想写 '{close}'？" if args.lang == "zh" else f"; did you mean '{close}'?") if close else ""
-        print(
+        _say(
             f"tuoyu-rules: {'策略中没有' if args.lang == 'zh' else 'no such id in the policy:'} '{args.item}'{hint}",
-            file=sys.stderr,
+            sys.stderr,
         )
         return EXIT_USAGE
-    print("\n".join(lines))
+    _say_lines(lines)
     return EXIT_OK
 
 
@@ -406,10 +481,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         }
         print(dumps(document))
         return EXIT_OK
-    print("\n".join(diff_text(old.compiled, new.compiled, changes, day, args.lang)))
+    _say_lines(diff_text(old.compiled, new.compiled, changes, day, args.lang))
     if ledger is not None:
-        print(f"== {'台账对比' if args.lang == 'zh' else 'ledger'}: {', '.join(args.records)}")
-        print("\n".join(ledger.lines(args.lang)))
+        _say(f"== {'台账对比' if args.lang == 'zh' else 'ledger'}: {', '.join(args.records)}")
+        _say_lines(ledger.lines(args.lang))
     return EXIT_OK
 
 
@@ -436,17 +511,17 @@ def cmd_test(args: argparse.Namespace) -> int:
     for policy in _compiled_paths(args.policies):
         if isinstance(policy, PolicyError):  # report it and go on with the other policies
             for p in policy.problems:
-                print(p.render(args.lang))
+                _say(p.render(args.lang))
             failed = True
             continue
         cov = test_coverage(policy)
         ok = cov.examples - len(cov.failed_examples)
         mark = "✓" if not cov.failed_examples else "✗"
-        print(
+        _say(
             f"{mark} {policy.id}: " + (f"示例 {ok}/{cov.examples} 通过" if zh else f"{ok}/{cov.examples} examples pass")
         )
         for name in cov.failed_examples:
-            print(f"    ✗ {name}")
+            _say(f"    ✗ {name}")
         failed = failed or bool(cov.failed_examples)
         if args.coverage or args.min_coverage is not None:
             if args.coverage:
@@ -456,15 +531,15 @@ def cmd_test(args: argparse.Namespace) -> int:
                         for key in ("pass", "fail", "boundary")
                         if item.get(key) is not None
                     )
-                    print(f"    {item_id:<44} {marks}")
-            print(
+                    _say(f"    {item_id:<44} {marks}")
+            _say(
                 f"    {'覆盖率' if zh else 'coverage'} {cov.percent}%  "
                 f"({len(cov.items)} {'项规则/补贴/待遇' if zh else 'rules, subsidies and benefits'})"
             )
             for line in cov.missing(args.lang):
-                print(f"      - {line}")
+                _say(f"      - {line}")
             if args.min_coverage is not None and cov.percent < Decimal(str(args.min_coverage)):
-                print(f"    ✗ {'低于最低覆盖率' if zh else 'below the minimum coverage'} {args.min_coverage}%")
+                _say(f"    ✗ {'低于最低覆盖率' if zh else 'below the minimum coverage'} {args.min_coverage}%")
                 failed = True
     return EXIT_FAIL if failed else EXIT_OK
 
@@ -477,21 +552,22 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     if broken:
         raise PolicyError([problem for exc in broken for problem in exc.problems])
     if args.format == "markdown":
-        print(coverage_markdown(policies))
+        _say_lines(coverage_markdown(policies).split("\n"))
         return EXIT_OK
     zh = args.lang == "zh"
     for policy in policies:
         rows, unmentioned = clause_index(policy)
-        print(f"{policy.id}: {policy.model.name}")
+        _say(f"{policy.id}: {policy.model.name}")
         for row in rows:
             how = (
                 ", ".join(row["encoded_by"])
                 if row["encoded_by"]
                 else (("无法机器检查：" if zh else "not checkable: ") + str(row["not_checkable"]))
             )
-            print(f"  {row['clause']}  {row['summary']}\n      → {how}")
+            _say(f"  {row['clause']}  {row['summary']}")
+            _say(f"      → {how}")
         if unmentioned:
-            print(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
+            _say(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
     return EXIT_OK
 
 
@@ -525,7 +601,7 @@ def cmd_budget(args: argparse.Namespace) -> int:
             }
         print(dumps(document))
         return EXIT_OK
-    print("\n".join(budget_lines(written, what_if, args.lang)))
+    _say_lines(budget_lines(written, what_if, args.lang))
     return EXIT_OK
 
 
@@ -536,15 +612,20 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = dumps(record_schema() if args.records else report_schema() if args.reports else schema())
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        with safe_output(args.output) as out:
+            out.write((text + "\n").encode("utf-8"))
     else:
         print(text)
     return EXIT_OK
 
 
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace, meta: dict[str, Any] | None = None) -> None:
-    # a path is opened by write_reports (UTF-8 text, or as a binary file for a binary format)
-    summary = write_reports(items, args.format, args.output or sys.stdout, lang=args.lang, meta=meta)
+    if args.output:  # complete or absent: a temporary file beside it, renamed when everything is written
+        with safe_output(args.output, [*args.inputs, args.policy]) as out:
+            summary = write_reports(items, args.format, out, lang=args.lang, meta=meta)
+    else:
+        summary = write_reports(items, args.format, sys.stdout, lang=args.lang, meta=meta)
+        sys.stdout.flush()  # a reader that left early shows here, while the failures seen so far are known
     if args.format != "table":
         _print_summary(summary.to_dict(), sys.stderr, args.lang)
 

@@ -28,6 +28,28 @@ def format_value(value: Any, lang: str = "zh", field: str | None = None) -> str:
     return str(value)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters that steer a terminal or reorder text: C0 and C1 controls, DEL, bidi marks, overrides and isolates,
+and the Unicode line and paragraph separators."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal or a spreadsheet cell: each control character becomes a visible escape.
+
+    ESC, CR, newlines, other C0/C1 controls, bidi overrides and isolates read as ``\\x1b``, ``\\r``, ``\\n``,
+    ``\\u202e`` …, so that a value from a ledger or a policy cannot move the cursor, forge a line or reorder what
+    follows it; everything else is unchanged. Human-facing output (the table, ``validate``'s text, ``explain``,
+    ``budget``, XLSX cells) goes through it; JSON keeps the characters exactly.
+    """
+    return _CONTROL.sub(_escape, text) if _CONTROL.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
 def label_zh(value: str, field: str | None = None) -> str:
     """The Chinese label of an enum value (托育中心 for form 'center'), or the value itself when it has none."""
     if field is None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tuoyu_rules.writers import write_reports
 
@@ -52,3 +55,54 @@ def test_csv_file_starts_with_exactly_one_bom(tmp_path: Path) -> None:
     assert data.startswith(b"\xef\xbb\xbf\xe7\xbc\x96\xe5\x8f\xb7")  # BOM, then 编号
     with open(path, encoding="utf-8-sig", newline="") as fh:
         assert len(list(csv.reader(fh))) == 5
+
+
+def test_csv_neutralises_text_a_spreadsheet_would_run_and_keeps_numbers() -> None:
+    hostile = [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=1+1",
+        "\r=cmd|' /C calc'!A0",
+    ]
+    data = [report(f"ID{i}", "pass", name=text) for i, text in enumerate(hostile)]
+    data.append({**report("=cmd()", "fail", amount="-100.00"), "kind": "-institution"})
+    rows = read_csv(text_of("csv", data))
+    assert [r[1] for r in rows[1:7]] == ["'" + text for text in hostile], "OWASP: a leading apostrophe"
+    last = dict(zip(rows[0], rows[-1], strict=True))
+    assert last["编号"] == "'=cmd()" and last["类型"] == "'-institution"
+    assert last["运营补助(元)"] == "-100.00" and last["违规数"] == "0", "numbers stay numbers"
+
+
+def test_csv_holds_no_report_dict_while_it_learns_the_subsidy_columns() -> None:
+    import tracemalloc
+
+    def fat(n: int) -> Iterator[dict[str, Any]]:
+        """Reports with many passing findings, as the engine writes them without --omit-passes."""
+        for i in range(n):
+            item = report(f"F-{i}", "pass")
+            item["findings"] = [
+                {"rule": f"rule.{j}", "outcome": "pass", "message": f"第 {j} 条规则，第 {i} 个机构：符合" * 4}
+                for j in range(40)
+            ]
+            yield item
+
+    tracemalloc.start()
+    try:
+        out = Sink()
+        write_reports(fat(1200), "csv", out)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out.rows == 1201 and peak < 8 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+class Sink(io.TextIOBase):
+    """A text stream that counts the lines it is given and keeps nothing."""
+
+    rows = 0
+
+    def write(self, text: str) -> int:
+        self.rows += text.count("\n")
+        return len(text)

@@ -57,6 +57,7 @@ CONTRACT_LAYERS = {"text", "vocabulary"}  # the record contract as data and how 
 
 
 def test_writers_import_nothing_of_the_engine() -> None:
+    """Only ``text.py`` (how values read, the contract layer below the engine) is shared with the rest."""
     package = Path(tuoyu_rules.writers.__file__).parent
     for path in package.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

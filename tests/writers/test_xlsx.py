@@ -10,7 +10,7 @@ import pytest
 
 from tuoyu_rules.writers import write_reports
 
-from ._reports import items, report
+from ._reports import VIOLATION, items, report
 
 
 def test_xlsx_sheets_headers_frozen_rows_filters_and_money(tmp_path: Path) -> None:
@@ -84,3 +84,55 @@ def test_xlsx_in_english_to_a_binary_stream() -> None:
 def test_xlsx_refuses_a_text_stream_without_a_buffer() -> None:
     with pytest.raises(ValueError, match="xlsx"):
         write_reports(items(), "xlsx", io.StringIO())
+
+
+def test_xlsx_is_byte_identical_for_the_same_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    import zipfile
+
+    first = io.BytesIO()
+    write_reports(items(), "xlsx", first)
+    later = time.time() + 400 * 86400  # written 400 days later
+    monkeypatch.setattr(time, "time", lambda: later)
+    second = io.BytesIO()
+    write_reports(items(), "xlsx", second)
+    assert first.getvalue() == second.getvalue()
+    with zipfile.ZipFile(first) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml").decode()
+    assert core.count("1980-01-01T00:00:00Z") == 2, "created and modified are fixed, not the time of writing"
+
+
+def test_xlsx_text_is_never_a_formula_and_numbers_stay_numbers() -> None:
+    from openpyxl import load_workbook
+
+    hostile = report('=HYPERLINK("http://evil.example","x")', "fail", [VIOLATION], name="@SUM(A1)", district="-2+3")
+    hostile["violations"][0] = {**VIOLATION, "observed": -3, "required": Decimal("4.5"), "fix": "+1 托位"}
+    out = io.BytesIO()
+    write_reports([hostile], "xlsx", out)
+    book = load_workbook(io.BytesIO(out.getvalue()))
+    row = book["报告"][2]
+    assert [c.data_type for c in row[:4]] == ["s", "s", "s", "s"]
+    assert (row[0].value, row[1].value, row[3].value) == ('=HYPERLINK("http://evil.example","x")', "@SUM(A1)", "-2+3")
+    assert row[6].value == 1 and row[6].data_type == "n"
+    violation = book["违规"][2]
+    assert (violation[4].value, violation[5].value) == (-3, 4.5) and violation[4].data_type == "n"
+    assert violation[6].value == "+1 托位" and violation[6].data_type == "s"
+
+
+def test_xlsx_writes_control_characters_escaped_and_any_district(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    data = [
+        report("ESC", "pass", name="\x1b[2K\r✓ 名称\x00", district="\u202e区"),
+        {**report("LIST", "pass"), "record": {"name": "x", "district": ["a", 1], "form": {"k": "v"}}},
+        {**report("NUM", "pass"), "record": {"name": "y", "district": 12, "form": None}},
+        {**report("BIG", "pass"), "record": {"name": "z", "district": 10**20}},
+    ]
+    path = tmp_path / "r.xlsx"
+    write_reports(data, "xlsx", path)
+    rows = [[c.value for c in row] for row in load_workbook(path)["报告"].iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == ["ESC", "LIST", "NUM", "BIG"], "every report is written, none lost"
+    assert rows[0][1] == "\\x1b[2K\\r✓ 名称\\x00" and rows[0][3] == "\\u202e区"
+    assert rows[1][3] == '["a", 1]' and rows[1][4] == '{"k": "v"}' and rows[2][3] == 12
+    assert rows[3][3] == "1" + "0" * 20, "a number a spreadsheet cannot hold exactly is text, never rounded"

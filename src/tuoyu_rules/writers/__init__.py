@@ -22,12 +22,23 @@ from .github import write_github
 from .html import HTML_ROW_LIMIT, write_html
 from .json import write_json, write_jsonl
 from .junit import write_junit
+from .output import OutputError, check_output, safe_output
 from .sarif import write_sarif
 from .summary import Summary
 from .table import write_table
 from .xlsx import write_xlsx
 
-__all__ = ["HTML_ROW_LIMIT", "WRITERS", "Summary", "WriteOptions", "Writer", "write_reports"]
+__all__ = [
+    "HTML_ROW_LIMIT",
+    "WRITERS",
+    "OutputError",
+    "Summary",
+    "WriteOptions",
+    "Writer",
+    "check_output",
+    "safe_output",
+    "write_reports",
+]
 
 WRITERS: dict[str, Writer] = {
     w.name: w

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
@@ -16,6 +17,9 @@ __all__ = ["CSV_LOOKAHEAD", "write_csv"]
 
 CSV_LOOKAHEAD = 1000
 """Records read ahead by the CSV writer to learn the subsidy columns before it writes the header."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""The first characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 CSV_HEADERS = {
     "zh": ["编号", "名称", "类型", "结果", "违规数", "违规规则", "信息不全规则"],
@@ -35,45 +39,69 @@ def _subsidy_cell(s: dict[str, Any], lang: str) -> str:
 
 
 def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
-    """One row per record: id, name, kind, status, violations, rules, one column per subsidy, errors."""
+    """One row per record: id, name, kind, status, violations, rules, one column per subsidy, errors.
+
+    The subsidy columns are those of the first :data:`CSV_LOOKAHEAD` records; those records are held as their
+    cells only (never as report dicts), so memory stays bounded however large the reports are.
+    """
     lang = options.lang
     # Excel reads UTF-8 only with a BOM; written here so that a path and an open stream get the same bytes.
     out.write("\ufeff")
-    ahead = list(itertools.islice(stream, CSV_LOOKAHEAD))
+    ahead = [_Row.of(item, lang) for item in itertools.islice(stream, CSV_LOOKAHEAD)]
     for provenance in options.summary.provenances.values():  # a comment line each, above the header
         out.write("# " + provenance_line(provenance, lang) + "\r\n")
     columns: dict[str, str] = {}
-    for item in ahead:
-        for s in item.get("subsidies") or ():
-            if s["id"] not in columns:
-                title = s.get("title") if lang == "zh" else None
-                columns[s["id"]] = f"{title}(元)" if title else s["id"]
+    for row in ahead:
+        for sid, title in row.titles.items():
+            columns.setdefault(sid, f"{title}(元)" if title else sid)
     writer = csv.writer(out)
     writer.writerow([*CSV_HEADERS[lang], *columns.values(), *CSV_TAIL[lang]])
-    for item in itertools.chain(ahead, stream):
+    rows = itertools.chain(ahead, (_Row.of(item, lang) for item in stream))
+    for row in rows:
+        writer.writerow([_spreadsheet_text(cell) for cell in row.cells(columns, len(CSV_HEADERS[lang]))])
+
+
+class _Row:
+    """The cells of one record, before the subsidy columns are known."""
+
+    __slots__ = ("errors", "head", "subsidies", "titles")
+
+    def __init__(
+        self, head: list[Any], subsidies: dict[str, str], titles: dict[str, str | None], errors: str | None
+    ) -> None:
+        self.head, self.subsidies, self.titles, self.errors = head, subsidies, titles, errors
+
+    @classmethod
+    def of(cls, item: dict[str, Any], lang: str) -> _Row:
         if item.get("status") == "error":
             errors = "; ".join(_error_text(item, e, lang) for e in item.get("errors") or ())
-            blanks = [""] * (len(CSV_HEADERS[lang]) - 4 + len(columns) + 1)
-            writer.writerow([item.get("id") or "", "", "", "error", *blanks, errors])
-            continue
-        cells = dict.fromkeys(columns, "")
-        others = []
-        for s in item.get("subsidies") or ():
-            if s["id"] in cells:
-                cells[s["id"]] = _subsidy_cell(s, lang)
-            elif _subsidy_cell(s, lang):
-                others.append(f"{s['id']}={_subsidy_cell(s, lang)}")
-        writer.writerow(
-            [
-                item.get("id"),
-                _name(item),
-                item.get("kind"),
-                item.get("status"),
-                len(item.get("violations") or ()),
-                ";".join(dict.fromkeys(v["rule"] for v in item.get("violations") or ())),
-                ";".join(dict.fromkeys(f["rule"] for f in _unknown_findings(item))),
-                *cells.values(),
-                ";".join(others),
-                "",
-            ]
-        )
+            return cls([item.get("id") or "", "", "", "error"], {}, {}, errors)
+        subsidies = item.get("subsidies") or ()
+        head = [
+            item.get("id"),
+            _name(item),
+            item.get("kind"),
+            item.get("status"),
+            len(item.get("violations") or ()),
+            ";".join(dict.fromkeys(v["rule"] for v in item.get("violations") or ())),
+            ";".join(dict.fromkeys(f["rule"] for f in _unknown_findings(item))),
+        ]
+        titles = {s["id"]: s.get("title") if lang == "zh" else None for s in subsidies}
+        return cls(head, {s["id"]: _subsidy_cell(s, lang) for s in subsidies}, titles, None)
+
+    def cells(self, columns: dict[str, str], width: int) -> list[Any]:
+        if self.errors is not None:  # an error row
+            return [*self.head, *[""] * (width - 4 + len(columns) + 1), self.errors]
+        others = [f"{sid}={cell}" for sid, cell in self.subsidies.items() if sid not in columns and cell]
+        return [*self.head, *(self.subsidies.get(sid, "") for sid in columns), ";".join(others), ""]
+
+
+def _spreadsheet_text(cell: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP, "CSV injection").
+
+    Text from a ledger or a policy starting with ``= + - @``, a tab or a carriage return is written ``'=…``: Excel
+    and LibreOffice then show it as text. Numbers (``-3``, ``-100.00``) stay as they are.
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell

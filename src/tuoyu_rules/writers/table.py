@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from ..text import printable
 from ._format import (
     STATUS_LABEL,
     STATUS_MARK,
@@ -24,14 +25,26 @@ __all__ = ["write_table"]
 ID_WIDTH, NAME_WIDTH = 16, 32
 
 
-def _write_records(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) -> None:
+class _Lines:
+    """Writes one line at a time with every control character escaped: a value can neither move the cursor nor
+    forge a line of its own (a name ``\\r✓ …`` reads as the text it is)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._write = out.write
+
+    def write(self, line: str) -> None:
+        self._write(printable(line.removesuffix("\n")) + "\n")
+
+
+def _write_records(stream: Iterator[dict[str, Any]], target: IO[str], lang: str) -> None:
+    out = _Lines(target)
     zh = lang == "zh"
     labels = STATUS_LABEL[lang]
     status_width = max(_width(v) for v in labels.values())
     for item in stream:
         status = str(item.get("status", ""))
         mark = STATUS_MARK.get(status, " ")
-        ident = _pad(str(item.get("id") or "—"), ID_WIDTH)
+        ident = _pad(printable(str(item.get("id") or "—")), ID_WIDTH)
         if status == "error":
             where = f"第 {item.get('row')} 行" if zh else f"row {item.get('row')}"
             source = f" ({item['source']})" if item.get("source") else ""
@@ -43,7 +56,7 @@ def _write_records(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) ->
         n = len(item.get("violations") or ())
         counted = _pad(("违规 " if zh else "violations ") + str(n), 14 if not zh else 8)
         out.write(
-            f"{mark} {ident} {_pad(_clip(_name(item), NAME_WIDTH), NAME_WIDTH)} "
+            f"{mark} {ident} {_pad(_clip(printable(_name(item)), NAME_WIDTH), NAME_WIDTH)} "
             f"{_pad(labels.get(status, status), status_width)} {counted} "
             f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item, lang)}\n"
         )
@@ -62,4 +75,4 @@ def _write_records(stream: Iterator[dict[str, Any]], out: IO[str], lang: str) ->
 def write_table(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
     """One line per record, then the summary line (counts and subsidy totals)."""
     _write_records(stream, out, options.lang)
-    out.write(options.summary.line(options.lang) + "\n")
+    _Lines(out).write(options.summary.line(options.lang))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from ..text import printable
 from ._format import STATUS_LABEL, _json_default, _missing, _name, _text, _unknown_findings
 from .base import WriteOptions
 from .provenance import PROVENANCE_SHEET, provenance_rows
@@ -14,6 +16,8 @@ from .provenance import PROVENANCE_SHEET, provenance_rows
 __all__ = ["write_xlsx"]
 
 MONEY_FORMAT = "0.00"
+EXCEL_DIGITS = 15
+"""Significant digits a spreadsheet number keeps (a double); a longer number is written as text."""
 XLSX_SHEETS: dict[str, dict[str, tuple[str, list[tuple[str, int]]]]] = {
     "zh": {
         "reports": (
@@ -158,8 +162,17 @@ class _Sheets:
         return cell
 
     def append(self, key: str, values: list[Any]) -> None:
-        self.sheets[key].append(values)
+        self.sheets[key].append([self._cell_of(key, value) for value in values])
         self.rows[key] += 1
+
+    def _cell_of(self, key: str, value: Any) -> Any:
+        """Numbers stay numbers; any text is a string cell (never a formula), its control characters escaped."""
+        plain = _plain(value)
+        if not isinstance(plain, str):
+            return plain
+        cell = self._cell(self.sheets[key], value=printable(plain))
+        cell.data_type = "s"  # openpyxl would read '=…' as a formula: text from input is always text
+        return cell
 
     def add_filters(self) -> None:
         for key, ws in self.sheets.items():
@@ -183,7 +196,39 @@ def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions
         _append_subsidies(sheets, item, lang)
     sheets.add_filters()
     _provenance_sheet(book, options.summary.provenances.values(), lang)
-    book.save(out)
+    _save(book, out)
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+"""The timestamp of every member of the zip: the earliest a zip can hold, so that equal reports give equal bytes."""
+
+
+def _save(book: Any, out: Any) -> None:
+    """Save ``book`` byte-identically for the same reports: fixed zip timestamps, no created/modified dates."""
+    import shutil
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    class _FixedTimeZip(zipfile.ZipFile):
+        def _member(self, name: str) -> zipfile.ZipInfo:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            return info
+
+        def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+            name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+            super().writestr(self._member(name), data)
+
+        def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+            # a write-only worksheet is a temporary file: copied in chunks, never read whole into memory
+            with open(filename, "rb") as source, self.open(self._member(arcname), "w", force_zip64=True) as member:
+                shutil.copyfileobj(source, member, 1 << 20)
+
+    # openpyxl stamps both with the time of saving; the as-of date is in the reports themselves
+    book.properties.created = book.properties.modified = datetime.datetime(*ZIP_TIME)
+    with _FixedTimeZip(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()
 
 
 def _provenance_sheet(book: Any, provenances: Iterable[dict[str, Any]], lang: str) -> None:
@@ -278,9 +323,16 @@ def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A value a spreadsheet cell can hold: numbers stay numbers, everything else becomes text."""
-    if value is None or isinstance(value, (bool, int, float, Decimal)):
+    """A value a spreadsheet cell can hold: numbers stay numbers, everything else becomes text.
+
+    A number that a spreadsheet cannot hold exactly (more than 15 significant digits, or not finite) is text too, so
+    that no cell shows a number other than the report's.
+    """
+    if value is None or isinstance(value, (bool, str)) or hasattr(value, "number_format"):
         return value
-    if isinstance(value, str):
-        return value
+    if isinstance(value, (int, float, Decimal)):
+        exact = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+        if exact.is_finite() and len(exact.as_tuple().digits) <= EXCEL_DIGITS:
+            return value
+        return str(exact)  # str() of an int of more than 4,300 digits raises; of a Decimal it never does
     return json.dumps(value, ensure_ascii=False, default=_json_default)
