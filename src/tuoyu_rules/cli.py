@@ -121,6 +121,11 @@ def _schema_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default=None)
 
 
+def _template_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True, help="a bundled id or a path")
+    p.add_argument("--output", "-o", required=True, help="the workbook to write (.xlsx), e.g. 台账模板.xlsx")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tuoyu-rules", description="托育政策即代码 · childcare policy as code")
     parser.add_argument("--version", action="version", version=f"tuoyu-rules {__version__}")
@@ -143,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         for p in exc.problems:
             print(p.render(getattr(args, "lang", "zh")), file=sys.stderr)
-        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget") else EXIT_FAIL
+        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget", "template") else EXIT_FAIL
     except RecordError as exc:  # an input that cannot be opened or decoded at all
         for p in exc.problems:
             print(f"tuoyu-rules: {p.location}: {p.message if args.lang == 'zh' else p.message_en}", file=sys.stderr)
@@ -470,6 +475,26 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .api import load_policy
+    from .authoring.template import write_template
+
+    zh = args.lang == "zh"
+    if not args.output.lower().endswith((".xlsx", ".xlsm")):
+        print("tuoyu-rules: " + ("模板应写成 .xlsx 文件" if zh else "the template is an .xlsx file"), file=sys.stderr)
+        return EXIT_USAGE
+    policy = load_policy(args.policy)
+    try:
+        sheets = write_template(policy.compiled, args.output)
+    except OSError as exc:
+        print(f"tuoyu-rules: {'无法写入' if zh else 'cannot write'} {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{'已写入' if zh else 'wrote'} {args.output}", file=sys.stderr)
+    for sheet in sheets:
+        print(f"  {sheet.name}: " + "、".join(c.header for c in sheet.columns), file=sys.stderr)
+    return EXIT_OK
+
+
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace) -> None:
     # a path is opened by write_reports (UTF-8 text, or as a binary file for a binary format)
     summary = write_reports(items, args.format, args.output or sys.stdout, lang=args.lang)
@@ -516,4 +541,5 @@ COMMANDS: dict[str, Command] = {
     "coverage": Command("条款覆盖 the clause index of policies", _coverage_arguments, cmd_coverage),
     "budget": Command("补贴预算 subsidy totals against the policy's budget", _budget_arguments, cmd_budget),
     "schema": Command("策略文件（或 --records：台账记录）的 JSON Schema", _schema_arguments, cmd_schema),
+    "template": Command("台账模板 the workbook to fill in for a policy", _template_arguments, cmd_template),
 }
