@@ -245,3 +245,22 @@ def test_the_examples_of_docs_dataframes_md_run_as_written(monkeypatch: pytest.M
     namespace: dict[str, Any] = {}
     for number, block in enumerate(blocks):
         exec(compile(block, f"docs/dataframes.md block {number}", "exec"), namespace)
+
+
+def test_nullable_pandas_dtypes_read_as_their_values_and_pd_na_as_missing() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": pd.Series(["A", "B"], dtype="string"),
+            "filed": pd.Series([True, pd.NA], dtype="boolean"),
+            "surveillance.retention_days": pd.Series([90, pd.NA], dtype="Int64"),
+            "form": pd.Series(["托育中心", "托育中心"], dtype="category"),
+        }
+    )
+    _, findings = tuoyu_rules.load_policy("national").evaluate_frame(frame, as_of=AS_OF, findings=True)
+    chosen = findings[findings["rule"].isin(["filing.required", "surveillance.retention_days"])]
+    assert chosen[["id", "rule", "outcome"]].values.tolist() == [
+        ["A", "surveillance.retention_days", "pass"],
+        ["A", "filing.required", "pass"],
+        ["B", "surveillance.retention_days", "unknown"],
+        ["B", "filing.required", "unknown"],
+    ]

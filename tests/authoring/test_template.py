@@ -191,6 +191,9 @@ def test_the_workbook_has_drop_downs_number_checks_a_frozen_header_and_notes(tmp
     assert documented == {(s.name, c.header) for s in sheets for c in s.columns}
     fee_row = next(row for row in notes if row[1] == "月收费(元/月)")
     assert fee_row[2:6] == ["monthly_fee", "数值（≥0，可有小数）", None, "元/月"] and "subsidy.operating" in fee_row[6]
+    form_row = next(row for row in notes if row[:2] == ["机构", "机构类型"])
+    assert form_row[3:5] == ["从下拉列表中选择", "托育中心、幼儿园托班、用人单位办托、社区托育点、家庭托育点"]
+    assert "家庭托育点规模（family.max_children）" in form_row[6]  # the rule's title and id
 
 
 def test_template_command_writes_the_workbook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

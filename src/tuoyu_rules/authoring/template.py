@@ -276,13 +276,18 @@ def notes_rows(policy: CompiledPolicy, sheets: list[Sheet]) -> list[list[str]]:
         rows.append(["本策略的部分目标按下级区域（subregions）判断，表格无法填写下级区域：请用 JSON 或 YAML 台账。"])
     rows += [
         [],
-        ["工作表", "表头", "字段", "类型", "允许的值", "单位", "读取此字段的规则、补贴、待遇"],
+        ["工作表", "表头", "字段", "类型", "允许的值", "单位", "用途：读取它的规则、补贴、待遇"],
     ]
+    items: list[Any] = [*policy.rules, *policy.subsidies, *policy.benefits]
+    titles = {item.id: item.spec.title for item in items}
     for sheet in sheets:
         for c in sheet.columns:
-            read_by = "、".join(c.read_by) or ("关联到机构表" if c.header == OWNER_HEADER else "标识记录")
+            uses = [f"{titles[i]}（{i}）" if titles.get(i) else i for i in c.read_by]
+            owner = sheet.holds in ITEM_KINDS and c.field == "id"
+            read_by = "；".join(uses) or ("关联到机构表中编号相同的机构" if owner else "标识记录")
             allowed = "、".join(c.values) + (f"（{LIST_NOTE}）" if c.type == "list" else "")
-            rows.append([sheet.name, c.header, c.field, TYPE_TEXT[c.type], allowed, c.unit or "", read_by])
+            kind = "从下拉列表中选择" if c.type == "str" and c.values else TYPE_TEXT[c.type]
+            rows.append([sheet.name, c.header, c.field, kind, allowed, c.unit or "", read_by])
     return rows
 
 
