@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = "chromium fonts-noto-cjk"
+PACKAGES = "chromium fonts-noto-cjk fonts-dejavu-core"
 ENABLE = f"sudo apt-get update && sudo apt-get install -y {PACKAGES}"
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 CJK_NAMES = ("notosanscjk", "notoserifcjk", "wqy", "sourcehansans", "droidsansfallback", "arplumi", "ukai", "uming")

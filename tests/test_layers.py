@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"writers"},
     {"authoring"},
     {"site"},
+    {"frames"},
     {"api"},
     {"cli"},
     {"__main__", "__init__"},

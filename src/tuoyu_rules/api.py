@@ -185,6 +185,23 @@ class Policy:
             seen.add(fingerprint)
             yield evaluate_record(compiled, record, day)
 
+    def evaluate_frame(
+        self,
+        df: Any,
+        as_of: datetime.date | None = None,
+        *,
+        classes: Any = None,
+        staff: Any = None,
+        findings: bool = False,
+    ) -> Any:
+        """Evaluate a pandas or polars DataFrame: a DataFrame of results (and, with ``findings=True``, the pair of it
+        and a long DataFrame of findings). Chinese or English column names; None/NaN/NaT/pd.NA cells are missing;
+        ``classes`` and ``staff`` frames are joined by institution id. See :func:`tuoyu_rules.frames.evaluate_frame`
+        and docs/dataframes.md; needs the ``pandas`` or ``polars`` extra."""
+        from .frames import evaluate_frame
+
+        return evaluate_frame(self, df, as_of=as_of, classes=classes, staff=staff, findings=findings)
+
 
 def _peek_id(data: Any) -> Any:
     if isinstance(data, Mapping):

@@ -149,6 +149,11 @@ def _schema_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default=None)
 
 
+def _template_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True, help="a bundled id or a path")
+    p.add_argument("--output", "-o", required=True, help="the workbook to write (.xlsx), e.g. 台账模板.xlsx")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tuoyu-rules", description="托育政策即代码 · childcare policy as code")
     parser.add_argument("--version", action="version", version=f"tuoyu-rules {__version__}")
@@ -173,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except PolicyError as exc:
         _say_lines((p.render(lang) for p in exc.problems), sys.stderr)
-        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget") else EXIT_FAIL
+        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget", "template") else EXIT_FAIL
     except RecordError as exc:  # an input that cannot be opened or decoded at all
         _say_lines(
             (f"tuoyu-rules: {p.location}: {p.message if lang == 'zh' else p.message_en}" for p in exc.problems),
@@ -619,6 +624,26 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .api import load_policy
+    from .authoring.template import write_template
+
+    zh = args.lang == "zh"
+    if not args.output.lower().endswith((".xlsx", ".xlsm")):
+        print("tuoyu-rules: " + ("模板应写成 .xlsx 文件" if zh else "the template is an .xlsx file"), file=sys.stderr)
+        return EXIT_USAGE
+    policy = load_policy(args.policy)
+    try:
+        sheets = write_template(policy.compiled, args.output)
+    except OSError as exc:
+        print(f"tuoyu-rules: {'无法写入' if zh else 'cannot write'} {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{'已写入' if zh else 'wrote'} {args.output}", file=sys.stderr)
+    for sheet in sheets:
+        print(f"  {sheet.name}: " + "、".join(c.header for c in sheet.columns), file=sys.stderr)
+    return EXIT_OK
+
+
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace, meta: dict[str, Any] | None = None) -> None:
     if args.output:  # complete or absent: a temporary file beside it, renamed when everything is written
         with safe_output(args.output, [*args.inputs, args.policy]) as out:
@@ -672,4 +697,5 @@ COMMANDS: dict[str, Command] = {
     "schema": Command(
         "策略文件（或 --records：台账记录；--reports：报告）的 JSON Schema", _schema_arguments, cmd_schema
     ),
+    "template": Command("台账模板 the workbook to fill in for a policy", _template_arguments, cmd_template),
 }

@@ -702,6 +702,12 @@ _ENTRIES: tuple[Code, ...] = (
     ),
     Code("record.missing-id", "records", "缺少机构或区域编号（id）。", "the record has no id."),
     Code("record.duplicate-id", "records", "编号与前面的记录重复。", "the id repeats an earlier record's."),
+    Code(
+        "record.orphan-item",
+        "records",
+        "班级或人员行的机构编号不对应任何机构（或为空）：它自成一个错误行，不会被丢弃。",
+        "a class or staff row whose institution id matches no institution (or is empty): an error row of its own.",
+    ),
     # record: ledgers
     Code(
         "record.unreadable",

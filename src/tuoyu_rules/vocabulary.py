@@ -323,6 +323,26 @@ HEADERS: dict[str, str] = {
     "居住区类型": "status",
     "人口": "population",
     "规划托位数": "planned_slots",
+    # a class (the 班级 sheet, joined onto its institution by 机构编号)
+    "班级类型": "type",
+    "班级": "type",
+    "班型": "type",
+    "在托人数": "enrolled",
+    "保育人员数": "caregivers",
+    # a staff member (the 人员 sheet, joined onto its institution by 机构编号)
+    "岗位": "role",
+    "人员类别": "role",
+    "学历": "education",
+    "是否相关专业": "related_major",
+    "相关专业": "related_major",
+    "管理经验年限": "management_years",
+    "管理工作年限": "management_years",
+    "是否受过培训": "trained",
+    "是否培训": "trained",
+    "证书": "certificates",
+    "资格证书": "certificates",
+    "是否有禁止从业情形": "banned",
+    "禁止从业情形": "banned",
 }
 CLASS_COLUMNS = {
     "乳儿班": "infant",
