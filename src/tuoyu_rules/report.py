@@ -90,12 +90,25 @@ class Report:
         """``fail`` (an error-severity finding failed), ``incomplete`` (some finding unknown) or ``pass``."""
         if not self.passed:
             return "fail"
-        for entry in self._raw:
-            if entry[1] is not True and entry[1] is not False:
+        rules = self.policy.rules
+        for entry in self._raw:  # an aim that cannot be judged leaves the record complete: it is not a requirement
+            if entry[1] is not True and entry[1] is not False and rules[entry[0]].severity != "aim":
                 return "incomplete"
-        if any(f.outcome == "unknown" for f in self._targets):
+        if any(f.outcome == "unknown" and f.rule.severity != "aim" for f in self._targets):
             return "incomplete"
         return "pass"
+
+    def aims(self) -> dict[str, int] | None:
+        """How the record stands against the policy's aims (力争, 鼓励 …), counted apart from its requirements;
+        None when no aim gave a finding."""
+        counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
+        names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
+        seen = False
+        for f in self.findings:
+            if f.rule.severity == "aim":
+                seen = True
+                counts[names[f.outcome]] += 1
+        return counts if seen else None
 
     def failed_rules(self) -> frozenset[str]:
         """The ids of the rules that failed, without building any finding (the fast path for services)."""
@@ -145,6 +158,9 @@ class Report:
         }
         if self.benefits:
             out["benefits"] = [b.to_dict(self.policy) for b in self.benefits]
+        aims = self.aims() if self.policy.has_aims else None
+        if aims is not None:
+            out["aims"] = aims
         if self.warnings:
             out["warnings"] = self.warnings
         extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}

@@ -179,10 +179,12 @@ def test_a_county_without_an_employer_service_fails_and_is_named(fujian: Any) ->
 
 
 def test_subregions_that_are_not_counties_are_not_checked_for_employer_services(fujian: Any) -> None:
+    # issue 14: a city that lists no county is unknown (no county to judge), never a silent pass
     d = report(
         fujian, city(subregions=[{"id": "T", "name": "某街道", "level": "township", "employer_institutions": 0}])
     )
-    assert findings(d, "target.employer_institution_per_county") == []
+    (f,) = findings(d, "target.employer_institution_per_county")
+    assert f["outcome"] == "unknown" and f["missing"] == ["subregions"] and "subject" not in f
 
 
 # ---- 新生儿家庭育儿指导覆盖率 50% -----------------------------------------------------------------------------------

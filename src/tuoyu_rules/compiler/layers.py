@@ -129,8 +129,6 @@ def _validate_model(doc: SourceDoc) -> PolicyModel:
     return model
 
 
-
-
 def _translate(doc: SourceDoc, exc: ValidationError) -> list[Problem]:
     """pydantic's errors as located problems with our codes and messages (errors.SCHEMA_CODES), one per location
     and code."""

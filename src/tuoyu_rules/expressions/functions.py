@@ -63,6 +63,11 @@ def _passes(outcomes: Mapping[str, str], rule_ids: tuple[str, ...]) -> bool:
     return True
 
 
+def _unknown(fact: Any) -> bool:
+    """The record cannot show ``fact``: the finding or line is unknown, with ``fact`` named as missing."""
+    raise KeyError(str(fact))
+
+
 def _percent(a: Any, b: Any) -> Decimal | int:
     return _div(a * 100, b)
 
@@ -135,6 +140,14 @@ FUNCTIONS: dict[str, Function] = {
         "passes(glob, …)",
         "所匹配的规则都通过（仅用于补贴和待遇的资格条件）",
         "true when every rule the globs match passes (subsidy and benefit eligibility only)",
+    ),
+    "unknown": Function(
+        _unknown,
+        (1, 1),
+        "bool",
+        "unknown('fact')",
+        "记录无法显示该事实：结论为未知，并列出所缺事实",
+        "the record cannot show the fact: the outcome is unknown, naming the fact as missing",
     ),
     "has": Function(
         None,
