@@ -399,7 +399,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from .authoring.clauses import clause_index, coverage_markdown
+    from .authoring.clauses import clause_index, coverage_markdown, how_text
 
     policies = list(_compiled_paths(args.policies))
     broken = [p for p in policies if isinstance(p, PolicyError)]
@@ -413,12 +413,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         rows, unmentioned = clause_index(policy)
         print(f"{policy.id}: {policy.model.name}")
         for row in rows:
-            how = (
-                ", ".join(row["encoded_by"])
-                if row["encoded_by"]
-                else (("无法机器检查：" if zh else "not checkable: ") + str(row["not_checkable"]))
-            )
-            print(f"  {row['clause']}  {row['summary']}\n      → {how}")
+            print(f"  {row['clause']}  {row['summary']}\n      → {how_text(row, args.lang).replace('`', '')}")
         if unmentioned:
             print(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
     return EXIT_OK

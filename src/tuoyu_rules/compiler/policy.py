@@ -74,7 +74,7 @@ class KindPlan:
     the generic path because they give several findings each."""
 
     main: Fn
-    targets: tuple[CompiledRule, ...]
+    targets: tuple[CompiledRule, ...]  # the generic path: dated, level-bound and subregion rules
 
 
 @dataclass(frozen=True)

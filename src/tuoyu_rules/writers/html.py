@@ -8,14 +8,17 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ._format import (
+    AIM_LABEL,
     PERIOD_UNIT,
     STATUS_LABEL,
     STATUSES,
+    _aims_not_met,
     _clip,
     _error_text,
     _missing,
     _name,
     _num,
+    _requirement_failures,
     _subsidy_total,
     _text,
     _unknown_findings,
@@ -109,9 +112,10 @@ def _html_row(item: dict[str, Any], lang: str) -> str:
         details = [_error_text(item, err, lang) for err in item.get("errors") or ()]
         count, money = "", ""
     else:
-        details = [f"✗ {v['rule']}: {_text(v, 'message', lang)}" for v in item.get("violations") or ()]
+        details = [f"✗ {v['rule']}: {_text(v, 'message', lang)}" for v in _requirement_failures(item)]
+        details += [f"◇ {v['rule']}: {AIM_LABEL[lang]}: {_text(v, 'message', lang)}" for v in _aims_not_met(item)]
         details += [f"? {f['rule']}: {_missing(f, lang)}" for f in _unknown_findings(item)]
-        count, money = str(len(item.get("violations") or ())), _subsidy_total(item, lang)
+        count, money = str(len(_requirement_failures(item))), _subsidy_total(item, lang)
     label = STATUS_LABEL[lang].get(status, status)
     return (
         f'<tr data-status="{e(status)}"><td>{e(str(item.get("id") or ""))}</td><td>{e(_name(item))}</td>'

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from ._format import _amount_open, _is_number, _money, _yuan
+from ._format import _amount_open, _amount_unknown, _is_number, _money, _yuan
 
 __all__ = ["TARGET_LIMIT", "Summary"]
 
@@ -35,6 +35,7 @@ class Summary:
         self.subsidy_max: dict[str, Decimal] = {}
         self.subsidy_eligible: dict[str, int] = {}
         self.subsidy_open: dict[str, int] = {}
+        self.subsidy_unknown: dict[str, int] = {}  # lines whose amount is unknown (never summed as 0.00)
         self.subsidy_titles: dict[str, tuple[str | None, str | None]] = {}
         self.subsidy_periods: dict[str, str] = {}
         self.subsidy_by_district: dict[str, dict[str, Decimal]] = {}
@@ -93,6 +94,8 @@ class Summary:
             self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
             if _amount_open(s):
                 self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
+        if _amount_unknown(s):
+            self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + 1
         for table, key in (
             (self.subsidy_totals, "amount"),
             (self.subsidy_min, "amount_min"),
@@ -143,6 +146,7 @@ class Summary:
             "subsidy_max": {k: _money(v) for k, v in sorted(self.subsidy_max.items())},
             "subsidy_eligible": dict(sorted(self.subsidy_eligible.items())),
             "subsidy_open": dict(sorted(self.subsidy_open.items())),
+            "subsidy_unknown": dict(sorted(self.subsidy_unknown.items())),
             "subsidy_by_district": {
                 sid: {d: _money(v) for d, v in sorted(by.items())}
                 for sid, by in sorted(self.subsidy_by_district.items())
@@ -161,7 +165,9 @@ class Summary:
         """Subsidy totals in words: a fixed total, the range when some amounts are ranges, and open amounts."""
         en = lang == "en"
         parts = []
-        for sid in sorted(set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open)):
+        for sid in sorted(
+            set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open) | set(self.subsidy_unknown)
+        ):
             total, low, high = self.subsidy_totals.get(sid), self.subsidy_min.get(sid), self.subsidy_max.get(sid)
             opened = self.subsidy_open.get(sid, 0)
             if low is not None and high is not None and (low != high or total is None or total != low):
@@ -179,6 +185,9 @@ class Summary:
                     )
                 else:
                     text += f": {opened} eligible, amount open" if en else f"：{opened} 条符合条件，金额未定"
+            unknown = self.subsidy_unknown.get(sid, 0)
+            if unknown:  # never counted as 0.00: said apart
+                text += f" ({unknown} unknown, not counted)" if en else f"（另有 {unknown} 条金额未知，未计入）"
             parts.append(text)
         return ("; " if en else "；").join(parts)
 
