@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
-from .expressions import EVAL_ERRORS, Unknown
+from .expressions import EVAL_ERRORS, Undecided, Unknown
 from .findings import BenefitLine, Finding, SubsidyLine, missing_fields, unknown_reason, value_or_none
 from .report import Report
 
@@ -337,7 +337,7 @@ def _unknown(
     reason: str | None = None,
 ) -> None:
     if missing is None:
-        missing = missing_fields(rule.reads, r, parent, ctx.p)
+        missing = (str(exc.args[0]),) if isinstance(exc, Undecided) else missing_fields(rule.reads, r, parent, ctx.p)
     if not missing and exc is not None:
         reason = unknown_reason(exc)
         if isinstance(exc, KeyError):
@@ -371,7 +371,7 @@ def _subsidy(
     try:
         eligible = bool(s.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, missing_fields(s.reads, r, None, p) or _why(exc)
+        eligible, missing = None, _missing(s.reads, r, p, exc)
     if eligible is not False:
         for ex in s.exclusions:
             try:
@@ -380,7 +380,7 @@ def _subsidy(
                     break
             except EVAL_ERRORS as exc:
                 eligible = None
-                missing = (*missing, *(missing_fields(ex.reads, r, None, p) or _why(exc)))
+                missing = (*missing, *_missing(ex.reads, r, p, exc))
     amount = amount_min = amount_max = None
     amount_missing: tuple[str, ...] = ()
     if eligible is False:
@@ -408,6 +408,13 @@ def _subsidy(
     )
 
 
+def _missing(reads: tuple[str, ...], r: Mapping[str, Any], p: Mapping[str, Any], exc: BaseException) -> tuple[str, ...]:
+    """What would decide an undecided line: the fact ``unknown()`` names, else the fields it reads that are absent."""
+    if isinstance(exc, Undecided):
+        return (str(exc.args[0]),)
+    return missing_fields(reads, r, None, p) or _why(exc)
+
+
 def _why(exc: BaseException) -> tuple[str, ...]:
     if isinstance(exc, KeyError):
         return (str(exc.args[0]),)
@@ -424,6 +431,6 @@ def _benefit(
     try:
         eligible: bool | None = bool(bf.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, missing_fields(bf.reads, r, None, params.point) or _why(exc)
+        eligible, missing = None, _missing(bf.reads, r, params.point, exc)
     value = value_or_none(bf.value, args) if bf.value is not None else None
     return BenefitLine(bf, eligible, value, missing)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .expressions import EVAL_ERRORS, Undefined, Unknown
-from .text import format_value
+from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
+from .text import format_value, shown_decimal
 
 if TYPE_CHECKING:
     from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
@@ -24,7 +24,7 @@ def json_number(value: Any) -> Any:
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
-        return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        return float(shown_decimal(value))
     if isinstance(value, (bool, int, str)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -317,7 +317,7 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
             reason=None,
             args=(*args, observed, required),
         )
-    missing = missing_fields(rule.reads, subject, parent, p)
+    missing = (str(ok.args[0]),) if isinstance(ok, Undecided) else missing_fields(rule.reads, subject, parent, p)
     reason = None
     if not missing:
         if isinstance(ok, KeyError):

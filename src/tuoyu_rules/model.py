@@ -18,7 +18,7 @@ Subject = Literal["institution", "class", "staff", "region", "subregion", "resid
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
 Severity = Literal["error", "warning", "info", "aim"]
 ParamType = Literal["number", "integer", "money", "percent", "boolean", "text"]
-Period = Literal["month", "year", "once"]
+Period = Literal["month", "year", "once", "unspecified"]  # unspecified: the document gives no period
 Outcome = Literal["pass", "fail", "unknown", "not_due", "absent"]
 Status = Literal["pass", "fail", "incomplete"]
 
@@ -51,7 +51,8 @@ class Document(_Model):
     title: str
     number: str | None = Field(default=None, description="文号")
     issuer: str | None = None
-    date: datetime.date | None = None
+    date: datetime.date | None = Field(default=None, description="the issue date (印发日期)")
+    published: datetime.date | None = Field(default=None, description="the publication date (公开/发布日期)")
     source: str | None = Field(default=None, description="the seed file name, or another source")
     url: str | None = None
     in_force: InForce | None = None

@@ -136,7 +136,8 @@ class Report:
         order; passing findings of plain rules are never built."""
         if self._findings is not None:
             return [f for f in self._findings if f.outcome != "pass" or f.year is not None]
-        return self._build([entry for entry in self._raw if entry[1] is not True])
+        built = self._build([entry for entry in self._raw if entry[1] is not True])
+        return [f for f in built if f.outcome != "pass" or f.year is not None]
 
     def to_dict(self, passes: bool = True) -> dict[str, Any]:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
@@ -167,7 +168,9 @@ class Report:
         if extra:
             out["record"] = extra
         if not passes:
-            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True)
+            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True) + sum(
+                1 for f in self._targets if f.outcome == "pass" and f.year is None
+            )
         return out
 
 

@@ -104,7 +104,12 @@ class Budget:
         """The stated budget for the same ``months``: a yearly budget × months/12, a monthly one × months."""
         if self.stated is None:
             return None
-        factor = {"year": Decimal(self.months) / 12, "month": Decimal(self.months), "once": Decimal(1)}
+        factor = {
+            "year": Decimal(self.months) / 12,
+            "month": Decimal(self.months),
+            "once": Decimal(1),
+            "unspecified": Decimal(1),
+        }
         return (self.stated * factor[self.stated_period or "year"]).quantize(_CENT)
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +162,8 @@ def _new_budget(compiled: CompiledPolicy, as_of: datetime.date, months: int) -> 
     until = compiled.model.in_force.until
     if until is not None and as_of > until:
         out.ended = until
-    factor = {"month": Decimal(months), "year": Decimal(months) / 12, "once": Decimal(1)}
+    # a subsidy whose period the document leaves open is counted once (its amount is open as well)
+    factor = {"month": Decimal(months), "year": Decimal(months) / 12, "once": Decimal(1), "unspecified": Decimal(1)}
     for s in compiled.subsidies:
         out.subsidies[s.id] = SubsidyTotal(s.id, s.spec.title or s.id, s.spec.period, factor[s.spec.period])
     return out

@@ -29,7 +29,7 @@ from .codegen import (
     compile_expression,
 )
 from .functions import FUNCTIONS, RUNTIME, Function, build_function
-from .runtime import EVAL_ERRORS, Undefined, Unknown
+from .runtime import EVAL_ERRORS, Undecided, Undefined, Unknown
 from .templates import Placeholders, Template, build_template, split_template
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Placeholders",
     "Scope",
     "Template",
+    "Undecided",
     "Undefined",
     "Unknown",
     "build_function",

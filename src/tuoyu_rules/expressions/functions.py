@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .runtime import OPERATORS, Undefined, Unknown, _ceil_div, _dec, _div, _floor_div
+from .runtime import OPERATORS, Undecided, Undefined, Unknown, _ceil_div, _dec, _div, _floor_div
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _passes(outcomes: Mapping[str, str], rule_ids: tuple[str, ...]) -> bool:
 
 def _unknown(fact: Any) -> bool:
     """The record cannot show ``fact``: the finding or line is unknown, with ``fact`` named as missing."""
-    raise KeyError(str(fact))
+    raise Undecided(str(fact))
 
 
 def _percent(a: Any, b: Any) -> Decimal | int:
