@@ -4,6 +4,7 @@ requirements, deadlines are deadlines, targets bind the level the document names
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,17 @@ def test_a_clause_that_only_records_a_number_is_not_counted_as_encoded() -> None
     policy = tuoyu_rules.load_policy("huzhou").compiled
     used_ids = {i.id for i in (*policy.rules, *policy.subsidies, *policy.benefits)}
     assert all(not (set(r["encoded_by"]) & used_ids) for r in recorded)
+
+
+def test_writers_show_aims_apart_from_violations_and_an_ended_plan_at_the_top(verdicts: CompiledPolicy) -> None:
+    from tuoyu_rules.writers import write_reports
+
+    reports = [evaluate_record(verdicts, good(star_rating=2), datetime.date(2026, 1, 5)).to_dict()]
+    for fmt in ("table", "html"):
+        out = io.StringIO()
+        summary = write_reports(reports, fmt, out)
+        text = out.getvalue()
+        assert "◇ star.aim" in text and "✗ star.aim" not in text, fmt
+        assert "2025-12-31 到期" in text, fmt
+        assert summary.aims_not_met == {"star.aim": 1} and summary.violations_by_rule == {}
+    assert text.index("2025-12-31 到期") < text.index("<table"), "the HTML says so at the top"

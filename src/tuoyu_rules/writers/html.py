@@ -177,7 +177,7 @@ def _page_head(s: Summary, lang: str, title: str | None) -> str:
 <style>
 {_STYLE}</style></head><body>
 <h1>{page_title}</h1>
-<p class="meta">{e(_meta(s, lang))}</p>
+{_notices(s, lang)}<p class="meta">{e(_meta(s, lang))}</p>
 <div class="cards" id="summary">{_cards(s, lang)}</div>
 <p id="money">{e(s.money_line(lang))}</p>
 <div class="charts">{"".join(charts)}</div>
@@ -185,6 +185,12 @@ def _page_head(s: Summary, lang: str, title: str | None) -> str:
 <select id="status"><option value="">{e(t["all"])}</option>{options}</select> <span id="shown"></span></p>
 <table id="records"><thead><tr>{"".join(f"<th>{e(h)}</th>" for h in HTML_HEAD[lang])}</tr></thead><tbody>
 """
+
+
+def _notices(s: Summary, lang: str) -> str:
+    """The reports' warnings (a plan that has ended, a date outside a policy's period), at the top of the page."""
+    texts = [en if lang == "en" else zh for zh, en in s.notices.values()]
+    return "".join(f'<p class="note warn">⚠ {html.escape(t)}</p>\n' for t in texts)
 
 
 def _page_tail(left_out: int, lang: str) -> str:

@@ -36,6 +36,8 @@ class Summary:
         self.subsidy_eligible: dict[str, int] = {}
         self.subsidy_open: dict[str, int] = {}
         self.subsidy_unknown: dict[str, int] = {}  # lines whose amount is unknown (never summed as 0.00)
+        self.aims_not_met: dict[str, int] = {}  # aims (力争, 鼓励 …) not met, by rule: never counted as violations
+        self.notices: dict[str, tuple[str, str]] = {}  # report warnings (a plan that has ended …), once each
         self.subsidy_titles: dict[str, tuple[str | None, str | None]] = {}
         self.subsidy_periods: dict[str, str] = {}
         self.subsidy_by_district: dict[str, dict[str, Decimal]] = {}
@@ -53,7 +55,13 @@ class Summary:
             return
         self._add_report(item, status)
         for v in item.get("violations") or ():
-            self._add_violation(v)
+            if v.get("severity") == "aim":
+                self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + 1
+            else:
+                self._add_violation(v)
+        for w in item.get("warnings") or ():
+            if len(self.notices) < 10:
+                self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
         record = item.get("record") or {}
         district = record.get("district")
         for s in item.get("subsidies") or ():
@@ -147,6 +155,7 @@ class Summary:
             "subsidy_eligible": dict(sorted(self.subsidy_eligible.items())),
             "subsidy_open": dict(sorted(self.subsidy_open.items())),
             "subsidy_unknown": dict(sorted(self.subsidy_unknown.items())),
+            "aims_not_met": dict(sorted(self.aims_not_met.items())),
             "subsidy_by_district": {
                 sid: {d: _money(v) for d, v in sorted(by.items())}
                 for sid, by in sorted(self.subsidy_by_district.items())
@@ -194,12 +203,17 @@ class Summary:
     def line(self, lang: str = "zh") -> str:
         """One line for the end of a table: counts, then subsidy totals."""
         money = self.money_line(lang)
+        aims = sum(self.aims_not_met.values())
         if lang == "en":
             return (
                 f"{self.rows} rows: {self.passed} passed, {self.failed} failed, {self.incomplete} incomplete, "
-                f"{self.errors} errors" + (f"; {money}" if money else "")
+                f"{self.errors} errors"
+                + (f"; {aims} aims not met (not violations)" if aims else "")
+                + (f"; {money}" if money else "")
             )
         return (
             f"共 {self.rows} 条：通过 {self.passed}，不通过 {self.failed}，信息不全 {self.incomplete}，"
-            f"错误 {self.errors}" + (f"；{money}" if money else "")
+            f"错误 {self.errors}"
+            + (f"；目标未达成 {aims} 项（不属违规）" if aims else "")
+            + (f"；{money}" if money else "")
         )
