@@ -235,3 +235,15 @@ def test_writers_show_aims_apart_from_violations_and_an_ended_plan_at_the_top(ve
         assert "2025-12-31 到期" in text, fmt
         assert summary.aims_not_met == {"star.aim": 1} and summary.violations_by_rule == {}
     assert text.index("2025-12-31 到期") < text.index("<table"), "the HTML says so at the top"
+
+
+def test_check_says_at_the_top_that_the_plan_has_ended(capsys: Any, tmp_path: Path) -> None:
+    from tuoyu_rules.cli import main
+
+    ledger = tmp_path / "r.jsonl"
+    ledger.write_text('{"id": "X", "kind": "region", "level": "city", "year": 2026}\n', encoding="utf-8")
+    main(["check", "--policy", "nanchang", "--as-of", "2026-03-01", "--format", "json", str(ledger)])
+    captured = capsys.readouterr()
+    assert captured.err.startswith("⚠") and "2025-12-31" in captured.err
+    main(["check", "--policy", "nanchang", "--as-of", "2025-03-01", "--format", "json", str(ledger)])
+    assert "⚠" not in capsys.readouterr().err

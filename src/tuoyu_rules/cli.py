@@ -195,6 +195,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # ---- check -------------------------------------------------------------------------------------------------------
+def _plan_ended_notice(compiled: Any, day: datetime.date, lang: str) -> None:
+    """Say at the top (on standard error, so machine formats stay clean) that the policy's plan has ended."""
+    until = compiled.model.in_force.until
+    if until is not None and day > until:
+        zh = f"⚠ 本策略所依据的文件已于 {until} 到期：以下结论按到期前的规定给出，其逐年目标不再作为此后年份的要求"
+        en = f"⚠ the plan behind this policy ended on {until}: the verdicts apply its rules as they stood"
+        print(en if lang == "en" else zh, file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import load_policy
 
@@ -234,6 +243,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict(passes=not args.omit_passes)
 
+    _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     _write(items(), args)
     if change is not None:
         title = "what-if（--set）与原策略相比" if args.lang == "zh" else "what-if (--set) against the policy as written"
