@@ -247,3 +247,21 @@ def test_check_says_at_the_top_that_the_plan_has_ended(capsys: Any, tmp_path: Pa
     assert captured.err.startswith("⚠") and "2025-12-31" in captured.err
     main(["check", "--policy", "nanchang", "--as-of", "2025-03-01", "--format", "json", str(ledger)])
     assert "⚠" not in capsys.readouterr().err
+
+
+@given(
+    st.decimals(min_value=1, max_value=100, places=1),
+    st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("0.0009"), places=8),
+)
+def test_a_value_just_below_a_target_never_reads_as_the_target(target: Decimal, gap: Decimal) -> None:
+    from tuoyu_rules.text import format_value
+
+    assert format_value(target - gap) != format_value(target)
+
+
+def test_a_fix_names_each_missing_condition_of_a_caregiver() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    staff = [{"role": "caregiver", "education": "secondary", "related_major": False, "certificates": ["childcare"]}]
+    d = policy.evaluate({"id": "C", "staff": staff}, as_of=DAY).to_dict()
+    (f,) = [f for f in d["findings"] if f["rule"] == "staff.caregiver.qualification"]
+    assert "相关专业背景" in f["fix"] and "资质证书" not in f["fix"] and "学历" not in f["fix"]
