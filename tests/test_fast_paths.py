@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import tuoyu_rules
-from tuoyu_rules.findings import BenefitLine, _stated
+from tuoyu_rules.findings import BenefitLine, _stated, reason_text
 from tuoyu_rules.records import read_rows
 from tuoyu_rules.records.convert import _BOOL_SPELLINGS, _bool, _Checker, _int, _num, _number
 from tuoyu_rules.records.normalize import _FAST
@@ -139,11 +139,18 @@ def reference_message(finding: Any, lang: str) -> str:
     if finding.outcome == "fail":
         return where + rule.message[0 if lang == "zh" else 1].render(finding.args, lang)
     if finding.outcome == "unknown":
-        what = "、".join(finding.missing) if finding.missing else (finding.reason or "")
+        if not finding.missing:  # issue 14: the reason in words, never internal text after 缺少
+            zh, en = reason_text(finding.reason)
+            return f"{where}{title}: cannot decide ({en})" if lang == "en" else f"{where}{title}：无法判断（{zh}）"
+        what = "、".join(finding.missing)
         if lang == "en":
-            return f"{where}{title}: cannot decide, missing {', '.join(finding.missing) or finding.reason}"
+            return f"{where}{title}: cannot decide, missing {', '.join(finding.missing)}"
         return f"{where}{title}：缺少 {what}，无法判断"
     o, q = format_value(finding.observed, lang), format_value(finding.required, lang)
+    if finding.outcome == "not_due" and rule.due is not None and not rule.by_year:
+        if lang == "en":
+            return f"{where}{title}: due {rule.due}, not yet due (now {o}, required {q})"
+        return f"{where}{title}：{rule.due} 到期，尚未到期（当前 {o}，要求 {q}）"
     if finding.outcome == "not_due":
         progress = finding.progress
         pct = f"{format_value(progress * 100, lang)}%" if progress is not None else "—"

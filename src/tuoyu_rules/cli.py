@@ -276,6 +276,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 # ---- check -------------------------------------------------------------------------------------------------------
+def _plan_ended_notice(compiled: Any, day: datetime.date, lang: str) -> None:
+    """Say at the top (on standard error, so machine formats stay clean) that the policy's plan has ended."""
+    until = compiled.model.in_force.until
+    if until is not None and day > until:
+        zh = f"⚠ 本策略所依据的文件已于 {until} 到期：以下结论按到期前的规定给出，其逐年目标不再作为此后年份的要求"
+        en = f"⚠ the plan behind this policy ended on {until}: the verdicts apply its rules as they stood"
+        print(en if lang == "en" else zh, file=sys.stderr)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import load_policy
     from .writers import check_output
@@ -321,6 +330,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 state["failed"] = True
             yield report.to_dict(passes=not args.omit_passes)
 
+    _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     try:
         _write(
             _located(items(), where) if args.format in LOCATED_FORMATS else items(),
@@ -550,7 +560,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
-    from .authoring.clauses import clause_index, coverage_markdown
+    from .authoring.clauses import clause_index, coverage_markdown, how_text
 
     policies = list(_compiled_paths(args.policies))
     broken = [p for p in policies if isinstance(p, PolicyError)]
@@ -564,13 +574,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         rows, unmentioned = clause_index(policy)
         _say(f"{policy.id}: {policy.model.name}")
         for row in rows:
-            how = (
-                ", ".join(row["encoded_by"])
-                if row["encoded_by"]
-                else (("无法机器检查：" if zh else "not checkable: ") + str(row["not_checkable"]))
-            )
             _say(f"  {row['clause']}  {row['summary']}")
-            _say(f"      → {how}")
+            _say(f"      → {how_text(row, args.lang).replace('`', '')}")
         if unmentioned:
             _say(("  未被条款索引提及：" if zh else "  not in the clause index: ") + ", ".join(unmentioned))
     return EXIT_OK

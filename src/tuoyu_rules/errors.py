@@ -309,6 +309,18 @@ _ENTRIES: tuple[Code, ...] = (
         "by_year targets are for region and subregion rules only.",
     ),
     Code(
+        "policy.applies-to-subject",
+        "schema",
+        "applies_to（目标约束的层级）只用于 region 和 subregion 规则。",
+        "applies_to (the level a target binds) is for region and subregion rules only.",
+    ),
+    Code(
+        "policy.due-placement",
+        "schema",
+        "逐年目标的到期日写在 by_year 的各年之内（{value, due}），不写在规则上。",
+        "the due date of a by-year target goes inside by_year ({value, due}), not on the rule.",
+    ),
+    Code(
         "policy.clause-unencoded",
         "schema",
         "条款索引的每一条需要 encoded_by（由哪些规则落实）或 not_checkable（为何无法核查）。",
@@ -836,6 +848,14 @@ VALIDATOR_CODES: dict[str, tuple[str, str]] = {
     "`by_year` targets are for region and subregion rules": (
         "policy.by-year-subject",
         "`by_year` 逐年目标只用于 region 和 subregion 规则",
+    ),
+    "`applies_to` is for region and subregion rules": (
+        "policy.applies-to-subject",
+        "`applies_to` 只用于 region 和 subregion 规则",
+    ),
+    "give each year its own `due` inside `by_year` ({value, due}), not `due` on the rule": (
+        "policy.due-placement",
+        "逐年目标的到期日写在 by_year 的各年之内（{value, due}），不写在规则上",
     ),
     "a clause needs `encoded_by` or `not_checkable`": (
         "policy.clause-unencoded",

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
-from .expressions import EVAL_ERRORS, Unknown
+from .expressions import EVAL_ERRORS, Undecided, Unknown
 from .findings import BenefitLine, Finding, SubsidyLine, missing_fields, unknown_reason, value_or_none
 from .report import Report
 
@@ -28,6 +29,15 @@ def money(value: Any) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def reference_date(record: Mapping[str, Any], kind: str, as_of: datetime.date) -> datetime.date:
+    """The date a record speaks of: ``as_of``, or the end of a region record's statistics year when that is
+    another year (the statistics of 2022 describe the end of 2022)."""
+    year = record.get("year") if kind == "region" else None
+    if isinstance(year, int) and not isinstance(year, bool) and year != as_of.year and 1 <= year <= 9999:
+        return datetime.date(year, 12, 31)
+    return as_of
+
+
 def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime.date) -> Report:
     """Evaluate one normalized record (see :func:`tuoyu_rules.records.normalize_record`)."""
     kind = record.get("kind", "institution")
@@ -40,7 +50,7 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     if plan is not None:
         plan.main(record, p, year, raw)
         if plan.targets:
-            _by_year(plan.targets, record, p, year, targets)
+            _generic(plan.targets, record, _Ctx(p, year, reference_date(record, kind, as_of), {}, targets))
     subsidies: list[SubsidyLine] = []
     benefits: list[BenefitLine] = []
     if kind == "institution" and (policy.subsidies or policy.benefits):
@@ -51,80 +61,131 @@ def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: da
     return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
 
 
-def _by_year(
-    rules: tuple[CompiledRule, ...], record: Mapping[str, Any], p: Mapping[str, Any], year: int, targets: list[Finding]
-) -> None:
-    """The by-year rules of a record kind, through the generic path: several findings each (one per target year)."""
-    outcomes: dict[str, str] = {}
+@dataclass(slots=True)
+class _Ctx:
+    """What the generic path shares while it judges one record: parameters, year, reference date, findings."""
+
+    p: Mapping[str, Any]
+    year: int
+    on: datetime.date
+    outcomes: dict[str, str]
+    findings: list[Finding]
+
+
+_LISTS = {"class": "classes", "staff": "staff"}
+_LEVELS = ("national", "province", "city", "county", "township", "community")  # from the widest down
+
+
+def _generic(rules: tuple[CompiledRule, ...], record: Mapping[str, Any], ctx: _Ctx) -> None:
+    """The rules the fused function leaves out (dated, level-bound, about subregions), one by one."""
     for rule in rules:
-        if rule.subject != "subregion":
-            _apply(rule, record, p, None, year, outcomes, targets, None, None)
-            continue
-        items = record.get("subregions")
-        if items is None:
-            _without_subregions(rule, record, p, year, outcomes, targets)
-            continue
-        for k, item in enumerate(items):
-            _apply(rule, item, p, record, year, outcomes, targets, f"subregions[{k}]", item.get("id"))
+        if rule.by_year and not _entries(rule, ctx):
+            continue  # a target of a plan that has ended is not a requirement of a later year (the report warns)
+        if rule.applies_to is not None:
+            _bound(rule, record, ctx)
+        elif rule.subject == "subregion":
+            _units(rule, record, ctx, None)
+        elif rule.subject in _LISTS:
+            name = _LISTS[rule.subject]
+            items = record.get(name)
+            if items is None:
+                _unknown(rule, record, None, ctx, None, None, missing=(name,))
+                continue
+            for k, item in enumerate(items):
+                _apply(rule, item, record, ctx, f"{name}[{k}]", item.get("id"))
+        else:
+            _apply(rule, record, None, ctx, None, None)
 
 
-def _without_subregions(
-    rule: CompiledRule,
-    record: Mapping[str, Any],
-    p: Mapping[str, Any],
-    year: int,
-    outcomes: dict[str, str],
-    targets: list[Finding],
-) -> None:
-    """A subregion rule of a record without subregions: unknown once a target is due, else not due yet."""
-    if any(y <= year for y, _ in rule.by_year):
-        _unknown(
-            rule,
-            r=record,
-            p=p,
-            parent=None,
-            year=year,
-            outcomes=outcomes,
-            findings=targets,
-            subject=None,
-            subject_id=None,
-            missing=("subregions",),
-            exc=None,
-        )
+def _bound(rule: CompiledRule, record: Mapping[str, Any], ctx: _Ctx) -> None:
+    """A target bound to a level: a record of that level is judged directly, a wider one through its units of
+    that level (a region rule judges only records of its level), a narrower one not at all."""
+    level = record.get("level")
+    if level not in _LEVELS:
+        _unknown(rule, record, None, ctx, None, None, missing=("level",))
+    elif level == rule.applies_to:
+        _apply(rule, record, None, ctx, None, None)
+    elif rule.subject == "subregion" and _LEVELS.index(level) < _LEVELS.index(rule.applies_to or level):
+        _units(rule, record, ctx, rule.applies_to)
+
+
+def _units(rule: CompiledRule, record: Mapping[str, Any], ctx: _Ctx, level: str | None) -> None:
+    """Each subregion (of ``level`` when given); none at all is unknown, never a pass."""
+    found = False
+    for k, item in enumerate(record.get("subregions") or ()):
+        subject = f"subregions[{k}]"
+        if level is not None and item.get("level") != level:
+            if "level" not in item:
+                _unknown(rule, item, record, ctx, subject, item.get("id"), missing=(f"{subject}.level",))
+                found = True
+            continue
+        found = True
+        _apply(rule, item, record, ctx, subject, item.get("id"))
+    if not found:
+        _no_units(rule, record, ctx)
+
+
+def _no_units(rule: CompiledRule, record: Mapping[str, Any], ctx: _Ctx) -> None:
+    """A rule about subregions of a record that lists none: unknown once a target is due, else not due yet."""
+    entries = _entries(rule, ctx)
+    pending = [(y, v) for y, v in entries if not _is_due(rule, y, ctx)]
+    if not entries or len(pending) < len(entries):
+        _unknown(rule, record, None, ctx, None, None, missing=("subregions",))
         return
-    # nothing is due yet: say so, and what is missing
-    targets.append(
+    y, value = pending[0]
+    target = ctx.p.get(value) if isinstance(value, str) else value
+    _note(ctx.outcomes, rule.id, "not_due")
+    ctx.findings.append(
         Finding(
             rule=rule,
             outcome="not_due",
             observed=None,
-            required=None,
+            required=target,
             subject=None,
             subject_id=None,
-            year=rule.by_year[0][0],
+            year=y,
             progress=None,
             missing=("subregions",),
             reason=None,
-            args=(record, p, None, year, outcomes, None, None, None),
+            args=(record, ctx.p, None, ctx.year, ctx.outcomes, target, None, target),
         )
     )
 
 
+def _entries(rule: CompiledRule, ctx: _Ctx) -> tuple[tuple[int, Any], ...]:
+    """The target years that bind a record: after the plan's end, only years the policy states beyond it."""
+    until = rule.until
+    if until is None or ctx.on <= until:
+        return rule.by_year
+    return tuple((y, v) for y, v in rule.by_year if y > until.year)
+
+
+def _is_due(rule: CompiledRule, year: int, ctx: _Ctx) -> bool:
+    """Whether the target of ``year`` is due: on its stated due date, else from that year on."""
+    due = rule.due_on(year)
+    return ctx.on >= due if due is not None else year <= ctx.year
+
+
 def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[Finding]) -> dict[str, str]:
-    """The rules that failed or are unknown so far, for ``passes()`` (a rule not named here passed or did not apply)."""
+    """The rules that failed or are unknown so far, for ``passes()`` (a rule not named here passed or did not apply).
+    An aim is not a requirement: it never keeps a subsidy from an institution."""
     rules = policy.rules
     outcomes: dict[str, str] = {}
     for entry in raw:
         ok = entry[1]
         if ok is True:  # most findings pass: nothing to note
             continue
-        rule_id = rules[entry[0]].id
+        rule = rules[entry[0]]
+        if rule.severity == "aim":
+            continue
+        rule_id = rule.id
         if ok is False:
             outcomes[rule_id] = "fail"
         elif outcomes.get(rule_id) != "fail":
             outcomes[rule_id] = "unknown"
     for finding in targets:
-        _note(outcomes, finding.rule.id, finding.outcome)
+        if finding.rule.severity != "aim":
+            _note(outcomes, finding.rule.id, finding.outcome)
     return outcomes
 
 
@@ -136,52 +197,36 @@ def _note(outcomes: dict[str, str], rule_id: str, outcome: str) -> None:
 def _apply(
     rule: CompiledRule,
     r: Mapping[str, Any],
-    p: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
-    year: int,
-    outcomes: dict[str, str],
-    findings: list[Finding],
+    ctx: _Ctx,
     subject: str | None,
     subject_id: Any,
 ) -> None:
     try:
-        if rule.when is not None and not rule.when(r, p, parent, year, outcomes, None):
+        if rule.when is not None and not rule.when(r, ctx.p, parent, ctx.year, ctx.outcomes, None):
             return
     except EVAL_ERRORS as exc:
-        _unknown(
-            rule,
-            r=r,
-            p=p,
-            parent=parent,
-            year=year,
-            outcomes=outcomes,
-            findings=findings,
-            subject=subject,
-            subject_id=subject_id,
-            missing=None,
-            exc=exc,
-        )
+        _unknown(rule, r, parent, ctx, subject, subject_id, exc=exc)
         return
     if rule.by_year:
-        _targets(rule, r, p, parent, year, outcomes, findings, subject, subject_id)
-        return
-    _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, None, None)
+        _targets(rule, r, parent, ctx, subject, subject_id)
+    elif rule.due is not None and ctx.on < rule.due:
+        _not_due(rule, r, parent, ctx, subject, subject_id, rule.due.year, None)
+    else:
+        _judge(rule, r, parent, ctx, subject, subject_id, None, None)
 
 
 def _judge(
     rule: CompiledRule,
     r: Mapping[str, Any],
-    p: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
-    year: int,
-    outcomes: dict[str, str],
-    findings: list[Finding],
+    ctx: _Ctx,
     subject: str | None,
     subject_id: Any,
     target: Any,
     target_year: int | None,
 ) -> None:
-    args = (r, p, parent, year, outcomes, target)
+    args = (r, ctx.p, parent, ctx.year, ctx.outcomes, target)
     try:
         if rule.check is not None:
             ok = bool(rule.check(*args))
@@ -192,24 +237,11 @@ def _judge(
             required = rule.required(*args) if rule.required is not None else target
             ok = rule.op(observed, required)  # type: ignore[misc]
     except EVAL_ERRORS as exc:
-        _unknown(
-            rule,
-            r=r,
-            p=p,
-            parent=parent,
-            year=year,
-            outcomes=outcomes,
-            findings=findings,
-            subject=subject,
-            subject_id=subject_id,
-            missing=None,
-            exc=exc,
-            target_year=target_year,
-        )
+        _unknown(rule, r, parent, ctx, subject, subject_id, exc=exc, target_year=target_year)
         return
     outcome = "pass" if ok else "fail"
-    _note(outcomes, rule.id, outcome)
-    findings.append(
+    _note(ctx.outcomes, rule.id, outcome)
+    ctx.findings.append(
         Finding(
             rule=rule,
             outcome=outcome,
@@ -229,92 +261,89 @@ def _judge(
 def _targets(
     rule: CompiledRule,
     r: Mapping[str, Any],
-    p: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
-    year: int,
-    outcomes: dict[str, str],
-    findings: list[Finding],
+    ctx: _Ctx,
     subject: str | None,
     subject_id: Any,
 ) -> None:
-    due = [(y, v) for y, v in rule.by_year if y <= year]
+    """The latest due target year is judged; each later year gives a ``not_due`` finding with its progress."""
+    entries = _entries(rule, ctx)
+    due = [(y, v) for y, v in entries if _is_due(rule, y, ctx)]
     if due:
         y, value = due[-1]
-        target = p.get(value) if isinstance(value, str) else value
+        target = ctx.p.get(value) if isinstance(value, str) else value
         if target is None:
-            _unknown(
-                rule,
-                r=r,
-                p=p,
-                parent=parent,
-                year=year,
-                outcomes=outcomes,
-                findings=findings,
-                subject=subject,
-                subject_id=subject_id,
-                missing=(f"parameter {value}",),
-                exc=None,
-                target_year=y,
-            )
+            reason = f"参数 {value} 在 {y} 年无取值 · parameter {value} has no value for {y}"
+            _unknown(rule, r, parent, ctx, subject, subject_id, missing=(), target_year=y, reason=reason)
         else:
-            _judge(rule, r, p, parent, year, outcomes, findings, subject, subject_id, target, y)
-    for y, value in rule.by_year:
-        if y <= year:
-            continue
-        target = p.get(value) if isinstance(value, str) else value
-        args = (r, p, parent, year, outcomes, target)
-        observed = value_or_none(rule.observed, args)
-        progress = None
-        missing: tuple[str, ...] = ()
-        if observed is None and rule.observed is not None:
-            missing = missing_fields(rule.reads, r, parent, p)
-        elif target:
-            try:
-                progress = (Decimal(observed) / Decimal(target)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-            except (TypeError, ValueError, ArithmeticError):
-                progress = None
-        _note(outcomes, rule.id, "not_due")
-        findings.append(
-            Finding(
-                rule=rule,
-                outcome="not_due",
-                observed=observed,
-                required=target,
-                subject=subject,
-                subject_id=subject_id,
-                year=y,
-                progress=progress,
-                missing=missing,
-                reason=None,
-                args=(*args, observed, target),
-            )
+            _judge(rule, r, parent, ctx, subject, subject_id, target, y)
+    for y, value in entries:
+        if (y, value) not in due:
+            target = ctx.p.get(value) if isinstance(value, str) else value
+            _not_due(rule, r, parent, ctx, subject, subject_id, y, target)
+
+
+def _not_due(
+    rule: CompiledRule,
+    r: Mapping[str, Any],
+    parent: Mapping[str, Any] | None,
+    ctx: _Ctx,
+    subject: str | None,
+    subject_id: Any,
+    year: int,
+    target: Any,
+) -> None:
+    args = (r, ctx.p, parent, ctx.year, ctx.outcomes, target)
+    observed = value_or_none(rule.observed, args)
+    required = target if target is not None else value_or_none(rule.required, args)
+    progress = None
+    missing: tuple[str, ...] = ()
+    if observed is None and rule.observed is not None:
+        missing = missing_fields(rule.reads, r, parent, ctx.p)
+    elif required and observed is not None:
+        try:
+            progress = (Decimal(observed) / Decimal(required)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        except (TypeError, ValueError, ArithmeticError):
+            progress = None
+    _note(ctx.outcomes, rule.id, "not_due")
+    ctx.findings.append(
+        Finding(
+            rule=rule,
+            outcome="not_due",
+            observed=observed,
+            required=required,
+            subject=subject,
+            subject_id=subject_id,
+            year=year,
+            progress=progress,
+            missing=missing,
+            reason=None,
+            args=(*args, observed, required),
         )
+    )
 
 
 def _unknown(
     rule: CompiledRule,
-    *,
     r: Mapping[str, Any],
-    p: Mapping[str, Any],
     parent: Mapping[str, Any] | None,
-    year: int,
-    outcomes: dict[str, str],
-    findings: list[Finding],
+    ctx: _Ctx,
     subject: str | None,
     subject_id: Any,
-    missing: tuple[str, ...] | None,
-    exc: BaseException | None,
+    *,
+    missing: tuple[str, ...] | None = None,
+    exc: BaseException | None = None,
     target_year: int | None = None,
+    reason: str | None = None,
 ) -> None:
     if missing is None:
-        missing = missing_fields(rule.reads, r, parent, p)
-    reason = None
+        missing = (str(exc.args[0]),) if isinstance(exc, Undecided) else missing_fields(rule.reads, r, parent, ctx.p)
     if not missing and exc is not None:
         reason = unknown_reason(exc)
         if isinstance(exc, KeyError):
-            missing = (str(exc.args[0]),)
-    _note(outcomes, rule.id, "unknown")
-    findings.append(
+            missing, reason = (str(exc.args[0]),), None
+    _note(ctx.outcomes, rule.id, "unknown")
+    ctx.findings.append(
         Finding(
             rule=rule,
             outcome="unknown",
@@ -326,7 +355,7 @@ def _unknown(
             progress=None,
             missing=missing,
             reason=reason,
-            args=(r, p, parent, year, outcomes, None, None, None),
+            args=(r, ctx.p, parent, ctx.year, ctx.outcomes, None, None, None),
         )
     )
 
@@ -342,7 +371,7 @@ def _subsidy(
     try:
         eligible = bool(s.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, missing_fields(s.reads, r, None, p) or _why(exc)
+        eligible, missing = None, _missing(s.reads, r, p, exc)
     if eligible is not False:
         for ex in s.exclusions:
             try:
@@ -351,7 +380,7 @@ def _subsidy(
                     break
             except EVAL_ERRORS as exc:
                 eligible = None
-                missing = (*missing, *(missing_fields(ex.reads, r, None, p) or _why(exc)))
+                missing = (*missing, *_missing(ex.reads, r, p, exc))
     amount = amount_min = amount_max = None
     amount_missing: tuple[str, ...] = ()
     if eligible is False:
@@ -379,6 +408,13 @@ def _subsidy(
     )
 
 
+def _missing(reads: tuple[str, ...], r: Mapping[str, Any], p: Mapping[str, Any], exc: BaseException) -> tuple[str, ...]:
+    """What would decide an undecided line: the fact ``unknown()`` names, else the fields it reads that are absent."""
+    if isinstance(exc, Undecided):
+        return (str(exc.args[0]),)
+    return missing_fields(reads, r, None, p) or _why(exc)
+
+
 def _why(exc: BaseException) -> tuple[str, ...]:
     if isinstance(exc, KeyError):
         return (str(exc.args[0]),)
@@ -395,6 +431,6 @@ def _benefit(
     try:
         eligible: bool | None = bool(bf.eligible(*args))
     except EVAL_ERRORS as exc:
-        eligible, missing = None, missing_fields(bf.reads, r, None, params.point) or _why(exc)
+        eligible, missing = None, _missing(bf.reads, r, params.point, exc)
     value = value_or_none(bf.value, args) if bf.value is not None else None
     return BenefitLine(bf, eligible, value, missing)

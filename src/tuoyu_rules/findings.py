@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .expressions import EVAL_ERRORS, Undefined, Unknown
-from .text import format_value
+from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
+from .text import format_value, shown_decimal
 
 if TYPE_CHECKING:
     from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
@@ -24,7 +24,7 @@ def json_number(value: Any) -> Any:
     if isinstance(value, Decimal):
         if value == value.to_integral_value():
             return int(value)
-        return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        return float(shown_decimal(value))
     if isinstance(value, (bool, int, str)) or value is None:
         return value
     if isinstance(value, (list, tuple)):
@@ -93,13 +93,21 @@ class Finding:
         title = spec.title or rule.id
         title_en = spec.title_en or title
         if self.outcome == "unknown":
-            what = "、".join(self.missing) if self.missing else (self.reason or "")
-            return (
-                f"{where}{title}：缺少 {what}，无法判断",
-                f"{where}{title_en}: cannot decide, missing {', '.join(self.missing) or self.reason}",
-            )
+            if self.missing:
+                return (
+                    f"{where}{title}：缺少 {'、'.join(self.missing)}，无法判断",
+                    f"{where}{title_en}: cannot decide, missing {', '.join(self.missing)}",
+                )
+            why, why_en = reason_text(self.reason)
+            return f"{where}{title}：无法判断（{why}）", f"{where}{title_en}: cannot decide ({why_en})"
         o, o_en = _both(self.observed)
         q, q_en = _both(self.required)
+        if self.outcome == "not_due" and rule.due is not None and not rule.by_year:
+            due = rule.due.isoformat()
+            return (
+                f"{where}{title}：{due} 到期，尚未到期（当前 {o}，要求 {q}）",
+                f"{where}{title_en}: due {due}, not yet due (now {o_en}, required {q_en})",
+            )
         if self.outcome == "not_due":
             pct, pct_en = _both(self.progress * 100) if self.progress is not None else ("—", "—")
             if self.progress is not None:
@@ -136,7 +144,7 @@ class Finding:
             "observed": observed if observed is None or type(observed) is int else json_number(observed),
             "required": required if required is None or type(required) is int else json_number(required),
             "fix": fix,
-            "citation": rule.citation,
+            "citation": rule.citation_of(self.year),
             "title": spec.title,
             "title_en": spec.title_en,
             "message_en": message_en,
@@ -206,6 +214,7 @@ class SubsidyLine:
                 "citation": self.excluded_by.citation,
             }
         if self.unspecified and self.eligible:
+            out["amount_open"] = True
             out["note"] = "文件未规定具体金额，仅报告是否符合条件"
             out["note_en"] = "the document leaves the amount open; eligibility only"
         return out
@@ -299,7 +308,7 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         return Finding(
             rule, "pass" if ok else "fail", observed, required, subject_name, subject_id, (*args, observed, required)
         )
-    missing = missing_fields(rule.reads, subject, parent, p)
+    missing = (str(ok.args[0]),) if isinstance(ok, Undecided) else missing_fields(rule.reads, subject, parent, p)
     reason = None
     if not missing:
         if isinstance(ok, KeyError):
@@ -327,6 +336,23 @@ def value_or_none(fn: Any, args: tuple[Any, ...]) -> Any:
         return fn(*args)
     except EVAL_ERRORS:
         return None
+
+
+_REASONS_ZH = {
+    "division by zero": "除数为零",
+    "min() of nothing": "列表为空，没有最小值",
+    "max() of nothing": "列表为空，没有最大值",
+    "depends on a rule whose outcome is unknown": "所依据的规则结论未知",
+}
+
+
+def reason_text(reason: str | None) -> tuple[str, str]:
+    """Why a finding is unknown, in Chinese and in English (``zh · en`` reasons carry both)."""
+    text = reason or "record cannot show it"
+    if " · " in text:
+        zh, en = text.split(" · ", 1)
+        return zh, en
+    return _REASONS_ZH.get(text, "表达式无法求值"), text
 
 
 def unknown_reason(exc: BaseException) -> str:

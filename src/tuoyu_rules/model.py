@@ -13,11 +13,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 Level = Literal["national", "province", "city", "county", "township"]
+UnitLevel = Literal["national", "province", "city", "county", "township", "community"]
 Subject = Literal["institution", "class", "staff", "region", "subregion", "residential_area"]
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
-Severity = Literal["error", "warning", "info"]
+Severity = Literal["error", "warning", "info", "aim"]
 ParamType = Literal["number", "integer", "money", "percent", "boolean", "text"]
-Period = Literal["month", "year", "once"]
+Period = Literal["month", "year", "once", "unspecified"]  # unspecified: the document gives no period
 Outcome = Literal["pass", "fail", "unknown", "not_due", "absent"]
 Status = Literal["pass", "fail", "incomplete"]
 
@@ -50,7 +51,8 @@ class Document(_Model):
     title: str
     number: str | None = Field(default=None, description="文号")
     issuer: str | None = None
-    date: datetime.date | None = None
+    date: datetime.date | None = Field(default=None, description="the issue date (印发日期)")
+    published: datetime.date | None = Field(default=None, description="the publication date (公开/发布日期)")
     source: str | None = Field(default=None, description="the seed file name, or another source")
     url: str | None = None
     in_force: InForce | None = None
@@ -72,6 +74,8 @@ class Jurisdiction(_Model):
 class Budget(_Model):
     parameter: Ident
     period: Period = "year"
+    note: Text | None = Field(default=None, description="what the document says beyond the figure (不足部分据实追加)")
+    citation: Citation | None = None
 
 
 class ParamValue(_Model):
@@ -109,6 +113,14 @@ class Parameter(_Model):
     reason: str | None = Field(default=None, description="why a child policy overrides its parent's parameter")
 
 
+class TargetValue(_Model):
+    """One year's value of a dated target, with its own due date and citation (the clause of that year)."""
+
+    value: Number | Ident
+    due: datetime.date | None = None
+    citation: Citation | None = None
+
+
 class Rule(_Model):
     id: RuleId
     title: str | None = None
@@ -119,11 +131,14 @@ class Rule(_Model):
     observed: Expr | None = None
     op: Op | None = None
     required: Expr | None = None
-    by_year: dict[int, Number | Ident] | None = None
+    by_year: dict[int, Number | Ident | TargetValue] | None = None
+    due: datetime.date | None = Field(default=None, description="before this date the rule is `not_due`")
+    applies_to: UnitLevel | None = Field(default=None, description="the level of the units a target binds")
     severity: Severity = "error"
     message: Text
     fix: Text | None = None
     citation: Citation
+    also_cited: list[Citation] = Field(default_factory=list, description="other documents stating the same rule")
     reason: str | None = None
 
     @model_validator(mode="after")
@@ -133,6 +148,10 @@ class Rule(_Model):
                 raise ValueError("a rule needs `check`, or `observed`, `op` and `required` (or `by_year`)")
         if self.by_year is not None and self.subject not in ("region", "subregion"):
             raise ValueError("`by_year` targets are for region and subregion rules")
+        if self.applies_to is not None and self.subject not in ("region", "subregion"):
+            raise ValueError("`applies_to` is for region and subregion rules")
+        if self.due is not None and self.by_year is not None:
+            raise ValueError("give each year its own `due` inside `by_year` ({value, due}), not `due` on the rule")
         return self
 
 
@@ -151,6 +170,10 @@ class Subsidy(_Model):
     exclusions: list[Exclusion] = Field(default_factory=list)
     amount: Expr | None = None
     basis: Text | None = None
+    requires: list[str] = Field(
+        default_factory=list,
+        description="rule-id globs that must all pass (the document's 达到…要求), shown by explain",
+    )
     citation: Citation
     reason: str | None = None
 
@@ -186,7 +209,8 @@ class Clause(_Model):
 
 
 class ExpectedLine(_Model):
-    eligible: bool | None = None
+    eligible: bool | None = None  # write `eligible: null` for a line the record cannot decide
+    amount_open: bool | None = None
     amount: str | None = None
     amount_min: str | None = None
     amount_max: str | None = None

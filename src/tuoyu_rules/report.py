@@ -94,12 +94,25 @@ class Report:
         """``fail`` (an error-severity finding failed), ``incomplete`` (some finding unknown) or ``pass``."""
         if not self.passed:
             return "fail"
-        for entry in self._raw:
-            if entry[1] is not True and entry[1] is not False:
+        rules = self.policy.rules
+        for entry in self._raw:  # an aim that cannot be judged leaves the record complete: it is not a requirement
+            if entry[1] is not True and entry[1] is not False and rules[entry[0]].severity != "aim":
                 return "incomplete"
-        if any(f.outcome == "unknown" for f in self._targets):
+        if any(f.outcome == "unknown" and f.rule.severity != "aim" for f in self._targets):
             return "incomplete"
         return "pass"
+
+    def aims(self) -> dict[str, int] | None:
+        """How the record stands against the policy's aims (力争, 鼓励 …), counted apart from its requirements;
+        None when no aim gave a finding."""
+        counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
+        names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
+        seen = False
+        for f in self.findings:
+            if f.rule.severity == "aim":
+                seen = True
+                counts[names[f.outcome]] += 1
+        return counts if seen else None
 
     def failed_rules(self) -> frozenset[str]:
         """The ids of the rules that failed, without building any finding (the fast path for services)."""
@@ -127,7 +140,8 @@ class Report:
         order; passing findings of plain rules are never built."""
         if self._findings is not None:
             return [f for f in self._findings if f.outcome != "pass" or f.year is not None]
-        return self._build([entry for entry in self._raw if entry[1] is not True])
+        built = self._build([entry for entry in self._raw if entry[1] is not True])
+        return [f for f in built if f.outcome != "pass" or f.year is not None]
 
     def to_dict(self, passes: bool = True) -> dict[str, Any]:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
@@ -149,13 +163,18 @@ class Report:
         }
         if self.benefits:
             out["benefits"] = [b.to_dict(self.policy) for b in self.benefits]
+        aims = self.aims() if self.policy.has_aims else None
+        if aims is not None:
+            out["aims"] = aims
         if self.warnings:
             out["warnings"] = self.warnings
         extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
         if extra:
             out["record"] = extra
         if not passes:
-            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True)
+            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True) + sum(
+                1 for f in self._targets if f.outcome == "pass" and f.year is None
+            )
         if self.policy.provenance is not None:
             out["provenance"] = self.policy.provenance.to_dict(out["as_of"])
         out["schema_version"] = REPORT_SCHEMA_VERSION

@@ -57,10 +57,19 @@ def label_zh(value: str, field: str | None = None) -> str:
     return VALUE_LABELS_ZH.get((field, value), value)
 
 
+def shown_decimal(value: Decimal) -> Decimal:
+    """A decimal as reports show it: four places, unless rounding to four places would carry it to a rounder number
+    (4.49997 would read 4.5 beside a target of 4.5 it misses): then eight."""
+    rounded = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    if rounded != value and rounded == rounded.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP):
+        return value.quantize(Decimal("0.00000001"), rounding=ROUND_HALF_UP)
+    return rounded
+
+
 def _decimal(value: Decimal) -> str:
     if value == value.to_integral_value():
         return str(int(value))
-    text = str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    text = str(shown_decimal(value))
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -13,9 +13,9 @@ from tuoyu_rules.compiler import compile_file
 
 def test_explain_rule_names_its_layer_parameters_and_examples() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan").compiled
-    text = "\n".join(explain(policy, "class.ratio.infant", datetime.date(2024, 6, 30)) or [])
-    assert "所在策略: national" in text and "ratio_infant = 3" in text and "设定层级: national" in text
-    assert "type == 'infant'" in text and "caregivers >= ceil(enrolled / ratio_infant)" in text
+    text = "\n".join(explain(policy, "class.size.infant", datetime.date(2024, 6, 30)) or [])
+    assert "所在策略: national" in text and "class_size_max_infant = 10" in text and "设定层级: national" in text
+    assert "type == 'infant'" in text and "enrolled <= class_size_max_infant" in text
     assert "严重程度: error" in text and "示例:" in text
 
 
@@ -42,7 +42,7 @@ def test_explain_parameter_shows_what_it_overrode_unverified_and_its_users(
 
 def test_explain_target_marks_the_year_checked_and_later_years() -> None:
     policy = tuoyu_rules.load_policy("luzhou_longmatan").compiled
-    lines = explain(policy, "target.total_slots", datetime.date(2024, 6, 30), "en") or []
+    lines = explain(policy, "target.total_slots", datetime.date(2024, 12, 31), "en") or []  # 2024's is due at year end
     assert any("2024: 2000" in line and "checked for 2024" in line for line in lines)
     assert any("2025: 2320" in line and "not yet due" in line for line in lines)
 

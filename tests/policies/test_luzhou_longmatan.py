@@ -381,9 +381,11 @@ def test_construction_subsidy_needs_a_provincial_slot_subsidy_and_an_inclusive_i
     assert line["eligible"] is False
 
 
-def test_certificate_subsidy_has_an_open_amount(luzhou) -> None:
+def test_certificate_subsidy_is_unknown_for_holders_since_it_pays_for_newly_obtained_certificates(luzhou) -> None:
+    # issue 14: 考取认证资格证书 pays for certificates obtained, which a record of holders cannot show
     line = subsidy(report(luzhou, institution()), "subsidy.staff_certification")
-    assert (line["eligible"], line["amount"]) == (True, None)
+    assert (line["eligible"], line["amount"], line["missing"]) == (None, None, ["certificate_newly_obtained"])
+    assert "amount_open" not in line
     assert subsidy(report(luzhou, institution(inclusive=False)), "subsidy.staff_certification")["eligible"] is False
 
 
@@ -414,7 +416,7 @@ def test_income_tax_deduction_shows_the_value_in_force_and_the_documents_number(
 
 def test_community_tax_relief_only_for_community_services(luzhou) -> None:
     assert benefit(report(luzhou, institution(form="community")), "benefit.community_tax_exemption")["eligible"]
-    assert benefit(report(luzhou, institution()), "benefit.community_tax_exemption")["eligible"] is False
+    assert benefit(report(luzhou, institution()), "benefit.community_tax_exemption")["eligible"] is None  # issue 14
 
 
 def test_utility_prices_for_every_institution(luzhou) -> None:
@@ -423,9 +425,15 @@ def test_utility_prices_for_every_institution(luzhou) -> None:
 
 def test_rent_reduction_for_inclusive_institutions_on_leased_premises(luzhou) -> None:
     rid = "benefit.state_premises_rent_reduction"
-    assert benefit(report(luzhou, institution(tenure="leased", lease_years=5)), rid)["eligible"] is True
+    # issue 14: only state-owned premises qualify; a record that does not say is unknown, never eligible
+    unknown = benefit(report(luzhou, institution(tenure="leased", lease_years=5)), rid)
+    assert unknown["eligible"] is None and unknown["missing"] == ["premises_state_owned"]
+    state = institution(tenure="leased", lease_years=5, premises_state_owned=True)
+    assert benefit(report(luzhou, state), rid)["eligible"] is True
+    private = institution(tenure="leased", lease_years=5, premises_state_owned=False)
+    assert benefit(report(luzhou, private), rid)["eligible"] is False
     assert benefit(report(luzhou, institution(tenure="owned")), rid)["eligible"] is False
-    leased_private = institution(tenure="leased", lease_years=5, inclusive=False)
+    leased_private = institution(tenure="leased", lease_years=5, inclusive=False, premises_state_owned=True)
     assert benefit(report(luzhou, leased_private), rid)["eligible"] is False
 
 

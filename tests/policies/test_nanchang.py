@@ -12,19 +12,19 @@ import pytest
 
 import tuoyu_rules
 
-MID_2025 = datetime.date(2025, 6, 30)
+END_2025 = datetime.date(2025, 12, 31)  # issue 14: "到2025年" falls due at the end of 2025
 MID_2024 = datetime.date(2024, 6, 30)
 
 
-def report(record: dict[str, Any], as_of: datetime.date = MID_2025) -> dict[str, Any]:
+def report(record: dict[str, Any], as_of: datetime.date = END_2025) -> dict[str, Any]:
     return tuoyu_rules.load_policy("nanchang").evaluate(record, as_of=as_of).to_dict()
 
 
-def findings(record: dict[str, Any], rule: str, as_of: datetime.date = MID_2025) -> list[dict[str, Any]]:
+def findings(record: dict[str, Any], rule: str, as_of: datetime.date = END_2025) -> list[dict[str, Any]]:
     return [f for f in report(record, as_of)["findings"] if f["rule"] == rule]
 
 
-def only(record: dict[str, Any], rule: str, as_of: datetime.date = MID_2025) -> dict[str, Any]:
+def only(record: dict[str, Any], rule: str, as_of: datetime.date = END_2025) -> dict[str, Any]:
     found = findings(record, rule, as_of)
     assert len(found) == 1, found
     return found[0]
@@ -227,7 +227,7 @@ def test_a_2024_record_gets_not_due_for_the_2025_targets_with_progress() -> None
 def test_a_region_without_a_year_is_judged_in_the_as_of_year() -> None:
     record = city(total_slots=4499, inclusive_slots=4499)
     del record["year"]
-    assert only(record, "target.slots_per_1000", MID_2025)["outcome"] == "fail"
+    assert only(record, "target.slots_per_1000", END_2025)["outcome"] == "fail"
     assert only(record, "target.slots_per_1000", MID_2024)["outcome"] == "not_due"
 
 
@@ -338,13 +338,20 @@ def test_an_inclusive_publicly_built_community_point_is_eligible_for_support_wit
 @pytest.mark.parametrize(
     "fields",
     [
-        {"form": "community", "ownership": "private", "inclusive": True},
         {"form": "community", "ownership": "mixed", "inclusive": False},
         {"form": "center", "ownership": "mixed", "inclusive": True},
     ],
 )
-def test_community_point_support_needs_a_mixed_ownership_inclusive_community_point(fields: dict[str, Any]) -> None:
+def test_community_point_support_needs_an_inclusive_community_point(fields: dict[str, Any]) -> None:
     assert subsidy(institution(**fields), "subsidy.community_point")["eligible"] is False
+
+
+@pytest.mark.parametrize("ownership", ["public", "private"])
+def test_the_open_list_of_community_point_arrangements_leaves_public_and_private_points_unknown(ownership: str) -> None:
+    # issue 14: "公建民营、公助民营等" is an open list; a public point may be 公建民营: never excluded in silence
+    got = subsidy(institution(form="community", ownership=ownership, inclusive=True), "subsidy.community_point")
+    assert got["eligible"] is None and got["missing"] == ["operating_arrangement"] and got["amount"] is None
+    assert got["period"] == "unspecified"
 
 
 # ---- 三(一)4, 三(二)8: benefits ---------------------------------------------------------------------------------------

@@ -260,7 +260,9 @@ def test_income_tax_deduction_cites_the_2023_notice(national) -> None:
 def test_community_tax_relief_only_for_community_services(national) -> None:
     community = benefit(report(national, centre(form="community")), "benefit.community_tax_exemption")
     assert community["eligible"] is True and community["value"] == 90
-    assert benefit(report(national, centre()), "benefit.community_tax_exemption")["eligible"] is False
+    # issue 14: a centre may provide community childcare services, which the record cannot show: unknown, not false
+    centre_line = benefit(report(national, centre()), "benefit.community_tax_exemption")
+    assert centre_line["eligible"] is None and centre_line["missing"] == ["community_service"]
 
 
 def test_utility_prices_at_residential_rates(national) -> None:
@@ -272,7 +274,7 @@ def country(year: int, slots: int) -> dict:
     return {
         "id": "CN",
         "kind": "region",
-        "level": "province",
+        "level": "national",  # issue 14: the national goal binds the nation
         "year": year,
         "population": 1_000_000,
         "total_slots": slots,
@@ -300,8 +302,16 @@ def test_the_2025_target_is_not_due_in_2024(national) -> None:
 def test_record_year_comes_from_as_of_when_missing(national) -> None:
     record = country(2025, 4499)
     del record["year"]
-    assert outcome(report(national, record, as_of=datetime.date(2025, 6, 30)), "target.slots_per_1000") == "fail"
+    # issue 14: "by 2025" falls due at the end of 2025, not on 1 January
+    assert outcome(report(national, record, as_of=datetime.date(2025, 12, 31)), "target.slots_per_1000") == "fail"
+    assert outcome(report(national, record, as_of=datetime.date(2025, 6, 30)), "target.slots_per_1000") == "not_due"
     assert outcome(report(national, record, as_of=datetime.date(2024, 6, 30)), "target.slots_per_1000") == "not_due"
+
+
+@pytest.mark.parametrize("level", ["province", "city", "county", "township", "community"])
+def test_the_national_goal_never_fails_a_lower_level(national, level: str) -> None:
+    record = {**country(2025, 0), "level": level, "population": 3000}
+    assert outcome(report(national, record, as_of=datetime.date(2025, 12, 31)), "target.slots_per_1000") == "absent"
 
 
 def test_a_policy_file_loads_by_path_and_by_id(national) -> None:

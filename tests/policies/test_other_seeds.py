@@ -126,7 +126,8 @@ def test_huzhou_enrolment_subsidy_has_no_amount() -> None:
 def test_huzhou_warns_after_its_three_year_validity() -> None:
     report = tuoyu_rules.load_policy("huzhou").evaluate({"id": "I"}, as_of=datetime.date(2026, 7, 1)).to_dict()
     assert [w["code"] for w in report["warnings"]] == ["policy.not-in-force"]
-    inside = tuoyu_rules.load_policy("huzhou").evaluate({"id": "I"}, as_of=datetime.date(2026, 6, 27)).to_dict()
+    # issue 14: three years from publication (2023-04-25), the last day 2026-04-24
+    inside = tuoyu_rules.load_policy("huzhou").evaluate({"id": "I"}, as_of=datetime.date(2026, 4, 24)).to_dict()
     assert "warnings" not in inside
 
 
@@ -187,4 +188,13 @@ def test_chaisang_2024_target_is_not_due_in_2021() -> None:
 )
 def test_chaisang_residential_areas(status: str, slots: int, expected: str) -> None:
     record = {"id": "R", "kind": "residential_area", "status": status, "population": 4000, "planned_slots": slots}
-    assert outcome("chaisang", record, "planning.slots_per_1000", datetime.date(2023, 6, 30)) == expected
+    # issue 14: existing areas are built "2025年前 … 分期分批": judged from 2025 on
+    rule, day = (
+        ("planning.slots_per_1000", datetime.date(2023, 6, 30))
+        if status == "new"
+        else (
+            "planning.slots_per_1000_existing",
+            datetime.date(2025, 6, 30),
+        )
+    )
+    assert outcome("chaisang", record, rule, day) == expected

@@ -110,9 +110,10 @@ def test_subsidy_totals_are_by_period_with_open_and_undecided_lines_counted_apar
         "amount": None,
         "amount_min": None,
         "amount_max": None,
+        "amount_open": True,  # the document leaves the amount open
         "period": "once",
     }
-    unknown_line = {**open_line, "eligible": None, "status": "unknown", "missing": ["staff"]}
+    unknown_line = {**open_line, "eligible": None, "amount_open": False, "status": "unknown", "missing": ["staff"]}
     not_eligible = {**open_line, "eligible": False, "amount": "0.00", "amount_min": "0.00", "amount_max": "0.00"}
     first = report("A", "pass")
     first["subsidies"] = [*first["subsidies"], open_line]

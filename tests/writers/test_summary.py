@@ -64,7 +64,14 @@ def test_summary_keeps_a_bounded_number_of_region_targets() -> None:
 def test_an_amount_the_document_leaves_open_is_named_not_counted_as_zero() -> None:
     item = report("HZ-1", "pass")
     item["subsidies"].append(
-        {"id": "subsidy.enrollment", "title": "入托补助", "eligible": True, "amount": None, "amount_min": None}
+        {
+            "id": "subsidy.enrollment",
+            "title": "入托补助",
+            "eligible": True,
+            "amount": None,
+            "amount_min": None,
+            "amount_open": True,
+        }
     )
     summary = Summary()
     summary.add(item)
@@ -74,3 +81,25 @@ def test_an_amount_the_document_leaves_open_is_named_not_counted_as_zero() -> No
     assert "（另有金额未定）" in text_of("table", [item])
     rows = read_csv(text_of("csv", [item]))
     assert rows[1][rows[0].index("入托补助(元)")] == "金额未定"
+
+
+def test_an_amount_the_record_cannot_show_is_unknown_never_open_or_zero() -> None:
+    item = report("LZ-9", "incomplete")
+    item["subsidies"].append(
+        {
+            "id": "benefit_rent",
+            "title": "场地租金减免",
+            "eligible": None,
+            "amount": None,
+            "missing": ["premises_state_owned"],
+        }
+    )
+    item["subsidies"].append({"id": "subsidy.rent", "title": "租金补助", "eligible": True, "amount": None})
+    summary = Summary()
+    summary.add(item)
+    assert summary.subsidy_unknown == {"benefit_rent": 1, "subsidy.rent": 1} and summary.subsidy_open == {}
+    assert "金额未定" not in summary.line() and "租金补助合计" not in summary.line()
+    assert "租金补助（另有 1 条金额未知，未计入）" in summary.line()
+    assert "（另有 2 项金额未知）" in text_of("table", [item])
+    rows = read_csv(text_of("csv", [item]))
+    assert rows[1][rows[0].index("租金补助(元)")] == "未知"

@@ -54,6 +54,7 @@ class SubsidyTotal:
     eligible: int = 0
     amount_open: int = 0  # eligible, but the document leaves the amount open
     undetermined: int = 0  # eligibility unknown: a field it reads is missing
+    amount_unknown: int = 0  # eligible, but the record cannot give the amount (never counted as 0.00)
     money: Span = field(default_factory=Span)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class SubsidyTotal:
             "eligible": self.eligible,
             "eligible_amount_open": self.amount_open,
             "undetermined": self.undetermined,
+            "amount_unknown": self.amount_unknown,
             **self.money.to_dict(),
         }
 
@@ -82,6 +84,8 @@ class Budget:
     stated: Decimal | None = None  # the budget the policy states, per ``stated_period``
     stated_period: str | None = None
     budget_parameter: str | None = None
+    note: tuple[str, str] | None = None  # what the document says beyond the figure (不足部分据实追加)
+    ended: datetime.date | None = None  # the plan's end, when the as_of date is after it
 
     @property
     def money(self) -> Span:
@@ -100,7 +104,12 @@ class Budget:
         """The stated budget for the same ``months``: a yearly budget × months/12, a monthly one × months."""
         if self.stated is None:
             return None
-        factor = {"year": Decimal(self.months) / 12, "month": Decimal(self.months), "once": Decimal(1)}
+        factor = {
+            "year": Decimal(self.months) / 12,
+            "month": Decimal(self.months),
+            "once": Decimal(1),
+            "unspecified": Decimal(1),
+        }
         return (self.stated * factor[self.stated_period or "year"]).quantize(_CENT)
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,6 +133,10 @@ class Budget:
             "by_district": {k: v.to_dict() for k, v in sorted(self.by_district.items())},
             "by_form": {k: v.to_dict() for k, v in sorted(self.by_form.items())},
         }
+        if self.ended is not None:
+            out["plan_ended"] = self.ended.isoformat()
+        if self.note is not None:
+            out["budget_note"], out["budget_note_en"] = self.note
         available = self.available
         if available is not None:
             out["budget"] = f"{self.stated:.2f}"
@@ -144,7 +157,13 @@ def _new_budget(compiled: CompiledPolicy, as_of: datetime.date, months: int) -> 
         stated = compiled.params_at(as_of).point.get(compiled.model.budget.parameter)
         out.stated = Decimal(stated) if stated is not None else None
         out.stated_period = compiled.model.budget.period
-    factor = {"month": Decimal(months), "year": Decimal(months) / 12, "once": Decimal(1)}
+        if compiled.model.budget.note is not None:
+            out.note = (compiled.model.budget.note.zh, compiled.model.budget.note.en or compiled.model.budget.note.zh)
+    until = compiled.model.in_force.until
+    if until is not None and as_of > until:
+        out.ended = until
+    # a subsidy whose period the document leaves open is counted once (its amount is open as well)
+    factor = {"month": Decimal(months), "year": Decimal(months) / 12, "once": Decimal(1), "unspecified": Decimal(1)}
     for s in compiled.subsidies:
         out.subsidies[s.id] = SubsidyTotal(s.id, s.spec.title or s.id, s.spec.period, factor[s.spec.period])
     return out
@@ -169,8 +188,11 @@ def _count(out: Budget, report: Any) -> None:
         elif line.amount_min is not None and line.amount_max is not None:
             low = (line.amount_min * total.factor).quantize(_CENT)
             high = (line.amount_max * total.factor).quantize(_CENT)
-        else:
+        elif line.unspecified:
             total.amount_open += 1
+            continue
+        else:
+            total.amount_unknown += 1
             continue
         total.money.add(low, high)
         out.by_district.setdefault(district, Span()).add(low, high)
@@ -230,6 +252,12 @@ def _subsidy_line(s: SubsidyTotal, other: SubsidyTotal | None, zh: bool) -> str:
     count = f"{s.eligible} 家符合条件" if zh else f"{s.eligible} eligible"
     if s.undetermined:
         count += f"，{s.undetermined} 家资格待定" if zh else f", {s.undetermined} undetermined"
+    if s.amount_unknown:
+        count += (
+            f"，{s.amount_unknown} 家金额未知（记录缺数据，未计入）"
+            if zh
+            else f", {s.amount_unknown} with the amount unknown (missing data, not counted)"
+        )
     priced = s.eligible - s.amount_open
     other_priced = other.eligible - other.amount_open if other else 0
     if s.amount_open and not priced and not other_priced:
@@ -261,14 +289,27 @@ def _stated_budget_lines(written: Budget, what_if: Budget | None, zh: bool) -> l
         else f"  budget ({written.budget_parameter}): {written.stated:,.2f} CNY/{period}, "
         f"{available:,.2f} CNY for {written.months} months"
     ]
+    if what_if is not None and what_if.available is not None and what_if.available != available:
+        out.append(  # `--set` of the budget parameter: the what-if is measured against its own budget
+            f"    what-if 预算：{what_if.stated:,.2f} 元/{period}，{written.months} 个月为 {what_if.available:,.2f} 元"
+            if zh
+            else f"    what-if budget: {what_if.stated:,.2f} CNY/{period}, {what_if.available:,.2f} CNY"
+        )
     for label, side in (("原策略" if zh else "as written", written), ("what-if", what_if)):
         if side is None:
             continue
-        left = Span(available - side.money.high, available - side.money.low)
-        word = ("超支" if zh else "overspent") if left.high < 0 else ("结余" if zh else "remaining")
-        if left.low < 0 <= left.high:
-            word = "结余或超支" if zh else "remaining or overspent"
-        out.append(f"    {label}：{word} {left.text()} {yuan}" if zh else f"    {label}: {word} {left.text()} {yuan}")
+        mine = side.available if side.available is not None else available
+        left = Span(mine - side.money.high, mine - side.money.low)
+        word = ("结余" if zh else "remaining") + f" {left.text()}"
+        if left.high < 0:  # the word says overspent: the amount is shown without a sign
+            word = ("超支" if zh else "overspent") + f" {Span(-left.high, -left.low).text()}"
+        elif left.low < 0:
+            word = (
+                "结余或超支（结余为正）" if zh else "remaining or overspent (remaining positive)"
+            ) + f" {left.text()}"
+        out.append(f"    {label}：{word} {yuan}" if zh else f"    {label}: {word} {yuan}")
+    if written.note is not None:
+        out.append(f"    {written.note[0] if zh else written.note[1]}")
     return out
 
 
@@ -276,7 +317,11 @@ def _breakdown_lines(written: Budget, what_if: Budget | None, zh: bool) -> list[
     """The totals by district and by form."""
     out = []
     for title, table, other_table in (
-        ("按区县" if zh else "by district", written.by_district, what_if.by_district if what_if else None),
+        (
+            "按区县或街道（记录的 district 字段）" if zh else "by district or street (the records' district field)",
+            written.by_district,
+            what_if.by_district if what_if else None,
+        ),
         ("按机构类型" if zh else "by form", written.by_form, what_if.by_form if what_if else None),
     ):
         if not table:
@@ -294,6 +339,14 @@ def budget_lines(written: Budget, what_if: Budget | None = None, lang: str = "zh
     both columns and the difference."""
     zh = lang != "en"
     out = [_head_line(written, zh)]
+    if written.ended is not None:
+        out.insert(
+            0,
+            f"⚠ 本策略所依据的文件已于 {written.ended} 到期：以下是按到期前规定的测算，不是现行补贴的承诺"
+            if zh
+            else f"⚠ the plan behind this policy ended on {written.ended}: this projects its subsidies as they stood; "
+            "it is not a promise of subsidies in force",
+        )
     for sid, s in written.subsidies.items():
         out.append(_subsidy_line(s, what_if.subsidies.get(sid) if what_if else None, zh))
     out.append(("  合计：" if zh else "  total: ") + _pair(written.money, what_if.money if what_if else None, zh))

@@ -7,20 +7,55 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..compiler import CompiledPolicy
+from .common import parameters_used
+
+
+def _checking(policy: CompiledPolicy) -> tuple[set[str], set[str]]:
+    """The ids of the rules, subsidies and benefits, and the parameters some of them read."""
+    items: list[Any] = [*policy.rules, *policy.subsidies, *policy.benefits]
+    used = {name for item in items for name in parameters_used(policy, item)}
+    return {item.id for item in items}, used
+
+
+def _status(refs: list[str], not_checkable: str | None, checks: set[str], used: set[str]) -> tuple[str, str | None]:
+    """``encoded`` when a rule, subsidy or benefit checks the clause (itself, or through a parameter it reads),
+    ``recorded`` when the clause only records numbers nothing checks, else ``not_checkable``."""
+    if any(ref in checks or ref in used for ref in refs):
+        return "encoded", None
+    if refs:
+        why = "只记录数值（" + "、".join(refs) + "），没有规则、补贴或待遇使用"
+        return "recorded", why + (f"；{not_checkable}" if not_checkable else "")
+    return "not_checkable", not_checkable
+
+
+def how_text(row: dict[str, Any], lang: str = "en") -> str:
+    """What encodes a clause of the index, or why nothing checks it."""
+    zh = lang == "zh"
+    refs = ", ".join(f"`{r}`" for r in row["encoded_by"])
+    if row["status"] == "encoded":
+        return refs
+    if row["status"] == "recorded":
+        return ("已记录、未核查：" if zh else "recorded, not checked: ") + f"{refs} — {row['reason']}"
+    return ("无法机器检查：" if zh else "not checkable: ") + str(row["not_checkable"])
 
 
 def clause_index(policy: CompiledPolicy) -> tuple[list[dict[str, Any]], list[str]]:
     """The clause index, and the policy's own rules, subsidies, benefits and parameters no clause mentions."""
     m = policy.model
-    rows = [
-        {
-            "clause": c.clause,
-            "summary": c.summary or "",
-            "encoded_by": list(c.encoded_by),
-            "not_checkable": c.not_checkable,
-        }
-        for c in m.clauses
-    ]
+    checks, used = _checking(policy)
+    rows = []
+    for c in m.clauses:
+        status, reason = _status(list(c.encoded_by), c.not_checkable, checks, used)
+        rows.append(
+            {
+                "clause": c.clause,
+                "summary": c.summary or "",
+                "encoded_by": list(c.encoded_by),
+                "not_checkable": c.not_checkable,
+                "status": status,
+                "reason": reason,
+            }
+        )
     mentioned = {ref for c in m.clauses for ref in c.encoded_by}
     own = [r.id for r in m.rules] + [s.id for s in m.subsidies] + [b.id for b in m.benefits] + list(m.parameters)
     return rows, sorted(set(own) - mentioned)
@@ -46,16 +81,13 @@ def coverage_markdown(policies: Iterable[CompiledPolicy]) -> str:
         out.append("| clause | what it says | encoded by / why not |")
         out.append("|---|---|---|")
         for row in rows:
-            how = (
-                ", ".join(f"`{r}`" for r in row["encoded_by"])
-                if row["encoded_by"]
-                else f"not checkable: {row['not_checkable']}"
-            )
-            out.append(f"| {row['clause']} | {row['summary']} | {how} |")
-        checkable = sum(1 for r in rows if r["encoded_by"])
+            out.append(f"| {row['clause']} | {row['summary']} | {how_text(row)} |")
+        encoded = sum(1 for r in rows if r["status"] == "encoded")
+        recorded = sum(1 for r in rows if r["status"] == "recorded")
         out.append("")
         out.append(
-            f"{len(rows)} clauses: {checkable} encoded, {len(rows) - checkable} not machine-checkable."
+            f"{len(rows)} clauses: {encoded} encoded (checked by a rule, subsidy or benefit), {recorded} recorded but "
+            f"not checked, {len(rows) - encoded - recorded} not machine-checkable."
             + (f" Not in the index: {', '.join(unmentioned)}." if unmentioned else "")
         )
         out.append("")

@@ -68,6 +68,13 @@ def _at_boundary(observed: Any, required: Any) -> bool:
         return False
 
 
+def _undecided_on_purpose(line: Any) -> bool:
+    """A line left undecided by ``unknown('fact')``: for a line that is never granted or never refused outright (the
+    record cannot show the deciding fact), an undecided example stands for the side it cannot reach."""
+    spec = line.benefit.spec if hasattr(line, "benefit") else line.subsidy.spec
+    return line.eligible is None and "unknown(" in spec.eligible
+
+
 def test_coverage(policy: CompiledPolicy) -> Coverage:
     """Run the embedded examples and record which of the policy's own rules and lines they show passing, failing,
     and (for thresholds) exactly at the boundary. Inherited items are the parent's to cover."""
@@ -77,6 +84,9 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
         if r.origin.policy != policy.id:
             continue
         threshold = r.spec.op in (">=", "<=", ">", "<") and bool(r.spec.required or r.by_year)
+        if (r.spec.check or "").strip().startswith("unknown("):  # a rule no record can decide: nothing to cover
+            items[r.id] = {"pass": None, "fail": None, "boundary": None}
+            continue
         items[r.id] = {"pass": False, "fail": False, "boundary": False if threshold else None}
     for s in policy.subsidies:
         if s.origin.policy == policy.id:
@@ -108,4 +118,8 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
                 entry["pass"] = True
             elif line.eligible is False and entry.get("fail") is not None:
                 entry["fail"] = True
+            elif _undecided_on_purpose(line):  # the side the record cannot decide, shown as undecided
+                entry["pass"] = True
+                if entry.get("fail") is not None:
+                    entry["fail"] = True
     return Coverage(policy.id, len(results), [r.name for r in results if not r.passed], items)

@@ -62,7 +62,7 @@ def _rule_summary(rules: list[CompiledRule], policy: CompiledPolicy) -> list[dic
                 "observed": s.observed,
                 "op": s.op,
                 "required": s.required,
-                "by_year": {str(y): target(y, v) for y, v in (s.by_year or {}).items()} or None,
+                "by_year": {str(y): target(y, getattr(v, "value", v)) for y, v in (s.by_year or {}).items()} or None,
                 "severity": s.severity,
             }.items()
             if v is not None

@@ -159,19 +159,29 @@ def _examples_for(policy: CompiledPolicy, item_id: str) -> list[str]:
 def _by_year_lines(policy: CompiledPolicy, rule: CompiledRule, as_of: datetime.date, en: bool) -> list[str]:
     """Each target year with its value, marking the year an as_of-dated record without ``year`` is checked against."""
     out = []
-    due = max((y for y, _ in rule.by_year if y <= as_of.year), default=None)
+
+    def is_due(year: int) -> bool:
+        stated = rule.due_on(year)
+        return as_of >= stated if stated is not None else year <= as_of.year
+
+    due = max((y for y, _ in rule.by_year if is_due(y)), default=None)
     for year, target in rule.by_year:
         if isinstance(target, str):
             value = param_value_at(policy, target, datetime.date(year, 12, 31))
             shown = f"{target} = {format_value(value) if value is not None else '—'}"
         else:
             shown = format_value(target)
+        stated = rule.due_on(year)
+        if stated is not None:
+            shown += f"  ({'due' if en else '到期'} {stated})"
         mark = ""
         if year == due:
             mark = f"  ← {'checked for' if en else '适用于'} {as_of.year}"
-        elif year > as_of.year:
-            mark = f"  ({'not yet due in' if en else '尚未到期，'} {as_of.year})"
+        elif not is_due(year):
+            mark = f"  ({'not yet due on' if en else '尚未到期，'} {as_of})"
         out.append(f"      {year}: {shown}{mark}")
+        if rule.citation_of(year) is not rule.citation:
+            out.append(f"            {'cites' if en else '依据'}: {_cite(rule.citation_of(year))}")
     return out
 
 
@@ -211,10 +221,25 @@ def _rule_lines(policy: CompiledPolicy, rule: CompiledRule, as_of: datetime.date
     if spec.observed:
         req = spec.required or ("target of the year" if en else "当年目标")
         lines.append(f"  {'requires' if en else '要求'}: {spec.observed} {spec.op or ''} {req}".rstrip())
+    if rule.applies_to:
+        lines.append(
+            f"  {'binds the level' if en else '约束层级'}: {rule.applies_to}"
+            + (
+                " (a record of this level is judged itself; a wider one through its units of this level)"
+                if en
+                else "（该层级的记录直接核对；更高层级的记录按其该层级的下级单位核对）"
+            )
+        )
+    if rule.due is not None:
+        lines.append(f"  {'due' if en else '到期日'}: {rule.due}")
     if rule.by_year:
         lines.append(f"  {'targets by year' if en else '按年目标'}:")
         lines.extend(_by_year_lines(policy, rule, as_of, en))
-    lines.append(f"  {'severity' if en else '严重程度'}: {spec.severity}")
+    severity = spec.severity
+    if severity == "aim":
+        severity += " (an aim: reported apart, never a failure)" if en else "（目标/倡导：单列报告，不判为违规）"
+    lines.append(f"  {'severity' if en else '严重程度'}: {severity}")
+    lines.extend(f"  {'also stated in' if en else '另见'}: {_cite(c)}" for c in rule.also_cited)
     return lines + _cites_and_parameters(policy, rule, as_of, en)
 
 
@@ -225,6 +250,11 @@ def _line_item_lines(policy: CompiledPolicy, item: Any, as_of: datetime.date, en
     lines = [f"{item.id} — {title}", _layer_line(item, en)]
     lines.append(f"  {'applies to' if en else '对象'}: institution")
     lines.append(f"  {'eligible when' if en else '资格条件'}: {spec.eligible}")
+    if isinstance(item, CompiledSubsidy) and item.requires:
+        lines.append(
+            f"  {'requirement set (all must pass)' if en else '须达到的要求（全部通过）'}: {', '.join(spec.requires)}"
+        )
+        lines.append(f"      = {', '.join(item.requires)}")
     if isinstance(item, CompiledSubsidy):
         for ex in spec.exclusions:
             lines.append(
@@ -276,6 +306,14 @@ def explain(policy: CompiledPolicy, item_id: str, as_of: datetime.date, lang: st
     lines = _item_lines(policy, item_id, as_of, en)
     if lines is None:
         return None
+    until = policy.model.in_force.until
+    if until is not None and as_of > until:
+        lines.insert(
+            0,
+            f"⚠ the plan behind this policy ended on {until}: what follows is its text, not a requirement in force"
+            if en
+            else f"⚠ 本策略所依据的文件已于 {until} 到期：以下为其规定，并非现行要求",
+        )
     examples = _examples_for(policy, item_id)
     if examples:
         lines.append(f"  {'examples' if en else '示例'}:")

@@ -38,8 +38,9 @@ YES_NO = ("是", "否")
 LIST_NOTE = "可填多个，用、分隔；一个也没有时填“无”（空单元格是“缺失”）"
 UNITS = {"area": "㎡", "money": "元/月", "years": "年", "days": "天"}  # the unit a header names (counts: none)
 TYPE_TEXT = {"int": "整数（≥0）", "num": "数值（≥0，可有小数）", "bool": "是/否", "str": "文本", "list": "文本列表"}
-# the fields a sheet always has, whether or not a rule reads them: who the row is (and a region's year)
-IDENTITY = {"institution": ("id", "name"), "region": ("id", "name", "year"), "residential_area": ("id",)}
+# the fields a sheet always has, whether or not a rule reads them: who the row is, and for a region its year and its
+# level (which targets bind it: a target `applies_to` one level; no expression needs to read the field for that)
+IDENTITY = {"institution": ("id", "name"), "region": ("id", "name", "level", "year"), "residential_area": ("id",)}
 ITEM_KINDS = {"classes": ("class", CLASS_FIELDS, "type"), "staff": ("staff", STAFF_FIELDS, "role")}
 OWNER_HEADER = "机构编号"  # the column of a 班级/人员 row that names its institution (read as its id)
 
@@ -122,6 +123,8 @@ def _all_reads(policy: CompiledPolicy) -> Iterator[tuple[str, str, tuple[str, ..
     benefit (eligibility, value) of the policy."""
     for rule in policy.rules:
         yield rule.subject, rule.id, rule.reads
+        if rule.subject == "subregion" and rule.spec.applies_to:  # a record of that level is judged itself
+            yield "region", rule.id, tuple(p for p in rule.reads if not p.startswith("region."))
     for sub in policy.subsidies:
         yield "institution", sub.id, (*sub.reads, *(r for ex in sub.exclusions for r in ex.reads))
         yield "institution", sub.id, _expression_reads(policy, sub.spec.amount)

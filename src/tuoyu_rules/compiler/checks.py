@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..errors import Problem
-from ..model import Citation, Document, Rule
+from ..model import Citation, Document, Rule, TargetValue
 from .layers import Layer
 from .parameters import CompiledParameter, check_param_value
 
@@ -99,7 +99,8 @@ def by_year_targets(
 ) -> tuple[tuple[int, Any], ...]:
     """A rule's targets by year, in year order; a target naming an unknown parameter is a problem."""
     by_year: list[tuple[int, Any]] = []
-    for year, target in sorted((rule.by_year or {}).items()):
+    for year, entry in sorted((rule.by_year or {}).items()):
+        target = entry.value if isinstance(entry, TargetValue) else entry
         if isinstance(target, str) and target not in params:
             problems.append(
                 layer.doc.problem(
@@ -111,6 +112,15 @@ def by_year_targets(
             )
         by_year.append((year, target))
     return tuple(by_year)
+
+
+def target_meta(rule: Rule) -> dict[int, tuple[Any, Any]]:
+    """Each target year's own due date and citation model (``{value, due, citation}`` entries of ``by_year``)."""
+    return {
+        year: (entry.due, entry.citation)
+        for year, entry in (rule.by_year or {}).items()
+        if isinstance(entry, TargetValue) and (entry.due is not None or entry.citation is not None)
+    }
 
 
 def check_references(own: Layer, params: Collection[str], known: Collection[str], problems: list[Problem]) -> None:

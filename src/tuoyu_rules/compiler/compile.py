@@ -29,7 +29,7 @@ from ..expressions import (
 )
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
 from ..vocabulary import RECORD_KIND
-from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite
+from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite, target_meta
 from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
 from .parameters import CompiledParameter
 from .plan import plan_kind
@@ -304,7 +304,23 @@ class _Builder:
             origin=layer.origin(path),
             sources=sources,
             index=index,
+            due=rule.due,
+            year_meta=self._year_meta(rule, layer, path),
+            applies_to=rule.applies_to,
+            until=layer.model.in_force.until,
+            also_cited=tuple(
+                c
+                for i, a in enumerate(rule.also_cited)
+                if (c := self.cite(a, layer, (*path, "also_cited", i))) is not None
+            ),
         )
+
+    def _year_meta(self, rule: Rule, layer: Layer, path: Path_) -> dict[int, tuple[Any, dict[str, Any] | None]]:
+        """Each target year's due date and resolved citation."""
+        out: dict[int, tuple[Any, dict[str, Any] | None]] = {}
+        for year, (due, citation) in target_meta(rule).items():
+            out[year] = (due, self.cite(citation, layer, (*path, "by_year", year, "citation")) if citation else None)
+        return out
 
     def _rule_part(
         self,
@@ -333,16 +349,23 @@ class _Builder:
 
     def _compile_subsidy(self, sid: str, sub: Subsidy, layer: Layer, path: Path_) -> CompiledSubsidy:
         elig = self.expr(sub.eligible, layer, (*path, "eligible"), "institution", allow_passes=True)
+        required: Compiled | None = None
+        if sub.requires:  # the document's requirement set, stated apart so that `explain` can show it
+            globs = ", ".join(repr(g) for g in sub.requires)
+            required = self.expr(f"passes({globs})", layer, (*path, "requires"), "institution", allow_passes=True)
         amount = self.expr(sub.amount, layer, (*path, "amount"), "institution") if sub.amount else None
         exclusions = tuple(self._exclusions(sub.exclusions, layer, path))
         reads: list[str] = []
+        eligible: Fn = _never
         if elig is not None:
             reads.extend(elig.reads)
-            self.uses_passes = self.uses_passes or bool(elig.passes)
+            self.uses_passes = self.uses_passes or bool(elig.passes) or required is not None
+            source = f"({elig.source}) and ({required.source})" if required is not None else elig.source
+            eligible = self.function(source)
         return CompiledSubsidy(
             id=sid,
             spec=sub,
-            eligible=self.function(elig.source) if elig else _never,
+            eligible=eligible,
             exclusions=exclusions,
             amount=self.function(amount.source) if amount else None,
             amount_params=amount.params if amount else (),
@@ -350,6 +373,7 @@ class _Builder:
             reads=tuple(reads),
             citation=self.cite(sub.citation, layer, (*path, "citation")) or {},
             origin=layer.origin(path),
+            requires=required.passes if required is not None else (),
         )
 
     def _exclusions(self, exclusions: list[Exclusion], layer: Layer, path: Path_) -> list[CompiledExclusion]:
@@ -406,4 +430,5 @@ class _Builder:
             example_origins=tuple(own.origin(("examples", i)) for i in range(len(m.examples))),
             plans={kind: plan_kind(kind, rules) for kind in by_kind},
             needs_outcomes=self.uses_passes,
+            has_aims=any(r.severity == "aim" for r in rules),
         )

@@ -79,6 +79,17 @@ def date_warnings(model: PolicyModel, as_of: datetime.date) -> tuple[dict[str, s
     if period.from_ <= as_of and (period.until is None or as_of <= period.until):
         return ()
     until = period.until.isoformat() if period.until else "—"
+    if period.until is not None and as_of > period.until:
+        return (
+            {
+                "code": "policy.not-in-force",
+                "message": f"本策略所依据的文件已于 {until} 到期（核查日期 {as_of.isoformat()}）：以下结论按到期前的规定给出，"
+                "文件的逐年目标不再作为此后年份的要求，补贴以届时有效的新文件为准",
+                "message_en": f"the plan behind this policy ended on {until} (as_of {as_of.isoformat()}): the verdicts "
+                "below apply its rules as they stood; its yearly targets are not requirements of later years, and "
+                "subsidies depend on whatever document is in force now",
+            },
+        )
     return (
         {
             "code": "policy.not-in-force",

@@ -13,8 +13,8 @@ _MAIN_SUBJECT = {"institution": "institution", "region": "region", "residential_
 def plan_kind(kind: str, rules: list[CompiledRule]) -> KindPlan:
     """The fused function of one record kind, and its by-year rules."""
     mine = [r for r in rules if RECORD_KIND[r.subject] == kind]
-    targets = tuple(r for r in mine if r.by_year)
-    plain = [r for r in mine if not r.by_year]
+    targets = tuple(r for r in mine if r.generic)
+    plain = [r for r in mine if not r.generic]
     groups = [(list_field, [r for r in plain if r.subject == subject]) for subject, list_field in _LIST_FIELD.items()]
     main = _fuse([r for r in plain if r.subject == _MAIN_SUBJECT[kind]], [(f, g) for f, g in groups if g])
     return KindPlan(main, targets)

@@ -46,6 +46,26 @@ class CompiledRule:
     origin: Origin
     sources: Mapping[str, str] = field(default_factory=dict)  # generated Python of when/check/observed/required
     index: int = 0  # position in CompiledPolicy.rules
+    due: datetime.date | None = None  # before it the rule is not_due
+    year_meta: Mapping[int, tuple[datetime.date | None, dict[str, Any] | None]] = field(default_factory=dict)
+    applies_to: str | None = None  # the level of the units a target binds
+    until: datetime.date | None = None  # the end of the plan the rule comes from (its layer's in_force.until)
+    also_cited: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def generic(self) -> bool:
+        """Evaluated one by one (dated, level-bound, or about subregions) rather than in the fused function."""
+        return bool(self.by_year) or self.due is not None or self.applies_to is not None or self.subject == "subregion"
+
+    def due_on(self, year: int) -> datetime.date | None:
+        """The due date of the target of ``year``: the one the policy states, else None (due from that year on)."""
+        meta = self.year_meta.get(year)
+        return meta[0] if meta else None
+
+    def citation_of(self, year: int | None) -> dict[str, Any]:
+        """The citation of one target year when the policy gives it one, else the rule's."""
+        meta = self.year_meta.get(year) if year is not None else None
+        return meta[1] if meta and meta[1] else self.citation
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ class KindPlan:
     the generic path because they give several findings each."""
 
     main: Fn
-    targets: tuple[CompiledRule, ...]
+    targets: tuple[CompiledRule, ...]  # the generic path: dated, level-bound and subregion rules
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,7 @@ class CompiledSubsidy:
     reads: tuple[str, ...]
     citation: dict[str, Any]
     origin: Origin
+    requires: tuple[str, ...] = ()  # the rule ids the subsidy's `requires` globs matched
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,7 @@ class CompiledPolicy:
     plans: Mapping[str, KindPlan] = field(default_factory=dict)
     needs_outcomes: bool = False  # some subsidy or benefit calls passes()
     provenance: Provenance | None = None  # the chain's files and their hashes, worked out once at load
+    has_aims: bool = False  # some rule has severity aim
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
     # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -29,7 +29,7 @@ from .codegen import (
     compile_expression,
 )
 from .functions import FUNCTIONS, Function, build_function, namespace
-from .runtime import EVAL_ERRORS, Undefined, Unknown
+from .runtime import EVAL_ERRORS, Undecided, Undefined, Unknown
 from .templates import Placeholders, Template, build_template, split_template
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Placeholders",
     "Scope",
     "Template",
+    "Undecided",
     "Undefined",
     "Unknown",
     "build_function",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .runtime import OPERATORS, Undefined, Unknown, _ceil_div, _dec, _div, _floor_div
+from .runtime import OPERATORS, Undecided, Undefined, Unknown, _ceil_div, _dec, _div, _floor_div
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,11 @@ def _passes(outcomes: Mapping[str, str], rule_ids: tuple[str, ...]) -> bool:
     if unknown:
         raise Unknown("passes")
     return True
+
+
+def _unknown(fact: Any) -> bool:
+    """The record cannot show ``fact``: the finding or line is unknown, with ``fact`` named as missing."""
+    raise Undecided(str(fact))
 
 
 def _percent(a: Any, b: Any) -> Decimal | int:
@@ -135,6 +140,14 @@ FUNCTIONS: dict[str, Function] = {
         "passes(glob, …)",
         "所匹配的规则都通过（仅用于补贴和待遇的资格条件）",
         "true when every rule the globs match passes (subsidy and benefit eligibility only)",
+    ),
+    "unknown": Function(
+        _unknown,
+        (1, 1),
+        "bool",
+        "unknown('fact')",
+        "记录无法显示该事实：结论为未知，并列出所缺事实",
+        "the record cannot show the fact: the outcome is unknown, naming the fact as missing",
     ),
     "has": Function(
         None,

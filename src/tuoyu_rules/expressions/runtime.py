@@ -20,6 +20,10 @@ class Unknown(Exception):
     """``passes()`` met a rule whose outcome is unknown."""
 
 
+class Undecided(KeyError):
+    """``unknown('fact')``: the record cannot show a fact the document makes decisive; ``args[0]`` names it."""
+
+
 EVAL_ERRORS = (KeyError, Undefined, Unknown, TypeError, ValueError, ArithmeticError, IndexError, AttributeError)
 """What evaluating an expression on a record may raise; each makes the finding ``unknown``, never a crash."""
 

@@ -70,7 +70,7 @@ class SubregionRecord(TypedDict, total=False):
 
     id: str
     name: str
-    level: Literal["city", "community", "county", "province", "township"]
+    level: Literal["city", "community", "county", "national", "province", "township"]
     year: int
     population: int
     total_slots: int
@@ -115,6 +115,7 @@ class Institution(RecordModel):
     building_area_m2: int | Decimal | None = None
     tenure: Literal["leased", "owned"] | None = None
     lease_years: int | Decimal | None = None
+    premises_state_owned: bool | None = None
     monthly_fee: int | Decimal | None = None
     guide_price: int | Decimal | None = None
     local_hukou_enrolled: int | None = None
@@ -145,6 +146,7 @@ class Institution(RecordModel):
             building_area_m2: int | float | Decimal | str | None = None,
             tenure: str | None = None,
             lease_years: int | float | Decimal | str | None = None,
+            premises_state_owned: bool | str | None = None,
             monthly_fee: int | float | Decimal | str | None = None,
             guide_price: int | float | Decimal | str | None = None,
             local_hukou_enrolled: int | str | None = None,
@@ -162,7 +164,7 @@ class Region(RecordModel):
 
     id: str
     name: str | None = None
-    level: Literal["city", "community", "county", "province", "township"] | None = None
+    level: Literal["city", "community", "county", "national", "province", "township"] | None = None
     year: int | None = None
     population: int | None = None
     total_slots: int | None = None

@@ -111,9 +111,31 @@ def _missing(f: dict[str, Any], lang: str) -> str:
     return str(f.get("reason") or _text(f, "message", lang) or ("信息不全" if lang == "zh" else "unknown"))
 
 
+def _requirement_failures(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The violations of requirements: failed findings that are not aims."""
+    return [v for v in item.get("violations") or () if v.get("severity") != "aim"]
+
+
+def _aims_not_met(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Aims (力争, 鼓励 …) not met: shown apart, never as violations of a requirement."""
+    return [v for v in item.get("violations") or () if v.get("severity") == "aim"]
+
+
+AIM_LABEL = {"zh": "目标未达成（力争/鼓励类，不属违规）", "en": "aim not met (not a violation)"}
+
+
 def _amount_open(s: dict[str, Any]) -> bool:
-    """An eligible subsidy line whose amount the document leaves open (no amount, no range)."""
-    return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_min") is None
+    """An eligible subsidy line whose amount the document leaves open (``amount_open``), not one the record
+    could not compute."""
+    return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_open") is True
+
+
+def _amount_unknown(s: dict[str, Any]) -> bool:
+    """A subsidy line whose amount is unknown: eligibility undecided, or an amount the record cannot compute.
+    Never printed or summed as 0.00."""
+    if s.get("eligible") is None:
+        return True
+    return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_min") is None and not _amount_open(s)
 
 
 def _subsidy_total(item: dict[str, Any], lang: str) -> str:
@@ -132,6 +154,9 @@ def _subsidy_total(item: dict[str, Any], lang: str) -> str:
         text += f" (+{_yuan(low)})" if low == high else f" (+{_yuan(low)}–{_yuan(high)})"
     if any(_amount_open(s) for s in subsidies):
         text += " (+amount open)" if lang == "en" else "（另有金额未定）"
+    unknown = sum(1 for s in subsidies if _amount_unknown(s))
+    if unknown:
+        text += f" (+{unknown} unknown)" if lang == "en" else f"（另有 {unknown} 项金额未知）"
     return text
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from ._format import _amount_open, _error_text, _money, _name, _unknown_findings
+from ._format import _amount_open, _amount_unknown, _error_text, _money, _name, _unknown_findings
 from .base import WriteOptions
 from .provenance import provenance_line
 
@@ -35,6 +35,8 @@ def _subsidy_cell(s: dict[str, Any], lang: str) -> str:
         return f"{_money(Decimal(s['amount_min']))}–{_money(Decimal(s.get('amount_max') or s['amount_min']))}"
     if _amount_open(s):
         return "amount open" if lang == "en" else "金额未定"
+    if _amount_unknown(s):
+        return "unknown" if lang == "en" else "未知"
     return ""
 
 

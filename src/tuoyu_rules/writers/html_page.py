@@ -11,7 +11,17 @@ from typing import Any
 
 from ..text import field_label, label_zh, subject_label
 from ..vocabulary import ALL_FIELDS
-from ._format import STATUS_LABEL, _amount_open, _name, _text, _unknown_findings, _yuan
+from ._format import (
+    STATUS_LABEL,
+    _aims_not_met,
+    _amount_open,
+    _amount_unknown,
+    _name,
+    _requirement_failures,
+    _text,
+    _unknown_findings,
+    _yuan,
+)
 
 __all__ = ["CARD_LIMIT", "HTML_ROW_LIMIT", "PERIOD_WORD", "PageData"]
 
@@ -50,7 +60,7 @@ class PageData:
         if status == "error":
             return
         self._count(item)
-        if status in ("fail", "incomplete"):
+        if status in ("fail", "incomplete") or _aims_not_met(item):  # an aim not met is told, apart
             if len(self.cards) < CARD_LIMIT:
                 self.cards.append(self._card(item, status))
             else:
@@ -58,7 +68,7 @@ class PageData:
 
     def _count(self, item: dict[str, Any]) -> None:
         district = str((item.get("record") or {}).get("district") or "")
-        violations = item.get("violations") or ()
+        violations = _requirement_failures(item)  # an aim not met is no violation
         if violations and district:
             self.by_district[district] = self.by_district.get(district, 0) + len(violations)
         seen: set[str] = set()
@@ -94,7 +104,7 @@ class PageData:
 
     def _row(self, item: dict[str, Any], status: str) -> dict[str, Any]:
         record = item.get("record") or {}
-        violations = item.get("violations") or ()
+        violations = _requirement_failures(item)
         unknown = list(_unknown_findings(item))
         return {
             "id": str(item.get("id") or (f"#{item.get('row')}" if status == "error" else "")),
@@ -106,7 +116,9 @@ class PageData:
             "violations": len(violations) if status != "error" else "",
             "unknown": len(unknown) if status != "error" else "",
             "subsidy": self.subsidy_text(item.get("subsidies") or ()) if status != "error" else "",
-            "rules": ("、" if self.lang == "zh" else ", ").join(self._title(v) for v in violations),
+            "rules": ("、" if self.lang == "zh" else ", ").join(
+                [*(self._title(v) for v in violations), *(f"◇ {self._title(v)}" for v in _aims_not_met(item))]
+            ),
             "errors": [self._error(item, e) for e in item.get("errors") or ()],
         }
 
@@ -129,7 +141,8 @@ class PageData:
             "district": str(record.get("district") or ""),
             "status": status,
             "status_label": STATUS_LABEL[self.lang].get(status, status),
-            "violations": [self._violation(v) for v in item.get("violations") or ()],
+            "violations": [self._violation(v) for v in _requirement_failures(item)],
+            "aims": [self._violation(v) for v in _aims_not_met(item)],  # 力争/鼓励: shown apart, never a violation
             "unknown": [
                 {
                     "title": self._title(f),
@@ -166,8 +179,11 @@ class PageData:
         """A record's subsidies, one total per period (a monthly amount is never added to a one-off one)."""
         low: dict[str, Decimal] = {}
         high: dict[str, Decimal] = {}
-        opened = 0
+        opened = unknown = 0
         for s in lines:
+            if _amount_unknown(s):  # eligibility undecided, or an amount the record cannot give: never 0.00
+                unknown += 1
+                continue
             if not s.get("eligible"):
                 continue
             if _amount_open(s):
@@ -182,6 +198,8 @@ class PageData:
         parts = [f"{words.get(p, p)} {money_span(low[p], high[p])}" for p in ("month", "year", "once") if p in low]
         if opened:
             parts.append(f"{opened} 项金额未定" if self.lang == "zh" else f"{opened} amount open")
+        if unknown:
+            parts.append(f"{unknown} 项未知" if self.lang == "zh" else f"{unknown} unknown")
         return "；".join(parts) if self.lang == "zh" else "; ".join(parts)
 
     def subsidy_lines(self, lines: Any) -> list[str]:
@@ -201,6 +219,10 @@ class PageData:
                 continue
             elif _amount_open(s):
                 out.append(f"{title}：符合条件，金额未定" if self.lang == "zh" else f"{title}: eligible, amount open")
+            elif _amount_unknown(s):
+                out.append(
+                    f"{title}：符合条件，金额未知" if self.lang == "zh" else f"{title}: eligible, amount unknown"
+                )
             else:
                 amount = s.get("amount")
                 span = (

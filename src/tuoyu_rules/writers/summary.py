@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from ._format import _amount_open, _is_number, _money, _yuan
+from ._format import _amount_open, _amount_unknown, _is_number, _money, _yuan
 from .provenance import PROVENANCE_LIMIT, provenance_key
 
 __all__ = ["TARGET_LIMIT", "Summary"]
@@ -36,6 +36,9 @@ class Summary:
         self.subsidy_max: dict[str, Decimal] = {}
         self.subsidy_eligible: dict[str, int] = {}
         self.subsidy_open: dict[str, int] = {}
+        self.subsidy_unknown: dict[str, int] = {}  # lines whose amount is unknown (never summed as 0.00)
+        self.aims_not_met: dict[str, int] = {}  # aims (力争, 鼓励 …) not met, by rule: never counted as violations
+        self.notices: dict[str, tuple[str, str]] = {}  # report warnings (a plan that has ended …), once each
         self.subsidy_titles: dict[str, tuple[str | None, str | None]] = {}
         self.subsidy_periods: dict[str, str] = {}
         self.subsidy_by_district: dict[str, dict[str, Decimal]] = {}
@@ -54,7 +57,13 @@ class Summary:
             return
         self._add_report(item, status)
         for v in item.get("violations") or ():
-            self._add_violation(v)
+            if v.get("severity") == "aim":
+                self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + 1
+            else:
+                self._add_violation(v)
+        for w in item.get("warnings") or ():
+            if len(self.notices) < 10:
+                self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
         record = item.get("record") or {}
         district = record.get("district")
         for s in item.get("subsidies") or ():
@@ -98,6 +107,8 @@ class Summary:
             self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
             if _amount_open(s):
                 self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
+        if _amount_unknown(s):
+            self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + 1
         for table, key in (
             (self.subsidy_totals, "amount"),
             (self.subsidy_min, "amount_min"),
@@ -148,6 +159,8 @@ class Summary:
             "subsidy_max": {k: _money(v) for k, v in sorted(self.subsidy_max.items())},
             "subsidy_eligible": dict(sorted(self.subsidy_eligible.items())),
             "subsidy_open": dict(sorted(self.subsidy_open.items())),
+            "subsidy_unknown": dict(sorted(self.subsidy_unknown.items())),
+            "aims_not_met": dict(sorted(self.aims_not_met.items())),
             "subsidy_by_district": {
                 sid: {d: _money(v) for d, v in sorted(by.items())}
                 for sid, by in sorted(self.subsidy_by_district.items())
@@ -166,7 +179,9 @@ class Summary:
         """Subsidy totals in words: a fixed total, the range when some amounts are ranges, and open amounts."""
         en = lang == "en"
         parts = []
-        for sid in sorted(set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open)):
+        for sid in sorted(
+            set(self.subsidy_totals) | set(self.subsidy_min) | set(self.subsidy_open) | set(self.subsidy_unknown)
+        ):
             total, low, high = self.subsidy_totals.get(sid), self.subsidy_min.get(sid), self.subsidy_max.get(sid)
             opened = self.subsidy_open.get(sid, 0)
             if low is not None and high is not None and (low != high or total is None or total != low):
@@ -184,18 +199,26 @@ class Summary:
                     )
                 else:
                     text += f": {opened} eligible, amount open" if en else f"：{opened} 条符合条件，金额未定"
+            unknown = self.subsidy_unknown.get(sid, 0)
+            if unknown:  # never counted as 0.00: said apart
+                text += f" ({unknown} unknown, not counted)" if en else f"（另有 {unknown} 条金额未知，未计入）"
             parts.append(text)
         return ("; " if en else "；").join(parts)
 
     def line(self, lang: str = "zh") -> str:
         """One line for the end of a table: counts, then subsidy totals."""
         money = self.money_line(lang)
+        aims = sum(self.aims_not_met.values())
         if lang == "en":
             return (
                 f"{self.rows} rows: {self.passed} passed, {self.failed} failed, {self.incomplete} incomplete, "
-                f"{self.errors} errors" + (f"; {money}" if money else "")
+                f"{self.errors} errors"
+                + (f"; {aims} aims not met (not violations)" if aims else "")
+                + (f"; {money}" if money else "")
             )
         return (
             f"共 {self.rows} 条：通过 {self.passed}，不通过 {self.failed}，信息不全 {self.incomplete}，"
-            f"错误 {self.errors}" + (f"；{money}" if money else "")
+            f"错误 {self.errors}"
+            + (f"；目标未达成 {aims} 项（不属违规）" if aims else "")
+            + (f"；{money}" if money else "")
         )

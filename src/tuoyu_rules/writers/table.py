@@ -7,12 +7,15 @@ from typing import IO, Any
 
 from ..text import printable
 from ._format import (
+    AIM_LABEL,
     STATUS_LABEL,
     STATUS_MARK,
+    _aims_not_met,
     _clip,
     _missing,
     _name,
     _pad,
+    _requirement_failures,
     _subsidy_total,
     _text,
     _unknown_findings,
@@ -53,16 +56,18 @@ def _write_records(stream: Iterator[dict[str, Any]], target: IO[str], lang: str)
                 value = f" = {e['value']!r}" if e.get("value") not in (None, "") else ""
                 out.write(f"    ! {e.get('field') or '—'}{value} [{e.get('code', '')}] {_text(e, 'message', lang)}\n")
             continue
-        n = len(item.get("violations") or ())
+        n = len(_requirement_failures(item))
         counted = _pad(("违规 " if zh else "violations ") + str(n), 14 if not zh else 8)
         out.write(
             f"{mark} {ident} {_pad(_clip(printable(_name(item)), NAME_WIDTH), NAME_WIDTH)} "
             f"{_pad(labels.get(status, status), status_width)} {counted} "
             f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item, lang)}\n"
         )
-        for v in item.get("violations") or ():
+        for v in _requirement_failures(item):
             fix = _text(v, "fix", lang)
             out.write(f"    ✗ {v['rule']}: {_text(v, 'message', lang)}" + (f" → {fix}" if fix else "") + "\n")
+        for v in _aims_not_met(item):
+            out.write(f"    ◇ {v['rule']}: {AIM_LABEL[lang]}: {_text(v, 'message', lang)}\n")
         for f in _unknown_findings(item):
             out.write(f"    ? {f['rule']}: {_missing(f, lang)}\n")
         for s in item.get("subsidies") or ():

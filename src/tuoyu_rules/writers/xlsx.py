@@ -9,7 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from ..text import printable
-from ._format import STATUS_LABEL, _json_default, _missing, _name, _text, _unknown_findings
+from ._format import (
+    STATUS_LABEL,
+    _amount_open,
+    _amount_unknown,
+    _json_default,
+    _missing,
+    _name,
+    _text,
+    _unknown_findings,
+)
 from .base import WriteOptions
 from .provenance import PROVENANCE_SHEET, provenance_rows
 
@@ -312,7 +321,7 @@ def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
                 name,
                 s["id"],
                 ELIGIBLE[lang].get(s.get("eligible"), str(s.get("eligible"))),
-                sheets.money("subsidies", s.get("amount")),
+                _amount_cell(sheets, s, lang),
                 sheets.money("subsidies", s.get("amount_min")),
                 sheets.money("subsidies", s.get("amount_max")),
                 s.get("period"),
@@ -320,6 +329,15 @@ def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
                 note or _text(excluded, "reason", lang) or None,
             ],
         )
+
+
+def _amount_cell(sheets: _Sheets, s: dict[str, Any], lang: str) -> Any:
+    """The amount as a money cell, or words when there is none: 未知 (never 0.00) or 金额未定 (the document's)."""
+    if _amount_unknown(s):
+        return "unknown" if lang == "en" else "未知"
+    if _amount_open(s):
+        return "amount open" if lang == "en" else "金额未定"
+    return sheets.money("subsidies", s.get("amount"))
 
 
 def _plain(value: Any) -> Any:
