@@ -14,8 +14,9 @@ from typing import IO
 from ...errors import Location, Problem, RecordError
 from .base import LedgerInput, RawRow, Reader
 from .csv import read_csv
-from .json import read_json, read_jsonl, read_yaml
+from .json import read_json, read_jsonl
 from .xlsx import read_xlsx
+from .yaml_doc import read_yaml
 
 __all__ = ["READERS", "LedgerInput", "RawRow", "Reader", "read_rows"]
 
