@@ -30,9 +30,9 @@ class RowMapper:
         self._steps: list[tuple[int, str, tuple[str, str] | None, tuple[str, str] | None]] = []
         # pairs of columns naming the same field ("托位数" and "total_slots", or one header twice): a row that fills
         # both with different values is an error naming both, never "the last one wins"
-        self.duplicates: list[tuple[str, int, int]] = []
+        self.duplicates: list[tuple[str, list[int]]] = []  # (field, its columns) for each field named twice or more
         self.headers = [str(h) if h is not None else "" for h in headers]
-        first: dict[object, int] = {}
+        columns: dict[object, tuple[str, list[int]]] = {}
         for i, header in enumerate(headers):
             if header is None or str(header).strip() == "":
                 continue
@@ -43,19 +43,19 @@ class RowMapper:
                 field = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
                 class_field = (CLASS_COLUMNS[match.group(1)], field)
             target = class_field or key
-            if target in first:
-                self.duplicates.append((".".join(class_field) if class_field else key, first[target], i))
-            else:
-                first[target] = i
+            columns.setdefault(target, (".".join(class_field) if class_field else key, []))[1].append(i)
             head, dot, tail = key.partition(".")
             self._steps.append((i, key, class_field, (head, tail) if dot else None))
+        self.duplicates = [entry for entry in columns.values() if len(entry[1]) > 1]
 
     def conflicts(self, cells: list[Any], row: int, source: str) -> list[Problem]:
         """The problems of a row whose duplicate columns hold different values (one problem per such field)."""
         problems = []
-        for field, a, b in self.duplicates:
-            one, two = (_filled(cells[i]) if i < len(cells) else None for i in (a, b))
-            if one is not None and two is not None and one != two:
+        for field, group in self.duplicates:
+            filled = [(i, _filled(cells[i])) for i in group if i < len(cells) and _filled(cells[i]) is not None]
+            differing = [(i, v) for i, v in filled if v != filled[0][1]]
+            if differing:
+                (a, one), (b, two) = filled[0], differing[0]
                 ha, hb = self.headers[a], self.headers[b]
                 problems.append(
                     Problem(

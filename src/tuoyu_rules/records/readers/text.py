@@ -1,12 +1,16 @@
 """Opening a text ledger (a file or standard input): the encoding decided on evidence from the whole file.
 
-The file is scanned once before it is read. UTF-16 with a byte-order mark (Excel's "Unicode text") is UTF-16; a file
-that is valid UTF-8 throughout (with or without a BOM) is UTF-8. Otherwise the scan counts the bytes that are not
-UTF-8 and the characters that are: text with plenty of real UTF-8 (at least one character from U+0800 up for every
-four bad bytes; GB18030 text read as UTF-8 gives about one for every fifty) is UTF-8 with a few bad cells, and every
-row holding one of those bytes becomes an error row naming it. A file that is not UTF-8 but is valid GB18030
-throughout is GB18030. Anything else is refused with the byte offset and line of the first undecodable byte. Nothing
-is guessed from a sample, and no text is decoded into something it is not without an error saying so.
+A file is scanned once, whole, before it is read. UTF-16 with a byte-order mark (Excel's "Unicode text") is UTF-16;
+a file that is valid UTF-8 throughout (with or without a BOM) is UTF-8. Otherwise the scan counts the bytes that are
+not UTF-8 and the UTF-8 characters of three bytes or more (GB18030 text read as UTF-8 gives about one such character
+for every fifty bad bytes). With at least one for every four bad bytes the file is UTF-8 with a few bad cells, when
+there are 50 or more of them or the file is not GB18030 either; every row holding a bad byte is then an error row
+showing it. A file that is valid GB18030 throughout and has no such UTF-8 evidence is GB18030. Anything else (bytes
+that neither encoding reads, or a short file that reads as either) is refused with the byte offset and line of the
+first byte that is not UTF-8, asking for ``--encoding``. Standard input up to 1 MiB is decided the same way; a longer
+stream is decided as it is read: while every byte so far is ASCII, the first one that is not UTF-8 switches to
+GB18030 (nothing read so far changes meaning); after that, bad bytes make error rows. Nothing is guessed from a
+sample, and no text is decoded into something else without an error saying so.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ...errors import Location, Problem, RecordError
 from .base import LedgerInput
 
 _CHUNK = 1 << 20
+_LOOKAHEAD = 1 << 20  # standard input up to this size is decided as a whole, as a file is
 _MARK = "tuoyu-undecodable"
 # an undecodable byte b is read as the lone surrogate U+DC00 + b, which no decoded text can otherwise hold
 UNDECODABLE = re.compile("[\udc00-\udcff]")
@@ -68,21 +73,45 @@ class _Scan:
 def open_text(ledger: LedgerInput) -> LedgerText:
     """The ledger as text, in ``--encoding`` or the encoding the whole file shows (see the module's docstring)."""
     binary = _open_binary(ledger)
-    if not _can_seek(binary):  # standard input: decided as it streams
-        stream = io.TextIOWrapper(
-            io.BufferedReader(_Recoding(binary, ledger.encoding)),
-            encoding="utf-8",
-            newline="",
-            errors="surrogatepass",
-        )
-        return LedgerText(stream, ledger.encoding or "utf-8", True)
+    if not _can_seek(binary):  # standard input: held whole when it is short, else decided as it streams
+        head = binary.read(_LOOKAHEAD)
+        rest = binary.read(1)
+        if not rest:
+            binary = io.BytesIO(head)
+        else:
+            return _streamed(io.BufferedReader(_Prefixed(head + rest, binary)), ledger.encoding)
     if ledger.encoding is not None:
         encoding, scan = ledger.encoding, _scan(binary, ledger.encoding, ledger.source)
     else:
         encoding, scan = _decide(binary, ledger.source)
     binary.seek(0)
-    stream = io.TextIOWrapper(binary, encoding=encoding, newline="", errors=_MARK if scan.bad else "strict")  # type: ignore[arg-type]
+    stream = io.TextIOWrapper(binary, encoding=encoding, newline="", errors=_MARK if scan.bad else "strict")
     return LedgerText(stream, encoding, scan.bad > 0)
+
+
+def _streamed(binary: IO[bytes], encoding: str | None) -> LedgerText:
+    stream = io.TextIOWrapper(
+        io.BufferedReader(_Recoding(binary, encoding)), encoding="utf-8", newline="", errors="surrogatepass"
+    )
+    return LedgerText(stream, encoding or "utf-8", True)
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self._head:
+            chunk = self._rest.read(len(buffer))
+        else:
+            chunk, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 class _Recoding(io.RawIOBase):
@@ -144,22 +173,39 @@ def _decide(binary: IO[bytes], source: str) -> tuple[str, _Scan]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", _scan(binary, "utf-16", source)
     utf8 = _scan(binary, "utf-8-sig", source)
-    if utf8.bad == 0 or utf8.wide * 4 >= utf8.bad:
+    if utf8.bad == 0:
         return "utf-8-sig", utf8
-    if _scan(binary, "gb18030", source).bad == 0:
+    plausible = utf8.wide * 4 >= utf8.bad  # GB18030 text read as UTF-8 gives about one such character in fifty
+    if plausible and utf8.wide >= _PLENTY:
+        return "utf-8-sig", utf8
+    gb_clean = _scan(binary, "gb18030", source).bad == 0
+    if gb_clean and not plausible:
         return "gb18030", _Scan()
-    raise RecordError(
-        [
-            Problem(
-                "record.undecodable",
-                f"{source} 既不是 UTF-8 也不是 GB18030 编码：第 {utf8.line} 行（字节 {utf8.offset}）无法解码；"
-                "请另存为 UTF-8 或用 --encoding 指定",
-                f"{source} is neither UTF-8 nor GB18030: byte {utf8.offset} (line {utf8.line}) cannot be decoded; "
-                "save it as UTF-8 or name the encoding with --encoding",
-                Location(file=source, line=utf8.line),
-            )
-        ]
-    )
+    if plausible and not gb_clean:
+        return "utf-8-sig", utf8
+    raise _undecodable(source, utf8, ambiguous=gb_clean)
+
+
+_PLENTY = 50  # UTF-8 characters of three bytes or more that leave no doubt the file is UTF-8
+
+
+def _undecodable(source: str, utf8: _Scan, ambiguous: bool) -> RecordError:
+    if ambiguous:  # a few bytes that read as either, and nothing to tell which
+        zh = f"{source} 的编码无法确定（UTF-8 还是 GB18030？第 {utf8.line} 行，字节 {utf8.offset}）；请用 --encoding 指定"
+        en = (
+            f"{source}: cannot tell whether it is UTF-8 or GB18030 (line {utf8.line}, byte {utf8.offset}); "
+            "name the encoding with --encoding"
+        )
+    else:
+        zh = (
+            f"{source} 既不是 UTF-8 也不是 GB18030 编码：第 {utf8.line} 行（字节 {utf8.offset}）无法解码；"
+            "请另存为 UTF-8 或用 --encoding 指定"
+        )
+        en = (
+            f"{source} is neither UTF-8 nor GB18030: byte {utf8.offset} (line {utf8.line}) cannot be decoded; "
+            "save it as UTF-8 or name the encoding with --encoding"
+        )
+    return RecordError([Problem("record.undecodable", zh, en, Location(file=source, line=utf8.line))])
 
 
 def _scan(binary: IO[bytes], encoding: str, source: str) -> _Scan:

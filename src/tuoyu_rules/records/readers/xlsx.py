@@ -211,10 +211,12 @@ def _rows(book: Workbook, name: str) -> Iterator[tuple[int, list[Any], list[BadC
 
     class Parser(WorkSheetParser):
         def parse_cell(self, element: Any) -> dict[str, Any]:
+            before = self.col_counter
             try:
                 return super().parse_cell(element)
             except Exception as exc:  # openpyxl raises IndexError, ValueError … for a malformed cell
-                self.col_counter += 1
+                if self.col_counter == before:  # the error came before the cell's column was known
+                    self.col_counter += 1
                 reason = f"{type(exc).__name__}: {str(exc)[:100]}"
                 return {"row": self.row_counter, "column": self.col_counter, "value": BadCell(self.col_counter, reason)}
 
