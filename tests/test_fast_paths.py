@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 import tuoyu_rules
 from tuoyu_rules.findings import BenefitLine, _stated, reason_text
-from tuoyu_rules.records import read_rows
+from tuoyu_rules.records import normalize_record, read_rows
 from tuoyu_rules.records.convert import _BOOL_SPELLINGS, _bool, _Checker, _int, _num, _number
 from tuoyu_rules.records.normalize import _FAST
 from tuoyu_rules.report import Report
@@ -217,3 +217,57 @@ def test_row_mapper_nests_dotted_columns_and_treats_missing_cells_as_empty() -> 
         "classes": [{"type": "infant", "enrolled": "8"}],
     }
     assert mapper.map(["B", "", "3"]) == {"id": "B", "classes": [{"type": "infant", "enrolled": "3"}]}
+
+
+# ---- one normalisation of text: ids above all ----------------------------------------------------------------------
+_edge = st.sampled_from(
+    [" ", "\t", "\r", "\n", "\x00", "\x1c", "\x1f", "\x7f", "\x85", "\xa0", "\u200b", "\u3000", "\ufeff", "\u2028"]
+)
+_id_text = st.builds(
+    lambda a, core, b: a + core + b,
+    st.text(_edge, max_size=3),
+    st.text(st.one_of(_edge, st.sampled_from(list("A1-托育"))), max_size=5),
+    st.text(_edge, max_size=3),
+)
+
+
+def _normalised_id(value: str, **how: Any) -> Any:
+    try:
+        return normalize_record({"id": value}, **how).get("id")
+    except Exception as exc:  # a missing id: the same on every path
+        return type(exc).__name__
+
+
+@given(_id_text)
+def test_an_id_is_normalised_the_same_on_the_fast_path_the_general_path_and_the_model(value: str) -> None:
+    from tuoyu_rules.records.limits import clean_text
+
+    fast = _normalised_id(value)
+    assert fast == _normalised_id(value, text=True) == _normalised_id(_Text(value))
+    try:
+        model = tuoyu_rules.Institution(id=value).evaluation_record()["id"]
+    except Exception as exc:
+        model = type(exc).__name__
+    assert model == fast
+    assert fast == (clean_text(value) or "RecordError")
+
+
+@given(st.lists(_id_text, min_size=2, max_size=6), st.booleans())
+def test_duplicate_ids_are_found_exactly_whichever_path_checks_them(ids: list[str], as_csv: bool) -> None:
+    from tuoyu_rules.records import RawRow
+    from tuoyu_rules.records.limits import clean_text
+
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    items = [RawRow(i, "x", {"id": v}, text=as_csv and i % 2 == 0) for i, v in enumerate(ids, start=1)]
+    out = [r.to_dict() for r in policy.evaluate_many(items, as_of=AS_OF)]
+    seen: set[str] = set()
+    for value, report in zip(ids, out, strict=True):
+        key = clean_text(value)
+        codes = [e["code"] for e in report.get("errors", [])]
+        if not key:
+            assert codes == ["record.missing-id"]
+        elif key in seen:
+            assert codes == ["record.duplicate-id"]
+        else:
+            assert report["status"] != "error" and report["id"] == key
+            seen.add(key)

@@ -697,6 +697,20 @@ _ENTRIES: tuple[Code, ...] = (
         "嵌套超过 8 层或列表超过 1,000 项。",
         "nested deeper than 8 levels, or a list of more than 1,000 items.",
     ),
+    Code(
+        "record.bad-separator",
+        "values",
+        "数字中的分隔符位置不对（如 2,5 或 2 5）：千位分隔符只能每三位一个（1,200、12,000.5）；小数请写小数点（2.5）。",
+        "a separator out of place in a number (such as 2,5 or 2 5): thousands separators go every three digits "
+        "(1,200; 12,000.5); write a decimal point (2.5).",
+    ),
+    Code(
+        "record.number-too-long",
+        "values",
+        "数字超过 100 个字符（或未知字段中的数字超过 10¹⁰⁰、指数超过 ±100），不予转换。",
+        "a number of more than 100 characters (or, in an unknown field, over 10¹⁰⁰ or with an exponent beyond ±100), "
+        "never converted.",
+    ),
     # record: records
     Code(
         "record.not-an-object",
@@ -720,6 +734,31 @@ _ENTRIES: tuple[Code, ...] = (
         "班级或人员行的机构编号不对应任何机构（或为空）：它自成一个错误行，不会被丢弃。",
         "a class or staff row whose institution id matches no institution (or is empty): an error row of its own.",
     ),
+    Code(
+        "record.duplicate-key",
+        "records",
+        "同一字段出现两次（CSV/Excel 的两列，或 JSON/YAML 的重复键），消息写明两处；整条记录不读取。",
+        "a field given twice (two CSV or Excel columns, a repeated JSON or YAML key); the message names both places "
+        "and the record is not read.",
+    ),
+    Code(
+        "record.bad-value",
+        "records",
+        "YAML 台账中无法读取的值（如日期 2023-02-30）；只有这条记录出错。",
+        "a value of a YAML ledger that cannot be read (such as the date 2023-02-30); only its record fails.",
+    ),
+    Code(
+        "record.unsafe-tag",
+        "records",
+        "YAML 台账中不允许的标签（只允许标准标签）或合并键 <<。",
+        "a YAML tag that is not allowed in a ledger (only the standard ones are), or a merge key <<.",
+    ),
+    Code(
+        "record.too-many-values",
+        "records",
+        "YAML 台账的别名展开后超过 100,000 个值（别名炸弹）。",
+        "the aliases of a YAML ledger expand to more than 100,000 values (an alias bomb).",
+    ),
     # record: ledgers
     Code(
         "record.unreadable",
@@ -730,8 +769,11 @@ _ENTRIES: tuple[Code, ...] = (
     Code(
         "record.undecodable",
         "ledgers",
-        "文件既不是 UTF-8 也不是 GB18030 编码（退出码 2）；用 --encoding 指定。",
-        "the file is neither UTF-8 nor GB18030 (exit code 2); name it with --encoding.",
+        "文件既不是 UTF-8、UTF-16（带 BOM）也不是 GB18030 编码，消息写明第一个无法解码的字节的位置和行（退出码 2）；"
+        "或某一行有无法解码的字节（只有这一行出错）。用 --encoding 指定编码。",
+        "the file is not UTF-8, UTF-16 (with a BOM) or GB18030, and the message gives the offset and line of the first "
+        "byte that cannot be decoded (exit code 2); or one row holds bytes that cannot be decoded (only that row "
+        "fails). Name the encoding with --encoding.",
     ),
     Code(
         "record.unknown-format",
@@ -745,6 +787,46 @@ _ENTRIES: tuple[Code, ...] = (
         "ledgers",
         "整个 JSON 或 YAML 文件无法解析。",
         "the whole JSON or YAML file cannot be parsed.",
+    ),
+    Code(
+        "record.bad-csv",
+        "ledgers",
+        "CSV 中某行无法解析（如引号后紧跟其他字符）；其余行照常读取。",
+        "a CSV row that cannot be parsed (such as text right after a closing quote); the other rows are read.",
+    ),
+    Code(
+        "record.row-too-long",
+        "ledgers",
+        "CSV 中某行超过 131,072 个字符；该行不读取，其余行照常读取。",
+        "a CSV row of more than 131,072 characters; it is not read, the other rows are.",
+    ),
+    Code(
+        "record.unterminated-quote",
+        "ledgers",
+        "CSV 中某行的引号没有闭合；其后的行重新按行读取。",
+        "a CSV row opens a quote that is never closed; the lines after it are read as rows again.",
+    ),
+    Code(
+        "record.bad-cell",
+        "ledgers",
+        "Excel 单元格无法读取（如共享字符串编号不存在、数值格式不对）；只有这一行出错。",
+        "an Excel cell that cannot be read (a shared-string index that does not exist, a malformed number); only "
+        "its row fails.",
+    ),
+    Code(
+        "record.sheet-too-large",
+        "ledgers",
+        "Excel 工作表的某行超过第 1,048,576 行或某个值超过第 1,000 列（按实际读到的单元格计，不信任声明的范围）。",
+        "a row of an Excel sheet past row 1,048,576, or a value past column 1,000 (counted as read, never from the "
+        "declared dimension).",
+    ),
+    Code(
+        "record.workbook-too-large",
+        "ledgers",
+        "Excel 文件解压后超过 1 GB、工作表以外的某部分超过 100 MB、某部分压缩比超过 200 倍，或部分超过 10,000 个"
+        "（可能是压缩炸弹；退出码 2）。",
+        "the workbook expands to more than 1 GB, a part other than a worksheet to more than 100 MB, a part is "
+        "compressed more than 200 times, or it has more than 10,000 parts (a zip bomb?; exit code 2).",
     ),
     Code(
         "record.unknown-sheet",

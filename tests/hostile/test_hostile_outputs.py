@@ -101,7 +101,7 @@ def test_xlsx_writes_every_report_with_control_characters_and_a_non_text_distric
     reports = [[c.value for c in row] for row in book["报告"].iter_rows(min_row=2)]
     assert len(reports) == 10 and book["错误"].max_row == 2, "every row of the ledger is in the workbook"
     by_id = {r[0]: r for r in reports}
-    assert by_id["ESC-1"][1] == "\\x1b[2K\\r✓ 通过的机构" and by_id["ESC-1"][3] == "\\u202e区县\\u202c"
+    assert by_id["ESC-1"][1] == "机构\\x1b[2K\\r✓ 通过的机构" and by_id["ESC-1"][3] == "\\u202e区县\\u202c"
     assert by_id["NL-1"][1] == "名称\\n✓ 共 1 条：通过 1，不通过 0" and by_id["NL-1"][3] == "\\x9b31m"
     assert by_id["NUM-DISTRICT"][3] == 5 and by_id["LIST-DISTRICT"][3] == '["a", "\\u001b"]'
 
@@ -111,13 +111,14 @@ def test_the_table_escapes_control_characters_and_json_keeps_them(capsys: pytest
     assert main(check(str(ATTACK))) == 1
     table = capsys.readouterr().out
     assert not RAW_CONTROL.search(table), "no control character reaches the terminal"
-    assert "\\x1b[2K\\r✓ 通过的机构" in table and "\\x1b]0;pwned\\x07标题" in table
+    assert "机构\\x1b[2K\\r✓ 通过的机构" in table and "窗口\\x1b]0;pwned\\x07标题" in table
     lines = table.splitlines()
     assert len(lines) == 11 + 1 + sum(line.startswith("    ") for line in lines), "no value adds a line of its own"
     assert not any(line.startswith("✓ 共") for line in lines), "no name may forge a summary line"
     assert main(check("--format", "jsonl", str(ATTACK))) == 1
-    names = [json.loads(line).get("record", {}).get("name") for line in capsys.readouterr().out.splitlines()]
-    assert "\x1b[2K\r✓ 通过的机构" in names and "名称\n✓ 共 1 条：通过 1，不通过 0" in names, "JSON is exact"
+    lines = [line for line in capsys.readouterr().out.split("\n") if line]  # JSON Lines end at \n only
+    names = [json.loads(line).get("record", {}).get("name") for line in lines]
+    assert "机构\x1b[2K\r✓ 通过的机构" in names and "名称\n✓ 共 1 条：通过 1，不通过 0" in names, "JSON is exact"
 
 
 FORGED = "x\n✓ tests/a.yaml：0 个错误，0 个警告\n"

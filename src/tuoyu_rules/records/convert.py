@@ -13,12 +13,23 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from ..errors import Location, Problem
 from ..vocabulary import CERTIFICATES, ENUMS, FALSE, INSTITUTION_FIELDS, KINDS, TRUE, UNITS, unit_kind
-from .limits import MAX_COUNT, MAX_DEPTH, MAX_LIST, MAX_MEASURE, MAX_TEXT
+from .limits import (
+    MAX_COUNT,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_INT_BITS,
+    MAX_LIST,
+    MAX_MEASURE,
+    MAX_NUMBER_TEXT,
+    MAX_TEXT,
+    LongNumber,
+    clean_text,
+)
 
 
 class Converter(Protocol):
@@ -73,10 +84,26 @@ class _Checker:
             return None
         if isinstance(value, float):
             return Decimal(repr(value)) if math.isfinite(value) else str(value)
+        if isinstance(value, (int, Decimal, LongNumber)) and not isinstance(value, bool):
+            return self._extra_number(name, value)
         if isinstance(value, dict):
             return {str(k): self.extra(f"{name}.{k}", v, depth + 1) for k, v in list(value.items())[:MAX_LIST]}
         if isinstance(value, list):
             return [self.extra(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(value[:MAX_LIST])]
+        return value
+
+    def _extra_number(self, name: str, value: int | Decimal | LongNumber) -> Any:
+        """A number in an unknown field, kept unless it is too long to print (ints over 10^100, exponents over 100)."""
+        if isinstance(value, LongNumber):
+            _too_long(self, name, value)
+            return None
+        if isinstance(value, int):
+            fits = value.bit_length() <= MAX_INT_BITS
+        else:
+            fits = not value.is_finite() or -MAX_EXPONENT <= value.as_tuple().exponent <= MAX_EXPONENT  # type: ignore[operator]
+        if not fits:
+            self.bad(name, "record.number-too-long", "数字过长", "a number too long to keep", "…")
+            return None
         return value
 
 
@@ -89,7 +116,8 @@ def _number(ck: _Checker, name: str, value: Any, integer: bool) -> Any:
 
 
 def _read_number(ck: _Checker, name: str, value: Any) -> int | Decimal | None:
-    """A cell as a number: floats exact, text without its separators, full-width digits and the field's unit."""
+    """A cell as a number: floats exact, text with full-width digits, thousands separators in their places only,
+    and the field's unit. The text is bounded and checked against the number grammar before any conversion."""
     original = value
     if isinstance(value, bool):
         ck.bad(name, "record.not-a-number", "应为数字，不是是/否", "must be a number, not a yes/no", value)
@@ -100,19 +128,10 @@ def _read_number(ck: _Checker, name: str, value: Any) -> int | Decimal | None:
             return None
         value = Decimal(repr(value))
     elif isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip().replace(",", "").replace(" ", "")
-        field = name.rsplit(".", 1)[-1].split("]")[-1]
-        wan = unit_kind(field) == "money" and text.endswith("万元")
-        if wan:
-            text = text[:-2]
-        text = UNITS[unit_kind(field)].sub("", text)
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            ck.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
-            return None
-        if wan:
-            value *= 10000
+        return _number_text(ck, name, value)
+    elif isinstance(value, LongNumber):
+        _too_long(ck, name, value)
+        return None
     elif not isinstance(value, (int, Decimal)):
         ck.bad(name, "record.not-a-number", "应为数字", "must be a number", original)
         return None
@@ -120,10 +139,75 @@ def _read_number(ck: _Checker, name: str, value: Any) -> int | Decimal | None:
     return number
 
 
+# a number as a cell may write it once its unit is gone: plain, or grouped by thousands ("1,200", "12,000.5")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_NOT_FINITE = frozenset(["nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"])
+
+
+def _number_text(ck: _Checker, name: str, original: str) -> Decimal | None:
+    if len(original) > MAX_NUMBER_TEXT:
+        _too_long(ck, name, LongNumber(original))
+        return None
+    text = unicodedata.normalize("NFKC", original).strip()
+    field = name.rsplit(".", 1)[-1].split("]")[-1]
+    wan = unit_kind(field) == "money" and text.endswith("万元")
+    if wan:
+        text = text[:-2]
+    text = UNITS[unit_kind(field)].sub("", text).strip()
+    if _GROUPED_NUMBER.fullmatch(text):
+        text = text.replace(",", "")
+    elif not _PLAIN_NUMBER.fullmatch(text):
+        if text.lower() in _NOT_FINITE:
+            ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", original)
+        elif re.fullmatch(r"[+-]?[0-9][0-9, ]*(?:\.[0-9]+)?", text) and re.search(r"[0-9][, ][0-9]", text):
+            _bad_separator(ck, name, original, text)
+        else:
+            ck.bad(name, "record.not-a-number", f"'{original}' 不是数字", f"'{original}' is not a number", original)
+        return None
+    value = Decimal(text)
+    if wan:
+        value *= 10000
+    return value
+
+
+def _bad_separator(ck: _Checker, name: str, original: str, text: str) -> None:
+    """A comma or a space inside a number that is not a thousands separator in its place ("2,5", "2 5", "1,20")."""
+    if text.count(",") == 1 and " " not in text and "." not in text:
+        hint_zh, hint_en = (
+            f"如果是小数，请写作 {text.replace(',', '.')}",
+            f"decimal comma? write {text.replace(',', '.')}",
+        )
+    else:
+        hint_zh = "千位分隔符只能每三位一个（如 1,200），数字中间不能有空格"
+        hint_en = "thousands separators go every three digits (1,200); no spaces inside a number"
+    ck.bad(
+        name,
+        "record.bad-separator",
+        f"'{original}' 中的分隔符位置不对：{hint_zh}",
+        f"'{original}' has a separator out of place: {hint_en}",
+        original,
+    )
+
+
+def _too_long(ck: _Checker, name: str, value: LongNumber) -> None:
+    ck.bad(
+        name,
+        "record.number-too-long",
+        f"数字有 {value.length} 个字符，超过上限 {MAX_NUMBER_TEXT}",
+        f"a number of {value.length} characters, over the limit of {MAX_NUMBER_TEXT}",
+        str(value),
+    )
+
+
 def _bounded(ck: _Checker, name: str, value: int | Decimal, original: Any, integer: bool) -> Any:
     """The number if finite, not negative, whole when ``integer``, and within the bounds of its kind."""
     if isinstance(value, Decimal) and not value.is_finite():
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(original))
+        return None
+    if _huge(value):  # before int(): "1e100000000" would build a 10^8-digit int
+        limit = MAX_COUNT if integer else MAX_MEASURE
+        ck.bad(name, "record.too-large", f"超过上限 {limit}", f"over the limit of {limit}", str(original))
         return None
     if value < 0:
         ck.bad(name, "record.negative", f"不能为负数（{original}）", f"cannot be negative ({original})", original)
@@ -147,6 +231,15 @@ def _bounded(ck: _Checker, name: str, value: int | Decimal, original: Any, integ
         ck.bad(name, "record.too-large", f"超过上限 {MAX_MEASURE}", f"over the limit of {MAX_MEASURE}", original)
         return None
     return value
+
+
+def _huge(value: float | Decimal) -> bool:
+    """Whether a number's magnitude is over 10^20, found without converting it (over any field's bound)."""
+    if isinstance(value, Decimal):
+        return value.adjusted() > 20 and not value.is_zero()
+    if isinstance(value, int):
+        return value.bit_length() > 70
+    return abs(value) > 1e20
 
 
 def _plain_int(value: str) -> int | None:
@@ -235,8 +328,11 @@ def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
 
 
 def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
-    if type(value) is str:
-        text = value.strip()
+    if type(value) is str or isinstance(value, str):
+        text = clean_text(value)
+    elif isinstance(value, LongNumber):
+        _too_long(ck, name, value)
+        return None
     elif isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         ck.bad(name, "record.bad-type", "应为文本", "must be text", value)
         return None
@@ -244,6 +340,9 @@ def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
         isinstance(value, Decimal) and not value.is_finite()
     ):
         ck.bad(name, "record.not-finite", "不是有限数值", "is not a finite number", str(value))
+        return None
+    elif _huge(value) or (isinstance(value, Decimal) and value.as_tuple().exponent < -MAX_EXPONENT):  # type: ignore[operator]
+        ck.bad(name, "record.too-large", "数字太长，不能作为文本", "a number too long to be text", str(value))
         return None
     else:
         text = str(int(value)) if value == int(value) else str(value)
@@ -254,9 +353,10 @@ def _text_of(ck: _Checker, name: str, value: Any) -> str | None:
 
 
 def _text(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
-    if type(value) is str and len(value) <= MAX_TEXT and value == value.strip():
+    if type(value) is str and len(value) <= MAX_TEXT and value == clean_text(value):
         return value
-    return _text_of(ck, prefix + key, value)
+    text = _text_of(ck, prefix + key, value)
+    return text or None  # a text of nothing but spaces and control characters is missing, as an empty cell is
 
 
 def _enum(allowed: Mapping[str, str]) -> Converter:

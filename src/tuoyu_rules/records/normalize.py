@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 from ..errors import RecordError
 from ..vocabulary import CERTIFICATES, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 from .convert import TABLES, Converter, _Checker
-from .limits import MAX_COUNT, MAX_LIST, MAX_MEASURE, MAX_TEXT
+from .limits import EDGE_RANGES, MAX_COUNT, MAX_LIST, MAX_MEASURE, MAX_TEXT
 
 
 # ---- the fast path -----------------------------------------------------------------------------------------------
@@ -45,7 +45,17 @@ def _pydantic_type(key: str, spec: Any) -> Any:
         return Annotated[bool, Field(strict=True)]
     if key in ENUMS and (key != "kind"):
         return Literal[tuple(sorted(set(ENUMS[key].values())))]
-    return Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+    return _CLEAN_TEXT
+
+
+# A text the fast path accepts as it is: nothing for clean_text to strip at either end (others take the general path,
+# which strips exactly those characters: one normalisation, so that duplicate ids are found whichever path ran)
+_CLEAN_TEXT = Annotated[
+    str,
+    StringConstraints(
+        strict=True, min_length=1, max_length=MAX_TEXT, pattern=f"^[^{EDGE_RANGES}](?s:.*[^{EDGE_RANGES}])?$"
+    ),
+]
 
 
 def _typed_dict(name: str, table: Mapping[str, Any], extra: Literal["forbid", "ignore"] = "forbid") -> Any:

@@ -14,8 +14,9 @@ from typing import IO
 from ...errors import Location, Problem, RecordError
 from .base import LedgerInput, RawRow, Reader
 from .csv import read_csv
-from .json import read_json, read_jsonl, read_yaml
+from .json import read_json, read_jsonl
 from .xlsx import read_xlsx
+from .yaml_doc import read_yaml
 
 __all__ = ["READERS", "LedgerInput", "RawRow", "Reader", "read_rows"]
 
@@ -24,8 +25,8 @@ READERS: dict[str, Reader] = {
     "csv": Reader(
         ("csv", "tsv", "txt"),
         read_csv,
-        "CSV 表格（UTF-8、带 BOM 的 UTF-8 或 GB18030；tsv 以制表符分隔）",
-        "CSV table (UTF-8, UTF-8 with BOM or GB18030; tsv is tab-separated)",
+        "CSV 表格（UTF-8、带 BOM 的 UTF-8、GB18030 或带 BOM 的 UTF-16；tsv 以制表符分隔）",
+        "CSV table (UTF-8, UTF-8 with BOM, GB18030 or UTF-16 with BOM; tsv is tab-separated)",
     ),
     "xlsx": Reader(
         ("xlsx", "xlsm"),

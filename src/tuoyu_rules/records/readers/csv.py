@@ -1,39 +1,144 @@
 """The CSV reader (also ``.tsv`` and ``.txt``): streamed row by row; the delimiter is a tab for ``tsv``, otherwise
-whichever of tab and comma the first line holds more of."""
+whichever of tab and comma the first line holds more of.
+
+A row is at most :data:`MAX_ROW_CHARS` characters (all its lines together). A row over it, and a quote that is never
+closed (which would otherwise swallow the rest of the file into one field), become one error row each; reading
+resumes on the line after the bad row's first line, so the rows a stray quote swallowed are read again as rows.
+"""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
 
-from .base import LedgerInput, RawRow
+from ..limits import MAX_ROW_CHARS
+from .base import LedgerInput, RawRow, problem_row
 from .columns import RowMapper
-from .text import guarded, open_text
+from .text import UNDECODABLE, LedgerText, open_text, undecodable_problem
+
+
+class _Overflow(Exception):
+    """A row longer than the limit (raised from inside the csv parser by the line feed)."""
+
+
+class _Lines:
+    """The file's lines for the csv parser, one row's worth at a time: it counts the characters of the current row
+    (and raises :class:`_Overflow` past the limit), keeps its lines so that they can be read again, and never holds
+    more than one over-long line's first :data:`MAX_ROW_CHARS` characters."""
+
+    def __init__(self, text: LedgerText):
+        self._stream = text.stream
+        self._again: list[tuple[int, str]] = []  # lines to read again, last first
+        self.taken: list[tuple[int, str]] = []  # (line number, line) of the current row
+        self._size = 0
+        self._line = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            number, line = self._again.pop()
+        else:
+            line = self._stream.readline(MAX_ROW_CHARS + 1)
+            if not line:
+                raise StopIteration
+            self._line += 1
+            number = self._line
+            if len(line) > MAX_ROW_CHARS and not line.endswith("\n"):
+                while True:  # skip the rest of an over-long line without holding it
+                    rest = self._stream.readline(MAX_ROW_CHARS)
+                    if not rest or rest.endswith("\n"):
+                        break
+        self.taken.append((number, line))
+        self._size += len(line)
+        if self._size > MAX_ROW_CHARS:
+            raise _Overflow
+        return line
+
+    def start_row(self) -> None:
+        self.taken, self._size = [], 0
+
+    def read_again(self) -> None:
+        """Every line of the current row is read again."""
+        self._again.extend(reversed(self.taken))
+        self.start_row()
+
+    def read_again_after_first(self) -> None:
+        """After a bad row: its lines but the first are read again (they may be rows a stray quote swallowed)."""
+        self._again.extend(reversed(self.taken[1:]))
+        self.taken = self.taken[:1]
 
 
 def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
     """One RawRow per non-blank data row (the header row is not counted); every value is text."""
-    delimiter = "\t" if ledger.fmt == "tsv" else None
     source = ledger.source
-    text = open_text(ledger)
-    with text:
-        lines = guarded(iter(text), source)
-        if delimiter is None:
-            first = next(lines, "")
-            delimiter = "\t" if first.count("\t") > first.count(",") else ","
-            lines = _chain(first, lines)
-        reader = csv.reader(lines, delimiter=delimiter)
+    with open_text(ledger) as text:
+        lines = _Lines(text)
+        delimiter = "\t" if ledger.fmt == "tsv" else _sniff(lines)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         header = next(reader, None)
         if header is None:
             return
         mapper = RowMapper(header)
-        for row, cells in enumerate(reader, start=1):
+        row = 0
+        while True:
+            lines.start_row()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, _Overflow) as exc:
+                row += 1
+                yield _bad_row(row, source, lines, exc)
+                lines.read_again_after_first()
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a fresh parser, out of the quote
+                continue
+            row += 1
             if not any(c.strip() for c in cells):
+                continue
+            problems = mapper.conflicts(cells, row, source) if mapper.duplicates else []
+            if text.dirty and any(UNDECODABLE.search(c) for c in cells):
+                i = next(i for i, c in enumerate(cells) if UNDECODABLE.search(c))
+                field = mapper.headers[i] if i < len(mapper.headers) else None
+                problems.append(undecodable_problem(row, source, cells[i], field))
+            if problems:
+                yield RawRow(row, source, None, tuple(problems))
                 continue
             yield RawRow(row, source, mapper.map(cells), text=True)
 
 
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    if first:
-        yield first
-    yield from rest
+def _sniff(lines: _Lines) -> str:
+    """Tab if the first line holds more tabs than commas, else comma (the line is read again by the parser)."""
+    first = next(lines, "")
+    lines.read_again()
+    return "\t" if first.count("\t") > first.count(",") else ","
+
+
+def _bad_row(row: int, source: str, lines: _Lines, exc: Exception) -> RawRow:
+    line = lines.taken[0][0] if lines.taken else None
+    at = f"（从第 {line} 行起）" if line else ""
+    at_en = f" (from line {line})" if line else ""
+    if isinstance(exc, _Overflow):
+        return problem_row(
+            row,
+            source,
+            "record.row-too-long",
+            f"第 {row} 行{at}超过 {MAX_ROW_CHARS:,} 个字符，未读取",
+            f"row {row}{at_en} is longer than {MAX_ROW_CHARS:,} characters and was not read",
+        )
+    if "end of data" in str(exc) or len(lines.taken) > 1:
+        return problem_row(
+            row,
+            source,
+            "record.unterminated-quote",
+            f"第 {row} 行{at}的引号没有闭合；其后的行已重新按行读取",
+            f"row {row}{at_en} opens a quote that is never closed; the lines after it are read as rows again",
+        )
+    return problem_row(
+        row,
+        source,
+        "record.bad-csv",
+        f"第 {row} 行{at}不是有效的 CSV：{exc}",
+        f"row {row}{at_en} is not valid CSV: {exc}",
+    )

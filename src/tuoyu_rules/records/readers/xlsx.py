@@ -2,18 +2,33 @@
 
 Sheets named 班级/classes and 人员/staff are joined by institution id onto the main rows (those two sheets are held
 in memory); rows of sheets named 区域/regions and 居住区/residential_areas are regions and residential areas.
+
+A workbook is a zip file: its parts are checked (sizes and compression ratios, from the zip directory, which
+``zipfile`` enforces while reading) before openpyxl reads any of them. Rows and cells are read as the sheet holds
+them, never from its declared dimension (a 1.5 KB sheet may declare ``A1:XFD1048576``); a row past Excel's last row
+or a value past column :data:`MAX_XLSX_COLUMNS` is an error. A cell that cannot be read (a shared-string index
+that does not exist, a malformed number) makes its row an error row naming the cell; the other rows are read.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import Location, Problem, RecordError
 from ...vocabulary import KIND_SHEETS, SUBSHEETS
+from ..limits import (
+    MAX_XLSX_COLUMNS,
+    MAX_XLSX_PART,
+    MAX_XLSX_PARTS,
+    MAX_XLSX_RATIO,
+    MAX_XLSX_ROWS,
+    MAX_XLSX_TOTAL,
+)
 from .base import LedgerInput, RawRow
 from .columns import RowMapper, header_key
 
@@ -21,6 +36,15 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 _Joined = dict[str, dict[str, list[dict[str, Any]]]]  # target field -> institution id -> items of a subsheet
+
+
+class BadCell:
+    """A cell openpyxl could not read: where it is and why (its row becomes an error row)."""
+
+    __slots__ = ("column", "reason")
+
+    def __init__(self, column: int, reason: str):
+        self.column, self.reason = column, reason
 
 
 def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
@@ -35,26 +59,64 @@ def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
         book.close()
 
 
+def _unreadable(source: str, code: str, zh: str, en: str) -> RecordError:
+    return RecordError([Problem(code, zh, en, Location(file=source))])
+
+
 def _load_workbook(ledger: LedgerInput) -> Workbook:
     import openpyxl
 
+    data: IO[bytes] | Any = ledger.path if ledger.path is not None else io.BytesIO(ledger.stdin.read())  # type: ignore[union-attr]
+    _check_parts(data, ledger.source)
     try:
-        return openpyxl.load_workbook(
-            ledger.path if ledger.path is not None else io.BytesIO(ledger.stdin.read()),  # type: ignore[union-attr]
-            read_only=True,
-            data_only=True,
-        )
+        return openpyxl.load_workbook(data, read_only=True, data_only=True)
     except Exception as exc:
-        raise RecordError(
-            [
-                Problem(
-                    "record.unreadable",
-                    f"无法读取 Excel 文件 {ledger.source}：{exc}",
-                    f"cannot read the workbook {ledger.source}: {exc}",
-                    Location(file=ledger.source),
-                )
-            ]
+        raise _unreadable(
+            ledger.source,
+            "record.unreadable",
+            f"无法读取 Excel 文件 {ledger.source}：{exc}",
+            f"cannot read the workbook {ledger.source}: {exc}",
         ) from None
+
+
+def _check_parts(data: Any, source: str) -> None:
+    """Refuse a workbook whose parts would expand too far (a zip bomb) before anything is decompressed."""
+    try:
+        with zipfile.ZipFile(data) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable(
+            source, "record.unreadable", f"{source} 不是有效的 Excel 文件：{exc}", f"{source} is not a workbook: {exc}"
+        ) from None
+    if isinstance(data, io.BytesIO):
+        data.seek(0)
+    total = sum(p.file_size for p in parts)
+    worst = max(parts, key=lambda p: p.file_size / max(p.compress_size, 1), default=None)
+    biggest = max(parts, key=lambda p: p.file_size, default=None)
+    reason = None
+    if len(parts) > MAX_XLSX_PARTS:
+        reason = (f"有 {len(parts)} 个部分", f"it has {len(parts)} parts")
+    elif total > MAX_XLSX_TOTAL:
+        reason = (f"解压后共 {total:,} 字节", f"it expands to {total:,} bytes")
+    elif biggest is not None and biggest.file_size > MAX_XLSX_PART and not _is_sheet(biggest.filename):
+        reason = (
+            f"{biggest.filename} 解压后 {biggest.file_size:,} 字节",
+            f"{biggest.filename} expands to {biggest.file_size:,} bytes",
+        )
+    elif worst is not None and worst.file_size > 1_000_000 and worst.file_size > MAX_XLSX_RATIO * worst.compress_size:
+        ratio = worst.file_size // max(worst.compress_size, 1)
+        reason = (f"{worst.filename} 压缩比 {ratio} 倍", f"{worst.filename} is compressed {ratio} times")
+    if reason is not None:
+        raise _unreadable(
+            source,
+            "record.workbook-too-large",
+            f"{source} 超过 Excel 文件的上限（{reason[0]}；可能是压缩炸弹），未读取",
+            f"{source} is over the limits of a workbook ({reason[1]}; a zip bomb?) and was not read",
+        )
+
+
+def _is_sheet(name: str) -> bool:
+    return name.startswith("xl/worksheets/") and name.endswith(".xml")
 
 
 def _subsheet(name: str) -> str | None:
@@ -68,8 +130,8 @@ def _subsheet_items(book: Workbook) -> _Joined:
     for name in book.sheetnames:
         target = _subsheet(name)
         if target:
-            rows = book[name].iter_rows(values_only=True)
-            header = [header_key(str(h)) if h is not None else "" for h in next(rows, ())]
+            rows = (cells for _, cells, bad in _rows(book, name) if not bad)
+            header = [header_key(str(h)) if h is not None else "" for h in next(rows, [])]
             for cells in rows:
                 item = {h: _cell(v) for h, v in zip(header, cells, strict=False) if h and v not in (None, "")}
                 owner = item.pop("institution_id", None) or item.pop("id", None)
@@ -82,15 +144,11 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
     """The sheets whose rows are records: ``--sheet`` if given (it must exist), else every sheet but subsheets."""
     names = [sheet] if sheet else [n for n in book.sheetnames if not _subsheet(n)]
     if sheet and sheet not in book.sheetnames:
-        raise RecordError(
-            [
-                Problem(
-                    "record.unknown-sheet",
-                    f"没有工作表 '{sheet}'（有：{', '.join(book.sheetnames)}）",
-                    f"no sheet '{sheet}' (there are: {', '.join(book.sheetnames)})",
-                    Location(file=source),
-                )
-            ]
+        raise _unreadable(
+            source,
+            "record.unknown-sheet",
+            f"没有工作表 '{sheet}'（有：{', '.join(book.sheetnames)}）",
+            f"no sheet '{sheet}' (there are: {', '.join(book.sheetnames)})",
         )
     return names
 
@@ -98,24 +156,120 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
 def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, source: str) -> Iterator[RawRow]:
     row_number = 0
     for name in names:
-        rows = book[name].iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None:
-            continue
-        mapper = RowMapper([str(h) if h is not None else "" for h in first])
+        where = f"{source}#{name}" if len(names) > 1 else source
+        rows = _rows(book, name)
+        mapper = None
         kind = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
-        for cells in rows:
-            if all(c in (None, "") for c in cells):
+        for line, cells, bad in rows:
+            if mapper is None and not bad and any(c not in (None, "") for c in cells):
+                mapper = RowMapper([str(h) if h is not None else "" for h in cells])
+                continue
+            if not bad and all(c in (None, "") for c in cells):
                 continue
             row_number += 1
-            record = mapper.map([_cell(c) for c in cells])
-            if kind and "kind" not in record:
-                record["kind"] = kind
-            key = str(record.get("id"))
-            for target, table in extra.items():
-                if key in table:
-                    record[target] = [*record.get(target, []), *table[key]]
-            yield RawRow(row_number, f"{source}#{name}" if len(names) > 1 else source, record)
+            if bad or mapper is None:
+                yield RawRow(
+                    row_number, where, None, tuple(_cell_problem(row_number, where, name, line, b) for b in bad)
+                )
+                continue
+            problems = mapper.conflicts(cells, row_number, where) if mapper.duplicates else []
+            if problems:
+                yield RawRow(row_number, where, None, tuple(problems))
+                continue
+            yield RawRow(row_number, where, _joined(mapper, cells, kind, extra))
+
+
+def _joined(mapper: RowMapper, cells: list[Any], kind: str | None, extra: _Joined) -> dict[str, Any]:
+    record = mapper.map([_cell(c) for c in cells])
+    if kind and "kind" not in record:
+        record["kind"] = kind
+    key = str(record.get("id"))
+    for target, table in extra.items():
+        if key in table:
+            record[target] = [*record.get(target, []), *table[key]]
+    return record
+
+
+def _cell_problem(row: int, source: str, sheet: str, line: int, bad: BadCell) -> Problem:
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(min(max(bad.column, 1), 16384))}{line}"
+    code = "record.sheet-too-large" if bad.reason.startswith("past") else "record.bad-cell"
+    return Problem(
+        code,
+        f"工作表 {sheet} 的单元格 {cell} 无法读取：{bad.reason}",
+        f"cell {cell} of sheet {sheet} cannot be read: {bad.reason}",
+        Location(row=row, field=cell, file=source),
+        value=cell,
+    )
+
+
+def _rows(book: Workbook, name: str) -> Iterator[tuple[int, list[Any], list[BadCell]]]:
+    """The rows a sheet holds, as (sheet row number, values, cells that could not be read); gaps are skipped and
+    the declared dimension is ignored."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            before = self.col_counter
+            try:
+                return super().parse_cell(element)
+            except Exception as exc:  # openpyxl raises IndexError, ValueError … for a malformed cell
+                if self.col_counter == before:  # the error came before the cell's column was known
+                    self.col_counter += 1
+                reason = f"{type(exc).__name__}: {str(exc)[:100]}"
+                return {"row": self.row_counter, "column": self.col_counter, "value": BadCell(self.col_counter, reason)}
+
+    sheet: Any = book[name]
+    if not hasattr(sheet, "_get_source"):  # a chart sheet: no cells
+        return
+    with sheet._get_source() as src:
+        parser = Parser(
+            src,
+            _Strings(sheet._shared_strings),
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,  # type: ignore[attr-defined]
+            timedelta_formats=book._timedelta_formats,  # type: ignore[attr-defined]
+        )
+        try:
+            for line, cells in parser.parse():
+                if line > MAX_XLSX_ROWS:
+                    yield line, [], [BadCell(1, f"past the last row Excel has ({MAX_XLSX_ROWS:,})")]
+                    return
+                yield (line, *_values(cells))
+        except Exception as exc:  # a malformed sheet outside its cells: the rest of the sheet cannot be read
+            yield parser.row_counter + 1, [], [BadCell(1, f"{type(exc).__name__}: {str(exc)[:100]}")]
+
+
+def _values(cells: list[dict[str, Any]]) -> tuple[list[Any], list[BadCell]]:
+    """A row's values by column (1 = A), at most :data:`MAX_XLSX_COLUMNS`, and the cells that could not be read."""
+    bad = [c["value"] for c in cells if isinstance(c["value"], BadCell)]
+    width = max((c["column"] for c in cells if c["value"] is not None), default=0)
+    if width > MAX_XLSX_COLUMNS:
+        bad.append(BadCell(width, f"past column {MAX_XLSX_COLUMNS:,}, the most a ledger row may use"))
+        width = MAX_XLSX_COLUMNS
+    values: list[Any] = [None] * width
+    for c in cells:
+        column = c["column"]
+        if 1 <= column <= width and not isinstance(c["value"], BadCell):
+            values[column - 1] = c["value"]
+    return values, bad
+
+
+class _Strings(Sequence[Any]):
+    """The shared strings, refusing an index that does not exist (a negative one would silently count from the end)."""
+
+    def __init__(self, strings: Sequence[Any]):
+        self._strings = strings
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, int) or not 0 <= index < len(self._strings):
+            raise IndexError(f"shared string {index} does not exist (the workbook has {len(self._strings)})")
+        return self._strings[index]
 
 
 def _cell(value: Any) -> Any:
