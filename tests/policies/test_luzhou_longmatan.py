@@ -570,3 +570,16 @@ def test_report_names_the_policy_and_the_document(luzhou) -> None:
     assert (d["policy"], d["as_of"], d["kind"], d["id"]) == ("luzhou_longmatan", "2024-06-30", "institution", "LMT-T")
     citation = finding(d, "area.indoor_per_slot")["citation"]
     assert citation["source"] == "001_060ea64bc85e63b4.txt" and citation["clause"] == "四(一)"
+
+
+def test_a_ratio_violation_cites_the_local_clause_beside_the_national_source() -> None:
+    # 四(一) restates the national 1∶3; the report cites both, as explain does
+    import tuoyu_rules
+
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    record = {"id": "X", "classes": [{"type": "infant", "enrolled": 10, "caregivers": 2}]}
+    report = policy.evaluate(record, as_of=datetime.date(2024, 6, 30)).to_dict()
+    [ratio] = [f for f in report["violations"] if f["rule"] == "class.ratio.infant"]
+    assert ratio["citation"]["source"] == "national.md"
+    [local] = ratio["citation"]["also_cited"]
+    assert local["clause"] == "四(一)" and "1∶3" in local["quote"] and local["source"].startswith("001_")

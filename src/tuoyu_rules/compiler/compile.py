@@ -285,6 +285,9 @@ class _Builder:
         by_year = by_year_targets(rule, layer, path, self.params, self.problems)
         dated = bool(by_year)
         part = functools.partial(self._rule_part, rule, layer, path, reads, sources)
+        also_cited = tuple(
+            c for i, a in enumerate(rule.also_cited) if (c := self.cite(a, layer, (*path, "also_cited", i))) is not None
+        )
         return CompiledRule(
             id=rule.id,
             spec=rule,
@@ -299,7 +302,7 @@ class _Builder:
             message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated)
             or (Template(("",)), Template(("",))),
             fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated),
-            citation=self.cite(rule.citation, layer, (*path, "citation")) or {},
+            citation=_with_also_cited(self.cite(rule.citation, layer, (*path, "citation")) or {}, also_cited),
             reads=tuple(dict.fromkeys(reads)),
             origin=layer.origin(path),
             sources=sources,
@@ -308,11 +311,7 @@ class _Builder:
             year_meta=self._year_meta(rule, layer, path),
             applies_to=rule.applies_to,
             until=layer.model.in_force.until,
-            also_cited=tuple(
-                c
-                for i, a in enumerate(rule.also_cited)
-                if (c := self.cite(a, layer, (*path, "also_cited", i))) is not None
-            ),
+            also_cited=also_cited,
         )
 
     def _year_meta(self, rule: Rule, layer: Layer, path: Path_) -> dict[int, tuple[Any, dict[str, Any] | None]]:
@@ -432,3 +431,9 @@ class _Builder:
             needs_outcomes=self.uses_passes,
             has_aims=any(r.severity == "aim" for r in rules),
         )
+
+
+def _with_also_cited(citation: dict[str, Any], also: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """A rule's citation, and the local documents that state the same rule beside it (a city restating a national
+    ratio): a report cites both. Built once per rule at load."""
+    return {**citation, "also_cited": [dict(c) for c in also]} if also and citation else citation
