@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"examples"},
     {"writers"},
     {"authoring"},
+    {"columnar"},
     {"api"},
     {"cli"},
     {"__main__", "__init__"},

@@ -1,0 +1,19 @@
+"""A columnar engine for big flat CSV ledgers (polars, an optional extra: ``pip install 'tuoyu-rules[columnar]'``).
+
+Each institution rule and subsidy of a compiled policy is translated from its generated Python into exact polars
+expressions (:mod:`.translate`); a CSV ledger is read in batches exactly as the row-wise reader reads it
+(:mod:`.frame`); rows whose every read cell is plain are evaluated column-wise, every other row by the row-wise engine
+(:mod:`.engine`). The verdict rows are identical, row for row, to the row-wise engine's; docs/columnar.md says what
+runs column-wise and what falls back. Nothing here is imported by the core: importing this package imports polars.
+"""
+
+from __future__ import annotations
+
+from .engine import Checker, check_rows, plan
+
+__all__ = ["Checker", "available", "check_rows", "plan"]
+
+
+def available() -> bool:
+    """Always True once this package imported (it needs polars); see :func:`tuoyu_rules.cli` for the probe."""
+    return True
