@@ -240,39 +240,67 @@ def _cents(c: int) -> str:
     return f"{c // 100}.{c % 100:02d}"
 
 
-def _verdicts(df: pl.DataFrame, pl_: Plan) -> Iterator[tuple[str, list[Any], list[Any], list[Any]]]:
-    """(status, violations, unknown findings, subsidies) of each row of an evaluated frame."""
-    rules = [r for r, _, _ in pl_.rules]
-    errors = [r.severity == "error" for r in rules]
-    viol = [{"rule": r.id} for r in rules]
-    unk = [{"rule": r.id, "outcome": "unknown"} for r in rules]
+def _rule_part(row: tuple[Any, ...], rules: list[CompiledRule]) -> tuple[str, list[Any], list[Any]]:
+    """(status, violations, unknown findings) from the fail counts and unknown flags of one row."""
     n = len(rules)
-    for row in df.iter_rows():
-        violations: list[Any] = []
-        unknown: list[Any] = []
-        failed = False
-        for i in range(n):
-            if row[i]:
-                violations.extend([viol[i]] * row[i])
-                failed = failed or errors[i]
-            if row[n + i]:
-                unknown.append(unk[i])
-        subsidies = []
-        for j, (s, *_) in enumerate(pl_.subsidies):
-            code, *cents = row[2 * n + 4 * j : 2 * n + 4 * j + 4]
-            money = [("0.00" if code == 0 else _cents(c) if code == 1 and c is not None else None) for c in cents]
-            subsidies.append(
-                {
-                    "id": s.id,
-                    "title": s.spec.title,
-                    "eligible": {0: False, 1: True, 2: None}[code],
-                    "amount": money[0],
-                    "amount_min": money[1],
-                    "amount_max": money[2],
-                }
-            )
-        status = "fail" if failed else "incomplete" if unknown else "pass"
-        yield status, violations, unknown, subsidies
+    violations: list[Any] = []
+    unknown: list[Any] = []
+    failed = False
+    for i, rule in enumerate(rules):
+        if row[i]:
+            violations.extend([{"rule": rule.id}] * row[i])
+            failed = failed or rule.severity == "error"
+        if row[n + i]:
+            unknown.append({"rule": rule.id, "outcome": "unknown"})
+    return "fail" if failed else "incomplete" if unknown else "pass", violations, unknown
+
+
+def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy]) -> list[dict[str, Any]]:
+    """The subsidy lines of one row from its eligibility codes and amounts in cents, as a report's dicts say them."""
+    out = []
+    for j, s in enumerate(subsidies):
+        code, *cents = row[4 * j : 4 * j + 4]
+        money = [("0.00" if code == 0 else _cents(c) if code == 1 and c is not None else None) for c in cents]
+        out.append(
+            {
+                "id": s.id,
+                "title": s.spec.title,
+                "eligible": {0: False, 1: True, 2: None}[code],
+                "amount": money[0],
+                "amount_min": money[1],
+                "amount_max": money[2],
+            }
+        )
+    return out
+
+
+def _verdicts(df: pl.DataFrame, pl_: Plan) -> Iterator[tuple[str, list[Any], list[Any], list[Any]]]:
+    """(status, violations, unknown findings, subsidies) of each row of an evaluated frame. Rows with the same
+    outcomes share their (read-only) lists: each distinct outcome is built once, from polars' ``unique``."""
+    rules = [r for r, _, _ in pl_.rules]
+    subsidies = [s for s, *_ in pl_.subsidies]
+    rule_cols = [c for c in df.columns if c.startswith(("_f", "_u"))]
+    sub_cols = [c for c in df.columns if c.startswith("_s")]
+    keyed = df.with_columns(
+        pl.concat_str([pl.col(c).cast(pl.Utf8) for c in rule_cols], separator=",", ignore_nulls=False)
+        .fill_null("")
+        .alias("_rk")
+        if rule_cols
+        else pl.lit("").alias("_rk"),
+        pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("-") for c in sub_cols], separator=",").alias("_sk")
+        if sub_cols
+        else pl.lit("").alias("_sk"),
+    )
+    by_rules = {
+        row[-1]: _rule_part(row, rules) for row in keyed.unique(subset=["_rk"]).select([*rule_cols, "_rk"]).iter_rows()
+    }
+    by_subsidies = {
+        row[-1]: _subsidy_part(row, subsidies)
+        for row in keyed.unique(subset=["_sk"]).select([*sub_cols, "_sk"]).iter_rows()
+    }
+    for rk, sk in zip(keyed["_rk"].to_list(), keyed["_sk"].to_list(), strict=True):
+        status, violations, unknown = by_rules[rk]
+        yield status, violations, unknown, by_subsidies[sk]
 
 
 def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
@@ -378,7 +406,7 @@ def check_rows(
     policy: Any,
     csv_path: str | Sequence[str],
     as_of: datetime.date | None = None,
-    batch_size: int = 50_000,
+    batch_size: int = 20_000,
     encoding: str | None = None,
     checker: Checker | None = None,
 ) -> Iterator[dict[str, Any]]:
