@@ -185,6 +185,21 @@ def test_the_cli_writes_the_same_bytes_and_names_the_engine(tmp_path: Path, caps
     assert "300 行按列计算" in capsys.readouterr().err
     code = cli.main(["check", "--policy", "national", "--format", "jsonl", "--engine", "columnar", str(path)])
     assert code == 2 and "--format csv" in capsys.readouterr().err
+    code = cli.main(
+        [
+            "check",
+            "--policy",
+            "national",
+            "--format",
+            "csv",
+            "--engine",
+            "columnar",
+            "--input-format",
+            "jsonl",
+            str(path),
+        ]
+    )
+    assert code == 2 and "--input-format" in capsys.readouterr().err
 
 
 def test_auto_takes_columnar_only_for_big_csv_ledgers(

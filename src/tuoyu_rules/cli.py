@@ -265,7 +265,7 @@ def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
     engine = getattr(args, "engine", "row")
     if engine == "row":
         return False, None
-    reason = why_not(args.inputs, args.format, bool(args.overrides))
+    reason = why_not(args.inputs, args.format, bool(args.overrides), getattr(args, "input_format", None))
     if reason is not None:
         return False, reason if engine == "columnar" else None
     return engine == "columnar" or big_enough(args.inputs), None

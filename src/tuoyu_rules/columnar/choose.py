@@ -16,8 +16,10 @@ def polars_installed() -> bool:
     return importlib.util.find_spec("polars") is not None
 
 
-def why_not(inputs: Sequence[str], fmt: str, overrides: bool) -> str | None:
+def why_not(inputs: Sequence[str], fmt: str, overrides: bool, input_format: str | None = None) -> str | None:
     """Why the columnar engine cannot check these inputs (None: it can)."""
+    if input_format is not None:
+        return "--input-format: row engine only"
     if not polars_installed():
         return "polars is not installed (pip install 'tuoyu-rules[columnar]')"
     if fmt != "csv":
