@@ -4,16 +4,12 @@ Each institution rule and subsidy of a compiled policy is translated from its ge
 expressions (:mod:`.translate`); a CSV ledger is read in batches exactly as the row-wise reader reads it
 (:mod:`.frame`); rows whose every read cell is plain are evaluated column-wise, every other row by the row-wise engine
 (:mod:`.engine`). The verdict rows are identical, row for row, to the row-wise engine's; docs/columnar.md says what
-runs column-wise and what falls back. Nothing here is imported by the core: importing this package imports polars.
+runs column-wise and what falls back. Nothing here is imported by the core: importing this package imports polars
+(:mod:`.choose`, which the CLI asks first, does not).
 """
 
 from __future__ import annotations
 
 from .engine import Checker, check_rows, plan
 
-__all__ = ["Checker", "available", "check_rows", "plan"]
-
-
-def available() -> bool:
-    """Always True once this package imported (it needs polars); see :func:`tuoyu_rules.cli` for the probe."""
-    return True
+__all__ = ["Checker", "check_rows", "plan"]
