@@ -10,6 +10,15 @@ runs column-wise and what falls back. Nothing here is imported by the core: impo
 
 from __future__ import annotations
 
-from .engine import Checker, check_rows, plan
+from typing import Any
 
 __all__ = ["Checker", "check_rows", "plan"]
+
+
+def __getattr__(name: str) -> Any:
+    """The engine (and polars) load on first use, so that :mod:`.choose` can probe for polars without it."""
+    if name in __all__:
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)
