@@ -219,3 +219,16 @@ def test_auto_takes_columnar_only_for_big_csv_ledgers(
 def test_the_core_does_not_import_polars() -> None:
     code = "import sys, tuoyu_rules, tuoyu_rules.cli, tuoyu_rules.api; sys.exit('polars' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_tab_separated_and_gb18030_ledgers(tmp_path: Path) -> None:
+    rows = ledger(12, 9)
+    tsv = tmp_path / "ledger.tsv"
+    with open(tsv, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=generate.CSV_COLUMNS, delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+    assert assert_same(tsv, DAYS[0])["national"] == {"columnar": 12, "row": 0}
+    gb = tmp_path / "ledger.csv"
+    gb.write_bytes(tsv.read_text(encoding="utf-8").replace("\t", ",").encode("gb18030"))
+    assert assert_same(gb, DAYS[0])["national"] == {"columnar": 12, "row": 0}
