@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"authoring"},
     {"site"},
     {"frames"},
+    {"columnar"},
     {"api"},
     {"cli"},
     {"__main__", "__init__"},

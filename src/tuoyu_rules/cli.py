@@ -83,6 +83,13 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
     )
     p.add_argument(
+        "--engine",
+        choices=["auto", "row", "columnar"],
+        default="row",
+        help="row (default): the reference engine; columnar: polars, for big trusted CSV ledgers with --format csv "
+        "(docs/columnar.md); auto: columnar for big CSV ledgers when polars is installed",
+    )
+    p.add_argument(
         "--omit-passes",
         action="store_true",
         help="报告中略去通过的检查项（计入 passes_omitted）leave passing findings out of each report (counted)",
@@ -299,6 +306,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
         return EXIT_USAGE
 
+    use_columnar, refused = _columnar(args)
+    if refused:
+        print(f"tuoyu-rules: 用法错误 usage error: --engine columnar: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    if use_columnar:
+        return _check_columnar(policy, args)
     where: dict[str, Any] = {}  # the row and source of the input row last read (for the CI formats)
 
     def rows() -> Iterator[Any]:
@@ -363,6 +376,40 @@ def _located(items: Iterator[dict[str, Any]], where: dict[str, Any]) -> Iterator
         if where.get("source") is not None:
             item.setdefault("source", where["source"])
         yield item
+
+
+def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
+    """(take the columnar engine, why not when it was asked for and cannot run)."""
+    from .columnar.choose import big_enough, why_not
+
+    engine = getattr(args, "engine", "row")
+    if engine == "row":
+        return False, None
+    reason = why_not(args.inputs, args.format, bool(args.overrides), getattr(args, "input_format", None))
+    if reason is not None:
+        return False, reason if engine == "columnar" else None
+    return engine == "columnar" or big_enough(args.inputs), None
+
+
+def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
+    from .columnar import Checker, check_rows
+
+    checker = Checker(policy.compiled, args.as_of or datetime.date.today(), passes=not args.omit_passes)
+    state = {"failed": False}
+
+    def items() -> Iterator[dict[str, Any]]:
+        for item in check_rows(policy, args.inputs, encoding=args.encoding, checker=checker):
+            state["failed"] = state["failed"] or item.get("status") in ("fail", "error")
+            yield item
+
+    _write(items(), args)
+    done, rules = checker.rows, ", ".join(checker.columnwise) or "-"
+    if args.lang == "en":
+        line = f"columnar engine: {done['columnar']} rows column-wise, {done['row']} row-wise; column-wise: {rules}"
+    else:
+        line = f"列式引擎：{done['columnar']} 行按列计算，{done['row']} 行逐行计算；按列计算的规则与补贴：{rules}"
+    print(line, file=sys.stderr)
+    return EXIT_FAIL if state["failed"] else EXIT_OK
 
 
 def _progress(rows: Iterator[Any], lang: str, every: int = 5000) -> Iterator[Any]:

@@ -1,0 +1,422 @@
+"""The column-wise plan of a policy for one ledger layout, and the verdict rows of a CSV ledger.
+
+A plan holds, per institution rule, two polars expressions (how many findings fail, whether one is unknown) and, per
+subsidy, its eligibility code and amount in cents. It exists only when *every* institution rule and subsidy
+translates (:mod:`.translate`); otherwise every row goes row-wise. Rows that are not plain (:mod:`.frame`) go
+row-wise too, through the same normalisation and evaluation as ``Policy.evaluate_many``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from ..compiler import CompiledPolicy, CompiledRule, CompiledSubsidy
+from ..errors import Location, Problem, RecordError
+from ..evaluate import evaluate_record
+from ..expressions import Scope, compile_expression
+from ..records import normalize_record
+from ..report import ErrorReport
+from ..vocabulary import INSTITUTION_FIELDS
+from .frame import SCALE, Layout, frame, read_batches
+from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
+
+Reader = Callable[[list[str]], V]
+_BOUNDS = {"int": (0, 10**10, True), "num": (SCALE, 10**9 * 10**SCALE, False)}
+
+
+def _kind(spec: Any) -> str:
+    return {"int": "num", "num": "num", "bool": "bool"}.get(spec, "str") if isinstance(spec, str) else "str"
+
+
+def _column(path: str, spec: Any, present: bool) -> V:
+    kind = _kind(spec)
+    scale, bound, is_int = _BOUNDS.get(spec, (0, 0, False)) if isinstance(spec, str) else (0, 0, False)
+    dummy = {"num": pl.lit(0, pl.Int64), "bool": pl.lit(False), "str": pl.lit("", pl.Utf8)}[kind]
+    if not present:
+        return V(kind, dummy, pl.lit(True), scale, bound, is_int)
+    col = pl.col(path)
+    return V(kind, col.fill_null(dummy), col.is_null(), scale, bound, is_int)
+
+
+class Fields:
+    """Field readers of one layout: the institution, each flat class."""
+
+    def __init__(self, lay: Layout):
+        self.specs = {path: spec for path, spec in lay.columns.values()}
+        self.slots = lay.slots
+
+    def _slot_present(self, kind: str) -> pl.Expr:
+        cols = [pl.col(p).is_not_null() for p in self.specs if p.startswith(f"classes:{kind}.")]
+        return pl.any_horizontal(cols)
+
+    def any_class(self) -> pl.Expr:
+        return pl.any_horizontal([self._slot_present(k) for k in self.slots]) if self.slots else pl.lit(False)
+
+    def institution(self, keys: list[str]) -> V:
+        if keys[0] == "?present" and keys[1] == "classes":
+            return V("bool", self.any_class(), NO_ERR)
+        if keys[0] == "?has":
+            name = keys[1]
+            if name == "classes":
+                return V("bool", self.any_class(), NO_ERR)
+            cols = [pl.col(p).is_not_null() for p in self.specs if p == name or p.startswith(name + ".")]
+            return V("bool", pl.any_horizontal(cols) if cols else pl.lit(False), NO_ERR)
+        spec = INSTITUTION_FIELDS.get(keys[0])
+        if len(keys) == 2 and isinstance(spec, tuple) and spec[0] == "obj" and isinstance(spec[1].get(keys[1]), str):
+            sub = spec[1]
+            path = ".".join(keys)
+            return _column(
+                path, self.specs.get(path, sub[keys[1]] if sub[keys[1]] != "str" else "text"), path in self.specs
+            )
+        if len(keys) == 1 and isinstance(spec, str):
+            return _column(keys[0], self.specs.get(keys[0], spec if spec != "str" else "text"), keys[0] in self.specs)
+        raise Untranslatable(f"field {'.'.join(keys)}")
+
+    def klass(self, kind: str) -> Reader:
+        def read(keys: list[str]) -> V:
+            if keys == ["?present"]:
+                return V("bool", self._slot_present(kind), NO_ERR)
+            if keys == ["type"]:
+                return const(kind)
+            if len(keys) == 1 and keys[0] in ("enrolled", "caregivers"):
+                path = f"classes:{kind}.{keys[0]}"
+                return _column(path, "int", path in self.specs)
+            raise Untranslatable(f"class field {'.'.join(keys)}")
+
+        return read
+
+    def lists(self, name: str) -> list[Reader] | None:
+        if name == "classes":
+            return [self.klass(k) for k in self.slots]
+        if name == "staff":
+            return []  # a flat ledger has no staff list: r['staff'] raises KeyError on every row
+        return None
+
+
+_OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
+    """(fails, unknown) of one rule on one subject, as the fused function decides them."""
+    src = rule.sources
+    applies: pl.Expr = pl.lit(True)
+    unknown: pl.Expr = NO_ERR
+    if "when" in src:
+        w = translate(src["when"], env)
+        applies, unknown = truthy(w) & ~w.err, w.err
+    if "check" in src:
+        c = translate(src["check"], env)
+        ok, err = truthy(c), c.err
+    else:
+        if "required" not in src or rule.spec.op not in _OPS:
+            raise Untranslatable("rule without a required value")
+        o, q = translate(src["observed"], env), translate(src["required"], env)
+        if o.kind == "num" and q.kind == "num":
+            o, q = aligned(o, q)
+        elif not (o.kind == q.kind == "str" and rule.spec.op in ("==", "!=")):
+            raise Untranslatable("comparison of different kinds")
+        ok, err = _OPS[rule.spec.op](o.value, q.value), o.err | q.err
+    return applies & ~err & ~ok, unknown | (applies & err)
+
+
+def _rule(rule: CompiledRule, fields: Fields, base: Env) -> tuple[pl.Expr, pl.Expr]:
+    """(how many findings fail, whether some finding is unknown) of one institution-kind rule."""
+    if rule.by_year:
+        raise Untranslatable("by-year rule")
+    if rule.subject == "institution":
+        fail, unknown = _finding(rule, base)
+        return fail.cast(pl.UInt32), unknown
+    if rule.subject == "staff":
+        return pl.lit(0, pl.UInt32), pl.lit(True)  # no staff list: every staff rule is unknown (KeyError)
+    if rule.subject != "class":
+        raise Untranslatable(f"subject {rule.subject}")
+    fails: list[pl.Expr] = []
+    unknowns: list[pl.Expr] = []
+    for kind in fields.slots:
+        env = Env(fields.klass(kind), fields.institution, base.params, base.year, fields.lists)
+        fail, unknown = _finding(rule, env)
+        here = fields.klass(kind)(["?present"]).value
+        fails.append((here & fail).cast(pl.UInt32))
+        unknowns.append(here & unknown)
+    total = pl.sum_horizontal(fails) if fails else pl.lit(0, pl.UInt32)
+    return total.cast(pl.UInt32), ~fields.any_class() | (pl.any_horizontal(unknowns) if unknowns else pl.lit(False))
+
+
+def _regenerated(policy: CompiledPolicy, text: str, fn: Any, allow_passes: bool) -> str:
+    """The generated source of a subsidy expression, compiled again and checked to be the code the policy runs."""
+    types = {name: param.spec.type for name, param in policy.parameters.items()}
+    ids = tuple(dict.fromkeys([*(r.id for r in policy.rules), *policy.disabled]))
+    compiled = compile_expression(text, Scope("institution", types, ids, allow_passes=allow_passes))
+    if isinstance(compiled, list):
+        raise Untranslatable("expression does not compile again")
+    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({compiled.source})", "<policy expression>", "eval")
+    mine = next(c for c in code.co_consts if hasattr(c, "co_code"))
+    theirs = fn.__code__
+    if (mine.co_code, mine.co_consts, mine.co_names) != (theirs.co_code, theirs.co_consts, theirs.co_names):
+        raise Untranslatable("regenerated source differs from the compiled function")
+    return compiled.source
+
+
+def _cents_of(policy: CompiledPolicy, s: CompiledSubsidy, env: Env, point: Any) -> tuple[pl.Expr, pl.Expr]:
+    """(amount in cents, whether computing it raises) under one set of parameter values."""
+    amount_env = Env(env.r, None, point, env.year, env.lists)
+    a = translate(_regenerated(policy, str(s.spec.amount), s.amount, False), amount_env)
+    if a.kind != "num" or a.signed:
+        raise Untranslatable("amount that is not a non-negative number")
+    if a.scale <= 2:
+        return a.value * 10 ** (2 - a.scale), a.err
+    return (a.value + 5 * 10 ** (a.scale - 3)) // 10 ** (a.scale - 2), a.err  # ROUND_HALF_UP, non-negative
+
+
+def _subsidy(
+    policy: CompiledPolicy, s: CompiledSubsidy, env: Env, params: Any
+) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """(eligibility code: 0 no, 1 yes, 2 unknown; amount, lowest and highest amount in cents, null when none)."""
+    e = translate(_regenerated(policy, s.spec.eligible, s.eligible, True), env)
+    state = pl.when(e.err).then(2).when(truthy(e)).then(1).otherwise(0)
+    for spec, ex in zip(s.spec.exclusions, s.exclusions, strict=True):
+        x = translate(_regenerated(policy, spec.when, ex.when, True), env)
+        state = pl.when(state == 0).then(0).when(x.err).then(2).when(truthy(x)).then(0).otherwise(state)
+    none = pl.lit(None, pl.Int64)
+    if s.amount is None or not params.unspecified.isdisjoint(s.amount_params):
+        return state.cast(pl.Int8), none, none, none
+    if params.ranged.isdisjoint(s.amount_params):
+        cents, err = _cents_of(policy, s, env, params.point)
+        value = pl.when(err).then(None).otherwise(cents)
+        return state.cast(pl.Int8), value, value, value
+    low, low_err = _cents_of(policy, s, env, params.low)  # as evaluate._subsidy: the low end first
+    high, high_err = _cents_of(policy, s, env, params.high)
+    return (
+        state.cast(pl.Int8),
+        none,
+        pl.when(low_err).then(None).otherwise(low),
+        pl.when(low_err | high_err).then(None).otherwise(high),
+    )
+
+
+@dataclass
+class Plan:
+    rules: list[tuple[CompiledRule, pl.Expr, pl.Expr]]
+    subsidies: list[tuple[CompiledSubsidy, pl.Expr, pl.Expr, pl.Expr, pl.Expr]]
+
+
+def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | None:
+    """The column-wise plan of every institution rule and subsidy, or None when one of them does not translate."""
+    params = policy.params_at(as_of)
+    fields = Fields(lay)
+    base = Env(fields.institution, None, params.point, as_of.year, fields.lists)
+    try:
+        if policy.plans.get("institution") is not None and policy.plans["institution"].targets:
+            raise Untranslatable("by-year institution rules")
+        rules = [(r, *_rule(r, fields, base)) for r in policy.rules_by_kind.get("institution", ())]
+        index = {r.id: i for i, (r, _, _) in enumerate(rules)}
+
+        def passes(ids: tuple[str, ...]) -> V:
+            mine = [i for rid in ids if (i := index.get(rid)) is not None]
+            failed = pl.any_horizontal([pl.col(f"_f{i}") > 0 for i in mine]) if mine else pl.lit(False)
+            unknown = pl.any_horizontal([pl.col(f"_u{i}") for i in mine]) if mine else pl.lit(False)
+            return V("bool", ~failed, ~failed & unknown)
+
+        base.passes = passes if policy.needs_outcomes else (lambda ids: V("bool", pl.lit(True), NO_ERR))
+        subsidies = [(s, *_subsidy(policy, s, base, params)) for s in policy.subsidies]
+    except Untranslatable:
+        return None
+    return Plan(rules, subsidies)
+
+
+def _cents(c: int) -> str:
+    return f"{c // 100}.{c % 100:02d}"
+
+
+def _rule_part(row: tuple[Any, ...], rules: list[CompiledRule]) -> tuple[str, list[Any], list[Any]]:
+    """(status, violations, unknown findings) from the fail counts and unknown flags of one row."""
+    n = len(rules)
+    violations: list[Any] = []
+    unknown: list[Any] = []
+    failed = False
+    for i, rule in enumerate(rules):
+        if row[i]:
+            violations.extend([{"rule": rule.id}] * row[i])
+            failed = failed or rule.severity == "error"
+        if row[n + i]:
+            unknown.append({"rule": rule.id, "outcome": "unknown"})
+    return "fail" if failed else "incomplete" if unknown else "pass", violations, unknown
+
+
+def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy]) -> list[dict[str, Any]]:
+    """The subsidy lines of one row from its eligibility codes and amounts in cents, as a report's dicts say them."""
+    out = []
+    for j, s in enumerate(subsidies):
+        code, *cents = row[4 * j : 4 * j + 4]
+        money = [("0.00" if code == 0 else _cents(c) if code == 1 and c is not None else None) for c in cents]
+        out.append(
+            {
+                "id": s.id,
+                "title": s.spec.title,
+                "eligible": {0: False, 1: True, 2: None}[code],
+                "amount": money[0],
+                "amount_min": money[1],
+                "amount_max": money[2],
+            }
+        )
+    return out
+
+
+def _verdicts(df: pl.DataFrame, pl_: Plan) -> Iterator[tuple[str, list[Any], list[Any], list[Any]]]:
+    """(status, violations, unknown findings, subsidies) of each row of an evaluated frame. Rows with the same
+    outcomes share their (read-only) lists: each distinct outcome is built once, from polars' ``unique``."""
+    rules = [r for r, _, _ in pl_.rules]
+    subsidies = [s for s, *_ in pl_.subsidies]
+    rule_cols = [c for c in df.columns if c.startswith(("_f", "_u"))]
+    sub_cols = [c for c in df.columns if c.startswith("_s")]
+    keyed = df.with_columns(
+        pl.concat_str([pl.col(c).cast(pl.Utf8) for c in rule_cols], separator=",", ignore_nulls=False)
+        .fill_null("")
+        .alias("_rk")
+        if rule_cols
+        else pl.lit("").alias("_rk"),
+        pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("-") for c in sub_cols], separator=",").alias("_sk")
+        if sub_cols
+        else pl.lit("").alias("_sk"),
+    )
+    by_rules = {
+        row[-1]: _rule_part(row, rules) for row in keyed.unique(subset=["_rk"]).select([*rule_cols, "_rk"]).iter_rows()
+    }
+    by_subsidies = {
+        row[-1]: _subsidy_part(row, subsidies)
+        for row in keyed.unique(subset=["_sk"]).select([*sub_cols, "_sk"]).iter_rows()
+    }
+    for rk, sk in zip(keyed["_rk"].to_list(), keyed["_sk"].to_list(), strict=True):
+        status, violations, unknown = by_rules[rk]
+        yield status, violations, unknown, by_subsidies[sk]
+
+
+def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
+    rules = [f.alias(f"_f{i}") for i, (_, f, _) in enumerate(pl_.rules)]
+    rules += [u.alias(f"_u{i}") for i, (_, _, u) in enumerate(pl_.rules)]
+    out = df.with_columns(rules)
+    subs = []
+    for j, (_, *exprs) in enumerate(pl_.subsidies):
+        subs += [e.alias(f"_s{j}_{k}") for k, e in enumerate(exprs)]
+    out = out.with_columns(subs) if subs else out
+    names = [f"_f{i}" for i in range(len(pl_.rules))] + [f"_u{i}" for i in range(len(pl_.rules))]
+    names += [f"_s{j}_{k}" for j in range(len(pl_.subsidies)) for k in range(4)]
+    return out.select(names)
+
+
+def _peek_id(data: Any) -> Any:  # as api._peek_id
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, (str, int)) and len(str(value)) <= 200 else None
+
+
+def _duplicate(row: int, rid: Any, source: str) -> dict[str, Any]:
+    """The error row of a repeated id, as ``Policy.evaluate_many`` gives it."""
+    problem = Problem(
+        "record.duplicate-id",
+        f"编号 '{rid}' 与前面的记录重复",
+        f"id '{rid}' repeats an earlier record",
+        Location(row=row, field="id", file=source),
+        value=rid,
+    )
+    return ErrorReport(row, [problem], rid, source).to_dict()
+
+
+class Checker:
+    """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them."""
+
+    def __init__(self, policy: CompiledPolicy, as_of: datetime.date, passes: bool = True):
+        self.policy, self.as_of, self.passes = policy, as_of, passes
+        self.seen: set[int] = set()
+        self.columnwise: list[str] = []  # the rules and subsidies of the last plan
+        self.rows = {"columnar": 0, "row": 0}
+
+    def row_wise(self, row: int, source: str, data: dict[str, Any]) -> dict[str, Any]:
+        self.rows["row"] += 1
+        try:
+            record = normalize_record(data, row=row, source=source, text=True)
+        except RecordError as exc:
+            return ErrorReport(row, exc.problems, _peek_id(data), source).to_dict()
+        key = (record["kind"], record.get("id"))
+        if hash(key) in self.seen:
+            return _duplicate(row, key[1], source)
+        self.seen.add(hash(key))
+        return evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes)
+
+    def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
+        from .frame import layout
+
+        read = read_batches(path, encoding, batch_size)
+        if read is None:
+            return
+        lay = layout(read.header)
+        the_plan = plan(self.policy, lay, self.as_of) if lay is not None else None
+        self.columnwise = (
+            [] if the_plan is None else [r.id for r, _, _ in the_plan.rules] + [s.id for s, *_ in the_plan.subsidies]
+        )
+        for batch in read.batches:
+            if the_plan is None or lay is None:
+                for row, cells in batch:
+                    yield self.row_wise(row, path, read.mapper.map(cells))
+                continue
+            yield from self._batch(batch, lay, the_plan, read.mapper, path)
+
+    def _batch(
+        self, batch: list[tuple[int, list[str]]], lay: Layout, the_plan: Plan, mapper: Any, path: str
+    ) -> Iterator[dict[str, Any]]:
+        df = frame([cells for _, cells in batch], lay)
+        plain = df["_plain"].to_list()
+        verdicts = _verdicts(evaluate_batch(df.filter(pl.col("_plain")), the_plan), the_plan)
+        for (row, cells), is_plain in zip(batch, plain, strict=True):
+            if not is_plain:
+                yield self.row_wise(row, path, mapper.map(cells))
+                continue
+            status, violations, unknown, subsidies = next(verdicts)
+            rid = cells[lay.id_index]
+            key = hash(("institution", rid))
+            if key in self.seen:
+                yield _duplicate(row, rid, path)
+                continue
+            self.seen.add(key)
+            self.rows["columnar"] += 1
+            name = cells[lay.name_index] if 0 <= lay.name_index < len(cells) else ""
+            yield {
+                "kind": "institution",
+                "id": rid,
+                "name": name,
+                "status": status,
+                "violations": violations,
+                "findings": unknown,
+                "subsidies": subsidies,
+            }
+
+
+def check_rows(
+    policy: Any,
+    csv_path: str | Sequence[str],
+    as_of: datetime.date | None = None,
+    batch_size: int = 20_000,
+    encoding: str | None = None,
+    checker: Checker | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The verdict rows of CSV ledgers (one per data row, in order) that ``write_reports(..., "csv", ...)`` writes
+    byte for byte as ``tuoyu-rules check --format csv`` does; ``policy`` is a Policy or a CompiledPolicy."""
+    compiled = getattr(policy, "compiled", policy)
+    run = checker or Checker(compiled, as_of or datetime.date.today())
+    # the provenance every report of the row engine carries: one dict, shared by the rows (the CSV's comment line)
+    known = compiled.provenance
+    provenance = known.to_dict(run.as_of.isoformat()) if known is not None else None
+    for path in [csv_path] if isinstance(csv_path, str) else csv_path:
+        for item in run.check(str(path), encoding, batch_size):
+            yield {**item, "provenance": provenance} if provenance and item.get("status") != "error" else item

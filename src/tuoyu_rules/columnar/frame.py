@@ -1,0 +1,204 @@
+"""A CSV ledger in batches of cells, read exactly as the row-wise CSV reader reads it, and the typed polars frame of
+the cells that need no general reading.
+
+Rows, row numbers, blank rows, the delimiter and the encoding come from the same code as
+:func:`tuoyu_rules.records.readers.csv.read_csv` (``open_text``, ``guarded``, ``RowMapper``), so a row handed to the
+row-wise engine is the very row it would have read. A cell is *plain* when the record converters take their fast
+path on it and give the value computed here: ASCII digits for counts, digits with at most four decimals for measures,
+an exact yes/no spelling, an exact enum spelling, text without surrounding white space. Any other cell (``30个``,
+``1,200``, `` 是``, a bad value) makes its row go row-wise.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..errors import Location, Problem, RecordError
+from ..records.convert import _BOOL_SPELLINGS
+from ..records.limits import MAX_TEXT
+from ..records.readers.base import LedgerInput
+from ..records.readers.columns import RowMapper, header_key
+from ..records.readers.text import guarded, open_text
+from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS
+
+SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
+Spec = Any  # "int", "num", "bool", "text", or a dict of enum spellings
+
+
+def _spec(key: str, spec: Any, table: Any) -> Spec:
+    if spec in ("int", "num", "bool"):
+        return spec
+    if key in ENUMS and not (key == "kind" and table is not INSTITUTION_FIELDS["construction"][1]):
+        return ENUMS[key]
+    return "text"
+
+
+@dataclass
+class Layout:
+    """What each column of a header is: a field path (``surveillance.installed``, ``classes:infant.enrolled``) and
+    its spec; ``slots`` are the flat classes in the order the row reader builds the list."""
+
+    columns: dict[int, tuple[str, Spec]] = field(default_factory=dict)
+    slots: list[str] = field(default_factory=list)
+    id_index: int = -1
+    name_index: int = -1
+
+
+def layout(header: list[str]) -> Layout | None:
+    """The layout of a header, or None when some column needs the row-wise reader (a kind column, nested lists,
+    a repeated field, a dotted path that is not a known sub-field)."""
+    out, paths, tops, heads = Layout(), set(), set(), set()
+    for i, raw in enumerate(header):
+        if raw is None or str(raw).strip() == "":
+            continue
+        key = header_key(str(raw))
+        match = CLASS_HEADER.match(key)
+        if match:
+            kind = CLASS_COLUMNS[match.group(1)]
+            name = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
+            path, spec = f"classes:{kind}.{name}", "int"
+            if kind not in out.slots:
+                out.slots.append(kind)
+        elif "." in key:
+            head, _, tail = key.partition(".")
+            sub = INSTITUTION_FIELDS.get(head)
+            if not (isinstance(sub, tuple) and sub[0] == "obj" and tail in sub[1]):
+                return None
+            path, spec = key, _spec(tail, sub[1][tail], sub[1])
+            heads.add(head)
+        elif key == "kind" or isinstance(INSTITUTION_FIELDS.get(key), tuple):
+            return None
+        elif key in INSTITUTION_FIELDS:
+            path, spec = key, _spec(key, INSTITUTION_FIELDS[key], INSTITUTION_FIELDS)
+            tops.add(key)
+        else:  # a column no rule reads: kept as text by the row reader, never a problem
+            if key in tops:
+                return None
+            tops.add(key)
+            continue
+        if path in paths or heads & tops:
+            return None
+        paths.add(path)
+        out.columns[i] = (path, spec)
+        out.id_index = i if path == "id" else out.id_index
+        out.name_index = i if path == "name" else out.name_index
+    return out if out.id_index >= 0 else None
+
+
+_SPACE = "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+_TEXT = f"^[^{_SPACE}](?s:.*[^{_SPACE}])?$|^[^{_SPACE}]$"
+_PATTERNS = {"int": r"^[0-9]{1,10}$", "num": r"^([0-9]{1,10}(\.[0-9]{0,4})?|\.[0-9]{1,4})$"}
+
+
+def typed(cells: pl.Expr, spec: Spec) -> tuple[pl.Expr, pl.Expr]:
+    """(value, plain) of one column of cells: the value the converters give (null for an empty cell), and whether
+    the cell is empty or plain."""
+    empty = cells == ""
+    if spec == "int":
+        plain = cells.str.contains(_PATTERNS["int"])
+        value = pl.when(plain).then(cells).cast(pl.Int64, strict=False)
+    elif spec == "num":
+        plain = cells.str.contains(_PATTERNS["num"])
+        whole = cells.str.extract(r"^([0-9]*)", 1)
+        frac = cells.str.extract(r"\.([0-9]*)$", 1).fill_null("").str.pad_end(SCALE, "0")
+        number = (pl.when(whole == "").then(pl.lit("0")).otherwise(whole) + frac).cast(pl.Int64, strict=False)
+        plain = plain & (number <= 10**9 * 10**SCALE)  # MAX_MEASURE: a larger value is the converters' error
+        value = pl.when(plain).then(number)
+    elif spec == "bool":
+        plain = cells.is_in(pl.lit(pl.Series(list(_BOOL_SPELLINGS), dtype=pl.Utf8)).implode())
+        value = cells.replace_strict(_BOOL_SPELLINGS, default=None, return_dtype=pl.Boolean)
+    elif isinstance(spec, dict):
+        plain = cells.is_in(pl.lit(pl.Series(list(spec), dtype=pl.Utf8)).implode())
+        value = cells.replace_strict(spec, default=None, return_dtype=pl.Utf8)
+    else:
+        plain = cells.str.contains(_TEXT) & (cells.str.len_chars() <= MAX_TEXT)
+        value = pl.when(plain).then(cells)
+    return pl.when(empty).then(None).otherwise(value), empty | plain.fill_null(False)
+
+
+def frame(rows: list[list[str]], lay: Layout) -> pl.DataFrame:
+    """The typed columns of a batch of rows and ``_plain``: every read column of the row is empty or plain."""
+    columns = list(itertools.zip_longest(*rows, fillvalue=""))  # a short row's missing cells are empty
+    raw = pl.DataFrame(
+        {f"c{i}": columns[i] if i < len(columns) else [""] * len(rows) for i in lay.columns},
+        schema={f"c{i}": pl.Utf8 for i in lay.columns},
+    )
+    exprs, plains = [], []
+    for i, (path, spec) in lay.columns.items():
+        value, plain = typed(pl.col(f"c{i}"), spec)
+        exprs.append(value.alias(path))
+        plains.append(plain)
+    has_id = pl.col(f"c{lay.id_index}") != ""  # an empty id is the converters' error
+    exprs.append(pl.all_horizontal([*plains, has_id]).alias("_plain"))
+    return raw.select(exprs)
+
+
+@dataclass
+class Batches:
+    """The rows of one CSV ledger: its header, its row mapper, and batches of (row number, cells)."""
+
+    source: str
+    header: list[str]
+    mapper: RowMapper
+    batches: Iterator[list[tuple[int, list[str]]]]
+
+
+def read_batches(path: str, encoding: str | None, size: int) -> Batches | None:
+    """Batches of a CSV ledger, read line by line like ``read_csv`` (None for a file without a header)."""
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    text = open_text(LedgerInput(p, None, path, fmt, encoding, None))
+    if text.dirty:  # the row reader makes an error row of each undecodable row; this reader does not: refuse
+        text.stream.close()
+        raise RecordError([_needs_row_engine(path)])
+    lines = guarded(iter(text), path)
+    delimiter = "\t" if fmt == "tsv" else None
+    if delimiter is None:
+        first = next(lines, "")
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        lines = _chain(first, lines)
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        text.stream.close()
+        return None
+    return Batches(path, header, RowMapper(header), _batches(reader, text, size))
+
+
+def _batches(reader: Any, text: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
+    with text:
+        batch: list[tuple[int, list[str]]] = []
+        for row, cells in enumerate(reader, start=1):
+            if not "".join(cells).strip():  # as read_csv's any(c.strip() for c in cells), in one call
+                continue
+            batch.append((row, cells))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _needs_row_engine(path: str) -> Problem:
+    return Problem(
+        "record.undecodable",
+        f"{path} 中有无法解码的字节：列式引擎不逐行报告它们，请用 --engine row（每个无法解码的行各成一个错误行）",
+        f"{path} holds bytes that do not decode: the columnar engine does not report them row by row; use "
+        "--engine row (each undecodable row becomes an error row)",
+        Location(file=path),
+    )
