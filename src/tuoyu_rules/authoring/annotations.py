@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
+from ..writers._ci import artifact_uri
 
 
 def _escape_data(text: str) -> str:
@@ -37,17 +37,6 @@ def github_annotations(results: list[tuple[str, list[Problem]]], lang: str = "zh
 _SARIF_LEVELS = {"error": "error", "warning": "warning", "notice": "note"}
 
 
-def _artifact_uri(path: str) -> str:
-    """A SARIF artifact location: relative to the working directory when it can be (code scanning needs that)."""
-    target = Path(path)
-    if not target.is_absolute():
-        return target.as_posix()
-    try:
-        return target.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return target.as_uri()
-
-
 def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
     """A SARIF 2.1.0 log: tool driver ``tuoyu-rules``, one reporting rule per problem code, one result per problem
     (level ``error``, ``warning``, or ``note`` for a notice)."""
@@ -60,7 +49,7 @@ def sarif(results: list[tuple[str, list[Problem]]]) -> dict[str, Any]:
                 region["startLine"] = p.location.line
             if p.location.column:
                 region["startColumn"] = p.location.column
-            physical: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(p.location.file or file)}}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(p.location.file or file)}}
             if region:
                 physical["region"] = region
             out_results.append(

@@ -8,6 +8,7 @@ pass are annotated: ``fail`` and error rows as errors, ``incomplete`` as a warni
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from ._format import STATUS_LABEL, _missing, _name, _text, _unknown_findings
@@ -64,3 +65,14 @@ def problem_lines(item: dict[str, Any], lang: str) -> list[str]:
 def xml_text(text: str) -> str:
     """Text an XML 1.0 document may hold: control characters a ledger cell might carry are dropped."""
     return _XML_BAD.sub("", text)
+
+
+def artifact_uri(source: str) -> str:
+    """Relative to the working directory when it can be (code scanning needs that), else a file URI."""
+    target = Path(source)
+    if not target.is_absolute():
+        return target.as_posix()
+    try:
+        return target.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return target.as_uri()

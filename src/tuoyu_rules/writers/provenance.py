@@ -30,7 +30,7 @@ def provenance_key(p: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def provenance_line(p: dict[str, Any], lang: str) -> str:
-    """``来源: 策略 luzhou_longmatan · 引擎 tuoyu-rules 0.1.0 · 截至 2024-06-30 · policies/….yaml sha256:…``."""
+    """``来源: 策略 <id> · 引擎 tuoyu-rules <version> · 截至 <as-of> · policies/<id>.yaml sha256:…``."""
     title, policy, engine, as_of, overrides = _LABEL[lang]
     parts = [
         f"{policy} {p.get('policy')}",

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
-from ._ci import file_line, problem_lines, record_title
+from ._ci import artifact_uri, file_line, problem_lines, record_title
 from .base import WriteOptions
 
 __all__ = ["write_sarif"]
 
 _LEVEL = {"fail": "error", "error": "error", "incomplete": "warning"}
-
-
-def _uri(source: str) -> str:
-    """Relative to the working directory when it can be (code scanning needs that), else a file URI."""
-    target = Path(source)
-    if not target.is_absolute():
-        return target.as_posix()
-    try:
-        return target.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return target.as_uri()
 
 
 def _rule_ids(item: dict[str, Any]) -> list[str]:
@@ -47,7 +35,7 @@ def sarif_result(item: dict[str, Any], rules: dict[str, int], lang: str) -> dict
         "logicalLocations": [{"name": str(item.get("id") or item.get("row")), "kind": "object"}]
     }
     if item.get("source") and item.get("source") != "-":
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(str(item["source"]))}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(str(item["source"]))}}
         line = file_line(item)
         if line is not None:
             physical["region"] = {"startLine": line}
