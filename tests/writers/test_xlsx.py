@@ -136,3 +136,23 @@ def test_xlsx_writes_control_characters_escaped_and_any_district(tmp_path: Path)
     assert rows[0][1] == "\\x1b[2K\\r✓ 名称\\x00" and rows[0][3] == "\\u202e区"
     assert rows[1][3] == '["a", 1]' and rows[1][4] == '{"k": "v"}' and rows[2][3] == 12
     assert rows[3][3] == "1" + "0" * 20, "a number a spreadsheet cannot hold exactly is text, never rounded"
+
+
+def test_a_full_sheet_goes_on_in_a_numbered_sheet_and_no_row_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    import tuoyu_rules.writers.xlsx as xlsx
+
+    monkeypatch.setattr(xlsx, "EXCEL_ROWS", 4)  # Excel's 1,048,576, made small: a header and three rows a sheet
+    reports = [report(f"R-{i}", "pass") for i in range(8)]
+    out = tmp_path / "r.xlsx"
+    write_reports(reports, "xlsx", out)
+    book = load_workbook(out)
+    parts = [name for name in book.sheetnames if name.startswith("报告")]
+    assert parts == ["报告", "报告 (2)", "报告 (3)"]
+    ids = [row[0].value for name in parts for row in book[name].iter_rows(min_row=2)]
+    assert ids == [f"R-{i}" for i in range(8)], "every report once, in order"
+    assert all(book[name].max_row <= 4 and book[name]["A1"].value == book["报告"]["A1"].value for name in parts)
+    assert [book[name].auto_filter.ref[-1] for name in parts] == ["4", "4", "3"], "each filter covers its own rows"

@@ -134,6 +134,10 @@ XLSX_SHEETS: dict[str, dict[str, tuple[str, list[tuple[str, int]]]]] = {
 ELIGIBLE = {"zh": {True: "是", False: "否", None: "未知"}, "en": {True: "yes", False: "no", None: "unknown"}}
 
 
+EXCEL_ROWS = 1_048_576
+"""Rows of an Excel sheet, the header included: a sheet that is full goes on in a numbered sheet of the same kind."""
+
+
 class _Sheets:
     """The workbook's sheets by key, each with its header written, its row count and its number of columns."""
 
@@ -145,22 +149,30 @@ class _Sheets:
 
         self._cell = WriteOnlyCell
         self._column_letter = get_column_letter
+        self._bold = Font(bold=True)
+        self._book = book
+        self._headers = XLSX_SHEETS[lang]
         self.sheets: dict[str, Any] = {}
         self.rows: dict[str, int] = {}
         self.widths: dict[str, int] = {}
-        bold = Font(bold=True)
-        for key, (sheet_name, header) in XLSX_SHEETS[lang].items():
-            ws = book.create_sheet(sheet_name)
-            ws.freeze_panes = "A2"  # written at the top of the sheet, so set before the first row
-            for i, (_, width) in enumerate(header, 1):
-                ws.column_dimensions[get_column_letter(i)].width = width
-            cells = []
-            for text, _ in header:
-                cell = WriteOnlyCell(ws, value=text)
-                cell.font = bold
-                cells.append(cell)
-            ws.append(cells)
-            self.sheets[key], self.rows[key], self.widths[key] = ws, 1, len(header)
+        self.full: list[tuple[Any, int, int]] = []  # (sheet, columns, rows) of the sheets that reached Excel's limit
+        self.parts: dict[str, int] = {}
+        for key, (sheet_name, _) in self._headers.items():
+            self._start(key, sheet_name)
+
+    def _start(self, key: str, sheet_name: str) -> None:
+        header = self._headers[key][1]
+        ws = self._book.create_sheet(sheet_name)
+        ws.freeze_panes = "A2"  # written at the top of the sheet, so set before the first row
+        for i, (_, width) in enumerate(header, 1):
+            ws.column_dimensions[self._column_letter(i)].width = width
+        cells = []
+        for text, _ in header:
+            cell = self._cell(ws, value=text)
+            cell.font = self._bold
+            cells.append(cell)
+        ws.append(cells)
+        self.sheets[key], self.rows[key], self.widths[key] = ws, 1, len(header)
 
     def money(self, key: str, value: Any) -> Any:
         """A numeric cell of the sheet ``key`` holding the exact decimal, formatted with two places."""
@@ -171,6 +183,10 @@ class _Sheets:
         return cell
 
     def append(self, key: str, values: list[Any]) -> None:
+        if self.rows[key] >= EXCEL_ROWS:  # a sheet is full: the rows go on in "补贴 (2)", "补贴 (3)" …
+            self.full.append((self.sheets[key], self.widths[key], self.rows[key]))
+            self.parts[key] = self.parts.get(key, 1) + 1
+            self._start(key, f"{self._headers[key][0]} ({self.parts[key]})")
         self.sheets[key].append([self._cell_of(key, value) for value in values])
         self.rows[key] += 1
 
@@ -184,9 +200,10 @@ class _Sheets:
         return cell
 
     def add_filters(self) -> None:
-        for key, ws in self.sheets.items():
+        current = [(ws, self.widths[key], self.rows[key]) for key, ws in self.sheets.items()]
+        for ws, columns, rows in [*self.full, *current]:
             # the filter is written after the rows, so its range can be exact
-            ws.auto_filter.ref = f"A1:{self._column_letter(self.widths[key])}{self.rows[key]}"
+            ws.auto_filter.ref = f"A1:{self._column_letter(columns)}{rows}"
 
 
 def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions) -> None:
