@@ -23,6 +23,7 @@ from .html import HTML_ROW_LIMIT, write_html
 from .json import write_json, write_jsonl
 from .junit import write_junit
 from .output import OutputError, check_output, safe_output
+from .parquet import write_parquet
 from .sarif import write_sarif
 from .summary import Summary
 from .table import write_table
@@ -74,6 +75,15 @@ WRITERS: dict[str, Writer] = {
             suffix="csv",
             zh="带 BOM 的 UTF-8 CSV，每条记录一行，供 Excel 用户使用",
             en="UTF-8 CSV with a BOM, a row per record, for Excel users",
+        ),
+        Writer(
+            "parquet",
+            write_parquet,
+            binary=True,
+            suffix="parquet",
+            zh="Parquet 结果表（每条记录一行，金额为精确小数；需要 pyarrow 与 -o）",
+            en="a Parquet results table (a row per record, money as exact decimals; needs pyarrow and -o)",
+            requires=("pyarrow",),
         ),
         Writer(
             "xlsx",

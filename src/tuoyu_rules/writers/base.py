@@ -43,3 +43,12 @@ class Writer:
     """One line in Chinese: what it is and for whom."""
     en: str
     """The same line in English."""
+    requires: tuple[str, ...] = ()
+    """Modules of an optional extra the writer needs (``pyarrow`` for Parquet); without them it refuses to run."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the modules it requires can be imported here."""
+        import importlib.util
+
+        return all(importlib.util.find_spec(module) is not None for module in self.requires)
