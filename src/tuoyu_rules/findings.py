@@ -49,11 +49,16 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Finding:
-    """One rule applied to one subject: the record, or one class, staff member or subregion of it."""
+    """One rule applied to one subject: the record, or one class, staff member or subregion of it.
 
-    rule: CompiledRule
+    Its attributes are the keys of its JSON object (:meth:`to_dict`), one for one: ``rule`` is the rule id,
+    ``message`` and ``fix`` are text in Chinese, ``message_en`` and ``fix_en`` in English. The compiled rule is
+    :attr:`compiled_rule`.
+    """
+
+    compiled_rule: CompiledRule
     outcome: str
     observed: Any
     required: Any
@@ -65,24 +70,65 @@ class Finding:
     missing: tuple[str, ...] = ()  # the fields an unknown finding lacks
     reason: str | None = None  # why an unknown finding is unknown, when no field is missing
 
+    def __repr__(self) -> str:
+        where = f" {self.subject}" if self.subject else ""
+        year = f" {self.year}" if self.year is not None else ""
+        return f"<Finding {self.compiled_rule.id} {self.outcome}{where}{year}>"
+
+    @property
+    def rule(self) -> str:
+        """The rule id, as ``to_dict()["rule"]``."""
+        return self.compiled_rule.id
+
     @property
     def rule_id(self) -> str:
-        return self.rule.id
+        return self.compiled_rule.id
 
     @property
     def severity(self) -> str:
-        return self.rule.severity
+        return self.compiled_rule.severity
 
-    def message(self, lang: str = "zh") -> str:
-        if self.outcome == "fail":  # one template, rendered in the language asked for
-            where = f"[{self.subject}] " if self.subject else ""
-            return where + self.rule.message[0 if lang == "zh" else 1].render(self.args, lang)
-        return self.messages()[0 if lang == "zh" else 1]
+    @property
+    def title(self) -> str | None:
+        return self.compiled_rule.spec.title
 
+    @property
+    def title_en(self) -> str | None:
+        return self.compiled_rule.spec.title_en
+
+    @property
+    def citation(self) -> Any:
+        return self.compiled_rule.citation_of(self.year)
+
+    @property
+    def message(self) -> str:
+        """The message in Chinese (``message_en``: in English; ``messages``: both)."""
+        return self.messages[0]
+
+    @property
+    def message_en(self) -> str:
+        return self.messages[1]
+
+    @property
+    def fix(self) -> str | None:
+        """How to fix a failed finding, in Chinese; None when it did not fail or its rule gives no fix."""
+        return self._fix(0)
+
+    @property
+    def fix_en(self) -> str | None:
+        return self._fix(1)
+
+    def _fix(self, i: int) -> str | None:
+        rule = self.compiled_rule
+        if self.outcome != "fail" or rule.fix is None:
+            return None
+        return rule.fix[i].render(self.args, "zh" if i == 0 else "en")
+
+    @property
     def messages(self) -> tuple[str, str]:
         """The message in Chinese and in English, with the work they share done once (the title, the subject
         prefix, and a value that reads the same in both languages)."""
-        rule = self.rule
+        rule = self.compiled_rule
         spec = rule.spec
         where = f"[{self.subject}] " if self.subject else ""
         if self.outcome == "fail":
@@ -121,16 +167,11 @@ class Finding:
             f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
         )
 
-    def fix(self, lang: str = "zh") -> str | None:
-        if self.outcome != "fail" or self.rule.fix is None:
-            return None
-        return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
-
     def to_dict(self) -> dict[str, Any]:
-        rule = self.rule
+        rule = self.compiled_rule
         spec = rule.spec
         outcome = self.outcome
-        message, message_en = self.messages()
+        message, message_en = self.messages
         fix = fix_en = None
         if outcome == "fail" and rule.fix is not None:
             fix = rule.fix[0].render(self.args, "zh")
@@ -316,7 +357,7 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         else:
             reason = unknown_reason(ok)
     return Finding(
-        rule=rule,
+        compiled_rule=rule,
         outcome="unknown",
         observed=None,
         required=None,

@@ -77,7 +77,7 @@ class Report:
         p = self.policy.params_at(self.as_of).point
         made = [raw_to_finding(self.policy, entry, self.year, p) for entry in raw]
         made.extend(self._targets)
-        made.sort(key=lambda f: f.rule.index)
+        made.sort(key=lambda f: f.compiled_rule.index)
         return made
 
     @property
@@ -87,7 +87,7 @@ class Report:
         for entry in self._raw:
             if entry[1] is False and rules[entry[0]].severity == "error":
                 return False
-        return not any(f.outcome == "fail" and f.rule.severity == "error" for f in self._targets)
+        return not any(f.outcome == "fail" and f.severity == "error" for f in self._targets)
 
     @property
     def status(self) -> str:
@@ -98,7 +98,7 @@ class Report:
         for entry in self._raw:  # an aim that cannot be judged leaves the record complete: it is not a requirement
             if entry[1] is not True and entry[1] is not False and rules[entry[0]].severity != "aim":
                 return "incomplete"
-        if any(f.outcome == "unknown" and f.rule.severity != "aim" for f in self._targets):
+        if any(f.outcome == "unknown" and f.severity != "aim" for f in self._targets):
             return "incomplete"
         return "pass"
 
@@ -109,7 +109,7 @@ class Report:
         names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
         seen = False
         for f in self.findings:
-            if f.rule.severity == "aim":
+            if f.severity == "aim":
                 seen = True
                 counts[names[f.outcome]] += 1
         return counts if seen else None
@@ -119,7 +119,7 @@ class Report:
         rules = self.policy.rules
         failed = {rules[entry[0]].id for entry in self._raw if entry[1] is False}
         if self._targets:
-            failed.update(f.rule.id for f in self._targets if f.outcome == "fail")
+            failed.update(f.rule for f in self._targets if f.outcome == "fail")
         return frozenset(failed)
 
     @property
@@ -129,7 +129,7 @@ class Report:
     def outcome(self, rule_id: str) -> str:
         """The worst outcome of a rule over its findings, or ``absent``."""
         rank = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
-        found = [f.outcome for f in self.findings if f.rule.id == rule_id]
+        found = [f.outcome for f in self.findings if f.rule == rule_id]
         return max(found, key=rank.__getitem__) if found else "absent"
 
     def __repr__(self) -> str:
