@@ -154,7 +154,10 @@ def test_every_public_class_has_a_short_repr(outputs: Any) -> None:
     }  # fmt: skip
     f = next(f for f in report.findings if f.subject)
     assert repr(f) == f"<Finding {f.rule} {f.outcome} {f.subject}>"
-    assert repr(error) == "<ErrorReport row None 'X' record.not-a-number>" or "record." in repr(error)
+    assert repr(error) == "<ErrorReport row 1 'X' record.not-a-number>"
+    assert (
+        repr(policy.compiled) == f"<CompiledPolicy luzhou_longmatan, {len(policy.compiled.rules)} rules, 3 subsidies>"
+    )
 
 
 def test_a_long_id_is_cut_in_the_repr() -> None:
@@ -194,3 +197,25 @@ def test_summary_add_takes_objects(outputs: Any) -> None:
 def test_writers_refuse_what_is_neither_a_dict_nor_a_report() -> None:
     with pytest.raises(TypeError, match="to_dict"):
         Summary().add(42)  # type: ignore[arg-type]
+
+
+def test_mypy_sees_the_json_of_the_contract_and_the_attributes(tmp_path: Path) -> None:
+    """``to_dict()`` returns TypedDicts: mypy knows each key's type and refuses a key the contract has not."""
+    from test_typed_models import mypy
+
+    source = """\
+import datetime
+import tuoyu_rules
+report = tuoyu_rules.load_policy("luzhou_longmatan").evaluate({"id": "X"}, as_of=datetime.date(2024, 6, 30))
+d = report.to_dict()
+reveal_type(d["findings"][0]["rule"])
+reveal_type(d["subsidies"][0]["amount"])
+reveal_type(report.findings[0].rule)
+reveal_type(report.findings[0].message)
+reveal_type(report.subsidies[0].period)
+d["no_such_key"]
+"""
+    out = mypy(tmp_path, source).stdout
+    revealed = [t.replace("builtins.", "") for t in re.findall(r'Revealed type is "(.*)"', out)]
+    assert revealed == ["str", "str | None", "str", "str", "str"], out
+    assert '"ReportJSON" has no key "no_such_key"' in out, out
