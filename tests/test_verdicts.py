@@ -84,7 +84,7 @@ def test_a_city_listing_no_county_is_unknown_never_pass(verdicts: CompiledPolicy
     if subregions is not None:
         record["subregions"] = subregions
     r = evaluate_record(verdicts, record, DAY)
-    (f,) = [f for f in r.findings if f.rule.id == "target.public_institution_per_county"]
+    (f,) = [f for f in r.findings if f.rule == "target.public_institution_per_county"]
     assert f.outcome == "unknown" and f.missing == ("subregions",) and r.status == "incomplete"
 
 
@@ -198,8 +198,8 @@ def test_a_local_restatement_is_cited_beside_the_national_source(verdicts: Compi
 def test_an_unknown_message_never_shows_internal_text(mini_path: Path) -> None:
     mini = compile_file(mini_path)
     r = evaluate_record(mini, {"kind": "institution", "id": "Z", "total_slots": 0, "indoor_area_m2": 0}, DAY)
-    (f,) = [f for f in r.findings if f.rule.id == "area.indoor_per_slot"]
-    zh, en = f.messages()
+    (f,) = [f for f in r.findings if f.rule == "area.indoor_per_slot"]
+    zh, en = f.messages
     assert "division by zero" in en
     assert f.outcome == "unknown" and "除数为零" in zh and "division" not in zh and "缺少" not in zh
 

@@ -16,11 +16,11 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from ._version import __version__
 from .api import validate_files
@@ -330,7 +330,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for report in policy.evaluate_many(rows(), as_of=args.as_of):
                 if report.status in ("fail", "error"):
                     state["failed"] = True
-                yield report.to_dict(passes=not args.omit_passes)
+                yield _json(report.to_dict(passes=not args.omit_passes))
             return
         # one pass over the input (standard input cannot be read twice): each row under both policies
         first, second = itertools.tee(rows())
@@ -341,7 +341,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             change.add(before, report)
             if report.status in ("fail", "error"):
                 state["failed"] = True
-            yield report.to_dict(passes=not args.omit_passes)
+            yield _json(report.to_dict(passes=not args.omit_passes))
 
     _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     try:
@@ -751,3 +751,8 @@ COMMANDS: dict[str, Command] = {
     ),
     "template": Command("台账模板 the workbook to fill in for a policy", _template_arguments, cmd_template),
 }
+
+
+def _json(d: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's JSON object as the plain dict the CLI adds ``row`` and ``source`` to (the same object)."""
+    return cast("dict[str, Any]", d)

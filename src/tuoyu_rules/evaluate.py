@@ -137,7 +137,7 @@ def _no_units(rule: CompiledRule, record: Mapping[str, Any], ctx: _Ctx) -> None:
     _note(ctx.outcomes, rule.id, "not_due")
     ctx.findings.append(
         Finding(
-            rule=rule,
+            compiled_rule=rule,
             outcome="not_due",
             observed=None,
             required=target,
@@ -184,8 +184,8 @@ def _outcomes(policy: CompiledPolicy, raw: list[tuple[Any, ...]], targets: list[
         elif outcomes.get(rule_id) != "fail":
             outcomes[rule_id] = "unknown"
     for finding in targets:
-        if finding.rule.severity != "aim":
-            _note(outcomes, finding.rule.id, finding.outcome)
+        if finding.severity != "aim":
+            _note(outcomes, finding.rule, finding.outcome)
     return outcomes
 
 
@@ -243,7 +243,7 @@ def _judge(
     _note(ctx.outcomes, rule.id, outcome)
     ctx.findings.append(
         Finding(
-            rule=rule,
+            compiled_rule=rule,
             outcome=outcome,
             observed=observed,
             required=required,
@@ -308,7 +308,7 @@ def _not_due(
     _note(ctx.outcomes, rule.id, "not_due")
     ctx.findings.append(
         Finding(
-            rule=rule,
+            compiled_rule=rule,
             outcome="not_due",
             observed=observed,
             required=required,
@@ -345,7 +345,7 @@ def _unknown(
     _note(ctx.outcomes, rule.id, "unknown")
     ctx.findings.append(
         Finding(
-            rule=rule,
+            compiled_rule=rule,
             outcome="unknown",
             observed=None,
             required=None,

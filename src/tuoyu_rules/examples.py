@@ -82,9 +82,9 @@ def _compare_findings(policy: CompiledPolicy, report: Report, expected: Mapping[
             continue
         got = report.outcome(rule_id)
         if got != want:
-            detail = [f for f in report.findings if f.rule.id == rule_id and f.outcome == got][:1]
-            why = f"（{detail[0].message('zh')}）" if detail else ""
-            why_en = f" ({detail[0].message('en')})" if detail else ""
+            detail = [f for f in report.findings if f.rule == rule_id and f.outcome == got][:1]
+            why = f"（{detail[0].message}）" if detail else ""
+            why_en = f" ({detail[0].message_en})" if detail else ""
             bad.add(
                 "policy.example-outcome",
                 f"规则 {rule_id} 期望 {want}，实际 {got}{why}",

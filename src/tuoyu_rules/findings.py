@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
+from .report_types import BenefitJSON, Citation, ExclusionJSON, FindingJSON, SubsidyJSON
 from .text import format_value, shown_decimal
 
 if TYPE_CHECKING:
@@ -49,11 +50,16 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class Finding:
-    """One rule applied to one subject: the record, or one class, staff member or subregion of it."""
+    """One rule applied to one subject: the record, or one class, staff member or subregion of it.
 
-    rule: CompiledRule
+    Its attributes are the keys of its JSON object (:meth:`to_dict`), one for one: ``rule`` is the rule id,
+    ``message`` and ``fix`` are text in Chinese, ``message_en`` and ``fix_en`` in English. The compiled rule is
+    :attr:`compiled_rule`.
+    """
+
+    compiled_rule: CompiledRule
     outcome: str
     observed: Any
     required: Any
@@ -65,24 +71,65 @@ class Finding:
     missing: tuple[str, ...] = ()  # the fields an unknown finding lacks
     reason: str | None = None  # why an unknown finding is unknown, when no field is missing
 
+    def __repr__(self) -> str:
+        where = f" {self.subject}" if self.subject else ""
+        year = f" {self.year}" if self.year is not None else ""
+        return f"<Finding {self.compiled_rule.id} {self.outcome}{where}{year}>"
+
+    @property
+    def rule(self) -> str:
+        """The rule id, as ``to_dict()["rule"]``."""
+        return self.compiled_rule.id
+
     @property
     def rule_id(self) -> str:
-        return self.rule.id
+        return self.compiled_rule.id
 
     @property
     def severity(self) -> str:
-        return self.rule.severity
+        return self.compiled_rule.severity
 
-    def message(self, lang: str = "zh") -> str:
-        if self.outcome == "fail":  # one template, rendered in the language asked for
-            where = f"[{self.subject}] " if self.subject else ""
-            return where + self.rule.message[0 if lang == "zh" else 1].render(self.args, lang)
-        return self.messages()[0 if lang == "zh" else 1]
+    @property
+    def title(self) -> str | None:
+        return self.compiled_rule.spec.title
 
+    @property
+    def title_en(self) -> str | None:
+        return self.compiled_rule.spec.title_en
+
+    @property
+    def citation(self) -> Citation:
+        return self.compiled_rule.citation_of(self.year)
+
+    @property
+    def message(self) -> str:
+        """The message in Chinese (``message_en``: in English; ``messages``: both)."""
+        return self.messages[0]
+
+    @property
+    def message_en(self) -> str:
+        return self.messages[1]
+
+    @property
+    def fix(self) -> str | None:
+        """How to fix a failed finding, in Chinese; None when it did not fail or its rule gives no fix."""
+        return self._fix(0)
+
+    @property
+    def fix_en(self) -> str | None:
+        return self._fix(1)
+
+    def _fix(self, i: int) -> str | None:
+        rule = self.compiled_rule
+        if self.outcome != "fail" or rule.fix is None:
+            return None
+        return rule.fix[i].render(self.args, "zh" if i == 0 else "en")
+
+    @property
     def messages(self) -> tuple[str, str]:
         """The message in Chinese and in English, with the work they share done once (the title, the subject
         prefix, and a value that reads the same in both languages)."""
-        rule = self.rule
+        rule = self.compiled_rule
         spec = rule.spec
         where = f"[{self.subject}] " if self.subject else ""
         if self.outcome == "fail":
@@ -121,22 +168,17 @@ class Finding:
             f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
         )
 
-    def fix(self, lang: str = "zh") -> str | None:
-        if self.outcome != "fail" or self.rule.fix is None:
-            return None
-        return self.rule.fix[0 if lang == "zh" else 1].render(self.args, lang)
-
-    def to_dict(self) -> dict[str, Any]:
-        rule = self.rule
+    def to_dict(self) -> FindingJSON:
+        rule = self.compiled_rule
         spec = rule.spec
         outcome = self.outcome
-        message, message_en = self.messages()
+        message, message_en = self.messages
         fix = fix_en = None
         if outcome == "fail" and rule.fix is not None:
             fix = rule.fix[0].render(self.args, "zh")
             fix_en = rule.fix[1].render(self.args, "en")
         observed, required = self.observed, self.required
-        out: dict[str, Any] = {
+        out: FindingJSON = {
             "rule": rule.id,
             "outcome": outcome,
             "severity": rule.severity,
@@ -165,9 +207,13 @@ class Finding:
         return out
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class SubsidyLine:
-    """What one subsidy gives one institution."""
+    """What one subsidy gives one institution.
+
+    Its attributes are the keys of its JSON object (:meth:`to_dict`), one for one; money is ``Decimal`` here and text
+    with two places in the JSON. The compiled subsidy is :attr:`subsidy`, the compiled exclusion :attr:`exclusion`.
+    """
 
     subsidy: CompiledSubsidy
     eligible: bool | None
@@ -175,20 +221,75 @@ class SubsidyLine:
     amount_min: Decimal | None
     amount_max: Decimal | None
     missing: tuple[str, ...]
-    excluded_by: CompiledExclusion | None
+    exclusion: CompiledExclusion | None  # the exclusion that made the line ineligible (``excluded_by`` in the JSON)
     args: tuple[Any, ...] = field(repr=False, compare=False)
     unspecified: bool = False
+
+    def __repr__(self) -> str:
+        shown = "unknown" if self.eligible is None else money_text(self.amount) or "open" if self.eligible else "no"
+        return f"<SubsidyLine {self.subsidy.id} {shown} {self.period}>"
 
     @property
     def id(self) -> str:
         return self.subsidy.id
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def period(self) -> str:
+        return self.subsidy.spec.period
+
+    currency = "CNY"
+
+    @property
+    def basis(self) -> str | None:
+        """How the amount was worked out, in Chinese (``basis_en``: in English); None unless eligible."""
+        b = self.subsidy.basis
+        return b[0].render(self.args, "zh") if b is not None and self.eligible else None
+
+    @property
+    def basis_en(self) -> str | None:
+        b = self.subsidy.basis
+        return b[1].render(self.args, "en") if b is not None and self.eligible else None
+
+    @property
+    def citation(self) -> Citation:
+        return self.subsidy.citation
+
+    @property
+    def title(self) -> str | None:
+        return self.subsidy.spec.title
+
+    @property
+    def title_en(self) -> str | None:
+        return self.subsidy.spec.title_en
+
+    @property
+    def status(self) -> str | None:
+        """``unknown`` when eligibility cannot be decided from the record, else None (the key is absent)."""
+        return "unknown" if self.eligible is None else None
+
+    @property
+    def excluded_by(self) -> ExclusionJSON | None:
+        ex = self.exclusion
+        if ex is None:
+            return None
+        return {"reason": ex.reason.zh, "reason_en": ex.reason.en, "citation": ex.citation}
+
+    @property
+    def amount_open(self) -> bool:
+        """True when the record is eligible and the document leaves the amount open (then ``amount`` is None)."""
+        return bool(self.unspecified and self.eligible)
+
+    @property
+    def note(self) -> str | None:
+        return _OPEN_NOTE[0] if self.amount_open else None
+
+    @property
+    def note_en(self) -> str | None:
+        return _OPEN_NOTE[1] if self.amount_open else None
+
+    def to_dict(self) -> SubsidyJSON:
         s = self.subsidy
-        basis = None
-        if s.basis is not None and self.eligible:
-            basis = s.basis[0].render(self.args, "zh")
-        out: dict[str, Any] = {
+        out: SubsidyJSON = {
             "id": s.id,
             "eligible": self.eligible,
             "amount": money_text(self.amount),
@@ -196,7 +297,7 @@ class SubsidyLine:
             "amount_max": money_text(self.amount_max),
             "period": s.spec.period,
             "currency": "CNY",
-            "basis": basis,
+            "basis": self.basis,
             "citation": s.citation,
             "title": s.spec.title,
             "title_en": s.spec.title_en,
@@ -207,39 +308,80 @@ class SubsidyLine:
             out["status"] = "unknown"
         if self.missing:
             out["missing"] = list(self.missing)
-        if self.excluded_by is not None:
-            out["excluded_by"] = {
-                "reason": self.excluded_by.reason.zh,
-                "reason_en": self.excluded_by.reason.en,
-                "citation": self.excluded_by.citation,
-            }
+        excluded = self.excluded_by
+        if excluded is not None:
+            out["excluded_by"] = excluded
         if self.unspecified and self.eligible:
             out["amount_open"] = True
-            out["note"] = "文件未规定具体金额，仅报告是否符合条件"
-            out["note_en"] = "the document leaves the amount open; eligibility only"
+            out["note"], out["note_en"] = _OPEN_NOTE
         return out
 
 
-@dataclass(slots=True)
+_OPEN_NOTE = ("文件未规定具体金额，仅报告是否符合条件", "the document leaves the amount open; eligibility only")
+
+
+@dataclass(slots=True, repr=False)
 class BenefitLine:
-    """A non-cash benefit (prices, tax) and whether the record qualifies."""
+    """A non-cash benefit (prices, tax) and whether the record qualifies.
+
+    Its attributes are the keys of its JSON object, one for one (``value`` is a ``Decimal`` with two places when it
+    is money, text in the JSON). ``computed`` is the value as the expression gave it; ``policy`` is set by the report
+    that holds the line.
+    """
 
     benefit: CompiledBenefit
     eligible: bool | None
-    value: Any
+    computed: Any
     missing: tuple[str, ...]
+    policy: CompiledPolicy | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        shown = "unknown" if self.eligible is None else "yes" if self.eligible else "no"
+        return f"<BenefitLine {self.benefit.id} {shown}>"
 
     @property
     def id(self) -> str:
         return self.benefit.id
 
-    def to_dict(self, policy: CompiledPolicy | None = None) -> dict[str, Any]:
+    @property
+    def unit(self) -> str | None:
+        return self.benefit.spec.unit
+
+    @property
+    def value(self) -> Any:
+        """The benefit's value: a ``Decimal`` with two places when it is money (known from the policy)."""
+        if self.computed is not None and self.policy is not None and _benefit_facts(self.policy, self.benefit)[0]:
+            return Decimal(self.computed).quantize(Decimal("0.01"))
+        return self.computed
+
+    @property
+    def citation(self) -> Citation:
+        return self.benefit.citation
+
+    @property
+    def title(self) -> str | None:
+        return self.benefit.spec.title
+
+    @property
+    def title_en(self) -> str | None:
+        return self.benefit.spec.title_en
+
+    @property
+    def stated(self) -> list[dict[str, Any]]:
+        """Figures the document states that a later national figure superseded (empty without a policy)."""
+        if self.policy is None:
+            return []
+        return [{**d, "citation": dict(d["citation"])} for d in _benefit_facts(self.policy, self.benefit)[1]]
+
+    def to_dict(self, policy: CompiledPolicy | None = None) -> BenefitJSON:
         b = self.benefit
+        policy = policy or self.policy
         value: Any = None
         money, stated = _benefit_facts(policy, b) if policy is not None else (False, ())
-        if self.value is not None:
-            value = money_text(Decimal(self.value).quantize(Decimal("0.01"))) if money else json_number(self.value)
-        out: dict[str, Any] = {
+        if self.computed is not None:
+            computed = self.computed
+            value = money_text(Decimal(computed).quantize(Decimal("0.01"))) if money else json_number(computed)
+        out: BenefitJSON = {
             "id": b.id,
             "eligible": self.eligible,
             "value": value,
@@ -316,7 +458,7 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         else:
             reason = unknown_reason(ok)
     return Finding(
-        rule=rule,
+        compiled_rule=rule,
         outcome="unknown",
         observed=None,
         required=None,

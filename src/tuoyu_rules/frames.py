@@ -221,7 +221,7 @@ def _outcome_rules(report: Report) -> tuple[list[Any], list[Any]]:
         (failed if outcome is False else unknown if outcome is not True else set()).add(entry[0])
     for finding in report._targets:
         if finding.outcome in ("fail", "unknown"):
-            (failed if finding.outcome == "fail" else unknown).add(finding.rule.index)
+            (failed if finding.outcome == "fail" else unknown).add(finding.compiled_rule.index)
     return [rules[i] for i in sorted(failed)], [rules[i] for i in sorted(unknown)]
 
 
@@ -236,7 +236,7 @@ def _findings_columns(reports: list[Report | ErrorReport]) -> dict[str, list[Any
         if isinstance(report, ErrorReport):
             continue
         for f in report.findings:
-            values: tuple[Any, ...] = (index, _text(report.id), f.rule.id, f.subject, f.outcome, f.rule.severity)
+            values: tuple[Any, ...] = (index, _text(report.id), f.rule, f.subject, f.outcome, f.severity)
             values += (f.observed, f.required, list(f.missing), f.year)
             for name, value in zip(FINDING_COLUMNS, values, strict=True):
                 columns[name].append(value)

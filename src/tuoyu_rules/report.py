@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
+from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
 
 REPORT_SCHEMA_VERSION = "1.0"
 """``schema_version`` of every report and error row (``tuoyu-rules schema --reports``): MAJOR.MINOR, a new minor
@@ -60,6 +61,8 @@ class Report:
         self._raw, self._targets = raw, targets
         self._findings: list[Finding] | None = None
         self.subsidies, self.benefits, self.warnings, self.year = subsidies, benefits, warnings, year
+        for line in benefits:  # a benefit's JSON value and superseded figures depend on the policy
+            line.policy = policy
 
     @property
     def id(self) -> Any:
@@ -77,7 +80,7 @@ class Report:
         p = self.policy.params_at(self.as_of).point
         made = [raw_to_finding(self.policy, entry, self.year, p) for entry in raw]
         made.extend(self._targets)
-        made.sort(key=lambda f: f.rule.index)
+        made.sort(key=lambda f: f.compiled_rule.index)
         return made
 
     @property
@@ -87,7 +90,7 @@ class Report:
         for entry in self._raw:
             if entry[1] is False and rules[entry[0]].severity == "error":
                 return False
-        return not any(f.outcome == "fail" and f.rule.severity == "error" for f in self._targets)
+        return not any(f.outcome == "fail" and f.severity == "error" for f in self._targets)
 
     @property
     def status(self) -> str:
@@ -98,7 +101,7 @@ class Report:
         for entry in self._raw:  # an aim that cannot be judged leaves the record complete: it is not a requirement
             if entry[1] is not True and entry[1] is not False and rules[entry[0]].severity != "aim":
                 return "incomplete"
-        if any(f.outcome == "unknown" and f.rule.severity != "aim" for f in self._targets):
+        if any(f.outcome == "unknown" and f.severity != "aim" for f in self._targets):
             return "incomplete"
         return "pass"
 
@@ -109,7 +112,7 @@ class Report:
         names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
         seen = False
         for f in self.findings:
-            if f.rule.severity == "aim":
+            if f.severity == "aim":
                 seen = True
                 counts[names[f.outcome]] += 1
         return counts if seen else None
@@ -119,7 +122,7 @@ class Report:
         rules = self.policy.rules
         failed = {rules[entry[0]].id for entry in self._raw if entry[1] is False}
         if self._targets:
-            failed.update(f.rule.id for f in self._targets if f.outcome == "fail")
+            failed.update(f.rule for f in self._targets if f.outcome == "fail")
         return frozenset(failed)
 
     @property
@@ -129,11 +132,11 @@ class Report:
     def outcome(self, rule_id: str) -> str:
         """The worst outcome of a rule over its findings, or ``absent``."""
         rank = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
-        found = [f.outcome for f in self.findings if f.rule.id == rule_id]
+        found = [f.outcome for f in self.findings if f.rule == rule_id]
         return max(found, key=rank.__getitem__) if found else "absent"
 
     def __repr__(self) -> str:
-        return f"<Report {self.kind} {self.id!r} {self.status}>"
+        return f"<Report {self.kind} {short(self.id)} {self.status}>"
 
     def problem_findings(self) -> list[Finding]:
         """The findings that did not pass (fail, unknown, not yet due), plus every by-year target finding, in rule
@@ -143,14 +146,14 @@ class Report:
         built = self._build([entry for entry in self._raw if entry[1] is not True])
         return [f for f in built if f.outcome != "pass" or f.year is not None]
 
-    def to_dict(self, passes: bool = True) -> dict[str, Any]:
+    def to_dict(self, passes: bool = True) -> ReportJSON:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
 
         ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and
         counts them in ``passes_omitted``: a much smaller report with the same status, violations and subsidies.
         """
         chosen = self.findings if passes else self.problem_findings()
-        findings = [f.to_dict() for f in chosen]
+        findings: list[FindingJSON] = [f.to_dict() for f in chosen]
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
@@ -178,7 +181,7 @@ class Report:
         if self.policy.provenance is not None:
             out["provenance"] = self.policy.provenance.to_dict(out["as_of"])
         out["schema_version"] = REPORT_SCHEMA_VERSION
-        return out
+        return cast("ReportJSON", out)  # built as a plain dict to keep the keys in the order of the contract
 
 
 @dataclass
@@ -192,25 +195,38 @@ class ErrorReport:
     status: str = "error"
     passed: bool = False
 
-    def to_dict(self, passes: bool = True) -> dict[str, Any]:  # the same signature as Report.to_dict
-        out: dict[str, Any] = {"row": self.row}
-        if self.id is not None:
-            out["id"] = self.id
-        out["status"] = "error"
-        out["errors"] = [
-            {
+    def __repr__(self) -> str:
+        codes = ", ".join(dict.fromkeys(p.code for p in self.problems[:3]))
+        more = " …" if len(self.problems) > 3 else ""
+        return f"<ErrorReport row {self.row} {short(self.id)} {codes}{more}>"
+
+    def to_dict(self, passes: bool = True) -> ErrorRowJSON:  # the same signature as Report.to_dict
+        errors: list[ErrorJSON] = []
+        for p in self.problems:
+            error: ErrorJSON = {
                 "field": p.location.field,
                 "code": p.code,
                 "message": p.message,
                 "message_en": p.message_en,
-                **({"value": _plain(p.value)} if p.value is not None else {}),
             }
-            for p in self.problems
-        ]
+            if p.value is not None:
+                error["value"] = _plain(p.value)
+            errors.append(error)
+        out: dict[str, Any] = {"row": self.row}  # the keys in the order of the contract
+        if self.id is not None:
+            out["id"] = self.id
+        out["status"] = "error"
+        out["errors"] = errors
         if self.source:
             out["source"] = self.source
         out["schema_version"] = REPORT_SCHEMA_VERSION
-        return out
+        return cast("ErrorRowJSON", out)
+
+
+def short(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters (for the reprs of reports)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _plain(value: Any) -> Any:

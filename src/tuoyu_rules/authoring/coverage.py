@@ -100,7 +100,7 @@ def test_coverage(policy: CompiledPolicy) -> Coverage:
         if report is None:
             continue
         for f in report.findings:
-            entry = items.get(f.rule.id)
+            entry = items.get(f.rule)
             if entry is None:
                 continue
             if f.outcome == "pass":

@@ -40,8 +40,8 @@ class LedgerDiff:
             self.transitions[key] = self.transitions.get(key, 0) + 1
             if len(self.changed_ids) < 20:
                 self.changed_ids.append(b.id)
-        before = {f.rule.id for f in a.findings}
-        after = {f.rule.id for f in b.findings}
+        before = {f.rule for f in a.findings}
+        after = {f.rule for f in b.findings}
         for rule in sorted(before | after):
             x, y = a.outcome(rule), b.outcome(rule)
             if x == "fail":

@@ -116,9 +116,12 @@ class CompiledBenefit:
 _MISSING = object()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CompiledPolicy:
     """A policy ready to evaluate: immutable, so one instance is safe to share between threads."""
+
+    def __repr__(self) -> str:  # the generated one prints every rule: thousands of characters
+        return f"<CompiledPolicy {self.id}, {len(self.rules)} rules, {len(self.subsidies)} subsidies>"
 
     id: str
     model: PolicyModel

@@ -20,6 +20,7 @@ from .base import WriteOptions, Writer
 from .csv import write_csv
 from .github import write_github
 from .html import HTML_ROW_LIMIT, write_html
+from .items import Item, as_dict
 from .json import write_json, write_jsonl
 from .junit import write_junit
 from .output import OutputError, check_output, safe_output
@@ -131,7 +132,7 @@ WRITERS: dict[str, Writer] = {
 
 
 def write_reports(
-    items: Iterable[dict[str, Any]],
+    items: Iterable[Item],
     fmt: str,
     out: IO[str] | IO[bytes] | str | os.PathLike[str],
     *,
@@ -140,6 +141,8 @@ def write_reports(
     meta: Mapping[str, Any] | None = None,
 ) -> Summary:
     """Write reports and error rows in ``fmt`` to ``out`` (a text stream, a binary stream or a path); return the summary.
+
+    ``items`` are report dicts and error rows, or objects with a ``to_dict()`` (``Report``, ``ErrorReport``).
 
     ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page;
     ``meta`` describes the policy for the HTML title block (``Policy.report_meta(as_of)``; other formats ignore it).
@@ -156,10 +159,11 @@ def write_reports(
     return options.summary
 
 
-def _counted(items: Iterable[dict[str, Any]], summary: Summary) -> Iterator[dict[str, Any]]:
+def _counted(items: Iterable[Item], summary: Summary) -> Iterator[dict[str, Any]]:
     for item in items:
-        summary.add(item)
-        yield item
+        d = as_dict(item)
+        summary.add(d)
+        yield d
 
 
 def _with_text(out: IO[str] | IO[bytes] | str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._format import _amount_open, _amount_unknown, _is_number, _money, _yuan
+from .items import Item, as_dict
 from .provenance import PROVENANCE_LIMIT, provenance_key
 
 __all__ = ["TARGET_LIMIT", "Summary"]
@@ -48,8 +49,9 @@ class Summary:
         self.targets_left_out = 0
         self.provenances: dict[tuple[Any, ...], dict[str, Any]] = {}  # distinct report provenances, in order seen
 
-    def add(self, item: dict[str, Any]) -> None:
-        """Count one report or error row."""
+    def add(self, item: Item) -> None:
+        """Count one report or error row: a dict, or an object with a ``to_dict()`` (``Report``, ``ErrorReport``)."""
+        item = as_dict(item)
         self.rows += 1
         status = item.get("status")
         if status == "error":
