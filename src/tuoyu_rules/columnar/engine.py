@@ -330,7 +330,7 @@ def _duplicate(row: int, rid: Any, source: str) -> dict[str, Any]:
         Location(row=row, field="id", file=source),
         value=rid,
     )
-    return ErrorReport(row, [problem], rid, source).to_dict()
+    return dict(ErrorReport(row, [problem], rid, source).to_dict())
 
 
 class Checker:
@@ -338,7 +338,7 @@ class Checker:
 
     def __init__(self, policy: CompiledPolicy, as_of: datetime.date, passes: bool = True):
         self.policy, self.as_of, self.passes = policy, as_of, passes
-        self.seen: set[int] = set()
+        self.seen: set[tuple[str, Any]] = set()  # (kind, id) of every record so far: repeated ids are error rows
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
         self.rows = {"columnar": 0, "row": 0}
 
@@ -347,12 +347,12 @@ class Checker:
         try:
             record = normalize_record(data, row=row, source=source, text=True)
         except RecordError as exc:
-            return ErrorReport(row, exc.problems, _peek_id(data), source).to_dict()
+            return dict(ErrorReport(row, exc.problems, _peek_id(data), source).to_dict())
         key = (record["kind"], record.get("id"))
-        if hash(key) in self.seen:
+        if key in self.seen:
             return _duplicate(row, key[1], source)
-        self.seen.add(hash(key))
-        return evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes)
+        self.seen.add(key)
+        return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
         from .frame import layout
@@ -384,7 +384,7 @@ class Checker:
                 continue
             status, violations, unknown, subsidies = next(verdicts)
             rid = cells[lay.id_index]
-            key = hash(("institution", rid))
+            key = ("institution", rid)
             if key in self.seen:
                 yield _duplicate(row, rid, path)
                 continue
