@@ -90,6 +90,11 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         "(docs/columnar.md); auto: columnar for big CSV ledgers when polars is installed",
     )
     p.add_argument(
+        "--findings",
+        action="store_true",
+        help="长表：每个检查项一行（csv、parquet）the long form: a row per finding (csv, parquet)",
+    )
+    p.add_argument(
         "--omit-passes",
         action="store_true",
         help="报告中略去通过的检查项（计入 passes_omitted）leave passing findings out of each report (counted)",
@@ -302,6 +307,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     written = policy
     if args.overrides:
         policy = policy.with_parameters(_overrides(args.overrides))
+    if args.findings and not WRITERS[args.format].long_form:
+        print(
+            f"tuoyu-rules: 用法错误 usage error: --findings 只用于 csv、parquet (--format {args.format})",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if WRITERS[args.format].binary and not args.output:
         print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
         return EXIT_USAGE
@@ -385,6 +396,8 @@ def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
     engine = getattr(args, "engine", "row")
     if engine == "row":
         return False, None
+    if _findings(args):  # the columnar rows carry verdicts, not findings
+        return False, ("--findings 需要逐行引擎 needs the row engine" if engine == "columnar" else None)
     reason = why_not(args.inputs, args.format, bool(args.overrides), getattr(args, "input_format", None))
     if reason is not None:
         return False, reason if engine == "columnar" else None
@@ -696,12 +709,16 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _findings(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "findings", False))
+
+
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace, meta: dict[str, Any] | None = None) -> None:
     if args.output:  # complete or absent: a temporary file beside it, renamed when everything is written
         with safe_output(args.output, [*args.inputs, args.policy]) as out:
-            summary = write_reports(items, args.format, out, lang=args.lang, meta=meta)
+            summary = write_reports(items, args.format, out, lang=args.lang, meta=meta, findings=_findings(args))
     else:
-        summary = write_reports(items, args.format, sys.stdout, lang=args.lang, meta=meta)
+        summary = write_reports(items, args.format, sys.stdout, lang=args.lang, meta=meta, findings=_findings(args))
         sys.stdout.flush()  # a reader that left early shows here, while the failures seen so far are known
     if args.format != "table":
         _print_summary(summary.to_dict(), sys.stderr, args.lang)

@@ -56,3 +56,34 @@ def test_error_rows_are_rows_with_their_codes(tmp_path: Path) -> None:
     rows = pq.read_table(out).to_pylist()
     assert [r["status"] for r in rows] == ["error", "incomplete"]
     assert rows[0]["errors"] == ["record.not-a-number"] and rows[0]["row"] == 1
+
+
+def test_the_long_form_has_a_row_per_finding_in_csv_and_parquet(tmp_path: Path) -> None:
+    import csv
+
+    from tuoyu_rules.writers._format import FINDING_COLUMNS
+
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    ledger = ROOT / "examples" / "luzhou_longmatan" / "institutions.jsonl"
+    reports = [r.to_dict() for r in policy.evaluate_many(tuoyu_rules.read_rows(ledger), as_of=AS_OF)]
+    expected = [(r["id"], f["rule"], f["outcome"]) for r in reports for f in r["findings"]]
+    out = tmp_path / "f.csv"
+    write_reports(reports, "csv", out, findings=True)
+    lines = out.read_text(encoding="utf-8-sig").split("\n", 1)[1]  # after the provenance comment line
+    rows = list(csv.DictReader(lines.splitlines()))
+    assert list(rows[0]) == list(FINDING_COLUMNS)
+    assert [(r["id"], r["rule"], r["outcome"]) for r in rows] == expected
+    pq = pyarrow_parquet()
+    write_reports(reports, "parquet", tmp_path / "f.parquet", findings=True)
+    table = pq.read_table(tmp_path / "f.parquet")
+    assert [(r["id"], r["rule"], r["outcome"]) for r in table.to_pylist()] == expected
+    assert str(table.schema.field("observed").type) == "string", "one type a column"
+
+
+def test_the_long_form_is_refused_where_a_format_has_none() -> None:
+    with pytest.raises(ValueError, match="long form"):
+        write_reports([], "json", __import__("io").StringIO(), findings=True)
+    from tuoyu_rules.cli import main
+
+    ledger = str(ROOT / "examples" / "luzhou_longmatan" / "institutions.jsonl")
+    assert main(["check", "--policy", "luzhou_longmatan", "--format", "table", "--findings", ledger]) == 2

@@ -74,6 +74,7 @@ WRITERS: dict[str, Writer] = {
             write_csv,
             binary=False,
             suffix="csv",
+            long_form=True,
             zh="带 BOM 的 UTF-8 CSV，每条记录一行，供 Excel 用户使用",
             en="UTF-8 CSV with a BOM, a row per record, for Excel users",
         ),
@@ -85,6 +86,7 @@ WRITERS: dict[str, Writer] = {
             zh="Parquet 结果表（每条记录一行，金额为精确小数；需要 pyarrow 与 -o）",
             en="a Parquet results table (a row per record, money as exact decimals; needs pyarrow and -o)",
             requires=("pyarrow",),
+            long_form=True,
         ),
         Writer(
             "xlsx",
@@ -139,24 +141,33 @@ def write_reports(
     lang: str = "zh",
     title: str | None = None,
     meta: Mapping[str, Any] | None = None,
+    findings: bool = False,
 ) -> Summary:
     """Write reports and error rows in ``fmt`` to ``out`` (a text stream, a binary stream or a path); return the summary.
 
     ``items`` are report dicts and error rows, or objects with a ``to_dict()`` (``Report``, ``ErrorReport``).
 
     ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page;
-    ``meta`` describes the policy for the HTML title block (``Policy.report_meta(as_of)``; other formats ignore it).
+    ``meta`` describes the policy for the HTML title block (``Policy.report_meta(as_of)``; other formats ignore it);
+    ``findings`` asks for the long form, one row per finding (``csv`` and ``parquet``; any other format refuses it).
     """
     writer = WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(WRITERS)}")
-    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary(), meta=meta)
+    if findings and not writer.long_form:
+        raise ValueError(f"format {fmt!r} has no long form; --findings goes with {', '.join(long_forms())}")
+    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary(), meta=meta, findings=findings)
     stream = _counted(items, options.summary)
     if writer.binary:
         writer.write(stream, _binary_target(out, writer.name), options)
     else:
         _with_text(out, lambda text: writer.write(stream, text, options))
     return options.summary
+
+
+def long_forms() -> list[str]:
+    """The formats that write ``--findings``."""
+    return [name for name, writer in WRITERS.items() if writer.long_form]
 
 
 def _counted(items: Iterable[Item], summary: Summary) -> Iterator[dict[str, Any]]:

@@ -164,3 +164,67 @@ def _error_text(item: dict[str, Any], e: dict[str, Any], lang: str) -> str:
     where = f"第 {item.get('row')} 行" if lang == "zh" else f"row {item.get('row')}"
     field = f" {e['field']}" if e.get("field") else ""
     return f"{where}{field}: {_text(e, 'message', lang)}"
+
+
+FINDING_COLUMNS = (
+    "id",
+    "kind",
+    "record_status",
+    "rule",
+    "outcome",
+    "severity",
+    "subject",
+    "year",
+    "observed",
+    "required",
+    "missing",
+    "message",
+)
+"""The columns of the long form (``--findings``): one row per finding, one per error of an error row."""
+
+
+def finding_rows(item: dict[str, Any], lang: str) -> Iterator[dict[str, Any]]:
+    """The long form of one report or error row: a row per finding (observed and required as text, one type a
+    column), or a row per error (``outcome`` ``error``, ``rule`` the error code)."""
+    base = {
+        "id": None if item.get("id") is None else str(item["id"]),
+        "kind": item.get("kind"),
+        "record_status": item.get("status"),
+    }
+    if item.get("status") == "error":
+        for e in item.get("errors") or ():
+            yield {
+                **base,
+                "rule": e.get("code"),
+                "outcome": "error",
+                "severity": "error",
+                "subject": e.get("field"),
+                "year": None,
+                "observed": _cell_text(e.get("value")),
+                "required": None,
+                "missing": [],
+                "message": _error_text(item, e, lang),
+            }
+        return
+    for f in item.get("findings") or ():
+        yield {
+            **base,
+            "rule": f.get("rule"),
+            "outcome": f.get("outcome"),
+            "severity": f.get("severity"),
+            "subject": f.get("subject"),
+            "year": f.get("year"),
+            "observed": _cell_text(f.get("observed")),
+            "required": _cell_text(f.get("required")),
+            "missing": [str(m) for m in f.get("missing") or ()],
+            "message": _text(f, "message", lang),
+        }
+
+
+def _cell_text(value: Any) -> str | None:
+    """A value of any type as one text column: numbers exactly as the report writes them, booleans as true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

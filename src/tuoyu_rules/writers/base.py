@@ -20,6 +20,8 @@ class WriteOptions:
     title: str | None
     summary: Summary
     """Counts every item before the writer sees it, so a writer may print it once the stream is exhausted."""
+    findings: bool = False
+    """The long form (``--findings``): one row per finding instead of one per record (writers that have one)."""
     meta: Mapping[str, Any] | None = None
     """What the reports do not say about their policy, as plain data (``Policy.report_meta``): its name, documents
     (title, 文号, issuer, date), period in force, budget and the as-of date. The HTML title block reads it."""
@@ -44,6 +46,8 @@ class Writer:
     en: str
     """The same line in English."""
     requires: tuple[str, ...] = ()
+    long_form: bool = False
+    """Whether it writes the long form of ``--findings`` (one row per finding)."""
     """Modules of an optional extra the writer needs (``pyarrow`` for Parquet); without them it refuses to run."""
 
     @property

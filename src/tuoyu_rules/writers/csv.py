@@ -9,7 +9,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from ._format import _amount_open, _amount_unknown, _error_text, _money, _name, _unknown_findings
+from ._format import (
+    FINDING_COLUMNS,
+    _amount_open,
+    _amount_unknown,
+    _error_text,
+    _money,
+    _name,
+    _unknown_findings,
+    finding_rows,
+)
 from .base import WriteOptions
 from .provenance import provenance_line
 
@@ -49,6 +58,9 @@ def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpti
     lang = options.lang
     # Excel reads UTF-8 only with a BOM; written here so that a path and an open stream get the same bytes.
     out.write("\ufeff")
+    if options.findings:
+        _write_findings(stream, out, options)
+        return
     ahead = [_Row.of(item, lang) for item in itertools.islice(stream, CSV_LOOKAHEAD)]
     for provenance in options.summary.provenances.values():  # a comment line each, above the header
         out.write("# " + provenance_line(provenance, lang) + "\r\n")
@@ -61,6 +73,23 @@ def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpti
     rows = itertools.chain(ahead, (_Row.of(item, lang) for item in stream))
     for row in rows:
         writer.writerow([_spreadsheet_text(cell) for cell in row.cells(columns, len(CSV_HEADERS[lang]))])
+
+
+def _write_findings(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
+    """``--findings``: one row per finding of every report (and per error of every error row)."""
+    writer = csv.writer(out)
+    header_written = False
+    for item in stream:
+        if not header_written:  # after the first item, so that its provenance is known
+            for provenance in options.summary.provenances.values():
+                out.write("# " + provenance_line(provenance, options.lang) + "\r\n")
+            writer.writerow(FINDING_COLUMNS)
+            header_written = True
+        for row in finding_rows(item, options.lang):
+            cells = [";".join(row[c]) if c == "missing" else row[c] for c in FINDING_COLUMNS]
+            writer.writerow([_spreadsheet_text(cell) for cell in cells])
+    if not header_written:
+        writer.writerow(FINDING_COLUMNS)
 
 
 class _Row:

@@ -3,7 +3,8 @@
 Columns: ``id``, ``kind``, ``status``, ``row`` (error rows), ``policy``, ``as_of``, ``violations`` / ``unknown`` /
 ``aims`` (lists of rule ids), ``errors`` (list of error codes), and ``subsidies``: a list of
 ``{id, period, eligible, amount, amount_min, amount_max, amount_open}`` with money as ``decimal128(18, 2)`` — exact, never
-a float; an unknown eligibility is null. Reports are buffered a row group at a time, so memory stays bounded.
+a float; an unknown eligibility is null. With ``--findings`` the table is the long form instead: a row per finding
+(:data:`~._format.FINDING_COLUMNS`). Rows are buffered a row group at a time, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from ._format import FINDING_COLUMNS, finding_rows
 from .base import WriteOptions
 from .output import OutputError
 
-__all__ = ["ROW_GROUP", "parquet_schema", "write_parquet"]
+__all__ = ["ROW_GROUP", "findings_schema", "parquet_schema", "write_parquet"]
 
 ROW_GROUP = 10_000
 """Records buffered before a row group is written."""
@@ -53,6 +55,17 @@ def parquet_schema() -> Any:
             ("subsidies", pa.list_(subsidy)),
         ]
     )
+
+
+def findings_schema() -> Any:
+    """The Arrow schema of the long form (``--findings``): one row per finding; observed and required as text."""
+    import pyarrow as pa
+
+    text = pa.string()
+    columns = [(c, text) for c in FINDING_COLUMNS]
+    columns[FINDING_COLUMNS.index("year")] = ("year", pa.int64())
+    columns[FINDING_COLUMNS.index("missing")] = ("missing", pa.list_(text))
+    return pa.schema(columns)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -97,11 +110,14 @@ def write_parquet(stream: Iterator[dict[str, Any]], out: Any, options: WriteOpti
             "--format parquet 需要 pyarrow：pip install 'tuoyu-rules[parquet]'",
             "--format parquet needs pyarrow: pip install 'tuoyu-rules[parquet]'",
         ) from None
-    schema = parquet_schema()
+    schema = findings_schema() if options.findings else parquet_schema()
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
         for item in stream:
-            batch.append(_row(item))
+            if options.findings:
+                batch.extend(finding_rows(item, options.lang))
+            else:
+                batch.append(_row(item))
             if len(batch) >= ROW_GROUP:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 batch = []
