@@ -87,6 +87,9 @@ def test_the_district_workbook_is_read_under_its_title_rows_without_its_totals_a
         (3, 6, "MX-003", "城西街道"),
     ]
     assert rows[1].data["total_slots"] == 30 and rows[1].data["inclusive"] == "否"
+    # the wrapped header 室内使用⏎面积（㎡） and 月收费标准（元/月） read as their fields
+    assert (rows[0].data["indoor_area_m2"], rows[0].data["monthly_fee"]) == (200, 1800)
+    assert not any("合计" in str(v) for r in rows for v in r.data.values())
     where = f"{XLSX}#机构"
     assert notices == [
         f"{where}：未识别的表头（原样保留为额外字段，规则不读取）：联系人电话",
