@@ -471,6 +471,7 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
             sheet=getattr(args, "sheet", None),
             stdin=stdin,
             fmt=getattr(args, "input_format", None),
+            on_notice=lambda notice: print(notice.render(getattr(args, "lang", "zh")), file=sys.stderr),
         )
 
 

@@ -285,6 +285,12 @@ HEADERS: dict[str, str] = {
     "所属区县": "district",
     "街道": "district",
     "所属街镇": "district",
+    "街镇": "district",
+    "所属街道": "district",
+    "所属乡镇": "district",
+    "乡镇街道": "district",
+    "所属乡镇街道": "district",
+    "月收费标准": "monthly_fee",
     "记录类型": "kind",
     "监控是否安装": "surveillance.installed",
     "监控24小时设防": "surveillance.always_on",
@@ -333,6 +339,9 @@ HEADERS: dict[str, str] = {
     "班型": "type",
     "在托人数": "enrolled",
     "保育人员数": "caregivers",
+    "班级人数": "enrolled",
+    "在托幼儿数": "enrolled",
+    "保育员数": "caregivers",
     # a staff member (the 人员 sheet, joined onto its institution by 机构编号)
     "岗位": "role",
     "人员类别": "role",
@@ -348,6 +357,8 @@ HEADERS: dict[str, str] = {
     "是否有禁止从业情形": "banned",
     "禁止从业情形": "banned",
 }
+HEADER_SUFFIXES = ("性", "情况")  # a header read with such a suffix removed (是否普惠性 → 是否普惠) if it is not known
+HEADER_SPELLINGS = {"乡镇(街道)": "街镇", "街道(乡镇)": "街镇"}  # (after NFKC, whitespace removed) read as written here
 CLASS_COLUMNS = {
     "乳儿班": "infant",
     "托小班": "toddler",
@@ -363,6 +374,19 @@ CLASS_HEADER = re.compile(
 )
 ALL_FIELDS = {*INSTITUTION_FIELDS, *REGION_FIELDS, *RESIDENTIAL_FIELDS, "kind", "district"}  # what a column may name
 
+
+def _dotted(fields: dict[str, Any]) -> set[str]:
+    return {
+        f"{name}.{leaf}"
+        for name, spec in fields.items()
+        if isinstance(spec, tuple) and spec[0] == "obj"
+        for leaf in spec[1]
+    }
+
+
+# every key a column may be read as: the record fields, the class and staff sheets' fields and owner, dotted nested fields
+KNOWN_COLUMNS = {*ALL_FIELDS, *CLASS_FIELDS, *STAFF_FIELDS, "institution_id", *_dotted(INSTITUTION_FIELDS)}
+
 # XLSX sheets: class and staff sheets joined onto the institutions by id; sheets whose rows are of another kind
 SUBSHEETS = {"班级": "classes", "classes": "classes", "人员": "staff", "staff": "staff"}
 KIND_SHEETS = {
@@ -371,3 +395,6 @@ KIND_SHEETS = {
     "居住区": "residential_area",
     "residential_areas": "residential_area",
 }
+# sheets that hold notes, never a table: skipped with a notice (compared stripped and lower-cased)
+NOTES_SHEETS = {"说明", "填表说明", "填报说明", "注释", "备注", "notes", "readme", "instructions"}
+FILL_DOWN = {"district"}  # fields whose vertically merged cells in a sheet are filled down to every row they span

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from .models import Institution, RecordModel, Region, ResidentialArea
 from .normalize import normalize_record
-from .readers import READERS, LedgerInput, RawRow, Reader, read_rows
+from .readers import READERS, LedgerInput, LedgerNotice, RawRow, Reader, read_rows
 from .readers.columns import header_key
 
 __all__ = [
     "READERS",
     "Institution",
     "LedgerInput",
+    "LedgerNotice",
     "RawRow",
     "Reader",
     "RecordModel",

@@ -7,18 +7,18 @@ formats in docs/ledgers.md are read from this table.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 from ...errors import Location, Problem, RecordError
-from .base import LedgerInput, RawRow, Reader
+from .base import LedgerInput, LedgerNotice, RawRow, Reader
 from .csv import read_csv
 from .json import read_json, read_jsonl
 from .xlsx import read_xlsx
 from .yaml_doc import read_yaml
 
-__all__ = ["READERS", "LedgerInput", "RawRow", "Reader", "read_rows"]
+__all__ = ["READERS", "LedgerInput", "LedgerNotice", "RawRow", "Reader", "read_rows"]
 
 # format name -> reader; a file is read by the entry whose suffixes hold its suffix (or the --input-format given)
 READERS: dict[str, Reader] = {
@@ -51,11 +51,13 @@ def read_rows(
     sheet: str | None = None,
     stdin: IO[bytes] | None = None,
     fmt: str | None = None,
+    on_notice: Callable[[LedgerNotice], None] | None = None,
 ) -> Iterator[RawRow]:
     """Stream the rows of a ledger: one :class:`RawRow` per data row, in order, never raising for a bad row.
 
     ``path`` ``-`` is standard input (read as ``fmt``, default JSONL); otherwise the format is ``fmt`` or the file's
-    suffix. Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
+    suffix. ``on_notice`` is told each :class:`LedgerNotice` (an ignored header, rows skipped as layout, a sheet
+    without a table) once, as the reader finds it. Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
     """
     source = str(path)
     p = None if source == "-" else Path(source)
@@ -76,4 +78,4 @@ def read_rows(
                 )
             ]
         )
-    return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet))
+    return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet, on_notice))

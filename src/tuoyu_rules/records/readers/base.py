@@ -25,6 +25,21 @@ class RawRow:
     data: dict[str, Any] | None
     problems: tuple[Problem, ...] = ()
     text: bool = False  # every value is text, as in a CSV file (see normalize_record)
+    excel_row: int | None = None  # the row number the user sees (the Excel row, the CSV line), when known
+
+
+@dataclass(frozen=True)
+class LedgerNotice:
+    """Something a reader did with the layout that the user should know: a header no field matched, rows skipped
+    as layout, a sheet without a table. ``source`` is the file (``file.xlsx#Sheet``); zh and en are one line each."""
+
+    source: str
+    zh: str
+    en: str
+
+    def render(self, lang: str = "zh") -> str:
+        """The line ``check`` prints on stderr (the text names its source)."""
+        return self.en if lang == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,12 @@ class LedgerInput:
     fmt: str
     encoding: str | None = None
     sheet: str | None = None
+    on_notice: Callable[[LedgerNotice], None] | None = None  # told each notice once, as it is found
+
+    def notice(self, source: str, text: tuple[str, str] | None) -> None:
+        """Tell ``on_notice`` (if any) a (zh, en) notice about ``source``; None is no notice."""
+        if text is not None and self.on_notice is not None:
+            self.on_notice(LedgerNotice(source, *text))
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ resumes on the line after the bad row's first line, so the rows a stray quote sw
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import chain, islice
 
 from ..limits import MAX_ROW_CHARS
 from .base import LedgerInput, RawRow, problem_row
-from .columns import RowMapper
+from .columns import RowMapper, ignored_notice
+from .layout import HEADER_SCAN, Layout, find_header
 from .text import UNDECODABLE, LedgerText, open_text, undecodable_problem
 
 
@@ -71,31 +74,35 @@ class _Lines:
 
 
 def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
-    """One RawRow per non-blank data row (the header row is not counted); every value is text."""
+    """One RawRow per non-blank data row, numbered from the row after the header (found by :func:`find_header`:
+    title and note rows above it are skipped, and 合计 and note rows below it, as a notice says); every value is text."""
     source = ledger.source
     with open_text(ledger) as text:
         lines = _Lines(text)
         delimiter = "\t" if ledger.fmt == "tsv" else _sniff(lines)
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        header = next(reader, None)
-        if header is None:
+        items = _parsed(lines, delimiter, source)
+        head = list(islice(items, HEADER_SCAN))
+        index = find_header([cells if isinstance(cells, list) else [] for _, cells in head])
+        if index is None:  # no known header: the first non-blank row is the header, as it always was
+            index = next(
+                (i for i, (_, c) in enumerate(head) if isinstance(c, list) and any(x.strip() for x in c)), None
+            )
+        if index is None:
             return
+        header_line, header = head[index]
+        assert isinstance(header, list)
         mapper = RowMapper(header)
+        layout = Layout(header_line, header)
+        for line, cells in head[:index]:
+            layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
+        ledger.notice(source, ignored_notice(mapper.ignored, source))
         row = 0
-        while True:
-            lines.start_row()
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except (csv.Error, _Overflow) as exc:
-                row += 1
-                yield _bad_row(row, source, lines, exc)
-                lines.read_again_after_first()
-                reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a fresh parser, out of the quote
-                continue
+        for line, cells in chain(head[index + 1 :], items):
             row += 1
-            if not any(c.strip() for c in cells):
+            if not isinstance(cells, list):
+                yield cells(row)
+                continue
+            if not any(c.strip() for c in cells) or layout.below(line, cells):
                 continue
             problems = mapper.conflicts(cells, row, source) if mapper.duplicates else []
             if text.dirty and any(UNDECODABLE.search(c) for c in cells):
@@ -103,9 +110,32 @@ def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
                 field = mapper.headers[i] if i < len(mapper.headers) else None
                 problems.append(undecodable_problem(row, source, cells[i], field))
             if problems:
-                yield RawRow(row, source, None, tuple(problems))
+                yield RawRow(row, source, None, tuple(problems), excel_row=line)
                 continue
-            yield RawRow(row, source, mapper.map(cells), text=True)
+            yield RawRow(row, source, mapper.map(cells), text=True, excel_row=line)
+        ledger.notice(source, layout.notice(source))
+        ledger.notice(source, mapper.dropped_notice(source))
+
+
+_Item = tuple[int, "list[str] | Callable[[int], RawRow]"]  # (first line, cells or the error row of a bad row)
+
+
+def _parsed(lines: _Lines, delimiter: str, source: str) -> Iterator[_Item]:
+    """The rows the parser reads, each with its first line; a bad row is a maker of its error row (given its number)."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    while True:
+        lines.start_row()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, _Overflow) as exc:
+            line = lines.taken[0][0] if lines.taken else None
+            yield (line or 0), partial(_bad_row, source=source, line=line, several=len(lines.taken) > 1, exc=exc)
+            lines.read_again_after_first()
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a fresh parser, out of the quote
+            continue
+        yield (lines.taken[0][0] if lines.taken else 0), cells
 
 
 def _sniff(lines: _Lines) -> str:
@@ -115,8 +145,7 @@ def _sniff(lines: _Lines) -> str:
     return "\t" if first.count("\t") > first.count(",") else ","
 
 
-def _bad_row(row: int, source: str, lines: _Lines, exc: Exception) -> RawRow:
-    line = lines.taken[0][0] if lines.taken else None
+def _bad_row(row: int, source: str, *, line: int | None, several: bool, exc: Exception) -> RawRow:
     at = f"（从第 {line} 行起）" if line else ""
     at_en = f" (from line {line})" if line else ""
     if isinstance(exc, _Overflow):
@@ -127,7 +156,7 @@ def _bad_row(row: int, source: str, lines: _Lines, exc: Exception) -> RawRow:
             f"第 {row} 行{at}超过 {MAX_ROW_CHARS:,} 个字符，未读取",
             f"row {row}{at_en} is longer than {MAX_ROW_CHARS:,} characters and was not read",
         )
-    if "end of data" in str(exc) or len(lines.taken) > 1:
+    if "end of data" in str(exc) or several:
         return problem_row(
             row,
             source,

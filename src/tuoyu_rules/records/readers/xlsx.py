@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import Location, Problem, RecordError
-from ...vocabulary import KIND_SHEETS, SUBSHEETS
+from ...vocabulary import FILL_DOWN, KIND_SHEETS, SUBSHEETS
 from ..limits import (
     MAX_XLSX_COLUMNS,
     MAX_XLSX_PART,
@@ -30,7 +32,8 @@ from ..limits import (
     MAX_XLSX_TOTAL,
 )
 from .base import LedgerInput, RawRow
-from .columns import RowMapper, header_key
+from .columns import RowMapper, column_letter, header_key, ignored_notice
+from .layout import HEADER_SCAN, Layout, find_header, is_notes_sheet, no_table_notice
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -52,9 +55,9 @@ def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
     source names the sheet (``file.xlsx#Sheet1``)."""
     book = _load_workbook(ledger)
     try:
-        extra = _subsheet_items(book)
+        extra = _subsheet_items(book, ledger)
         names = _main_sheets(book, ledger.sheet, ledger.source)
-        yield from _sheet_rows(book, names, extra, ledger.source)
+        yield from _sheet_rows(book, names, extra, ledger)
     finally:
         book.close()
 
@@ -124,15 +127,18 @@ def _subsheet(name: str) -> str | None:
     return SUBSHEETS.get(name.strip().lower()) or SUBSHEETS.get(name.strip())
 
 
-def _subsheet_items(book: Workbook) -> _Joined:
+def _subsheet_items(book: Workbook, ledger: LedgerInput) -> _Joined:
     """The class and staff sheets, keyed by institution id, to be joined onto the main rows (held in memory)."""
     extra: _Joined = {}
     for name in book.sheetnames:
         target = _subsheet(name)
         if target:
-            rows = (cells for _, cells, bad in _rows(book, name) if not bad)
-            header = [header_key(str(h)) if h is not None else "" for h in next(rows, [])]
-            for cells in rows:
+            rows = [cells for _, cells, bad in _rows(book, name) if not bad]
+            index = find_header(rows[:HEADER_SCAN]) or 0
+            raw = rows[index] if rows else []
+            ledger.notice(f"{ledger.source}#{name}", ignored_notice(RowMapper(raw).ignored, name))
+            header = [header_key(str(h)) if h is not None else "" for h in raw]
+            for cells in rows[index + 1 :]:
                 item = {h: _cell(v) for h, v in zip(header, cells, strict=False) if h and v not in (None, "")}
                 owner = item.pop("institution_id", None) or item.pop("id", None)
                 if owner is not None:
@@ -153,30 +159,100 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
     return names
 
 
-def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, source: str) -> Iterator[RawRow]:
+def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: LedgerInput) -> Iterator[RawRow]:
     row_number = 0
     for name in names:
-        where = f"{source}#{name}" if len(names) > 1 else source
+        where = f"{ledger.source}#{name}" if len(names) > 1 else ledger.source
         rows = _rows(book, name)
-        mapper = None
+        head = list(islice(rows, HEADER_SCAN))
+        index = None if is_notes_sheet(name) else find_header([[] if bad else cells for _, cells, bad in head])
+        if index is None:
+            filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
+            if filled:
+                ledger.notice(where, no_table_notice(where, filled, is_notes_sheet(name)))
+            continue
+        header_line, header, _ = head[index]
+        mapper = RowMapper([str(h) if h is not None else "" for h in header])
+        layout = Layout(header_line, header)
+        for line, cells, bad in head[:index]:
+            layout.above(line, cells) if not bad else layout.unreadable(line)
+        ledger.notice(where, ignored_notice(mapper.ignored, where))
+        fill = _Fill(_merged(book, name), mapper, header_line, layout)
         kind = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
-        for line, cells, bad in rows:
-            if mapper is None and not bad and any(c not in (None, "") for c in cells):
-                mapper = RowMapper([str(h) if h is not None else "" for h in cells])
-                continue
-            if not bad and all(c in (None, "") for c in cells):
+        for line, cells, bad in chain(head[index + 1 :], rows):
+            cells = fill(line, cells)
+            if not bad and (all(c in (None, "") for c in cells) or layout.below(line, cells)):
                 continue
             row_number += 1
-            if bad or mapper is None:
-                yield RawRow(
-                    row_number, where, None, tuple(_cell_problem(row_number, where, name, line, b) for b in bad)
-                )
+            if bad:
+                unreadable = tuple(_cell_problem(row_number, where, name, line, b) for b in bad)
+                yield RawRow(row_number, where, None, unreadable, excel_row=line)
                 continue
             problems = mapper.conflicts(cells, row_number, where) if mapper.duplicates else []
             if problems:
-                yield RawRow(row_number, where, None, tuple(problems))
+                yield RawRow(row_number, where, None, tuple(problems), excel_row=line)
                 continue
-            yield RawRow(row_number, where, _joined(mapper, cells, kind, extra))
+            yield RawRow(row_number, where, _joined(mapper, cells, kind, extra), excel_row=line)
+        ledger.notice(where, layout.notice(where))
+        ledger.notice(where, mapper.dropped_notice(where))
+
+
+class _Fill:
+    """Fills vertically merged cells of the district columns down (Excel keeps the value in the first row only); a
+    merged data cell of another column is read in its first row only, and the layout notice names it."""
+
+    def __init__(self, ranges: list[tuple[int, int, int, int]], mapper: RowMapper, header_line: int, layout: Layout):
+        district = {i for i, h in enumerate(mapper.headers) if h.strip() and header_key(h) in FILL_DOWN}
+        self._ranges: list[tuple[int, int, int]] = []  # (first row, last row, 0-based column)
+        for first_row, first_col, last_row, last_col in ranges:
+            if first_row <= header_line or last_row == first_row:
+                continue
+            for col in range(first_col - 1, last_col):
+                if col in district:
+                    self._ranges.append((first_row, last_row, col))
+                elif col == first_col - 1:
+                    layout.merged.append(f"{column_letter(col)}{first_row}:{column_letter(last_col - 1)}{last_row}")
+        self._values: dict[tuple[int, int], Any] = {}
+
+    def __call__(self, line: int, cells: list[Any]) -> list[Any]:
+        for first, last, col in self._ranges:
+            if line == first:
+                self._values[first, col] = cells[col] if col < len(cells) else None
+            elif first < line <= last and (col >= len(cells) or cells[col] in (None, "")):
+                if any(c not in (None, "") for c in cells):  # a row that is otherwise blank stays blank
+                    cells = [*cells, *[None] * (col + 1 - len(cells))]
+                    cells[col] = self._values.get((first, col))
+        return cells
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+
+
+def _merged(book: Workbook, name: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet as (first row, first column, last row, last column), 1-based, read from its XML
+    by a byte scan (the read-only workbook does not parse them); at most 100,000."""
+    from openpyxl.utils import column_index_from_string
+
+    sheet: Any = book[name]
+    if not hasattr(sheet, "_get_source"):
+        return []
+    out: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with sheet._get_source() as src:
+        while len(out) < 100_000:
+            chunk = src.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            cut = data.rfind(b"<")
+            cut = cut if cut > len(data) - 200 else len(data)
+            for m in _MERGE.finditer(data, 0, cut):
+                a, r1, b, r2 = (g.decode() if g else None for g in m.groups())
+                first_col, first_row = column_index_from_string(a or "A"), int(r1 or 1)
+                last_col, last_row = column_index_from_string(b or a or "A"), int(r2 or r1 or 1)
+                out.append((first_row, first_col, last_row, last_col))
+            tail = data[cut:]
+    return out
 
 
 def _joined(mapper: RowMapper, cells: list[Any], kind: str | None, extra: _Joined) -> dict[str, Any]:
