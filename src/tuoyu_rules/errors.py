@@ -544,6 +544,13 @@ _ENTRIES: tuple[Code, ...] = (
         "a passes() id or glob matches no rule.",
     ),
     Code(
+        "policy.passes-other-kind",
+        "expressions",
+        "passes() 的编号或通配符只匹配其他记录类型的规则（如机构补贴中的区域目标），永远无法判断。",
+        "a passes() id or glob matches only rules of another record kind (region targets in an institution "
+        "subsidy), which can never be judged.",
+    ),
+    Code(
         "policy.arity", "expressions", "函数的参数个数不对。", "a function called with the wrong number of arguments."
     ),
     Code("policy.has-args", "expressions", "has() 的参数必须是记录字段。", "has() takes a record field."),

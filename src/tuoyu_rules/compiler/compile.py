@@ -107,7 +107,7 @@ class _Builder:
         default_factory=namespace
     )  # the globals every generated function of this load shares
     _param_types: dict[str, str] = field(default_factory=dict)
-    _rule_ids: tuple[str, ...] = ()
+    _rule_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # record kind -> its rule ids
 
     @property
     def own(self) -> Layer:
@@ -129,7 +129,9 @@ class _Builder:
             self._merge_items(layer, list(m.subsidies), self.subsidies, "subsidies")
             self._merge_items(layer, list(m.benefits), self.benefits, "benefits")
         self._param_types = {name: entry[0].spec.type for name, entry in self.params.items()}
-        self._rule_ids = tuple(self.rule_groups)
+        for rule_id, group in self.rule_groups.items():
+            kind = RECORD_KIND.get(group[0][0].subject, "institution")
+            self._rule_ids[kind] = (*self._rule_ids.get(kind, ()), rule_id)
 
     def _merge_documents(self, layer: Layer) -> None:
         for key, document in layer.model.documents.items():
@@ -229,12 +231,16 @@ class _Builder:
         key = (text, subject, *sorted(kw.items()))
         result = self._expressions.get(key)
         if result is None:
-            scope = Scope(subject, self._param_types, self._rule_ids, **kw)
+            kind = RECORD_KIND[subject]
+            others = tuple(rid for k, ids in self._rule_ids.items() if k != kind for rid in ids)
+            scope = Scope(subject, self._param_types, self._rule_ids.get(kind, ()), other_rule_ids=others, **kw)
             result = self._expressions[key] = compile_expression(text, scope)
         if isinstance(result, list):
             for p in result:
                 self.add(layer, path, p.code, p.message, p.message_en, offset=p.offset)
             return None
+        # every passes() anywhere needs the rule outcomes of the record (else it would read an empty table: pass)
+        self.uses_passes = self.uses_passes or bool(result.passes)
         return result
 
     def template(

@@ -58,8 +58,9 @@ class Scope:
 
     subject: str
     params: Mapping[str, str]  # name -> parameter type
-    rule_ids: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()  # the rules passes() may name: those of the subject's record kind
     allow_passes: bool = False
+    other_rule_ids: tuple[str, ...] = ()  # rules of other record kinds: passes() naming only these is an error
     template: bool = False
     by_year: bool = False
 
@@ -465,6 +466,14 @@ class CodeGenerator(ast.NodeVisitor):
                     "passes() takes rule ids or glob strings",
                 )
             matched = [rid for rid in self.scope.rule_ids if fnmatch.fnmatchcase(rid, arg.value)]
+            if not matched and any(fnmatch.fnmatchcase(rid, arg.value) for rid in self.scope.other_rule_ids):
+                return self.problem(
+                    arg,
+                    "policy.passes-other-kind",
+                    f"passes('{arg.value}') 只匹配其他记录类型的规则（例如区域规则），对{self.scope.subject}记录永远无结论",
+                    f"passes('{arg.value}') matches only rules of another record kind (such as region rules), "
+                    f"which a {self.scope.subject} record never has",
+                )
             if not matched:
                 return self.problem(
                     arg,
