@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import tuoyu_rules
 from tuoyu_rules.compiler import compile_file
 from tuoyu_rules.errors import PolicyError
 from tuoyu_rules.evaluate import evaluate_record
@@ -119,3 +124,95 @@ def test_passes_naming_only_region_rules_in_an_institution_subsidy_is_refused(tm
         """,
     )
     assert codes(path) == ["policy.passes-other-kind"]
+
+
+# ---- parameters have valid ranges ---------------------------------------------------------------------------------
+CHILD = """\
+id: child
+extends: national
+name: 子策略
+jurisdiction: {name: 测试区, level: county}
+in_force: {from: 2023-01-01}
+documents:
+  c: {title: 测试文件}
+parameters:
+  ratio_infant:
+    type: integer
+    unit: children/caregiver
+    reason: 测试
+    values: [{since: 2019-01-01, value: -3}]
+    citation: {document: c, clause: x, quote: q}
+"""
+
+
+def test_a_child_policy_cannot_set_a_negative_ratio(tmp_path: Path) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(CHILD, encoding="utf-8")
+    assert "policy.value-out-of-range" in codes(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ratio_infant", "-3"), ("ratio_infant", "0"), ("slots_per_1000_target", "-1"), ("ratio_infant", "-0.5")],
+)
+def test_set_outside_the_valid_range_is_refused(name: str, value: str) -> None:
+    policy = tuoyu_rules.load_policy("national")
+    if name not in policy.compiled.parameters:
+        pytest.skip(f"national has no {name}")
+    with pytest.raises(PolicyError) as info:
+        policy.with_parameters({name: value})
+    assert info.value.problems[0].code in ("policy.value-out-of-range", "policy.bad-value-type")
+    assert name in info.value.problems[0].message_en
+
+
+def test_set_inside_the_valid_range_is_accepted() -> None:
+    policy = tuoyu_rules.load_policy("national").with_parameters({"ratio_infant": "4"})
+    assert policy.compiled.parameters["ratio_infant"].point_at(AS_OF) == 4
+
+
+def _expected_inside(kind: str, unit: str | None, value: Any) -> bool:
+    """The documented ranges, restated: percent 0–100, money and counts ≥ 0, ratios and areas > 0."""
+    if kind == "percent":
+        return bool(0 <= value <= 100)
+    if kind != "money" and unit and ("/" in unit or unit.startswith("m2")):
+        return bool(value > 0)
+    return bool(value >= 0)
+
+
+NATIONAL = tuoyu_rules.load_policy("national")
+NUMERIC = sorted(n for n, p in NATIONAL.compiled.parameters.items() if p.spec.type in ("integer", "number", "money"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    name=st.sampled_from(NUMERIC),
+    value=st.integers(-1000, 1000) | st.decimals(-1000, 1000, places=2, allow_nan=False, allow_infinity=False),
+)
+def test_every_override_is_inside_its_range_or_refused(name: str, value: Any) -> None:
+    spec = NATIONAL.compiled.parameters[name].spec
+    if spec.type == "integer" and value != int(value):
+        return
+    inside = _expected_inside(spec.type, spec.unit, value)
+    try:
+        NATIONAL.with_parameters({name: str(value)})
+    except PolicyError as exc:
+        assert not inside and exc.problems[0].code == "policy.value-out-of-range", exc.problems
+        assert exc.problems[0].location.field == name
+    else:
+        assert inside
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(["integer", "number", "money", "percent"]),
+    unit=st.sampled_from(["children/caregiver", "m2/slot", "CNY", "years", "%"]),
+    value=st.integers(-200, 200),
+)
+def test_every_policy_value_is_inside_its_range_or_refused(kind: str, unit: str, value: int) -> None:
+    path = Path(tempfile.mkdtemp()) / "hostile.yaml"
+    param = f"  x: {{type: {kind}, unit: '{unit}', values: [{{since: 2019-01-01, value: {value}}}], citation: {{document: d, clause: x, quote: q}}}}\n"
+    path.write_text(BASE.replace("parameters:\n", "parameters:\n" + param) + EXAMPLES, encoding="utf-8")
+    if _expected_inside(kind, unit, value):
+        compile_file(path)
+    else:
+        assert codes(path) == ["policy.value-out-of-range"]

@@ -409,6 +409,13 @@ _ENTRIES: tuple[Code, ...] = (
         _W,
     ),
     Code(
+        "policy.value-out-of-range",
+        "references",
+        "参数取值超出其有效范围（百分比 0–100，金额和数量不小于 0，比例和面积大于 0，或参数声明的 minimum/maximum）。",
+        "a parameter value outside its valid range (percent 0–100, money and counts at least 0, ratios and areas "
+        "above 0, or the parameter's declared minimum/maximum).",
+    ),
+    Code(
         "policy.bad-value-type",
         "references",
         "取值与参数类型（number、integer、money、percent、boolean、text）不符，例如金额带了单位。",
