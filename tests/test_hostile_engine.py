@@ -16,6 +16,7 @@ import tuoyu_rules
 from tuoyu_rules.compiler import compile_file
 from tuoyu_rules.errors import PolicyError
 from tuoyu_rules.evaluate import evaluate_record
+from tuoyu_rules.expressions import Scope, compile_expression
 
 AS_OF = datetime.date(2024, 6, 30)
 BASE = """\
@@ -216,3 +217,54 @@ def test_every_policy_value_is_inside_its_range_or_refused(kind: str, unit: str,
         compile_file(path)
     else:
         assert codes(path) == ["policy.value-out-of-range"]
+
+
+# ---- every name and attribute is resolved at load; nothing compiles to a constant in silence ---------------------
+SCOPE_PARAMS = {"ratio_infant": "integer", "indoor": "number", "rate": "money", "label": "text"}
+
+
+def expr_codes(text: str, subject: str = "institution", **kw: Any) -> list[str]:
+    result = compile_expression(text, Scope(subject, SCOPE_PARAMS, ("area.x",), **kw))
+    assert isinstance(result, list), f"{text!r} compiled to {result.source!r}"
+    return [p.code for p in result]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("ratio_infant.enabled", "policy.unknown-field"),
+        ("year.month > 1", "policy.unknown-field"),
+        ("target.value > 1", "policy.unknown-field"),
+        ("sum(1 for c in ratio_infant) > 0", "policy.unknown-field"),
+        ("any(c for c in year)", "policy.unknown-field"),
+        ("has(surveillance.nonexistent)", "policy.unknown-field"),
+        ("has(surveillance.__class__)", "policy.unknown-field"),
+        ("has(ratio_infant.x)", "policy.unknown-field"),
+        ("sum(sum(1 for s in staff) for c in classes) > 1", "policy.nested-generator"),
+        ("any(any(s.role == 'x' for s in staff) for c in classes)", "policy.nested-generator"),
+    ],
+)
+def test_an_invalid_expression_never_compiles_to_a_constant(text: str, code: str) -> None:
+    assert code in expr_codes(text, by_year=True)
+
+
+def test_a_real_field_under_has_still_compiles() -> None:
+    result = compile_expression("has(surveillance.retention_days)", Scope("institution", SCOPE_PARAMS))
+    assert not isinstance(result, list) and result.source == "('retention_days' in r['surveillance'])"
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    head=st.sampled_from([*SCOPE_PARAMS, "year", "target"]),
+    attrs=st.lists(st.sampled_from(["enabled", "value", "x", "real", "type", "id", "classes"]), min_size=1, max_size=3),
+    wrap=st.sampled_from(["{}", "{} > 1", "has({})", "sum(1 for c in {}) > 0", "max(c for c in {})", "{} == 'a'"]),
+)
+def test_an_attribute_of_a_value_is_always_refused(head: str, attrs: list[str], wrap: str) -> None:
+    """Hunt the class: any dotted path starting at a parameter, `year` or `target` is refused, in any context."""
+    assert "policy.unknown-field" in expr_codes(wrap.format(".".join([head, *attrs])), by_year=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(head=st.sampled_from([*SCOPE_PARAMS, "year", "target"]), agg=st.sampled_from(["sum", "count", "any", "all"]))
+def test_a_generator_over_a_value_is_always_refused(head: str, agg: str) -> None:
+    assert expr_codes(f"{agg}(1 for c in {head})", by_year=True)

@@ -561,7 +561,12 @@ _ENTRIES: tuple[Code, ...] = (
         "policy.arity", "expressions", "函数的参数个数不对。", "a function called with the wrong number of arguments."
     ),
     Code("policy.has-args", "expressions", "has() 的参数必须是记录字段。", "has() takes a record field."),
-    Code("policy.nested-generator", "expressions", "生成式只能有一个 for。", "a generator may have only one for."),
+    Code(
+        "policy.nested-generator",
+        "expressions",
+        "生成式只能有一个 for，也不能嵌套在另一个生成式中。",
+        "a generator may have only one for, and may not be nested inside another generator.",
+    ),
     Code("policy.generator-target", "expressions", "for 之后必须是一个名称。", "for needs a single name."),
     Code(
         "policy.generator-name",

@@ -380,7 +380,17 @@ class CodeGenerator(ast.NodeVisitor):
             if not rest:
                 return source, spec, read
         else:
+            before = len(self.problems)
             self.visit_Name(ast.Name(id=head, col_offset=getattr(node, "col_offset", 0)))
+            if len(self.problems) == before:  # a parameter, `year`, `target`: a value, not an object of the record
+                what = f"没有字段 '{rest[0]}'" if rest else "不是记录中的字段或列表"
+                what_en = f"has no field '{rest[0]}'" if rest else "is not a field or list of the record"
+                self.problem(
+                    node,
+                    "policy.unknown-field",
+                    f"'{head}' 是参数或特殊名称，{what}",
+                    f"'{head}' is a parameter or special name: it {what_en}",
+                )
             return None
         return self._walk(node, rest, source, spec, read)
 
@@ -494,12 +504,33 @@ class CodeGenerator(ast.NodeVisitor):
             return f"({arg.id!r} in r)", "bool"
         if isinstance(arg, ast.Attribute):
             resolved = self.resolve(arg.value) if isinstance(arg.value, (ast.Name, ast.Attribute)) else None
-            if resolved is not None:
-                return f"({arg.attr!r} in {resolved[0]})", "bool"
+            if resolved is None:
+                return "None", "any"
+            source, spec, read = resolved
+            table = (
+                spec[1] if isinstance(spec, tuple) and spec[0] == "obj" else spec if isinstance(spec, dict) else None
+            )
+            if table is None or arg.attr.startswith("_") or arg.attr not in table:
+                zh, en = _suggest(arg.attr, table or [])
+                return self.problem(
+                    arg,
+                    "policy.unknown-field",
+                    f"'{read}' 没有字段 '{arg.attr}'{zh}",
+                    f"'{read}' has no field '{arg.attr}'{en}",
+                )
+            return f"({arg.attr!r} in {source})", "bool"
         return self.problem(node, "policy.has-args", "has() 的参数必须是记录字段", "has() takes a record field")
 
     def generator(self, node: ast.GeneratorExp) -> str:
         """The source of a generator over a record list (the single argument of an aggregate)."""
+        if self.loop_vars:
+            self.problem(
+                node,
+                "policy.nested-generator",
+                "生成式不能嵌套在另一个生成式中",
+                "a generator may not be nested inside another generator",
+            )
+            return "()"
         if len(node.generators) != 1:
             self.problem(node, "policy.nested-generator", "生成式只能有一个 for", "a generator may have only one `for`")
             return "()"
