@@ -268,3 +268,55 @@ def test_an_attribute_of_a_value_is_always_refused(head: str, attrs: list[str], 
 @given(head=st.sampled_from([*SCOPE_PARAMS, "year", "target"]), agg=st.sampled_from(["sum", "count", "any", "all"]))
 def test_a_generator_over_a_value_is_always_refused(head: str, agg: str) -> None:
     assert expr_codes(f"{agg}(1 for c in {head})", by_year=True)
+
+
+# ---- every expression is typed exactly: no text reaches arithmetic ------------------------------------------------
+TEXTY = [
+    "name",
+    "'aaaa'",
+    "label",
+    "max(name, 'b')",
+    "min('a', name)",
+    "(name if inclusive else 'x')",
+    "('a' if inclusive else 1)",
+    "(name or 0)",
+    "max(s.role for s in staff)",
+    "abs(name)",
+]
+SPREADERS = [
+    "{} * 100000000",
+    "100000000 * {}",
+    "{} % (1, 2)",
+    "{} + 1",
+    "-{}",
+    "round({}) > 1",
+    "abs({}) > 1",
+    "ceil({}) > 1",
+    "percent({}, 3) > 1",
+    "sum({} for c in classes) > 1",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.sampled_from(TEXTY), spread=st.sampled_from(SPREADERS))
+def test_text_never_reaches_arithmetic(text: str, spread: str) -> None:
+    """Hunt the class: text hidden behind max/min/abs/round, a conditional or `or` is still text to the checker."""
+    found = expr_codes(spread.format(text))
+    assert "policy.type-error" in found or ("for" in text and "policy.nested-generator" in found), found
+
+
+@pytest.mark.parametrize(
+    "text", ["max(total_slots, 3) * 2 > 1", "(1 if inclusive else 2) * 3 > 1", "abs(lease_years) > 1"]
+)
+def test_numbers_through_the_same_paths_still_compile(text: str) -> None:
+    assert not isinstance(compile_expression(text, Scope("institution", SCOPE_PARAMS)), list)
+
+
+def test_text_observed_in_a_message_template_is_not_multiplied(tmp_path: Path) -> None:
+    rule = (
+        "  - id: premises.tenure\n    observed: tenure\n    check: tenure == 'owned'\n"
+        '    message: {zh: "{observed * 100000000}"}\n    citation: {document: d, clause: x, quote: q}\n'
+    )
+    path = tmp_path / "hostile.yaml"
+    path.write_text(BASE + rule + EXAMPLES, encoding="utf-8")
+    assert "policy.type-error" in codes(path)

@@ -28,6 +28,7 @@ def __getattr__(name: str) -> Any:
         return write_reports
     raise AttributeError(f"module 'tuoyu_rules' has no attribute {name!r}")
 
+
 __all__ = [
     "ErrorReport",
     "Finding",

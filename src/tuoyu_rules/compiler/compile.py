@@ -267,7 +267,9 @@ class _Builder:
             if not is_expr:
                 parts.append(piece)
                 continue
-            compiled = self.expr(piece, layer, (*path, lang), subject, template=True, **kw)
+            # the kinds of observed/required matter only to a placeholder that names them (one compile otherwise)
+            own = {k: v for k, v in kw.items() if not k.endswith("_kind") or k.split("_")[0] in piece}
+            compiled = self.expr(piece, layer, (*path, lang), subject, template=True, **own)
             if compiled is not None:
                 parts.append(len(sources))
                 sources.append(compiled.source)
@@ -291,20 +293,27 @@ class _Builder:
         by_year = by_year_targets(rule, layer, path, self.params, self.problems)
         dated = bool(by_year)
         part = functools.partial(self._rule_part, rule, layer, path, reads, sources)
+        when, check = part(rule.when, "when"), part(rule.check, "check")
+        observed, required = part(rule.observed, "observed"), part(rule.required, "required", by_year=dated)
+        # templates know what `observed` and `required` are, so that text never reaches their arithmetic
+        kinds = {
+            "observed_kind": self._kind_of(rule.observed, rule.subject),
+            "required_kind": self._kind_of(rule.required, rule.subject, by_year=dated),
+        }
         return CompiledRule(
             id=rule.id,
             spec=rule,
             subject=rule.subject,
             severity=rule.severity,
-            when=part(rule.when, "when"),
-            check=part(rule.check, "check"),
-            observed=part(rule.observed, "observed"),
-            required=part(rule.required, "required", by_year=dated),
+            when=when,
+            check=check,
+            observed=observed,
+            required=required,
             op=OPS[rule.op] if rule.op else None,
             by_year=by_year,
-            message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated)
+            message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated, **kinds)
             or (Template(("",)), Template(("",))),
-            fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated),
+            fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated, **kinds),
             citation=self.cite(rule.citation, layer, (*path, "citation")) or {},
             reads=tuple(dict.fromkeys(reads)),
             origin=layer.origin(path),
@@ -320,6 +329,13 @@ class _Builder:
                 if (c := self.cite(a, layer, (*path, "also_cited", i))) is not None
             ),
         )
+
+    def _kind_of(self, text: str | None, subject: str, **kw: Any) -> str:
+        """The kind of an expression already compiled (``any`` when absent or refused)."""
+        if text is None:
+            return "any"
+        result = self._expressions.get((text, subject, *sorted(kw.items())))
+        return result.kind if isinstance(result, Compiled) else "any"
 
     def _year_meta(self, rule: Rule, layer: Layer, path: Path_) -> dict[int, tuple[Any, dict[str, Any] | None]]:
         """Each target year's due date and resolved citation."""
