@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -320,3 +321,14 @@ def test_text_observed_in_a_message_template_is_not_multiplied(tmp_path: Path) -
     path = tmp_path / "hostile.yaml"
     path.write_text(BASE + rule + EXAMPLES, encoding="utf-8")
     assert "policy.type-error" in codes(path)
+
+
+# ---- magnitudes are bounded before conversion -------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["1e100000000", "1" * 5000, "-1e100000000", "1e-100000000"])
+def test_a_huge_set_value_is_refused_at_once(value: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(PolicyError) as info:
+        NATIONAL.with_parameters({"ratio_infant": value})
+    assert time.perf_counter() - start < 1.0
+    assert info.value.problems[0].code == "policy.number-too-large"
+    assert info.value.problems[0].location.field == "ratio_infant"

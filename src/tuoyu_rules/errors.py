@@ -455,8 +455,9 @@ _ENTRIES: tuple[Code, ...] = (
     Code(
         "policy.number-too-large",
         "expressions",
-        "表达式中的数字超过 10¹⁵ 或不是有限数。",
-        "a number in an expression over 10¹⁵, or not finite.",
+        "数字超过 10¹⁵、不是有限数，或（策略值与 --set）超过 40 个字符或小数位多于 15 位；在转换之前检查。",
+        "a number over 10¹⁵ or not finite, or (policy values and --set) longer than 40 characters or finer than "
+        "15 places; checked before any conversion.",
     ),
     Code(
         "policy.bad-number", "expressions", "表达式中无法读取的数字。", "a number in an expression that cannot be read."

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import Location, PolicyError, Problem
 from ..model import Parameter, ParamValue, PolicyModel
+from ..source import MAX_MAGNITUDE, MAX_NUMBER_CHARS, number_too_large
 from .layers import Layer, Origin
 
 
@@ -172,6 +173,17 @@ def override_values(
             hint = (f"；是否想写 '{close[0]}'？", f"; did you mean '{close[0]}'?") if close else ("", "")
             problems.append(
                 Problem("policy.unknown-parameter", f"没有参数 '{name}'{hint[0]}", f"no parameter '{name}'{hint[1]}")
+            )
+            continue
+        if current.spec.type not in ("text", "boolean") and number_too_large(str(raw).strip().replace("_", "")):
+            problems.append(
+                Problem(
+                    "policy.number-too-large",
+                    f"--set {name}: 取值过大或位数过多（上限 {MAX_NUMBER_CHARS} 个字符、10^{MAX_MAGNITUDE}）",
+                    f"--set {name}: the value is too large or has too many digits "
+                    f"(limit {MAX_NUMBER_CHARS} characters, 10^{MAX_MAGNITUDE})",
+                    Location(field=name),
+                )
             )
             continue
         value = _coerce_value(current.spec.type, raw)
