@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tuoyu_rules
-from tuoyu_rules.compiler import compile_file
+from tuoyu_rules.compiler import bundled_dir, compile_file
 from tuoyu_rules.errors import PolicyError
 from tuoyu_rules.evaluate import evaluate_record
 from tuoyu_rules.expressions import Scope, compile_expression
@@ -332,3 +332,35 @@ def test_a_huge_set_value_is_refused_at_once(value: str) -> None:
     assert time.perf_counter() - start < 1.0
     assert info.value.problems[0].code == "policy.number-too-large"
     assert info.value.problems[0].location.field == "ratio_infant"
+
+
+# ---- extends reads bundled ids and regular files under the policy's own directory, nothing else -------------------
+def _child_extending(tmp_path: Path, target: str) -> Path:
+    text = CHILD.replace("extends: national", f"extends: {target}").replace("value: -3", "value: 4")
+    path = tmp_path / "child.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "target", ["/dev/zero", "/etc/passwd", "../outside.yaml", "./../outside.yaml", "fifo.yaml", "adir.yaml"]
+)
+def test_extends_outside_the_policy_tree_or_not_a_file_is_refused(tmp_path: Path, target: str) -> None:
+    import os
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "outside.yaml").write_text("id: outside\n", encoding="utf-8")
+    os.mkfifo(home / "fifo.yaml")
+    (home / "adir.yaml").mkdir()
+    start = time.perf_counter()
+    assert codes(_child_extending(home, target)) == ["policy.extends-outside"]
+    assert time.perf_counter() - start < 1.0
+
+
+def test_extends_a_file_under_the_policy_tree_still_works(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "national.yaml").write_bytes((bundled_dir() / "national.yaml").read_bytes())
+    # the chain loads: what remains is the child's own lack of examples
+    assert codes(_child_extending(tmp_path, "./base/national.yaml")) == ["policy.too-few-examples"]
+    assert codes(_child_extending(tmp_path, "national")) == ["policy.too-few-examples"]

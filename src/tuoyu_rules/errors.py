@@ -347,6 +347,13 @@ _ENTRIES: tuple[Code, ...] = (
         "extends forms a cycle (A extends B, which extends A).",
     ),
     Code(
+        "policy.extends-outside",
+        "layers",
+        "extends 只能写内置策略编号或本策略目录之内的普通文件；绝对路径、../ 之外的文件、设备和管道都被拒绝。",
+        "extends names a bundled id or a regular file under the policy's own directory; absolute paths, files "
+        "outside it through ../, devices and pipes are refused.",
+    ),
+    Code(
         "policy.unknown-parent",
         "layers",
         "extends 指向的上级策略不存在。",
