@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import tempfile
 import textwrap
 import time
@@ -364,3 +365,25 @@ def test_extends_a_file_under_the_policy_tree_still_works(tmp_path: Path) -> Non
     # the chain loads: what remains is the child's own lack of examples
     assert codes(_child_extending(tmp_path, "./base/national.yaml")) == ["policy.too-few-examples"]
     assert codes(_child_extending(tmp_path, "national")) == ["policy.too-few-examples"]
+
+
+# ---- the caller's decimal context never changes a result ----------------------------------------------------------
+@pytest.mark.parametrize(
+    "context", [{"prec": 6, "traps": [decimal.Inexact]}, {"prec": 3}, {"rounding": decimal.ROUND_DOWN}]
+)
+def test_evaluation_ignores_the_callers_decimal_context(context: dict[str, Any]) -> None:
+    import json
+
+    from tuoyu_rules.records import read_rows
+
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    rows = list(read_rows(Path(__file__).resolve().parents[1] / "examples" / "luzhou_longmatan" / "institutions.jsonl"))
+
+    def run() -> str:
+        reports = policy.evaluate_many(rows, as_of=AS_OF)
+        return json.dumps([r.to_dict() for r in reports], ensure_ascii=False, sort_keys=True)
+
+    expected = run()
+    assert '"amount": "' in expected  # the ledger has paid subsidies to get wrong
+    with decimal.localcontext(**context):
+        assert run() == expected

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import localcontext
 from typing import TYPE_CHECKING, Any
 
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
+from .text import DECIMAL_CONTEXT
 
 REPORT_SCHEMA_VERSION = "1.0"
 """``schema_version`` of every report and error row (``tuoyu-rules schema --reports``): MAJOR.MINOR, a new minor
@@ -144,6 +146,10 @@ class Report:
         return [f for f in built if f.outcome != "pass" or f.year is not None]
 
     def to_dict(self, passes: bool = True) -> dict[str, Any]:
+        with localcontext(DECIMAL_CONTEXT):  # the caller's decimal context never changes the output
+            return self._to_dict(passes)
+
+    def _to_dict(self, passes: bool = True) -> dict[str, Any]:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
 
         ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and
