@@ -252,7 +252,8 @@ def _child(tmp_path: Path, mini_path: Path, name: str, body: str) -> Path:
         "  - {name: e2, as_of: 2024-06-30, record: {id: B, total_slots: 10, indoor_area_m2: 10}, expect: {findings: {area.indoor_per_slot: fail}}}\n"
         "  - {name: e3, as_of: 2024-06-30, record: {id: C, total_slots: 10}, expect: {findings: {area.indoor_per_slot: unknown}}}\n"
     )
-    head = f"id: {name}\nname: 子策略{name}\njurisdiction: {{name: 子区, level: county}}\nextends: {mini_path}\n"
+    (tmp_path / "mini.yaml").write_bytes(mini_path.read_bytes())  # extends reads only files under the child's dir
+    head = f"id: {name}\nname: 子策略{name}\njurisdiction: {{name: 子区, level: county}}\nextends: ./mini.yaml\n"
     path.write_text(head + "in_force: {from: 2023-01-01}\n" + body + examples, encoding="utf-8")
     return path
 

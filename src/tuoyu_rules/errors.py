@@ -347,6 +347,13 @@ _ENTRIES: tuple[Code, ...] = (
         "extends forms a cycle (A extends B, which extends A).",
     ),
     Code(
+        "policy.extends-outside",
+        "layers",
+        "extends 只能写内置策略编号或本策略目录之内的普通文件；绝对路径、../ 之外的文件、设备和管道都被拒绝。",
+        "extends names a bundled id or a regular file under the policy's own directory; absolute paths, files "
+        "outside it through ../, devices and pipes are refused.",
+    ),
+    Code(
         "policy.unknown-parent",
         "layers",
         "extends 指向的上级策略不存在。",
@@ -409,6 +416,13 @@ _ENTRIES: tuple[Code, ...] = (
         _W,
     ),
     Code(
+        "policy.value-out-of-range",
+        "references",
+        "参数取值超出其有效范围（百分比 0–100，金额和数量不小于 0，比例和面积大于 0，或参数声明的 minimum/maximum）。",
+        "a parameter value outside its valid range (percent 0–100, money and counts at least 0, ratios and areas "
+        "above 0, or the parameter's declared minimum/maximum).",
+    ),
+    Code(
         "policy.bad-value-type",
         "references",
         "取值与参数类型（number、integer、money、percent、boolean、text）不符，例如金额带了单位。",
@@ -448,8 +462,9 @@ _ENTRIES: tuple[Code, ...] = (
     Code(
         "policy.number-too-large",
         "expressions",
-        "表达式中的数字超过 10¹⁵ 或不是有限数。",
-        "a number in an expression over 10¹⁵, or not finite.",
+        "数字超过 10¹⁵、不是有限数，或（策略值与 --set）超过 40 个字符或小数位多于 15 位；在转换之前检查。",
+        "a number over 10¹⁵ or not finite, or (policy values and --set) longer than 40 characters or finer than "
+        "15 places; checked before any conversion.",
     ),
     Code(
         "policy.bad-number", "expressions", "表达式中无法读取的数字。", "a number in an expression that cannot be read."
@@ -544,10 +559,22 @@ _ENTRIES: tuple[Code, ...] = (
         "a passes() id or glob matches no rule.",
     ),
     Code(
+        "policy.passes-other-kind",
+        "expressions",
+        "passes() 的编号或通配符只匹配其他记录类型的规则（如机构补贴中的区域目标），永远无法判断。",
+        "a passes() id or glob matches only rules of another record kind (region targets in an institution "
+        "subsidy), which can never be judged.",
+    ),
+    Code(
         "policy.arity", "expressions", "函数的参数个数不对。", "a function called with the wrong number of arguments."
     ),
     Code("policy.has-args", "expressions", "has() 的参数必须是记录字段。", "has() takes a record field."),
-    Code("policy.nested-generator", "expressions", "生成式只能有一个 for。", "a generator may have only one for."),
+    Code(
+        "policy.nested-generator",
+        "expressions",
+        "生成式只能有一个 for，也不能嵌套在另一个生成式中。",
+        "a generator may have only one for, and may not be nested inside another generator.",
+    ),
     Code("policy.generator-target", "expressions", "for 之后必须是一个名称。", "for needs a single name."),
     Code(
         "policy.generator-name",

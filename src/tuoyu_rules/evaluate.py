@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
 from .expressions import EVAL_ERRORS, Undecided, Unknown
 from .findings import BenefitLine, Finding, SubsidyLine, missing_fields, unknown_reason, value_or_none
 from .report import Report
+from .text import DECIMAL_CONTEXT
 
 CENT = Decimal("0.01")
 _RANK = {"fail": 3, "unknown": 2, "pass": 1, "not_due": 0}
@@ -39,7 +40,13 @@ def reference_date(record: Mapping[str, Any], kind: str, as_of: datetime.date) -
 
 
 def evaluate_record(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime.date) -> Report:
-    """Evaluate one normalized record (see :func:`tuoyu_rules.records.normalize_record`)."""
+    """Evaluate one normalized record (see :func:`tuoyu_rules.records.normalize_record`), in the engine's own
+    decimal context whatever the caller's is."""
+    with localcontext(DECIMAL_CONTEXT):
+        return _evaluate(policy, record, as_of)
+
+
+def _evaluate(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime.date) -> Report:
     kind = record.get("kind", "institution")
     params = policy.params_at(as_of)
     p = params.point

@@ -104,6 +104,10 @@ class ParamValue(_Model):
 class Parameter(_Model):
     type: ParamType
     unit: str | None = None
+    minimum: Number | None = Field(
+        default=None, description="the smallest valid value (default from type and unit: see parameter bounds)"
+    )
+    maximum: Number | None = Field(default=None, description="the largest valid value (default: percent 100)")
     description: str | None = None
     description_en: str | None = None
     values: list[ParamValue] = Field(min_length=1)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import localcontext
 from typing import TYPE_CHECKING, Any, cast
 
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
 from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
+from .text import DECIMAL_CONTEXT
 
 REPORT_SCHEMA_VERSION = "1.0"
 """``schema_version`` of every report and error row (``tuoyu-rules schema --reports``): MAJOR.MINOR, a new minor
@@ -147,6 +149,10 @@ class Report:
         return [f for f in built if f.outcome != "pass" or f.year is not None]
 
     def to_dict(self, passes: bool = True) -> ReportJSON:
+        with localcontext(DECIMAL_CONTEXT):  # the caller's decimal context never changes the output
+            return self._to_dict(passes)
+
+    def _to_dict(self, passes: bool = True) -> ReportJSON:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
 
         ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and

@@ -20,6 +20,21 @@ from .errors import PolicyError, Problem, policy_problem
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 40
 MAX_NODES = 50_000
+MAX_NUMBER_CHARS = 40  # a policy number longer than this (digits, sign, point, exponent) is refused before conversion
+MAX_MAGNITUDE = 15  # and one over 10**15 or with more than 15 places after the point
+
+
+def number_too_large(text: str) -> bool:
+    """Whether a number's text is too long or its value too large or too fine to be a policy figure. Checked on the
+    text and the decimal's exponent, before anything builds the integer (``1e100000000`` is 10⁸ digits)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return True
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return False
+    return value.is_finite() and bool(value) and (value.adjusted() > MAX_MAGNITUDE or value.adjusted() < -MAX_MAGNITUDE)
+
 
 Path_ = tuple[str | int, ...]
 
@@ -117,6 +132,17 @@ class _Builder:
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG:  # most scalars of a policy: text needs no construction
             return node.value
+        if node.tag in _NUMBER_TAGS and ":" in str(node.value):
+            return str(node.value)  # base 60 (1:30) is YAML 1.1 only, and quadratic to convert: text, as in YAML 1.2
+        if node.tag in _NUMBER_TAGS and number_too_large(str(node.value).replace("_", "")):
+            self.fail(
+                node,
+                "policy.number-too-large",
+                f"数值 '{str(node.value)[:40]}…' 过大或位数过多（上限 {MAX_NUMBER_CHARS} 个字符、10^{MAX_MAGNITUDE}）",
+                f"'{str(node.value)[:40]}…' is too large or has too many digits "
+                f"(limit {MAX_NUMBER_CHARS} characters, 10^{MAX_MAGNITUDE})",
+            )
+            return None
         if node.tag == "tag:yaml.org,2002:float":
             text = str(node.value).replace("_", "")
             try:
@@ -155,6 +181,7 @@ class _Builder:
 # libyaml's safe loader when PyYAML was built with it (the nodes keep the same marks), else the pure-Python one
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")}
 
 

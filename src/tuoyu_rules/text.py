@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from .vocabulary import HEADERS, VALUE_LABELS_ZH, VALUE_LABELS_ZH_ANY_FIELD
+
+DECIMAL_CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
+"""The decimal context of every evaluation and every report rendering (``decimal.localcontext`` of it), so that a
+caller's thread-local context (``prec=6``, ``traps[Inexact]``) never changes an amount or a message."""
 
 
 def format_value(value: Any, lang: str = "zh", field: str | None = None) -> str:

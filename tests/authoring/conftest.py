@@ -28,7 +28,7 @@ def child_of_mini(tmp_path: Path) -> Callable[..., Path]:
 
     def write(body: str, name: str = "child") -> Path:
         text = (
-            f"id: {name}\nname: 子策略\njurisdiction: {{name: 子区, level: county}}\nextends: {MINI}\n"
+            f"id: {name}\nname: 子策略\njurisdiction: {{name: 子区, level: county}}\nextends: ./mini.yaml\n"
             "in_force: {from: 2023-01-01}\n"
             + textwrap.dedent(body)
             + textwrap.dedent("""\
@@ -40,6 +40,7 @@ def child_of_mini(tmp_path: Path) -> Callable[..., Path]:
         )
         path = tmp_path / f"{name}.yaml"
         path.write_text(text, encoding="utf-8")
+        (tmp_path / "mini.yaml").write_bytes(MINI.read_bytes())  # extends reads only files under the child's dir
         return path
 
     return write

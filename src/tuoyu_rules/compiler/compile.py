@@ -107,7 +107,7 @@ class _Builder:
         default_factory=namespace
     )  # the globals every generated function of this load shares
     _param_types: dict[str, str] = field(default_factory=dict)
-    _rule_ids: tuple[str, ...] = ()
+    _rule_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # record kind -> its rule ids
 
     @property
     def own(self) -> Layer:
@@ -129,7 +129,9 @@ class _Builder:
             self._merge_items(layer, list(m.subsidies), self.subsidies, "subsidies")
             self._merge_items(layer, list(m.benefits), self.benefits, "benefits")
         self._param_types = {name: entry[0].spec.type for name, entry in self.params.items()}
-        self._rule_ids = tuple(self.rule_groups)
+        for rule_id, group in self.rule_groups.items():
+            kind = RECORD_KIND.get(group[0][0].subject, "institution")
+            self._rule_ids[kind] = (*self._rule_ids.get(kind, ()), rule_id)
 
     def _merge_documents(self, layer: Layer) -> None:
         for key, document in layer.model.documents.items():
@@ -229,12 +231,16 @@ class _Builder:
         key = (text, subject, *sorted(kw.items()))
         result = self._expressions.get(key)
         if result is None:
-            scope = Scope(subject, self._param_types, self._rule_ids, **kw)
+            kind = RECORD_KIND[subject]
+            others = tuple(rid for k, ids in self._rule_ids.items() if k != kind for rid in ids)
+            scope = Scope(subject, self._param_types, self._rule_ids.get(kind, ()), other_rule_ids=others, **kw)
             result = self._expressions[key] = compile_expression(text, scope)
         if isinstance(result, list):
             for p in result:
                 self.add(layer, path, p.code, p.message, p.message_en, offset=p.offset)
             return None
+        # every passes() anywhere needs the rule outcomes of the record (else it would read an empty table: pass)
+        self.uses_passes = self.uses_passes or bool(result.passes)
         return result
 
     def template(
@@ -261,7 +267,9 @@ class _Builder:
             if not is_expr:
                 parts.append(piece)
                 continue
-            compiled = self.expr(piece, layer, (*path, lang), subject, template=True, **kw)
+            # the kinds of observed/required matter only to a placeholder that names them (one compile otherwise)
+            own = {k: v for k, v in kw.items() if not k.endswith("_kind") or k.split("_")[0] in piece}
+            compiled = self.expr(piece, layer, (*path, lang), subject, template=True, **own)
             if compiled is not None:
                 parts.append(len(sources))
                 sources.append(compiled.source)
@@ -288,20 +296,27 @@ class _Builder:
         also_cited = tuple(
             c for i, a in enumerate(rule.also_cited) if (c := self.cite(a, layer, (*path, "also_cited", i))) is not None
         )
+        when, check = part(rule.when, "when"), part(rule.check, "check")
+        observed, required = part(rule.observed, "observed"), part(rule.required, "required", by_year=dated)
+        # templates know what `observed` and `required` are, so that text never reaches their arithmetic
+        kinds = {
+            "observed_kind": self._kind_of(rule.observed, rule.subject),
+            "required_kind": self._kind_of(rule.required, rule.subject, by_year=dated),
+        }
         return CompiledRule(
             id=rule.id,
             spec=rule,
             subject=rule.subject,
             severity=rule.severity,
-            when=part(rule.when, "when"),
-            check=part(rule.check, "check"),
-            observed=part(rule.observed, "observed"),
-            required=part(rule.required, "required", by_year=dated),
+            when=when,
+            check=check,
+            observed=observed,
+            required=required,
             op=OPS[rule.op] if rule.op else None,
             by_year=by_year,
-            message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated)
+            message=self.template(rule.message, layer, (*path, "message"), rule.subject, by_year=dated, **kinds)
             or (Template(("",)), Template(("",))),
-            fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated),
+            fix=self.template(rule.fix, layer, (*path, "fix"), rule.subject, by_year=dated, **kinds),
             citation=_with_also_cited(self.cite(rule.citation, layer, (*path, "citation")) or {}, also_cited),
             reads=tuple(dict.fromkeys(reads)),
             origin=layer.origin(path),
@@ -313,6 +328,13 @@ class _Builder:
             until=layer.model.in_force.until,
             also_cited=also_cited,
         )
+
+    def _kind_of(self, text: str | None, subject: str, **kw: Any) -> str:
+        """The kind of an expression already compiled (``any`` when absent or refused)."""
+        if text is None:
+            return "any"
+        result = self._expressions.get((text, subject, *sorted(kw.items())))
+        return result.kind if isinstance(result, Compiled) else "any"
 
     def _year_meta(self, rule: Rule, layer: Layer, path: Path_) -> dict[int, tuple[Any, dict[str, Any] | None]]:
         """Each target year's due date and resolved citation."""

@@ -93,7 +93,30 @@ def load_chain(path: Path, seen: tuple[str, ...] = ()) -> list[Layer]:
     parent_path = resolve_ref(model.extends, path.parent)
     if not parent_path.exists():
         raise PolicyError([_unknown_parent(doc, model.extends)])
+    refused = _refused_parent(model.extends, parent_path, path)
+    if refused is not None:
+        raise PolicyError([doc.problem(("extends",), "policy.extends-outside", *refused)])
     return [layer, *load_chain(parent_path, (*seen, key))]
+
+
+def _refused_parent(extends: str, parent: Path, child: Path) -> tuple[str, str] | None:
+    """Why ``extends`` may not be read, or None: it must be a bundled id, or a regular file inside the directory
+    tree of the policy that names it (no absolute path, no ``..`` out of it, no device, FIFO or directory)."""
+    if parent.parent == bundled_dir() and not Path(extends).is_absolute() and "/" not in extends:
+        return None
+    home = child.resolve().parent
+    target = parent.resolve()
+    if Path(extends).is_absolute() or not target.is_relative_to(home):
+        return (
+            f"extends '{extends}' 不在本策略所在目录之内：只能写内置策略编号或本目录下的文件",
+            f"extends '{extends}' is outside this policy's directory: name a bundled id or a file under it",
+        )
+    if not target.is_file():
+        return (
+            f"extends '{extends}' 不是普通文件（设备、管道或目录）",
+            f"extends '{extends}' is not a regular file (a device, pipe or directory)",
+        )
+    return None
 
 
 def _unknown_parent(doc: SourceDoc, extends: str) -> Problem:

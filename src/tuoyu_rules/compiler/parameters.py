@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import PolicyError, Problem
+from ..errors import Location, PolicyError, Problem
 from ..model import Parameter, ParamValue, PolicyModel
+from ..source import MAX_MAGNITUDE, MAX_NUMBER_CHARS, number_too_large
 from .layers import Layer, Origin
 
 
@@ -103,6 +104,8 @@ def check_param_value(layer: Layer, path: tuple[Any, ...], spec: Parameter, valu
     """A problem when a dated value does not match its parameter's type."""
     v = value.value
     if v is None:
+        v = value.min if value.min is not None else None
+    if v is None:
         return None
     numeric = spec.type in ("number", "integer", "money", "percent")
     ok = True
@@ -115,6 +118,10 @@ def check_param_value(layer: Layer, path: tuple[Any, ...], spec: Parameter, valu
     elif spec.type == "text":
         ok = isinstance(v, str)
     if ok:
+        for key, bound in (("value", v), ("min", value.min), ("max", value.max)):
+            why = out_of_bounds(spec, bound)
+            if why is not None:
+                return layer.doc.problem((*path, key), "policy.value-out-of-range", *why)
         return None
     return layer.doc.problem(
         (*path, "value"),
@@ -122,6 +129,35 @@ def check_param_value(layer: Layer, path: tuple[Any, ...], spec: Parameter, valu
         f"取值 {v!r} 与参数类型 {spec.type} 不符",
         f"value {v!r} does not match the parameter type {spec.type}",
     )
+
+
+def bounds(spec: Parameter) -> tuple[Decimal | int, bool, Decimal | int | None]:
+    """A numeric parameter's valid range: (low, whether low itself is valid, high or None). Declared ``minimum`` /
+    ``maximum`` win; else percentages are 0–100, money and counts at least 0, ratios and areas (a unit with ``/``,
+    or in m2) more than 0."""
+    unit = spec.unit or ""
+    positive = spec.type in ("number", "integer") and ("/" in unit or unit.startswith("m2"))
+    low: Decimal | int = spec.minimum if spec.minimum is not None else 0
+    high = spec.maximum if spec.maximum is not None else (100 if spec.type == "percent" else None)
+    return low, spec.minimum is not None or not positive, high
+
+
+def out_of_bounds(spec: Parameter, v: Any) -> tuple[str, str] | None:
+    """(zh, en) saying why ``v`` is outside its parameter's valid range, or None when it is inside."""
+    if spec.type not in ("number", "integer", "money", "percent") or not isinstance(v, (int, Decimal)):
+        return None
+    low, inclusive, high = bounds(spec)
+    if (v < low or (v == low and not inclusive)) or (high is not None and v > high):
+        sign = "≥" if inclusive else ">"
+        limit = f"{sign} {low}" + (f" 且 ≤ {high}" if high is not None else "")
+        limit_en = f"{sign} {low}" + (f" and ≤ {high}" if high is not None else "")
+        unit = f" ({spec.unit})" if spec.unit else ""
+        return (
+            f"取值 {v} 超出参数的有效范围（{spec.type}{unit} 须 {limit}；确有需要请声明 minimum/maximum）",
+            f"value {v} is outside the parameter's valid range ({spec.type}{unit} must be {limit_en}; "
+            "declare minimum/maximum if the document really says so)",
+        )
+    return None
 
 
 def override_values(
@@ -139,6 +175,17 @@ def override_values(
                 Problem("policy.unknown-parameter", f"没有参数 '{name}'{hint[0]}", f"no parameter '{name}'{hint[1]}")
             )
             continue
+        if current.spec.type not in ("text", "boolean") and number_too_large(str(raw).strip().replace("_", "")):
+            problems.append(
+                Problem(
+                    "policy.number-too-large",
+                    f"--set {name}: 取值过大或位数过多（上限 {MAX_NUMBER_CHARS} 个字符、10^{MAX_MAGNITUDE}）",
+                    f"--set {name}: the value is too large or has too many digits "
+                    f"(limit {MAX_NUMBER_CHARS} characters, 10^{MAX_MAGNITUDE})",
+                    Location(field=name),
+                )
+            )
+            continue
         value = _coerce_value(current.spec.type, raw)
         if value is None:
             problems.append(
@@ -146,6 +193,17 @@ def override_values(
                     "policy.bad-value-type",
                     f"参数 '{name}' 的取值 {raw!r} 不是 {current.spec.type}",
                     f"value {raw!r} for '{name}' is not of type {current.spec.type}",
+                )
+            )
+            continue
+        why = out_of_bounds(current.spec, value)
+        if why is not None:
+            problems.append(
+                Problem(
+                    "policy.value-out-of-range",
+                    f"--set {name}: {why[0]}",
+                    f"--set {name}: {why[1]}",
+                    Location(field=name),
                 )
             )
             continue

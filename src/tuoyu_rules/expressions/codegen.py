@@ -58,10 +58,13 @@ class Scope:
 
     subject: str
     params: Mapping[str, str]  # name -> parameter type
-    rule_ids: tuple[str, ...] = ()
+    rule_ids: tuple[str, ...] = ()  # the rules passes() may name: those of the subject's record kind
     allow_passes: bool = False
+    other_rule_ids: tuple[str, ...] = ()  # rules of other record kinds: passes() naming only these is an error
     template: bool = False
     by_year: bool = False
+    observed_kind: str = "any"  # in a rule's templates, the kinds of `observed` and `required`
+    required_kind: str = "any"
 
 
 @dataclass
@@ -142,6 +145,21 @@ def _kind(spec: Any) -> str:
     if isinstance(spec, tuple):
         return str(spec[0])
     return "any"
+
+
+def join(*kinds: str) -> str:
+    """The kind of a value that may be any of ``kinds``: text wins (so that no text reaches arithmetic through
+    ``max``, ``x if c else 'a'`` or ``a or 'b'``), then lists; numbers and booleans are numbers."""
+    unique = set(kinds)
+    if len(unique) == 1:
+        return kinds[0]
+    for kind in ("str", "list", "obj", "any"):
+        if kind in unique:
+            return kind
+    return "num"
+
+
+_NOT_NUMBERS = ("str", "list", "obj")
 
 
 def _path(node: ast.AST) -> list[str] | None:
@@ -231,14 +249,15 @@ class CodeGenerator(ast.NodeVisitor):
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Generated:
         op = " and " if isinstance(node.op, ast.And) else " or "
-        return "(" + op.join(self.gen(v)[0] for v in node.values) + ")", "bool"
+        parts = [self.gen(v) for v in node.values]  # `a or b` is the value of a or of b, not a boolean
+        return "(" + op.join(source for source, _ in parts) + ")", join(*(kind for _, kind in parts))
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> Generated:
         operand, kind = self.gen(node.operand)
         if isinstance(node.op, ast.Not):
             return f"(not {operand})", "bool"
         if isinstance(node.op, (ast.USub, ast.UAdd)):
-            if kind == "str":
+            if kind in _NOT_NUMBERS:
                 return self.problem(node, "policy.type-error", "不能对文本取负", "cannot negate text")
             return f"({'-' if isinstance(node.op, ast.USub) else '+'}{operand})", "num"
         return self.problem(node, "policy.forbidden-operator", "不允许的运算符", "operator not allowed")
@@ -246,7 +265,7 @@ class CodeGenerator(ast.NodeVisitor):
     def visit_BinOp(self, node: ast.BinOp) -> Generated:
         left, lk = self.gen(node.left)
         right, rk = self.gen(node.right)
-        if "str" in (lk, rk) or "list" in (lk, rk):
+        if lk in _NOT_NUMBERS or rk in _NOT_NUMBERS:
             return self.problem(node, "policy.type-error", "算术运算只能用于数字", "arithmetic is for numbers only")
         if type(node.op) in _BINOPS:
             return f"({left} {_BINOPS[type(node.op)]} {right})", "num"
@@ -275,7 +294,10 @@ class CodeGenerator(ast.NodeVisitor):
         return "(" + " ".join(parts) + ")", "bool"
 
     def visit_IfExp(self, node: ast.IfExp) -> Generated:
-        return f"({self.gen(node.body)[0]} if {self.gen(node.test)[0]} else {self.gen(node.orelse)[0]})", "any"
+        body, bk = self.gen(node.body)
+        test = self.gen(node.test)[0]
+        orelse, ok = self.gen(node.orelse)
+        return f"({body} if {test} else {orelse})", join(bk, ok)
 
     def visit_Tuple(self, node: ast.Tuple | ast.List) -> Generated:
         items = [self.gen(e)[0] for e in node.elts]
@@ -321,7 +343,7 @@ class CodeGenerator(ast.NodeVisitor):
         if name in SPECIAL_NAMES and (name != "target" or self.scope.by_year or self.scope.template):
             return SPECIAL_NAMES[name], "num"
         if self.scope.template and name in TEMPLATE_NAMES:
-            return TEMPLATE_NAMES[name], "any"
+            return TEMPLATE_NAMES[name], (self.scope.observed_kind if name == "observed" else self.scope.required_kind)
         return self._unknown_name(node)
 
     def _unknown_name(self, node: ast.Name) -> Generated:
@@ -379,7 +401,17 @@ class CodeGenerator(ast.NodeVisitor):
             if not rest:
                 return source, spec, read
         else:
+            before = len(self.problems)
             self.visit_Name(ast.Name(id=head, col_offset=getattr(node, "col_offset", 0)))
+            if len(self.problems) == before:  # a parameter, `year`, `target`: a value, not an object of the record
+                what = f"没有字段 '{rest[0]}'" if rest else "不是记录中的字段或列表"
+                what_en = f"has no field '{rest[0]}'" if rest else "is not a field or list of the record"
+                self.problem(
+                    node,
+                    "policy.unknown-field",
+                    f"'{head}' 是参数或特殊名称，{what}",
+                    f"'{head}' is a parameter or special name: it {what_en}",
+                )
             return None
         return self._walk(node, rest, source, spec, read)
 
@@ -433,18 +465,33 @@ class CodeGenerator(ast.NodeVisitor):
                 return self.problem(
                     node, "policy.bare-generator", f"{fn}() 不接受生成式", f"{fn}() does not take a generator"
                 )
-            return f"_{fn}({self.generator(node.args[0])})", function.result
+            source, kind = self.generator(node.args[0])
+            return f"_{fn}({source})", self._result(node, fn, (kind,))
         if function.of_division is not None and len(node.args) == 1:
             arg = node.args[0]
             if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Div):
                 # ceil(a / b): one call, integer arithmetic for counts, the same result as the exact division
                 code = self.gen(arg)[0]
                 return (f"_{fn}{code}" if code.startswith("_div(") else f"_{fn}({code})"), function.result
-        args = [self.gen(a)[0] for a in node.args]
+        generated = [self.gen(a) for a in node.args]
         low, high = function.arity
-        if not (low <= len(args) and (high is None or len(args) <= high)):
+        if not (low <= len(generated) and (high is None or len(generated) <= high)):
             return self.problem(node, "policy.arity", f"{fn}() 的参数个数不对", f"{fn}() takes {low}–{high} arguments")
-        return f"_{fn}({', '.join(args)})", function.result
+        source = f"_{fn}({', '.join(code for code, _ in generated)})"
+        return source, self._result(node, fn, tuple(kind for _, kind in generated))
+
+    def _result(self, node: ast.Call, fn: str, kinds: tuple[str, ...]) -> str:
+        """The exact kind of a call's result: ``min``/``max`` of text is text; the other numeric functions refuse
+        text and lists (``len``, ``count``, ``any``, ``all`` and ``unknown`` take anything)."""
+        function = FUNCTIONS[fn]
+        if fn in ("min", "max"):
+            return join(*kinds) if kinds else "num"
+        if fn in ("len", "count", "any", "all", "unknown"):
+            return function.result
+        bad = next((kind for kind in kinds if kind in _NOT_NUMBERS), None)
+        if bad is not None and not (fn == "sum" and bad == "list" and len(kinds) == 1):
+            self.problem(node, "policy.type-error", f"{fn}() 只能用于数字", f"{fn}() takes numbers only")
+        return function.result
 
     def _call_passes(self, node: ast.Call) -> Generated:
         """``passes(glob, …)``: the globs are resolved to rule ids at load time."""
@@ -465,6 +512,14 @@ class CodeGenerator(ast.NodeVisitor):
                     "passes() takes rule ids or glob strings",
                 )
             matched = [rid for rid in self.scope.rule_ids if fnmatch.fnmatchcase(rid, arg.value)]
+            if not matched and any(fnmatch.fnmatchcase(rid, arg.value) for rid in self.scope.other_rule_ids):
+                return self.problem(
+                    arg,
+                    "policy.passes-other-kind",
+                    f"passes('{arg.value}') 只匹配其他记录类型的规则（例如区域规则），对{self.scope.subject}记录永远无结论",
+                    f"passes('{arg.value}') matches only rules of another record kind (such as region rules), "
+                    f"which a {self.scope.subject} record never has",
+                )
             if not matched:
                 return self.problem(
                     arg,
@@ -485,19 +540,40 @@ class CodeGenerator(ast.NodeVisitor):
             return f"({arg.id!r} in r)", "bool"
         if isinstance(arg, ast.Attribute):
             resolved = self.resolve(arg.value) if isinstance(arg.value, (ast.Name, ast.Attribute)) else None
-            if resolved is not None:
-                return f"({arg.attr!r} in {resolved[0]})", "bool"
+            if resolved is None:
+                return "None", "any"
+            source, spec, read = resolved
+            table = (
+                spec[1] if isinstance(spec, tuple) and spec[0] == "obj" else spec if isinstance(spec, dict) else None
+            )
+            if table is None or arg.attr.startswith("_") or arg.attr not in table:
+                zh, en = _suggest(arg.attr, table or [])
+                return self.problem(
+                    arg,
+                    "policy.unknown-field",
+                    f"'{read}' 没有字段 '{arg.attr}'{zh}",
+                    f"'{read}' has no field '{arg.attr}'{en}",
+                )
+            return f"({arg.attr!r} in {source})", "bool"
         return self.problem(node, "policy.has-args", "has() 的参数必须是记录字段", "has() takes a record field")
 
-    def generator(self, node: ast.GeneratorExp) -> str:
+    def generator(self, node: ast.GeneratorExp) -> tuple[str, str]:
         """The source of a generator over a record list (the single argument of an aggregate)."""
+        if self.loop_vars:
+            self.problem(
+                node,
+                "policy.nested-generator",
+                "生成式不能嵌套在另一个生成式中",
+                "a generator may not be nested inside another generator",
+            )
+            return "()", "any"
         if len(node.generators) != 1:
             self.problem(node, "policy.nested-generator", "生成式只能有一个 for", "a generator may have only one `for`")
-            return "()"
+            return "()", "any"
         comp = node.generators[0]
         if not isinstance(comp.target, ast.Name) or comp.is_async:
             self.problem(node, "policy.generator-target", "for 之后必须是一个名称", "`for` needs a single name")
-            return "()"
+            return "()", "any"
         var = comp.target.id
         if var.startswith("_") or var in self.loop_vars or var in self.fields or var in self.scope.params:
             self.problem(
@@ -506,21 +582,21 @@ class CodeGenerator(ast.NodeVisitor):
                 f"循环变量 '{var}' 与已有名称冲突",
                 f"loop variable '{var}' shadows another name",
             )
-            return "()"
+            return "()", "any"
         resolved = self.resolve(comp.iter)
         if resolved is None:
-            return "()"
+            return "()", "any"
         source, spec, read = resolved
         if not (isinstance(spec, tuple) and spec[0] == "list"):
             self.problem(
                 comp.iter, "policy.not-a-list", f"'{read}' 不是记录中的列表", f"'{read}' is not a list of the record"
             )
-            return "()"
+            return "()", "any"
         self.reads.add(read)
         self.loop_vars[var] = (spec[1], f"{read}[]")
         try:
-            elt = self.gen(node.elt)[0]
+            elt, kind = self.gen(node.elt)
             conds = "".join(f" if {self.gen(c)[0]}" for c in comp.ifs)
         finally:
             del self.loop_vars[var]
-        return f"({elt} for _v_{var} in {source}{conds})"
+        return f"({elt} for _v_{var} in {source}{conds})", kind
