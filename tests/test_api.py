@@ -395,3 +395,23 @@ def test_report_meta_describes_the_policy_for_a_report_page_as_plain_data() -> N
     what_if = policy.with_parameters({"annual_special_fund": "2500000"}).report_meta(DAY)
     assert what_if["budget"]["amount"] == "2500000.00", "a what-if budget is the one reported"
     assert "budget" not in tuoyu_rules.load_policy("nanchang").report_meta(DAY)
+
+
+def test_trace_names_the_parameter_its_layer_and_clause_and_the_computed_requirement() -> None:
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    record = {"id": "X", "classes": [{"type": "infant", "enrolled": 10, "caregivers": 2}]}
+    report = policy.evaluate(record, as_of=datetime.date(2024, 6, 30)).to_dict(trace=True)
+    [ratio] = [f for f in report["violations"] if f["rule"] == "class.ratio.infant"]
+    trace = ratio["trace"]  # type: ignore[typeddict-item]
+    assert trace["version"] == 1
+    [param] = trace["parameters"]
+    assert (param["name"], param["value"], param["set_by"]) == ("ratio_infant", 3, "national")
+    assert param["citation"]["clause"] == "人员" and "1:3" in param["citation"]["quote"]
+    assert trace["fields"] == {"type": "infant", "caregivers": 2, "enrolled": 10}
+    required = next(e for e in trace["expressions"] if e["part"] == "required")
+    assert (required["text"], required["with_values"], required["value"]) == (
+        "ceil(enrolled / ratio_infant)",
+        "ceil(enrolled / 3)",
+        4,
+    )
+    assert "trace" not in policy.evaluate(record, as_of=datetime.date(2024, 6, 30)).to_dict()["findings"][0]

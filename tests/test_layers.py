@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"expressions"},
     {"compiler"},
     {"findings"},
+    {"trace"},
     {"report"},
     {"evaluate"},
     {"examples"},

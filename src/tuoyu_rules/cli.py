@@ -90,6 +90,12 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         "(docs/columnar.md); auto: columnar for big CSV ledgers when polars is installed",
     )
     p.add_argument(
+        "--trace",
+        action="store_true",
+        help="每个检查项附上读取的参数（取值、来源层级与条款）和代入参数后的表达式 each finding with the "
+        "parameters it read (value, layer, clause) and its expressions with their values (JSON formats)",
+    )
+    p.add_argument(
         "--findings",
         action="store_true",
         help="长表：每个检查项一行（csv、parquet）the long form: a row per finding (csv, parquet)",
@@ -341,7 +347,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             for report in policy.evaluate_many(rows(), as_of=args.as_of):
                 if report.status in ("fail", "error"):
                     state["failed"] = True
-                yield _json(report.to_dict(passes=not args.omit_passes))
+                yield _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
             return
         # one pass over the input (standard input cannot be read twice): each row under both policies
         first, second = itertools.tee(rows())
@@ -352,7 +358,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             change.add(before, report)
             if report.status in ("fail", "error"):
                 state["failed"] = True
-            yield _json(report.to_dict(passes=not args.omit_passes))
+            yield _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
 
     _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     try:

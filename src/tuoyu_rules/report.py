@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
 from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
 from .text import DECIMAL_CONTEXT
+from .trace import trace as trace_of
 
 REPORT_SCHEMA_VERSION = "1.0"
 """``schema_version`` of every report and error row (``tuoyu-rules schema --reports``): MAJOR.MINOR, a new minor
@@ -148,9 +149,14 @@ class Report:
         built = self._build([entry for entry in self._raw if entry[1] is not True])
         return [f for f in built if f.outcome != "pass" or f.year is not None]
 
-    def to_dict(self, passes: bool = True) -> ReportJSON:
+    def to_dict(self, passes: bool = True, trace: bool = False) -> ReportJSON:
         with localcontext(DECIMAL_CONTEXT):  # the caller's decimal context never changes the output
-            return self._to_dict(passes)
+            out = self._to_dict(passes)
+            if trace:  # check --trace: how each finding was reached (tuoyu_rules.trace)
+                chosen = self.findings if passes else self.problem_findings()
+                for d, f in zip(out["findings"], chosen, strict=True):
+                    d["trace"] = trace_of(f, self.policy, self.as_of)  # type: ignore[typeddict-unknown-key]
+            return out
 
     def _to_dict(self, passes: bool = True) -> ReportJSON:
         """The JSON object of CONTRACT.md §4 (plus ``benefits``, ``warnings`` and ``record`` when present).
@@ -206,7 +212,7 @@ class ErrorReport:
         more = " …" if len(self.problems) > 3 else ""
         return f"<ErrorReport row {self.row} {short(self.id)} {codes}{more}>"
 
-    def to_dict(self, passes: bool = True) -> ErrorRowJSON:  # the same signature as Report.to_dict
+    def to_dict(self, passes: bool = True, trace: bool = False) -> ErrorRowJSON:  # the signature of Report.to_dict
         errors: list[ErrorJSON] = []
         for p in self.problems:
             error: ErrorJSON = {
