@@ -186,9 +186,10 @@ class Summary:
         ):
             total, low, high = self.subsidy_totals.get(sid), self.subsidy_min.get(sid), self.subsidy_max.get(sid)
             opened = self.subsidy_open.get(sid, 0)
+            unknown = self.subsidy_unknown.get(sid, 0)
             if low is not None and high is not None and (low != high or total is None or total != low):
                 amount: str | None = f"{_yuan(low)}–{_yuan(high)}"
-            elif total is not None and (total or not opened):
+            elif total is not None and (total or not (opened or unknown)):  # 0.00 only when nothing is unknown
                 amount = _yuan(total)
             else:
                 amount = None
@@ -201,9 +202,10 @@ class Summary:
                     )
                 else:
                     text += f": {opened} eligible, amount open" if en else f"：{opened} 条符合条件，金额未定"
-            unknown = self.subsidy_unknown.get(sid, 0)
-            if unknown:  # never counted as 0.00: said apart
+            if unknown and (amount or opened):  # never counted as 0.00: said apart
                 text += f" ({unknown} unknown, not counted)" if en else f"（另有 {unknown} 条金额未知，未计入）"
+            elif unknown:
+                text += f": {unknown} unknown" if en else f"：{unknown} 条金额未知"
             parts.append(text)
         return ("; " if en else "；").join(parts)
 
