@@ -61,3 +61,20 @@ def test_what_if_budget_reads_the_rows_once(mini_path: Path) -> None:
     assert written.money.exact == Decimal("12000.00") and what_if.money.exact == Decimal("14400.00")
     text = "\n".join(budget_lines(written, what_if))
     assert "what-if 14,400.00" in text and "Δ +2,400.00" in text
+
+
+def test_a_subsidy_whose_amounts_are_all_unknown_is_not_shown_as_zero_and_the_balance_says_what_it_leaves_out() -> None:
+    import datetime
+    from pathlib import Path
+
+    import tuoyu_rules
+    from tuoyu_rules.authoring.budget import budget, budget_lines
+
+    root = Path(__file__).resolve().parent.parent.parent
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    rows = tuoyu_rules.read_rows(root / "examples" / "luzhou_longmatan" / "institutions.xlsx")
+    lines = budget_lines(budget(policy, rows, datetime.date(2024, 6, 30)))
+    [certification] = [line for line in lines if "subsidy.staff_certification" in line]
+    assert "资格待定" in certification and "0.00" not in certification and "未计入合计" in certification
+    assert any(line.strip().startswith("结余未计入") and "条" in line for line in lines)
+    assert any(line.strip().startswith("托育中心") for line in lines), "forms in Chinese"

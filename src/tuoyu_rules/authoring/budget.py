@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..compiler import CompiledPolicy
+from ..text import label_zh
 from .common import money_range
 
 _CENT = Decimal("0.01")
@@ -262,6 +263,8 @@ def _subsidy_line(s: SubsidyTotal, other: SubsidyTotal | None, zh: bool) -> str:
     other_priced = other.eligible - other.amount_open if other else 0
     if s.amount_open and not priced and not other_priced:
         money = "金额文件未定" if zh else "amount left open by the document"
+    elif not priced and not other_priced and (s.undetermined or s.amount_unknown):  # nothing known: no 0.00
+        money = "金额无法计算（未计入合计）" if zh else "no amount can be counted (not in the total)"
     else:
         money = _pair(s.money, other.money if other else None, zh)
         if s.money.low != s.money.high:
@@ -308,6 +311,13 @@ def _stated_budget_lines(written: Budget, what_if: Budget | None, zh: bool) -> l
                 "结余或超支（结余为正）" if zh else "remaining or overspent (remaining positive)"
             ) + f" {left.text()}"
         out.append(f"    {label}：{word} {yuan}" if zh else f"    {label}: {word} {yuan}")
+    pending = sum(s.undetermined + s.amount_unknown + s.amount_open for s in written.subsidies.values())
+    if pending:  # the balance counts only what is known: say how many lines it leaves out
+        out.append(
+            f"    结余未计入 {pending} 条资格待定、金额未知或金额未定的补贴"
+            if zh
+            else f"    the balance leaves out {pending} subsidy lines whose eligibility or amount is not known"
+        )
     if written.note is not None:
         out.append(f"    {written.note[0] if zh else written.note[1]}")
     return out
@@ -330,7 +340,8 @@ def _breakdown_lines(written: Budget, what_if: Budget | None, zh: bool) -> list[
         for key in sorted(set(table) | set(other_table or {})):
             here = table.get(key, Span())
             there = other_table.get(key, Span()) if other_table is not None else None
-            out.append(f"    {key}  {_pair(here, there, zh)}")
+            label = label_zh(key, "form") if zh and title.startswith("按机构类型") else key
+            out.append(f"    {label}  {_pair(here, there, zh)}")
     return out
 
 
