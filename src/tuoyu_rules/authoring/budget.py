@@ -326,22 +326,28 @@ def _stated_budget_lines(written: Budget, what_if: Budget | None, zh: bool) -> l
 def _breakdown_lines(written: Budget, what_if: Budget | None, zh: bool) -> list[str]:
     """The totals by district and by form."""
     out = []
-    for title, table, other_table in (
+    tables = (
         (
             "按区县或街道（记录的 district 字段）" if zh else "by district or street (the records' district field)",
             written.by_district,
             what_if.by_district if what_if else None,
+            str,
         ),
-        ("按机构类型" if zh else "by form", written.by_form, what_if.by_form if what_if else None),
-    ):
+        (
+            "按机构类型" if zh else "by form",
+            written.by_form,
+            what_if.by_form if what_if else None,
+            (lambda form: label_zh(form, "form")) if zh else str,
+        ),
+    )
+    for title, table, other_table, label in tables:
         if not table:
             continue
         out.append(f"  {title}：" if zh else f"  {title}:")
         for key in sorted(set(table) | set(other_table or {})):
             here = table.get(key, Span())
             there = other_table.get(key, Span()) if other_table is not None else None
-            label = label_zh(key, "form") if zh and title.startswith("按机构类型") else key
-            out.append(f"    {label}  {_pair(here, there, zh)}")
+            out.append(f"    {label(key)}  {_pair(here, there, zh)}")
     return out
 
 
