@@ -156,31 +156,18 @@ class Policy:
                 elif isinstance(item, RawRow):
                     row, source, data = item.row, item.source, item.data
                     if item.problems or data is None:
-                        yield ErrorReport(row, list(item.problems), _peek_id(data), source)
+                        yield ErrorReport.of(row, list(item.problems), data, source)
                         continue
                     record = _normalize(data, row, source, item.text)
                 else:
                     record = _normalize(item, row)
             except RecordError as exc:
-                yield ErrorReport(row, exc.problems, _peek_id(data), source)
+                yield ErrorReport.of(row, exc.problems, data, source)
                 continue
             key = (record["kind"], record.get("id"))
             fingerprint = hash(key)
             if fingerprint in seen:
-                yield ErrorReport(
-                    row,
-                    [
-                        Problem(
-                            "record.duplicate-id",
-                            f"编号 '{key[1]}' 与前面的记录重复",
-                            f"id '{key[1]}' repeats an earlier record",
-                            Location(row=row, field="id", file=source),
-                            value=key[1],
-                        )
-                    ],
-                    key[1],
-                    source,
-                )
+                yield ErrorReport.duplicate(row, key[1], source)
                 continue
             seen.add(fingerprint)
             yield evaluate_record(compiled, record, day)
@@ -201,14 +188,6 @@ class Policy:
         from .frames import evaluate_frame
 
         return evaluate_frame(self, df, as_of=as_of, classes=classes, staff=staff, findings=findings)
-
-
-def _peek_id(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        value = data.get("id")
-        if isinstance(value, (str, int)) and len(str(value)) <= 200:
-            return value
-    return None
 
 
 def _policy_files(paths: Iterable[str | Path]) -> Iterator[Path]:

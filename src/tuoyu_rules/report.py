@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import localcontext
 from typing import TYPE_CHECKING, Any, cast
 
+from .errors import Location, Problem
 from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
 from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
 from .text import DECIMAL_CONTEXT
@@ -23,7 +24,6 @@ version only adds keys or values."""
 
 if TYPE_CHECKING:
     from .compiler import CompiledPolicy
-    from .errors import Problem
 
 
 class Report:
@@ -206,6 +206,25 @@ class ErrorReport:
     source: str | None = None
     status: str = "error"
     passed: bool = False
+
+    @classmethod
+    def of(cls, row: int | None, problems: list[Problem], data: Any, source: str | None) -> ErrorReport:
+        """The error row of a batch row whose record could not be read: its id, when the row shows a plain one."""
+        value = data.get("id") if isinstance(data, Mapping) else None
+        rid = value if isinstance(value, (str, int)) and len(str(value)) <= 200 else None
+        return cls(row, problems, rid, source)
+
+    @classmethod
+    def duplicate(cls, row: int | None, rid: Any, source: str | None) -> ErrorReport:
+        """The error row of a record whose (kind, id) repeats an earlier one of the same batch."""
+        problem = Problem(
+            "record.duplicate-id",
+            f"编号 '{rid}' 与前面的记录重复",
+            f"id '{rid}' repeats an earlier record",
+            Location(row=row, field="id", file=source),
+            value=rid,
+        )
+        return cls(row, [problem], rid, source)
 
     def __repr__(self) -> str:
         codes = ", ".join(dict.fromkeys(p.code for p in self.problems[:3]))

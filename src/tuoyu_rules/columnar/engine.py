@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from ..compiler import CompiledPolicy, CompiledRule, CompiledSubsidy
-from ..errors import Location, Problem, RecordError
+from ..errors import RecordError
 from ..evaluate import evaluate_record
 from ..expressions import Scope, compile_expression
 from ..records import normalize_record
@@ -316,23 +316,6 @@ def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
     return out.select(names)
 
 
-def _peek_id(data: Any) -> Any:  # as api._peek_id
-    value = data.get("id") if isinstance(data, dict) else None
-    return value if isinstance(value, (str, int)) and len(str(value)) <= 200 else None
-
-
-def _duplicate(row: int, rid: Any, source: str) -> dict[str, Any]:
-    """The error row of a repeated id, as ``Policy.evaluate_many`` gives it."""
-    problem = Problem(
-        "record.duplicate-id",
-        f"编号 '{rid}' 与前面的记录重复",
-        f"id '{rid}' repeats an earlier record",
-        Location(row=row, field="id", file=source),
-        value=rid,
-    )
-    return dict(ErrorReport(row, [problem], rid, source).to_dict())
-
-
 class Checker:
     """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them."""
 
@@ -347,10 +330,10 @@ class Checker:
         try:
             record = normalize_record(data, row=row, source=source, text=True)
         except RecordError as exc:
-            return dict(ErrorReport(row, exc.problems, _peek_id(data), source).to_dict())
+            return dict(ErrorReport.of(row, exc.problems, data, source).to_dict())
         key = (record["kind"], record.get("id"))
         if key in self.seen:
-            return _duplicate(row, key[1], source)
+            return dict(ErrorReport.duplicate(row, key[1], source).to_dict())
         self.seen.add(key)
         return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
 
@@ -386,7 +369,7 @@ class Checker:
             rid = cells[lay.id_index]
             key = ("institution", rid)
             if key in self.seen:
-                yield _duplicate(row, rid, path)
+                yield dict(ErrorReport.duplicate(row, rid, path).to_dict())
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1
