@@ -62,8 +62,7 @@ def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpti
         _write_findings(stream, out, options)
         return
     ahead = [_Row.of(item, lang) for item in itertools.islice(stream, CSV_LOOKAHEAD)]
-    for provenance in options.summary.provenances.values():  # a comment line each, above the header
-        out.write("# " + provenance_line(provenance, lang) + "\r\n")
+    _write_provenance(out, options)
     columns: dict[str, str] = {}
     for row in ahead:
         for sid, title in row.titles.items():
@@ -75,14 +74,19 @@ def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOpti
         writer.writerow([_spreadsheet_text(cell) for cell in row.cells(columns, len(CSV_HEADERS[lang]))])
 
 
+def _write_provenance(out: IO[str], options: WriteOptions) -> None:
+    """A comment line per provenance of the reports read so far, above the header."""
+    for provenance in options.summary.provenances.values():
+        out.write("# " + provenance_line(provenance, options.lang) + "\r\n")
+
+
 def _write_findings(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
     """``--findings``: one row per finding of every report (and per error of every error row)."""
     writer = csv.writer(out)
     header_written = False
     for item in stream:
         if not header_written:  # after the first item, so that its provenance is known
-            for provenance in options.summary.provenances.values():
-                out.write("# " + provenance_line(provenance, options.lang) + "\r\n")
+            _write_provenance(out, options)
             writer.writerow(FINDING_COLUMNS)
             header_written = True
         for row in finding_rows(item, options.lang):
