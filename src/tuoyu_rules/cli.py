@@ -72,16 +72,31 @@ def _validate_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _check_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--policy", required=True, help="a bundled id or a path")
-    p.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
-    p.add_argument("--format", default="table", choices=list(WRITERS))
-    p.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
+def _ledger_arguments(p: argparse.ArgumentParser) -> None:
+    """How a ledger is read: the options of every command that reads ledgers (check, budget), passed on to
+    :func:`tuoyu_rules.records.read_rows` by :func:`_read_options`."""
     p.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
     p.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
     p.add_argument(
         "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
     )
+
+
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`tuoyu_rules.records.read_rows` that the ledger options set."""
+    return {
+        "encoding": getattr(args, "encoding", None),
+        "sheet": getattr(args, "sheet", None),
+        "fmt": getattr(args, "input_format", None),
+    }
+
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", required=True, help="a bundled id or a path")
+    p.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: today)")
+    p.add_argument("--format", default="table", choices=list(WRITERS))
+    p.add_argument("--output", "-o", default=None, help="write here instead of standard output (required for xlsx)")
+    _ledger_arguments(p)
     p.add_argument(
         "--engine",
         choices=["auto", "row", "columnar"],
@@ -155,8 +170,7 @@ def _budget_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="overrides")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--encoding", default=None)
-    p.add_argument("--sheet", default=None)
+    _ledger_arguments(p)
     p.add_argument("inputs", nargs="+")
 
 
@@ -473,10 +487,8 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
         stdin = sys.stdin.buffer if text == "-" else None
         yield from read_rows(
             text,
-            encoding=getattr(args, "encoding", None),
-            sheet=getattr(args, "sheet", None),
             stdin=stdin,
-            fmt=getattr(args, "input_format", None),
+            **_read_options(args),
             on_notice=lambda notice: print(notice.render(getattr(args, "lang", "zh")), file=sys.stderr),
         )
 
