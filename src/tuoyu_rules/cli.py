@@ -78,6 +78,13 @@ def _ledger_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", default=None, help="CSV encoding (default: detect UTF-8 / GB18030)")
     p.add_argument("--sheet", default=None, help="XLSX sheet (default: all)")
     p.add_argument(
+        "--header-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="表头所在行 the header's row or line (1-based; default: found)",
+    )
+    p.add_argument(
         "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
     )
 
@@ -87,6 +94,7 @@ def _read_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "encoding": getattr(args, "encoding", None),
         "sheet": getattr(args, "sheet", None),
+        "header_row": getattr(args, "header_row", None),
         "fmt": getattr(args, "input_format", None),
     }
 

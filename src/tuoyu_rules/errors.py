@@ -861,6 +861,13 @@ _ENTRIES: tuple[Code, ...] = (
         "Excel 文件中没有指定的工作表；消息列出已有的工作表。",
         "the workbook has no such sheet; the message lists the sheets it has.",
     ),
+    Code(
+        "record.bad-header-row",
+        "ledgers",
+        "--header-row 指定的行超出了表的末尾，或是空行；消息写明表（工作表）、行号和最后一行（退出码 2）。",
+        "the row --header-row names is past the end of the table, or holds nothing; the message names the table "
+        "(sheet), the row and the last row (exit code 2).",
+    ),
 )
 
 CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}

@@ -52,12 +52,14 @@ def read_rows(
     stdin: IO[bytes] | None = None,
     fmt: str | None = None,
     on_notice: Callable[[LedgerNotice], None] | None = None,
+    header_row: int | None = None,
 ) -> Iterator[RawRow]:
     """Stream the rows of a ledger: one :class:`RawRow` per data row, in order, never raising for a bad row.
 
     ``path`` ``-`` is standard input (read as ``fmt``, default JSONL); otherwise the format is ``fmt`` or the file's
     suffix. ``on_notice`` is told each :class:`LedgerNotice` (an ignored header, rows skipped as layout, a sheet
-    without a table) once, as the reader finds it. Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
+    without a table) once, as the reader finds it. ``header_row`` (``--header-row``, the 1-based sheet row or CSV
+    line) names the header instead of finding it. Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
     """
     source = str(path)
     p = None if source == "-" else Path(source)
@@ -78,4 +80,4 @@ def read_rows(
                 )
             ]
         )
-    return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet, on_notice))
+    return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet, on_notice, header_row))

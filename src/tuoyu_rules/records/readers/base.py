@@ -57,6 +57,7 @@ class LedgerInput:
     encoding: str | None = None
     sheet: str | None = None
     on_notice: Callable[[LedgerNotice], None] | None = None  # told each notice once, as it is found
+    header_row: int | None = None  # --header-row: the 1-based sheet row or CSV line of the header (None: found)
 
     def notice(self, source: str, text: tuple[str, str] | None) -> None:
         """Tell ``on_notice`` (if any) a (zh, en) notice about ``source``; None is no notice."""

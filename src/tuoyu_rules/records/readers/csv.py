@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import chain, islice
+from itertools import chain
 
 from ..limits import MAX_ROW_CHARS
 from .base import LedgerInput, RawRow, problem_row
 from .columns import RowMapper, ignored_notice
-from .layout import HEADER_SCAN, Layout, find_header
+from .layout import Header, Layout, first_rows, locate_header
 from .text import UNDECODABLE, LedgerText, open_text, undecodable_problem
 
 
@@ -74,30 +74,29 @@ class _Lines:
 
 
 def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
-    """One RawRow per non-blank data row, numbered from the row after the header (found by :func:`find_header`:
-    title and note rows above it are skipped, and 合计 and note rows below it, as a notice says); every value is text."""
+    """One RawRow per non-blank data row, numbered from the row after the header (found by
+    :func:`~.layout.locate_header`, one row or two, or the ``--header-row``: title and note rows above it are skipped,
+    and column numbers, 合计 and note rows below it, as a notice says); every value is text."""
     source = ledger.source
     with open_text(ledger) as text:
         lines = _Lines(text)
         delimiter = "\t" if ledger.fmt == "tsv" else _sniff(lines)
         items = _parsed(lines, delimiter, source)
-        head = list(islice(items, HEADER_SCAN))
-        index = find_header([cells if isinstance(cells, list) else [] for _, cells in head])
-        if index is None:  # no known header: the first non-blank row is the header, as it always was
-            index = next(
-                (i for i, (_, c) in enumerate(head) if isinstance(c, list) and any(x.strip() for x in c)), None
-            )
-        if index is None:
+        head = first_rows(items, lambda item: item[0], ledger.header_row)
+        rows = [cells if isinstance(cells, list) else [] for _, cells in head]
+        found = locate_header(rows, [line for line, _ in head], source, ledger.header_row)
+        if found is None:  # no known header: the first non-blank row is the header, as it always was
+            index = next((i for i, cells in enumerate(rows) if any(x.strip() for x in cells)), None)
+            found = None if index is None else Header(index, 1, rows[index])
+        if found is None:
             return
-        header_line, header = head[index]
-        assert isinstance(header, list)
-        mapper = RowMapper(header)
-        layout = Layout(header_line, header)
-        for line, cells in head[:index]:
+        mapper = RowMapper(found.cells)
+        layout = Layout(head[found.index + found.height - 1][0], found.cells, head[found.index][0])
+        for line, cells in head[: found.index]:
             layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
         ledger.notice(source, ignored_notice(mapper.ignored, source))
         row = 0
-        for line, cells in chain(head[index + 1 :], items):
+        for line, cells in chain(head[found.index + found.height :], items):
             row += 1
             if not isinstance(cells, list):
                 yield cells(row)

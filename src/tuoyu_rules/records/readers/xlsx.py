@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from itertools import chain, islice
+from itertools import chain
 from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import Location, Problem, RecordError
@@ -33,7 +33,16 @@ from ..limits import (
 )
 from .base import LedgerInput, RawRow
 from .columns import RowMapper, column_letter, header_key, ignored_notice
-from .layout import HEADER_SCAN, Layout, find_header, is_notes_sheet, no_table_notice
+from .layout import (
+    HEADER_SCAN,
+    Layout,
+    find_header,
+    first_rows,
+    header_row_index,
+    is_notes_sheet,
+    locate_header,
+    no_table_notice,
+)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -161,25 +170,28 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
 
 def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: LedgerInput) -> Iterator[RawRow]:
     row_number = 0
+    if ledger.header_row is not None and len(names) > 1:
+        _check_header_row(book, names, ledger)  # before any row is given out
     for name in names:
         where = f"{ledger.source}#{name}" if len(names) > 1 else ledger.source
-        rows = _rows(book, name)
-        head = list(islice(rows, HEADER_SCAN))
-        index = None if is_notes_sheet(name) else find_header([[] if bad else cells for _, cells, bad in head])
-        if index is None:
+        rows, merges = _rows(book, name), _merged(book, name)
+        head, notes = _head(rows, name, ledger)
+        found = None if notes else locate_header(*_first(head), where, ledger.header_row, merges)
+        if found is None:
             filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
             if filled:
-                ledger.notice(where, no_table_notice(where, filled, is_notes_sheet(name)))
+                ledger.notice(where, no_table_notice(where, filled, notes))
             continue
-        header_line, header, _ = head[index]
-        mapper = RowMapper([str(h) if h is not None else "" for h in header])
-        layout = Layout(header_line, header)
-        for line, cells, bad in head[:index]:
+        header_line = head[found.index + found.height - 1][0]
+        mapper = RowMapper(found.cells)
+        layout = Layout(header_line, found.cells, head[found.index][0])
+        for line, cells, bad in head[: found.index]:
             layout.above(line, cells) if not bad else layout.unreadable(line)
+        layout.merged_above(merges)
         ledger.notice(where, ignored_notice(mapper.ignored, where))
-        fill = _Fill(_merged(book, name), mapper, header_line, layout)
+        fill = _Fill(merges, mapper, header_line, layout)
         kind = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
-        for line, cells, bad in chain(head[index + 1 :], rows):
+        for line, cells, bad in chain(head[found.index + found.height :], rows):
             cells = fill(line, cells)
             if not bad and (all(c in (None, "") for c in cells) or layout.below(line, cells)):
                 continue
@@ -195,6 +207,34 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
             yield RawRow(row_number, where, _joined(mapper, cells, kind, extra), excel_row=line)
         ledger.notice(where, layout.notice(where))
         ledger.notice(where, mapper.dropped_notice(where))
+
+
+_Row = tuple[int, list[Any], list[BadCell]]
+
+
+def _head(rows: Iterator[_Row], name: str, ledger: LedgerInput) -> tuple[list[_Row], bool]:
+    """The first rows of a sheet (where its header is), and whether it is a notes sheet, skipped (unless it is the
+    ``--sheet`` read with a ``--header-row``)."""
+    notes = is_notes_sheet(name) and not (ledger.sheet and ledger.header_row is not None)
+    return first_rows(rows, lambda item: item[0], None if notes else ledger.header_row), notes
+
+
+def _first(head: list[_Row]) -> tuple[list[list[Any]], list[int]]:
+    """The cells (a row with unreadable cells as none) and the lines of the first rows."""
+    return [[] if bad else cells for _, cells, bad in head], [line for line, _, _ in head]
+
+
+def _check_header_row(book: Workbook, names: list[str], ledger: LedgerInput) -> None:
+    """Raise the ``--header-row`` error of the first sheet that lacks that row, before any sheet is read."""
+    for name in names:
+        rows = _rows(book, name)
+        try:
+            head, notes = _head(rows, name, ledger)
+            if not notes and ledger.header_row is not None:
+                cells, lines = _first(head)
+                header_row_index(lines, cells, ledger.header_row, f"{ledger.source}#{name}", True)
+        finally:
+            getattr(rows, "close", lambda: None)()  # the sheet's source is closed now, not when collected
 
 
 class _Fill:
