@@ -247,6 +247,21 @@ def test_a_header_row_one_sheet_lacks_fails_before_any_row_is_given(
     assert err == f"tuoyu-rules: {path}#城西:2: --header-row 2：{path}#城西 没有第 2 行（最后一行是第 1 行）\n"
     code, reports, err = _check(["--header-row", "2", "--sheet", "城东", str(path)], capsys)
     assert [r["id"] for r in reports] == ["A1", "A2"] and "跳过 第 1 行（标题）" in err
+    # a notes sheet named by --sheet with a --header-row is read as the user says, its unknown headers named
+    rows, notices = _read(path, sheet="填表说明", header_row=1)
+    assert (rows, notices) == ([], [f"{path}：未识别的表头（原样保留为额外字段，规则不读取）：只有一行"])
+    assert _read(path, sheet="填表说明")[1] == [f"{path}：跳过此工作表（是说明表，1 行未作为记录读取）"]
+
+
+def test_a_header_row_for_a_ledger_without_header_rows_is_an_error_not_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"id": "A1"}\n', encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        list(read_rows(path, header_row=1))
+    assert [(p.code, p.message) for p in caught.value.problems] == [
+        ("record.bad-header-row", "--header-row 只用于表格（CSV、Excel），不用于 jsonl")
+    ]
+    assert [r.data for r in read_rows(path)] == [{"id": "A1"}]
 
 
 # ---- properties --------------------------------------------------------------------------------------------------

@@ -864,9 +864,10 @@ _ENTRIES: tuple[Code, ...] = (
     Code(
         "record.bad-header-row",
         "ledgers",
-        "--header-row 指定的行超出了表的末尾，或是空行；消息写明表（工作表）、行号和最后一行（退出码 2）。",
-        "the row --header-row names is past the end of the table, or holds nothing; the message names the table "
-        "(sheet), the row and the last row (exit code 2).",
+        "--header-row 指定的行超出了表的末尾，或是空行，消息写明表（工作表）、行号和最后一行；或输入不是表格"
+        "（JSON、YAML 没有表头行）（退出码 2）。",
+        "the row --header-row names is past the end of the table, or holds nothing, and the message names the table "
+        "(sheet), the row and the last row; or the input is no table (JSON and YAML have no header row) (exit code 2).",
     ),
 )
 

@@ -80,4 +80,10 @@ def read_rows(
                 )
             ]
         )
+    if header_row is not None and reader.read in (read_json, read_jsonl, read_yaml):  # never ignored in silence
+        zh, en = (
+            f"--header-row 只用于表格（CSV、Excel），不用于 {kind}",
+            f"--header-row is for tables (CSV, Excel), not {kind}",
+        )
+        raise RecordError([Problem("record.bad-header-row", zh, en, Location(file=source))])
     return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet, on_notice, header_row))
