@@ -230,6 +230,17 @@ def test_check_with_a_bad_header_row_exits_2_with_its_location_and_no_output(
     assert code == 0 and [r["id"] for r in reports] == [] and "第 3 行作为表头" in err  # A1,30 as a header: no rows
 
 
+def test_a_header_row_on_a_row_that_cannot_be_read_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('台账\n"机构编号"x,托位数\n机构编号,托位数\nA1,30\n', encoding="utf-8")
+    with pytest.raises(RecordError) as caught:
+        list(read_rows(path, header_row=2))
+    assert [p.message for p in caught.value.problems] == [f"--header-row 2：{path} 第 2 行无法读取，不能作为表头"]
+    rows, notices = _read(path, header_row=3)
+    assert [r.data for r in rows] == [{"id": "A1", "total_slots": "30"}]
+    assert notices == [f"{path}：第 3 行作为表头（机构编号、托位数）；跳过 第 1 行（标题）、第 2 行（无法解析）"]
+
+
 def test_a_header_row_one_sheet_lacks_fails_before_any_row_is_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -251,6 +262,12 @@ def test_a_header_row_one_sheet_lacks_fails_before_any_row_is_given(
     rows, notices = _read(path, sheet="填表说明", header_row=1)
     assert (rows, notices) == ([], [f"{path}：未识别的表头（原样保留为额外字段，规则不读取）：只有一行"])
     assert _read(path, sheet="填表说明")[1] == [f"{path}：跳过此工作表（是说明表，1 行未作为记录读取）"]
+
+
+def test_header_row_is_never_ignored_by_the_columnar_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the columnar engine reads a CSV's first line as its header: asked for with --header-row, it is refused
+    code, reports, err = _check(["--engine", "columnar", "--header-row", "35", str(_far_header(tmp_path))], capsys)
+    assert (code, reports) == (2, []) and "--header-row 需要逐行引擎 needs the row engine" in err
 
 
 def test_a_header_row_for_a_ledger_without_header_rows_is_an_error_not_ignored(tmp_path: Path) -> None:
@@ -290,6 +307,8 @@ def test_any_title_rows_above_a_table_give_the_same_records(titles: list[list[st
     plain, _ = _read(written(_TABLE))
     titled, notices = _read(written([*titles, *_TABLE]))
     assert _records(titled) == _records(plain)
+    named, _ = _read(tmp_path / "t.csv", header_row=len(titles) + 1)  # --header-row on the header: the same
+    assert _records(named) == _records(plain)
     if titles:
         assert [r.excel_row for r in titled] == [len(titles) + 2, len(titles) + 3]
         assert notices[-1].startswith(f"{tmp_path / 't.csv'}：第 {len(titles) + 1} 行作为表头")

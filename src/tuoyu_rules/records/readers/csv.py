@@ -84,7 +84,8 @@ def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
         items = _parsed(lines, delimiter, source)
         head = first_rows(items, lambda item: item[0], ledger.header_row)
         rows = [cells if isinstance(cells, list) else [] for _, cells in head]
-        found = locate_header(rows, [line for line, _ in head], source, ledger.header_row)
+        bad = frozenset(i for i, (_, cells) in enumerate(head) if not isinstance(cells, list))
+        found = locate_header(rows, [line for line, _ in head], source, ledger.header_row, bad=bad)
         if found is None:  # no known header: the first non-blank row is the header, as it always was
             index = next((i for i, cells in enumerate(rows) if any(x.strip() for x in cells)), None)
             found = None if index is None else Header(index, 1, rows[index])

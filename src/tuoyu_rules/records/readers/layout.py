@@ -163,10 +163,12 @@ def _joined(group: str, sub: str) -> str:
     return group + sub
 
 
-def header_row_index(lines: list[int], rows: list[list[Any]], header_row: int, where: str, sheet: bool) -> int:
-    """The index among the first rows (their lines ``lines``) of the ``--header-row``: a sheet's row of that number,
-    or in CSV the row that holds that line. A row past the end, or one that holds nothing, is a :class:`RecordError`
-    (``record.bad-header-row``)."""
+def header_row_index(
+    lines: list[int], rows: list[list[Any]], header_row: int, where: str, sheet: bool, bad: frozenset[int] = frozenset()
+) -> int:
+    """The index among the first rows (their lines ``lines``; ``bad``, the indices of rows that cannot be read) of
+    the ``--header-row``: a sheet's row of that number, or in CSV the row that holds that line. A row past the end,
+    one that holds nothing or one that cannot be read is a :class:`RecordError` (``record.bad-header-row``)."""
     last = lines[-1] if lines else 0
     index = next((i for i in range(len(lines) - 1, -1, -1) if lines[i] <= header_row), None)
     if header_row < 1:
@@ -181,6 +183,11 @@ def header_row_index(lines: list[int], rows: list[list[Any]], header_row: int, w
             f"there is no row {header_row} (the last is row {last})"
             if lines
             else f"there is no row {header_row} (it has none)"
+        )
+    elif index is not None and index in bad:
+        zh, en = (
+            f"第 {header_row} 行无法读取，不能作为表头",
+            f"row {header_row} cannot be read, so it cannot be the header",
         )
     elif index is None or (sheet and lines[index] != header_row) or not _texts(rows[index]):
         zh, en = f"第 {header_row} 行是空行，不能作为表头", f"row {header_row} holds nothing and cannot be the header"
@@ -204,10 +211,12 @@ def locate_header(
     where: str,
     header_row: int | None,
     merges: list[tuple[int, int, int, int]] | None = None,
+    bad: frozenset[int] = frozenset(),
 ) -> Header | None:
-    """The header of a sheet (``merges`` given, possibly empty) or a CSV file (None) from its first rows, at the
-    ``--header-row`` if given (:func:`header_row_index`), else found by :func:`choose_header`."""
-    at = None if header_row is None else header_row_index(lines, rows, header_row, where, merges is not None)
+    """The header of a sheet (``merges`` given, possibly empty) or a CSV file (None) from its first rows (``bad``:
+    the indices of those that cannot be read), at the ``--header-row`` if given (:func:`header_row_index`), else
+    found by :func:`choose_header`."""
+    at = None if header_row is None else header_row_index(lines, rows, header_row, where, merges is not None, bad)
     return choose_header(rows, lines, merges, at)
 
 

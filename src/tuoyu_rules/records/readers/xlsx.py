@@ -176,7 +176,7 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
         where = f"{ledger.source}#{name}" if len(names) > 1 else ledger.source
         rows, merges = _rows(book, name), _merged(book, name)
         head, notes = _head(rows, name, ledger)
-        found = None if notes else locate_header(*_first(head), where, ledger.header_row, merges)
+        found = None if notes else locate_header(*_first(head), where, ledger.header_row, merges, _bad(head))
         if found is None:
             filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
             if filled:
@@ -224,6 +224,11 @@ def _first(head: list[_Row]) -> tuple[list[list[Any]], list[int]]:
     return [[] if bad else cells for _, cells, bad in head], [line for line, _, _ in head]
 
 
+def _bad(head: list[_Row]) -> frozenset[int]:
+    """The indices of the first rows that hold a cell that cannot be read."""
+    return frozenset(i for i, (_, _, unreadable) in enumerate(head) if unreadable)
+
+
 def _check_header_row(book: Workbook, names: list[str], ledger: LedgerInput) -> None:
     """Raise the ``--header-row`` error of the first sheet that lacks that row, before any sheet is read."""
     for name in names:
@@ -232,7 +237,7 @@ def _check_header_row(book: Workbook, names: list[str], ledger: LedgerInput) -> 
             head, notes = _head(rows, name, ledger)
             if not notes and ledger.header_row is not None:
                 cells, lines = _first(head)
-                header_row_index(lines, cells, ledger.header_row, f"{ledger.source}#{name}", True)
+                header_row_index(lines, cells, ledger.header_row, f"{ledger.source}#{name}", True, _bad(head))
         finally:
             getattr(rows, "close", lambda: None)()  # the sheet's source is closed now, not when collected
 
