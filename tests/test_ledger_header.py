@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +346,55 @@ def test_a_two_row_class_header_reads_as_the_flat_one(
     assert notices == [
         f"{tmp_path / 'two.xlsx'}：第 1–2 行作为表头（机构编号、乳儿班人数、乳儿班保育人员数、托小班人数、托小班保育人员数、托大班人数 等 7 列）"
     ]
+
+
+_ANY_ROW = st.one_of(
+    st.sampled_from(
+        [
+            ["合计", "", "90"],
+            ["注：按备案数填写"],
+            ["本表由街道汇总"],
+            ["（个）", "（个）", "（㎡）"],
+            ["栏次", "1", "2", "3"],
+            ["1", "2", "3"],
+            ["填报单位：某区"],
+            ["", "", ""],
+            ["A9", "", ""],
+        ]
+    ),
+    st.lists(st.sampled_from(["A1", "B2", "30", "是", "x", "", "（个）", "1"]), min_size=1, max_size=4),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    above=st.lists(_ANY_ROW, max_size=4),
+    two_rows=st.booleans(),
+    below=st.lists(_ANY_ROW, max_size=10),
+)
+def test_every_non_blank_row_is_either_an_output_or_listed_as_skipped(
+    above: list[list[str]], two_rows: bool, below: list[list[str]], tmp_path: Path
+) -> None:
+    header = (
+        [["机构编号", "乳儿班", "", "托位数"], ["", "人数", "保育人员数", ""]]
+        if two_rows
+        else [["机构编号", "乳儿班人数", "乳儿班保育人员数", "托位数"]]
+    )
+    rows = [["某区托育机构台账"], *above, *header, *below]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "t.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    read, notices = _read(path)
+    first = len(above) + 2  # the header's line
+    said = next((n for n in notices if "作为表头" in n), "")
+    taken = f"第 {first}–{first + 1} 行作为表头" if two_rows else f"第 {first} 行作为表头"
+    assert taken in said
+    listed = set()
+    for a, b in re.findall(r"第 (\d+)(?:–(\d+))? 行（", said.partition("；跳过 ")[2]):
+        listed.update(range(int(a), int(b or a) + 1))
+    filled = {i for i, row in enumerate(rows, 1) if any(c.strip() for c in row)}
+    header_lines = set(range(first, first + len(header)))
+    outputs = [r.excel_row for r in read]
+    assert len(outputs) == len(set(outputs))  # one output per row
+    assert set(outputs) | listed | header_lines == filled and not set(outputs) & (listed | header_lines)
