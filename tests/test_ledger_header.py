@@ -68,6 +68,12 @@ def test_a_two_row_header_gives_the_verdicts_of_the_flat_ledger(path: Path, caps
     assert err.count("作为表头") == 1 and "未识别的表头" not in err
 
 
+def test_the_two_row_csv_in_gb18030_reads_as_in_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "台账.csv"
+    path.write_text(TWO_ROW_CSV.read_text(encoding="utf-8"), encoding="gb18030")
+    assert [(r.excel_row, r.data) for r in _read(path)[0]] == [(r.excel_row, r.data) for r in _read(TWO_ROW_CSV)[0]]
+
+
 def test_the_two_row_workbook_says_its_header_rows_and_every_skipped_row() -> None:
     rows, notices = _read(TWO_ROW_XLSX)
     assert [(r.row, r.excel_row) for r in rows] == [(1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (6, 12)]
