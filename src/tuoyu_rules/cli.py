@@ -364,12 +364,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         change = LedgerDiff()
 
-    def items() -> Iterator[dict[str, Any]]:
+    def items() -> Iterator[Any]:
         if change is None:
             for report in policy.evaluate_many(rows(), as_of=args.as_of):
                 if report.status in ("fail", "error"):
                     state["failed"] = True
-                yield _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
+                yield _output(report, args)
             return
         # one pass over the input (standard input cannot be read twice): each row under both policies
         first, second = itertools.tee(rows())
@@ -380,7 +380,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             change.add(before, report)
             if report.status in ("fail", "error"):
                 state["failed"] = True
-            yield _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
+            yield _output(report, args)
 
     _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     try:
@@ -398,6 +398,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         _say(f"== {title}: {settings}", sys.stderr)
         _say_lines(change.lines(args.lang), sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _output(report: Any, args: argparse.Namespace) -> Any:
+    """What the writer reads of a report: the report itself for a writer of verdicts (csv, xlsx, table), which
+    never builds its dict, else the dict (``--omit-passes`` leaves passing findings out of the long form)."""
+    if WRITERS[args.format].verdicts and not (args.omit_passes and _findings(args)):
+        return report
+    return _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
 
 
 def _remember(rows: Iterator[Any], where: dict[str, Any]) -> Iterator[Any]:

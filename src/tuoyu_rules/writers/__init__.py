@@ -1,6 +1,7 @@
 """Report writers: table (for people), JSON, JSONL, CSV, XLSX and a self-contained HTML page.
 
-All writers stream: they take an iterable of report dicts (CONTRACT.md §4) and error rows, write as they go, and keep
+All writers stream: they take an iterable of report dicts (CONTRACT.md §4) and error rows (the writers of verdicts,
+csv, xlsx and table, their row views, :mod:`.rows`, built from ``Report`` objects without their dicts), write as they go, and keep
 only a :class:`Summary` whose size depends on the number of rules, subsidies and districts, never on the number of
 records. The one exception is the HTML table, which keeps at most :data:`HTML_ROW_LIMIT` rows.
 
@@ -25,6 +26,7 @@ from .json import write_json, write_jsonl
 from .junit import write_junit
 from .output import OutputError, check_output, safe_output
 from .parquet import write_parquet
+from .rows import ReportRow, report_row
 from .sarif import write_sarif
 from .summary import Summary
 from .table import write_table
@@ -50,6 +52,7 @@ WRITERS: dict[str, Writer] = {
             write_table,
             binary=False,
             suffix="txt",
+            verdicts=True,
             zh="终端表格：每条记录一行，违规缩进列出，末行汇总",
             en="a terminal table: a line per record, details indented, a summary line",
         ),
@@ -75,6 +78,7 @@ WRITERS: dict[str, Writer] = {
             binary=False,
             suffix="csv",
             long_form=True,
+            verdicts=True,
             zh="带 BOM 的 UTF-8 CSV，每条记录一行，供 Excel 用户使用",
             en="UTF-8 CSV with a BOM, a row per record, for Excel users",
         ),
@@ -93,6 +97,7 @@ WRITERS: dict[str, Writer] = {
             write_xlsx,
             binary=True,
             suffix="xlsx",
+            verdicts=True,
             zh="四个工作表的 Excel 工作簿，供分析人员使用（需要 -o）",
             en="an Excel workbook of four sheets, for analysts (needs -o)",
         ),
@@ -157,7 +162,7 @@ def write_reports(
     if findings and not writer.long_form:
         raise ValueError(f"format {fmt!r} has no long form; --findings goes with {', '.join(long_forms())}")
     options = WriteOptions(lang=_lang(lang), title=title, summary=Summary(), meta=meta, findings=findings)
-    stream = _counted(items, options.summary)
+    stream = _rows(items, options.summary) if writer.verdicts else _counted(items, options.summary)
     if writer.binary:
         writer.write(stream, _binary_target(out, writer.name), options)
     else:
@@ -171,10 +176,19 @@ def long_forms() -> list[str]:
 
 
 def _counted(items: Iterable[Item], summary: Summary) -> Iterator[dict[str, Any]]:
+    """Each item as its dict, counted."""
     for item in items:
         d = as_dict(item)
-        summary.add(d)
+        summary.add_row(report_row(d))
         yield d
+
+
+def _rows(items: Iterable[Item], summary: Summary) -> Iterator[ReportRow]:
+    """Each item as its row view, counted: a ``Report`` never becomes a dict."""
+    for item in items:
+        row = report_row(item)
+        summary.add_row(row)
+        yield row
 
 
 def _with_text(out: IO[str] | IO[bytes] | str | os.PathLike[str], write: Callable[[IO[str]], None]) -> None:

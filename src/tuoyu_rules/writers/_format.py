@@ -1,15 +1,19 @@
 """Cell, number and width helpers shared by every writer: money, display width, names and texts in two languages.
 
-Writers read report dicts (CONTRACT.md §4) only; these helpers know the dicts' keys and nothing else of the package.
+Writers read report dicts (CONTRACT.md §4) or row views (:mod:`.rows`) that answer the same keys; these helpers know
+the dicts' keys and nothing else of the package.
 """
 
 from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .rows import Keyed, ReportRow
 
 STATUSES = ("pass", "fail", "incomplete", "error")
 STATUS_LABEL = {
@@ -94,7 +98,7 @@ def _name(item: dict[str, Any]) -> str:
     return str(item.get("name") or (item.get("record") or {}).get("name") or "")
 
 
-def _text(obj: dict[str, Any], key: str, lang: str) -> str:
+def _text(obj: Mapping[str, Any], key: str, lang: str) -> str:
     """``obj[key]`` in the language asked for, falling back to Chinese."""
     value = obj.get(f"{key}_en") if lang == "en" else None
     return str(value or obj.get(key) or "")
@@ -104,7 +108,7 @@ def _unknown_findings(item: dict[str, Any]) -> Iterator[dict[str, Any]]:
     return (f for f in item.get("findings") or () if f.get("outcome") == "unknown")
 
 
-def _missing(f: dict[str, Any], lang: str) -> str:
+def _missing(f: Mapping[str, Any], lang: str) -> str:
     fields = ("、" if lang == "zh" else ", ").join(str(m) for m in f.get("missing") or ())
     if fields:
         return f"缺少 {fields}" if lang == "zh" else f"missing {fields}"
@@ -124,13 +128,13 @@ def _aims_not_met(item: dict[str, Any]) -> list[dict[str, Any]]:
 AIM_LABEL = {"zh": "目标未达成（力争/鼓励类，不属违规）", "en": "aim not met (not a violation)"}
 
 
-def _amount_open(s: dict[str, Any]) -> bool:
+def _amount_open(s: Mapping[str, Any]) -> bool:
     """An eligible subsidy line whose amount the document leaves open (``amount_open``), not one the record
     could not compute."""
     return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_open") is True
 
 
-def _amount_unknown(s: dict[str, Any]) -> bool:
+def _amount_unknown(s: Mapping[str, Any]) -> bool:
     """A subsidy line whose amount is unknown: eligibility undecided, or an amount the record cannot compute.
     Never printed or summed as 0.00."""
     if s.get("eligible") is None:
@@ -138,9 +142,8 @@ def _amount_unknown(s: dict[str, Any]) -> bool:
     return bool(s.get("eligible")) and s.get("amount") is None and s.get("amount_min") is None and not _amount_open(s)
 
 
-def _subsidy_total(item: dict[str, Any], lang: str) -> str:
+def _subsidy_total(subsidies: Sequence[Keyed], lang: str) -> str:
     """Fixed amounts summed, then the ranged ones: ``4,600.00 (+4,000.00–6,000.00)``, and whether some are open."""
-    subsidies = item.get("subsidies") or ()
     amounts = [Decimal(s["amount"]) for s in subsidies if s.get("amount") is not None]
     ranged = [
         (Decimal(s["amount_min"]), Decimal(s.get("amount_max") or s["amount_min"]))
@@ -183,30 +186,14 @@ FINDING_COLUMNS = (
 """The columns of the long form (``--findings``): one row per finding, one per error of an error row."""
 
 
-def finding_rows(item: dict[str, Any], lang: str) -> Iterator[dict[str, Any]]:
+def finding_rows(item: ReportRow, lang: str) -> Iterator[dict[str, Any]]:
     """The long form of one report or error row: a row per finding (observed and required as text, one type a
     column), or a row per error (``outcome`` ``error``, ``rule`` the error code)."""
-    base = {
-        "id": None if item.get("id") is None else str(item["id"]),
-        "kind": item.get("kind"),
-        "record_status": item.get("status"),
-    }
-    if item.get("status") == "error":
-        for e in item.get("errors") or ():
-            yield {
-                **base,
-                "rule": e.get("code"),
-                "outcome": "error",
-                "severity": "error",
-                "subject": e.get("field"),
-                "year": None,
-                "observed": _cell_text(e.get("value")),
-                "required": None,
-                "missing": [],
-                "message": _error_text(item, e, lang),
-            }
+    if item.error is not None:
+        yield from _error_finding_rows(item.error, lang)
         return
-    for f in item.get("findings") or ():
+    base = {"id": None if item.id is None else str(item.id), "kind": item.kind, "record_status": item.status}
+    for f in item.findings():
         yield {
             **base,
             "rule": f.get("rule"),
@@ -218,6 +205,28 @@ def finding_rows(item: dict[str, Any], lang: str) -> Iterator[dict[str, Any]]:
             "required": _cell_text(f.get("required")),
             "missing": [str(m) for m in f.get("missing") or ()],
             "message": _text(f, "message", lang),
+        }
+
+
+def _error_finding_rows(item: dict[str, Any], lang: str) -> Iterator[dict[str, Any]]:
+    """The long form of an error row: a row per error."""
+    base = {
+        "id": None if item.get("id") is None else str(item["id"]),
+        "kind": item.get("kind"),
+        "record_status": item.get("status"),
+    }
+    for e in item.get("errors") or ():
+        yield {
+            **base,
+            "rule": e.get("code"),
+            "outcome": "error",
+            "severity": "error",
+            "subject": e.get("field"),
+            "year": None,
+            "observed": _cell_text(e.get("value")),
+            "required": None,
+            "missing": [],
+            "message": _error_text(item, e, lang),
         }
 
 

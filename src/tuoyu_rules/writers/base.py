@@ -27,8 +27,9 @@ class WriteOptions:
     (title, 文号, issuer, date), period in force, budget and the as-of date. The HTML title block reads it."""
 
 
-WriterFunction = Callable[[Iterator[dict[str, Any]], Any, WriteOptions], None]
-"""``write(stream, out, options)``: ``out`` is a text stream, or for a binary writer a path or a binary stream."""
+WriterFunction = Callable[[Iterator[Any], Any, WriteOptions], None]
+"""``write(stream, out, options)``: ``stream`` yields report dicts and error rows, or their row views for a
+writer of verdicts; ``out`` is a text stream, or for a binary writer a path or a binary stream."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,12 @@ class Writer:
     en: str
     """The same line in English."""
     requires: tuple[str, ...] = ()
+    """Modules of an optional extra the writer needs (``pyarrow`` for Parquet); without them it refuses to run."""
     long_form: bool = False
     """Whether it writes the long form of ``--findings`` (one row per finding)."""
-    """Modules of an optional extra the writer needs (``pyarrow`` for Parquet); without them it refuses to run."""
+    verdicts: bool = False
+    """Whether it reads row views (:class:`~.rows.ReportRow`: verdicts, rendered texts only where shown) rather
+    than report dicts; ``write_reports`` then never builds a report's dict."""
 
     @property
     def available(self) -> bool:

@@ -15,12 +15,11 @@ from ._format import (
     _amount_unknown,
     _error_text,
     _money,
-    _name,
-    _unknown_findings,
     finding_rows,
 )
 from .base import WriteOptions
 from .provenance import provenance_line
+from .rows import Keyed, ReportRow
 
 __all__ = ["CSV_LOOKAHEAD", "write_csv"]
 
@@ -37,7 +36,7 @@ CSV_HEADERS = {
 CSV_TAIL = {"zh": ["其他补贴", "错误"], "en": ["other_subsidies", "errors"]}
 
 
-def _subsidy_cell(s: dict[str, Any], lang: str) -> str:
+def _subsidy_cell(s: Keyed, lang: str) -> str:
     if s.get("amount") is not None:
         return _money(Decimal(s["amount"]))
     if s.get("amount_min") is not None:
@@ -49,11 +48,11 @@ def _subsidy_cell(s: dict[str, Any], lang: str) -> str:
     return ""
 
 
-def write_csv(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
+def write_csv(stream: Iterator[ReportRow], out: IO[str], options: WriteOptions) -> None:
     """One row per record: id, name, kind, status, violations, rules, one column per subsidy, errors.
 
     The subsidy columns are those of the first :data:`CSV_LOOKAHEAD` records; those records are held as their
-    cells only (never as report dicts), so memory stays bounded however large the reports are.
+    cells only (never as reports), so memory stays bounded however large the reports are.
     """
     lang = options.lang
     # Excel reads UTF-8 only with a BOM; written here so that a path and an open stream get the same bytes.
@@ -80,7 +79,7 @@ def _write_provenance(out: IO[str], options: WriteOptions) -> None:
         out.write("# " + provenance_line(provenance, options.lang) + "\r\n")
 
 
-def _write_findings(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
+def _write_findings(stream: Iterator[ReportRow], out: IO[str], options: WriteOptions) -> None:
     """``--findings``: one row per finding of every report (and per error of every error row)."""
     writer = csv.writer(out)
     header_written = False
@@ -107,22 +106,27 @@ class _Row:
         self.head, self.subsidies, self.titles, self.errors = head, subsidies, titles, errors
 
     @classmethod
-    def of(cls, item: dict[str, Any], lang: str) -> _Row:
-        if item.get("status") == "error":
-            errors = "; ".join(_error_text(item, e, lang) for e in item.get("errors") or ())
-            return cls([item.get("id") or "", "", "", "error"], {}, {}, errors)
-        subsidies = item.get("subsidies") or ()
+    def of(cls, item: ReportRow, lang: str) -> _Row:
+        if item.error is not None:
+            return cls.of_error(item.error, lang)
+        rules = dict.fromkeys(v["rule"] for v in item.violations)
         head = [
-            item.get("id"),
-            _name(item),
-            item.get("kind"),
-            item.get("status"),
-            len(item.get("violations") or ()),
-            ";".join(dict.fromkeys(v["rule"] for v in item.get("violations") or ())),
-            ";".join(dict.fromkeys(f["rule"] for f in _unknown_findings(item))),
+            item.id,
+            item.name,
+            item.kind,
+            item.status,
+            len(item.violations),
+            ";".join(rules),
+            ";".join(dict.fromkeys(f["rule"] for f in item.unknown)),
         ]
-        titles = {s["id"]: s.get("title") if lang == "zh" else None for s in subsidies}
-        return cls(head, {s["id"]: _subsidy_cell(s, lang) for s in subsidies}, titles, None)
+        titles = {s["id"]: s.get("title") if lang == "zh" else None for s in item.subsidies}
+        return cls(head, {s["id"]: _subsidy_cell(s, lang) for s in item.subsidies}, titles, None)
+
+    @classmethod
+    def of_error(cls, item: dict[str, Any], lang: str) -> _Row:
+        """The row of an error row: its id, status ``error`` and every error, located."""
+        errors = "; ".join(_error_text(item, e, lang) for e in item.get("errors") or ())
+        return cls([item.get("id") or "", "", "", "error"], {}, {}, errors)
 
     def cells(self, columns: dict[str, str], width: int) -> list[Any]:
         if self.errors is not None:  # an error row

@@ -16,6 +16,7 @@ from typing import Any
 from ._format import FINDING_COLUMNS, finding_rows
 from .base import WriteOptions
 from .output import OutputError
+from .rows import report_row
 
 __all__ = ["ROW_GROUP", "findings_schema", "parquet_schema", "write_parquet"]
 
@@ -115,7 +116,7 @@ def write_parquet(stream: Iterator[dict[str, Any]], out: Any, options: WriteOpti
         batch: list[dict[str, Any]] = []
         for item in stream:
             if options.findings:
-                batch.extend(finding_rows(item, options.lang))
+                batch.extend(finding_rows(report_row(item), options.lang))
             else:
                 batch.append(_row(item))
             if len(batch) >= ROW_GROUP:

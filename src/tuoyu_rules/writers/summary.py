@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from ._format import _amount_open, _amount_unknown, _is_number, _money, _yuan
-from .items import Item, as_dict
+from .items import Item
 from .provenance import PROVENANCE_LIMIT, provenance_key
+from .rows import Keyed, ReportRow, report_row
 
 __all__ = ["TARGET_LIMIT", "Summary"]
 
@@ -49,57 +49,58 @@ class Summary:
         self.targets_left_out = 0
         self.provenances: dict[tuple[Any, ...], dict[str, Any]] = {}  # distinct report provenances, in order seen
 
-    def add(self, item: Item) -> None:
-        """Count one report or error row: a dict, or an object with a ``to_dict()`` (``Report``, ``ErrorReport``)."""
-        item = as_dict(item)
+    def add(self, item: Item | ReportRow) -> None:
+        """Count one report or error row: a dict, an object with a ``to_dict()`` (``Report``, ``ErrorReport``) or
+        its row view."""
+        self.add_row(report_row(item))
+
+    def add_row(self, item: ReportRow) -> None:
+        """Count the row view of one report or error row."""
         self.rows += 1
-        status = item.get("status")
-        if status == "error":
+        if item.error is not None:
             self.errors += 1
             return
-        self._add_report(item, status)
-        for v in item.get("violations") or ():
+        self._add_report(item)
+        for v in item.violations:
             if v.get("severity") == "aim":
                 self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + 1
             else:
                 self._add_violation(v)
-        for w in item.get("warnings") or ():
+        for w in item.warnings:
             if len(self.notices) < 10:
                 self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
-        record = item.get("record") or {}
-        district = record.get("district")
-        for s in item.get("subsidies") or ():
-            self._add_subsidy(s, district)
-        findings = item.get("findings") or ()
-        for f in findings:
-            if f.get("outcome") == "unknown":
-                self.unknown_by_rule[f["rule"]] = self.unknown_by_rule.get(f["rule"], 0) + 1
-        if item.get("kind") == "region":
-            self._add_targets(item, findings, record)
+        for s in item.subsidies:
+            self._add_subsidy(s, item.district)
+        for f in item.unknown:
+            self.unknown_by_rule[f["rule"]] = self.unknown_by_rule.get(f["rule"], 0) + 1
+        if item.kind == "region":
+            self._add_targets(item)
 
-    def _add_report(self, item: dict[str, Any], status: Any) -> None:
+    def _add_report(self, item: ReportRow) -> None:
         self.reports += 1
+        status = item.status
         if status == "pass":
             self.passed += 1
         elif status == "fail":
             self.failed += 1
         else:
             self.incomplete += 1
-        if item.get("policy"):
-            self.policies[item["policy"]] = self.policies.get(item["policy"], 0) + 1
-        if item.get("as_of") and len(self.as_of) < 10:
-            self.as_of.add(str(item["as_of"]))
-        provenance = item.get("provenance")
-        if provenance and len(self.provenances) < PROVENANCE_LIMIT:
-            self.provenances.setdefault(provenance_key(provenance), provenance)
+        if item.policy:
+            self.policies[item.policy] = self.policies.get(item.policy, 0) + 1
+        if item.as_of and len(self.as_of) < 10:
+            self.as_of.add(str(item.as_of))
+        if len(self.provenances) < PROVENANCE_LIMIT:
+            provenance = item.provenance
+            if provenance:
+                self.provenances.setdefault(provenance_key(provenance), provenance)
 
-    def _add_violation(self, v: dict[str, Any]) -> None:
+    def _add_violation(self, v: Keyed) -> None:
         rule = v["rule"]
         self.violations_by_rule[rule] = self.violations_by_rule.get(rule, 0) + 1
         if rule not in self.rule_titles and (v.get("title") or v.get("title_en")):
             self.rule_titles[rule] = (v.get("title"), v.get("title_en"))
 
-    def _add_subsidy(self, s: dict[str, Any], district: Any) -> None:
+    def _add_subsidy(self, s: Keyed, district: Any) -> None:
         sid = s["id"]
         if sid not in self.subsidy_titles:
             self.subsidy_titles[sid] = (s.get("title"), s.get("title_en"))
@@ -122,10 +123,10 @@ class Summary:
             by = self.subsidy_by_district.setdefault(sid, {})
             by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"])
 
-    def _add_targets(self, item: dict[str, Any], findings: Iterable[dict[str, Any]], record: dict[str, Any]) -> None:
-        name, ident = item.get("name") or record.get("name"), item.get("id")
+    def _add_targets(self, item: ReportRow) -> None:
+        name, ident = item.name, item.id
         region = f"{name} {ident}" if name and ident and name != ident else str(name or ident or "")
-        for f in findings:
+        for f in item.findings():
             if f.get("subject") is not None or not _is_number(f.get("observed")) or not _is_number(f.get("required")):
                 continue
             if len(self.targets) >= TARGET_LIMIT:
@@ -133,7 +134,7 @@ class Summary:
                 continue
             self.targets.append(
                 {
-                    "id": item.get("id"),
+                    "id": item.id,
                     "region": region,
                     "rule": f["rule"],
                     "title": f.get("title"),

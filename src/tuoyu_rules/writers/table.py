@@ -10,18 +10,15 @@ from ._format import (
     AIM_LABEL,
     STATUS_LABEL,
     STATUS_MARK,
-    _aims_not_met,
     _clip,
     _missing,
-    _name,
     _pad,
-    _requirement_failures,
     _subsidy_total,
     _text,
-    _unknown_findings,
     _width,
 )
 from .base import WriteOptions
+from .rows import ReportRow
 
 __all__ = ["write_table"]
 
@@ -39,45 +36,57 @@ class _Lines:
         self._write(printable(line.removesuffix("\n")) + "\n")
 
 
-def _write_records(stream: Iterator[dict[str, Any]], target: IO[str], lang: str) -> None:
+def _write_error(out: _Lines, mark: str, ident: str, item: dict[str, Any], lang: str) -> None:
+    """An error row: where it was read, then each error with its field, value and code."""
+    where = f"第 {item.get('row')} 行" if lang == "zh" else f"row {item.get('row')}"
+    source = f" ({item['source']})" if item.get("source") else ""
+    out.write(f"{mark} {ident} {_pad(where + source, NAME_WIDTH)} {STATUS_LABEL[lang]['error']}\n")
+    for e in item.get("errors") or ():
+        value = f" = {e['value']!r}" if e.get("value") not in (None, "") else ""
+        out.write(f"    ! {e.get('field') or '—'}{value} [{e.get('code', '')}] {_text(e, 'message', lang)}\n")
+
+
+def _write_details(out: _Lines, item: ReportRow, lang: str) -> None:
+    """The indented lines under a record: violations, aims not met, unknowns, undecided subsidies, warnings."""
+    for v in item.violations:
+        if v.get("severity") != "aim":
+            fix = _text(v, "fix", lang)
+            out.write(f"    ✗ {v['rule']}: {_text(v, 'message', lang)}" + (f" → {fix}" if fix else "") + "\n")
+    for v in item.violations:
+        if v.get("severity") == "aim":
+            out.write(f"    ◇ {v['rule']}: {AIM_LABEL[lang]}: {_text(v, 'message', lang)}\n")
+    for f in item.unknown:
+        out.write(f"    ? {f['rule']}: {_missing(f, lang)}\n")
+    for s in item.subsidies:
+        if s.get("eligible") is None and s.get("missing"):
+            out.write(f"    ? {s['id']}: {_missing(s, lang)}\n")
+    for w in item.warnings:
+        out.write(f"    ! {_text(w, 'message', lang) or w.get('code', '')}\n")
+
+
+def _write_records(stream: Iterator[ReportRow], target: IO[str], lang: str) -> None:
     out = _Lines(target)
     zh = lang == "zh"
     labels = STATUS_LABEL[lang]
     status_width = max(_width(v) for v in labels.values())
     for item in stream:
-        status = str(item.get("status", ""))
+        status = str(item.status or "")
         mark = STATUS_MARK.get(status, " ")
-        ident = _pad(printable(str(item.get("id") or "—")), ID_WIDTH)
-        if status == "error":
-            where = f"第 {item.get('row')} 行" if zh else f"row {item.get('row')}"
-            source = f" ({item['source']})" if item.get("source") else ""
-            out.write(f"{mark} {ident} {_pad(where + source, NAME_WIDTH)} {labels['error']}\n")
-            for e in item.get("errors") or ():
-                value = f" = {e['value']!r}" if e.get("value") not in (None, "") else ""
-                out.write(f"    ! {e.get('field') or '—'}{value} [{e.get('code', '')}] {_text(e, 'message', lang)}\n")
+        ident = _pad(printable(str(item.id or "—")), ID_WIDTH)
+        if item.error is not None:
+            _write_error(out, mark, ident, item.error, lang)
             continue
-        n = len(_requirement_failures(item))
+        n = sum(1 for v in item.violations if v.get("severity") != "aim")
         counted = _pad(("违规 " if zh else "violations ") + str(n), 14 if not zh else 8)
         out.write(
-            f"{mark} {ident} {_pad(_clip(printable(_name(item)), NAME_WIDTH), NAME_WIDTH)} "
+            f"{mark} {ident} {_pad(_clip(printable(item.name), NAME_WIDTH), NAME_WIDTH)} "
             f"{_pad(labels.get(status, status), status_width)} {counted} "
-            f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item, lang)}\n"
+            f"{('补贴 ' if zh else 'subsidy ') + _subsidy_total(item.subsidies, lang)}\n"
         )
-        for v in _requirement_failures(item):
-            fix = _text(v, "fix", lang)
-            out.write(f"    ✗ {v['rule']}: {_text(v, 'message', lang)}" + (f" → {fix}" if fix else "") + "\n")
-        for v in _aims_not_met(item):
-            out.write(f"    ◇ {v['rule']}: {AIM_LABEL[lang]}: {_text(v, 'message', lang)}\n")
-        for f in _unknown_findings(item):
-            out.write(f"    ? {f['rule']}: {_missing(f, lang)}\n")
-        for s in item.get("subsidies") or ():
-            if s.get("eligible") is None and s.get("missing"):
-                out.write(f"    ? {s['id']}: {_missing(s, lang)}\n")
-        for w in item.get("warnings") or ():
-            out.write(f"    ! {_text(w, 'message', lang) or w.get('code', '')}\n")
+        _write_details(out, item, lang)
 
 
-def write_table(stream: Iterator[dict[str, Any]], out: IO[str], options: WriteOptions) -> None:
+def write_table(stream: Iterator[ReportRow], out: IO[str], options: WriteOptions) -> None:
     """One line per record, then the summary line (counts and subsidy totals)."""
     _write_records(stream, out, options.lang)
     _Lines(out).write(options.summary.line(options.lang))

@@ -15,12 +15,11 @@ from ._format import (
     _amount_unknown,
     _json_default,
     _missing,
-    _name,
     _text,
-    _unknown_findings,
 )
 from .base import WriteOptions
 from .provenance import PROVENANCE_SHEET, provenance_rows
+from .rows import Keyed, ReportRow
 
 __all__ = ["write_xlsx"]
 
@@ -206,7 +205,7 @@ class _Sheets:
             ws.auto_filter.ref = f"A1:{self._column_letter(columns)}{rows}"
 
 
-def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions) -> None:
+def write_xlsx(stream: Iterator[ReportRow], out: Any, options: WriteOptions) -> None:
     """The four sheets to ``out`` (a path or a binary stream); money as numeric cells in ``0.00``."""
     from openpyxl import Workbook
 
@@ -214,8 +213,8 @@ def write_xlsx(stream: Iterator[dict[str, Any]], out: Any, options: WriteOptions
     book = Workbook(write_only=True)
     sheets = _Sheets(book, lang)
     for item in stream:
-        if item.get("status") == "error":
-            _append_errors(sheets, item, lang)
+        if item.error is not None:
+            _append_errors(sheets, item.error, lang)
             continue
         _append_report(sheets, item, lang)
         _append_violations(sheets, item, lang)
@@ -284,35 +283,34 @@ def _append_errors(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
         )
 
 
-def _append_report(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
-    record = item.get("record") or {}
-    violations = item.get("violations") or ()
-    amounts = [Decimal(s["amount"]) for s in item.get("subsidies") or () if s.get("amount") is not None]
+def _append_report(sheets: _Sheets, item: ReportRow, lang: str) -> None:
+    violations = item.violations
+    amounts = [Decimal(s["amount"]) for s in item.subsidies if s.get("amount") is not None]
     sheets.append(
         "reports",
         [
-            item.get("id"),
-            _name(item),
-            item.get("kind"),
-            record.get("district"),
-            record.get("form"),
-            STATUS_LABEL[lang].get(item.get("status", ""), item.get("status")),
+            item.id,
+            item.name,
+            item.kind,
+            item.district,
+            item.form,
+            STATUS_LABEL[lang].get(item.status or "", item.status),
             len(violations),
             ";".join(dict.fromkeys(v["rule"] for v in violations)),
-            ";".join(dict.fromkeys(f["rule"] for f in _unknown_findings(item))),
+            ";".join(dict.fromkeys(f["rule"] for f in item.unknown)),
             sheets.money("reports", sum(amounts, Decimal(0)) if amounts else None),
         ],
     )
 
 
-def _append_violations(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
-    name = _name(item)
-    for v in item.get("violations") or ():
+def _append_violations(sheets: _Sheets, item: ReportRow, lang: str) -> None:
+    name = item.name
+    for v in item.violations:
         citation = v.get("citation") or {}
         sheets.append(
             "violations",
             [
-                item.get("id"),
+                item.id,
                 name,
                 v["rule"],
                 _text(v, "message", lang),
@@ -326,15 +324,15 @@ def _append_violations(sheets: _Sheets, item: dict[str, Any], lang: str) -> None
         )
 
 
-def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
-    name = _name(item)
-    for s in item.get("subsidies") or ():
+def _append_subsidies(sheets: _Sheets, item: ReportRow, lang: str) -> None:
+    name = item.name
+    for s in item.subsidies:
         note = _missing(s, lang) if s.get("missing") else _text(s, "note", lang)
         excluded = s.get("excluded_by") or {}
         sheets.append(
             "subsidies",
             [
-                item.get("id"),
+                item.id,
                 name,
                 s["id"],
                 ELIGIBLE[lang].get(s.get("eligible"), str(s.get("eligible"))),
@@ -348,7 +346,7 @@ def _append_subsidies(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
         )
 
 
-def _amount_cell(sheets: _Sheets, s: dict[str, Any], lang: str) -> Any:
+def _amount_cell(sheets: _Sheets, s: Keyed, lang: str) -> Any:
     """The amount as a money cell, or words when there is none: 未知 (never 0.00) or 金额未定 (the document's)."""
     if _amount_unknown(s):
         return "unknown" if lang == "en" else "未知"
