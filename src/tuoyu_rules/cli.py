@@ -136,6 +136,12 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         dest="overrides",
         help="what-if: fix a parameter (repeatable); the change against the policy as written goes to stderr",
     )
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="不显示进度行 no progress line on the terminal (notices and the summary line still go to stderr)",
+    )
     p.add_argument("inputs", nargs="+", help="ledger files (CSV, XLSX, JSON, JSONL, YAML) or - for standard input")
 
 
@@ -354,7 +360,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     where: dict[str, Any] = {}  # the row and source of the input row last read (for the CI formats)
 
     def rows() -> Iterator[Any]:
-        read = _progress(_rows(args.inputs, args), args.lang)
+        read = _progress(_rows(args.inputs, args), args)
         return _remember(read, where) if args.format in LOCATED_FORMATS else read
 
     state = {"failed": False}
@@ -449,7 +455,7 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
     state = {"failed": False}
 
     def items() -> Iterator[dict[str, Any]]:
-        for item in check_rows(policy, args.inputs, encoding=args.encoding, checker=checker):
+        for item in _progress(check_rows(policy, args.inputs, encoding=args.encoding, checker=checker), args):
             state["failed"] = state["failed"] or item.get("status") in ("fail", "error")
             yield item
 
@@ -463,23 +469,17 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
     return EXIT_FAIL if state["failed"] else EXIT_OK
 
 
-def _progress(rows: Iterator[Any], lang: str, every: int = 5000) -> Iterator[Any]:
-    """Count rows on the terminal (stderr) while a large ledger is checked; silent in pipes and CI."""
-    if not sys.stderr.isatty() or os.environ.get("CI"):
-        yield from rows
-        return
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        if count % every == 0:
-            print(
-                f"\r{'已读取' if lang == 'zh' else 'read'} {count:,} {'行' if lang == 'zh' else 'rows'}…",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-        yield row
-    if count >= every:
-        print(file=sys.stderr)
+def _progress(rows: Iterator[Any], args: argparse.Namespace) -> Iterator[Any]:
+    """``rows`` with a progress line on the terminal (stderr: rows, rows/s, an ETA for line-based ledgers); silent in
+    pipes, in CI and with ``--quiet`` (:mod:`tuoyu_rules.progress`)."""
+    import time
+
+    from . import progress
+
+    if not progress.wanted(sys.stderr, sys.stdout, args.quiet, os.environ, to_stdout=not args.output):
+        return rows
+    shown = progress.Progress(sys.stderr, args.lang, time.monotonic, progress.count_lines(args.inputs))
+    return progress.track(rows, shown)
 
 
 def _overrides(pairs: Sequence[str]) -> dict[str, str]:
