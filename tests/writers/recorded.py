@@ -65,7 +65,7 @@ def cases() -> Iterator[tuple[str, str, list[Path], str, str]]:
                 yield f"{name}/{lang}/{variant}", policy, ledgers, lang, variant
 
 
-def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str) -> bytes:
+def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str, engine: str = "row") -> bytes:
     """The bytes ``tuoyu-rules check`` writes to ``-o`` (stderr is not part of the record: notices may change)."""
     from tuoyu_rules.cli import main
 
@@ -73,20 +73,22 @@ def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"out.{suffix}"
         argv = ["check", "--policy", policy, "--as-of", AS_OF, "--lang", lang, *VARIANTS[variant], "-o", str(out)]
+        argv += ["--engine", engine]
         with contextlib.redirect_stderr(io.StringIO()):
             code = main([*argv, *map(str, ledgers)])
         assert code in (0, 1), f"check exited {code}"
         return out.read_bytes()
 
 
-def summary_record(policy: str, ledgers: list[Path]) -> str:
-    """Everything the summary keeps after the reports streamed past, as JSON text."""
+def summary_record(policy: str, ledgers: list[Path], as_dicts: bool = False) -> str:
+    """Everything the summary keeps after the reports (or their dicts) streamed past, as JSON text."""
     import tuoyu_rules
     from tuoyu_rules.writers import write_reports
 
     loaded = tuoyu_rules.load_policy(policy)
     rows = (row for p in ledgers for row in tuoyu_rules.read_rows(p))
-    summary = write_reports(loaded.evaluate_many(rows, as_of=datetime.date.fromisoformat(AS_OF)), "csv", io.StringIO())
+    reports = loaded.evaluate_many(rows, as_of=datetime.date.fromisoformat(AS_OF))
+    summary = write_reports((r.to_dict() for r in reports) if as_dicts else reports, "csv", io.StringIO())
     state: dict[str, Any] = dict(vars(summary))
     state["as_of"] = sorted(state["as_of"])
     state["provenances"] = list(state["provenances"].values())

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import tuoyu_rules
+from tuoyu_rules.columnar.choose import polars_installed
 from tuoyu_rules.writers import write_reports
 
 from .recorded import AS_OF, RECORDED, cases, input_sets, run_cli, summary_record
@@ -58,7 +59,16 @@ def test_write_reports_gives_the_same_bytes_from_reports_and_from_their_dicts(
         same(case, out.getvalue())
 
 
+@pytest.mark.parametrize("as_dicts", [False, True], ids=["reports", "dicts"])
 @pytest.mark.parametrize("name", list(input_sets()))
-def test_the_summary_keeps_the_recorded_counts_totals_titles_and_targets(name: str) -> None:
+def test_the_summary_keeps_the_recorded_counts_totals_titles_and_targets(name: str, as_dicts: bool) -> None:
     policy, ledgers, _ = input_sets()[name]
-    same(f"{name}/summary", summary_record(policy, ledgers).encode("utf-8"))
+    same(f"{name}/summary", summary_record(policy, ledgers, as_dicts).encode("utf-8"))
+
+
+@pytest.mark.skipif(not polars_installed(), reason="the columnar engine needs polars (pip install '.[columnar]')")
+@pytest.mark.parametrize("name", [n for n in input_sets() if n.startswith("generated-")])
+def test_the_columnar_engine_writes_the_recorded_csv(name: str) -> None:
+    """The columnar engine's verdict rows reach the csv writer through the same row view (``report_row``)."""
+    policy, ledgers, _ = input_sets()[name]
+    same(f"{name}/zh/csv", run_cli(policy, ledgers, "zh", "csv", engine="columnar"))
