@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -36,8 +37,9 @@ VARIANTS: dict[str, list[str]] = {
 
 
 def input_sets() -> dict[str, tuple[str, list[Path], tuple[str, ...]]]:
-    """name -> (policy, ledgers, languages)."""
-    examples = ROOT / "examples"
+    """name -> (policy, ledgers relative to the repository's root, languages): error rows name their ledger, and
+    the recorded bytes must not depend on where the repository is checked out (run with :func:`at_root`)."""
+    examples = Path("examples")
     sets: dict[str, tuple[str, list[Path], tuple[str, ...]]] = {}
     for policy in ("luzhou_longmatan", "nanchang", "huzhou", "chaisang", "fujian"):
         langs = ("zh", "en") if policy == "luzhou_longmatan" else ("zh",)
@@ -53,7 +55,7 @@ def input_sets() -> dict[str, tuple[str, list[Path], tuple[str, ...]]]:
     )
     for policy in ("luzhou_longmatan", "nanchang", "national"):
         langs = ("zh", "en") if policy == "luzhou_longmatan" else ("zh",)
-        sets[f"generated-{policy}"] = (policy, [DATA / "generated.csv"], langs)
+        sets[f"generated-{policy}"] = (policy, [DATA.relative_to(ROOT) / "generated.csv"], langs)
     return sets
 
 
@@ -65,6 +67,17 @@ def cases() -> Iterator[tuple[str, str, list[Path], str, str]]:
                 yield f"{name}/{lang}/{variant}", policy, ledgers, lang, variant
 
 
+@contextlib.contextmanager
+def at_root() -> Iterator[None]:
+    """In the repository's root, where the ledgers' relative paths lead (``contextlib.chdir`` is Python 3.11+)."""
+    before = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str, engine: str = "row") -> bytes:
     """The bytes ``tuoyu-rules check`` writes to ``-o`` (stderr is not part of the record: notices may change)."""
     from tuoyu_rules.cli import main
@@ -74,7 +87,7 @@ def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str, engine: s
         out = Path(tmp) / f"out.{suffix}"
         argv = ["check", "--policy", policy, "--as-of", AS_OF, "--lang", lang, *VARIANTS[variant], "-o", str(out)]
         argv += ["--engine", engine]
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), at_root():
             code = main([*argv, *map(str, ledgers)])
         assert code in (0, 1), f"check exited {code}"
         return out.read_bytes()
@@ -86,7 +99,8 @@ def summary_record(policy: str, ledgers: list[Path], as_dicts: bool = False) -> 
     from tuoyu_rules.writers import write_reports
 
     loaded = tuoyu_rules.load_policy(policy)
-    rows = (row for p in ledgers for row in tuoyu_rules.read_rows(p))
+    with at_root():
+        rows = [row for p in ledgers for row in tuoyu_rules.read_rows(p)]
     reports = loaded.evaluate_many(rows, as_of=datetime.date.fromisoformat(AS_OF))
     summary = write_reports((r.to_dict() for r in reports) if as_dicts else reports, "csv", io.StringIO())
     state: dict[str, Any] = dict(vars(summary))

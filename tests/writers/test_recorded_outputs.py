@@ -16,7 +16,7 @@ import tuoyu_rules
 from tuoyu_rules.columnar.choose import polars_installed
 from tuoyu_rules.writers import write_reports
 
-from .recorded import AS_OF, RECORDED, cases, input_sets, run_cli, summary_record
+from .recorded import AS_OF, RECORDED, at_root, cases, input_sets, run_cli, summary_record
 
 RECORD: dict[str, Any] = json.loads(RECORDED.read_text(encoding="utf-8"))
 CASES = list(cases())
@@ -40,7 +40,8 @@ def test_check_writes_the_recorded_bytes(case: str, policy: str, ledgers: Any, l
 
 def _reports(policy: str, ledgers: Any) -> list[Any]:
     loaded = tuoyu_rules.load_policy(policy)
-    rows = (row for p in ledgers for row in tuoyu_rules.read_rows(p))
+    with at_root():
+        rows = [row for p in ledgers for row in tuoyu_rules.read_rows(p)]
     return list(loaded.evaluate_many(rows, as_of=datetime.date.fromisoformat(AS_OF)))
 
 
