@@ -21,7 +21,7 @@ from ..evaluate import evaluate_record
 from ..expressions import Scope, compile_expression
 from ..records import normalize_record
 from ..report import ErrorReport
-from ..vocabulary import INSTITUTION_FIELDS
+from ..vocabulary import INSTITUTION_FIELDS, RECORD_KIND
 from .frame import SCALE, Layout, frame, read_batches
 from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
 
@@ -154,19 +154,29 @@ def _rule(rule: CompiledRule, fields: Fields, base: Env) -> tuple[pl.Expr, pl.Ex
     return total.cast(pl.UInt32), ~fields.any_class() | (pl.any_horizontal(unknowns) if unknowns else pl.lit(False))
 
 
-def _regenerated(policy: CompiledPolicy, text: str, fn: Any, allow_passes: bool) -> str:
-    """The generated source of a subsidy expression, compiled again and checked to be the code the policy runs."""
+def _regenerated(policy: CompiledPolicy, text: str, fn: Any, allow_passes: bool, requires: Sequence[str] = ()) -> str:
+    """The generated source of a subsidy expression, compiled again as the compiler compiles it (the institution
+    scope; an eligibility with ``requires`` joined to its ``passes(...)``) and checked to be the code the policy runs:
+    the same bytecode, constants and names as the function it holds, else :class:`Untranslatable`."""
     types = {name: param.spec.type for name, param in policy.parameters.items()}
-    ids = tuple(dict.fromkeys([*(r.id for r in policy.rules), *policy.disabled]))
-    compiled = compile_expression(text, Scope("institution", types, ids, allow_passes=allow_passes))
+    ids = tuple(r.id for r in policy.rules if RECORD_KIND[r.subject] == "institution")
+    others = tuple(r.id for r in policy.rules if RECORD_KIND[r.subject] != "institution")
+    scope = Scope("institution", types, ids, allow_passes=allow_passes, other_rule_ids=others)
+    compiled = compile_expression(text, scope)
     if isinstance(compiled, list):
         raise Untranslatable("expression does not compile again")
-    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({compiled.source})", "<policy expression>", "eval")
+    source = compiled.source
+    if requires:  # as the compiler states a subsidy's requirement set: its own passes(...), and-ed to `eligible`
+        required = compile_expression(f"passes({', '.join(repr(g) for g in requires)})", scope)
+        if isinstance(required, list):
+            raise Untranslatable("requirement set does not compile again")
+        source = f"({source}) and ({required.source})"
+    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
     mine = next(c for c in code.co_consts if hasattr(c, "co_code"))
     theirs = fn.__code__
     if (mine.co_code, mine.co_consts, mine.co_names) != (theirs.co_code, theirs.co_consts, theirs.co_names):
         raise Untranslatable("regenerated source differs from the compiled function")
-    return compiled.source
+    return source
 
 
 def _cents_of(policy: CompiledPolicy, s: CompiledSubsidy, env: Env, point: Any) -> tuple[pl.Expr, pl.Expr]:
@@ -184,7 +194,7 @@ def _subsidy(
     policy: CompiledPolicy, s: CompiledSubsidy, env: Env, params: Any
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     """(eligibility code: 0 no, 1 yes, 2 unknown; amount, lowest and highest amount in cents, null when none)."""
-    e = translate(_regenerated(policy, s.spec.eligible, s.eligible, True), env)
+    e = translate(_regenerated(policy, s.spec.eligible, s.eligible, True, s.spec.requires), env)
     state = pl.when(e.err).then(2).when(truthy(e)).then(1).otherwise(0)
     for spec, ex in zip(s.spec.exclusions, s.exclusions, strict=True):
         x = translate(_regenerated(policy, spec.when, ex.when, True), env)
@@ -210,6 +220,7 @@ def _subsidy(
 class Plan:
     rules: list[tuple[CompiledRule, pl.Expr, pl.Expr]]
     subsidies: list[tuple[CompiledSubsidy, pl.Expr, pl.Expr, pl.Expr, pl.Expr]]
+    amount_open: frozenset[str] = frozenset()  # subsidies whose amount the document leaves open on this date
 
 
 def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | None:
@@ -233,7 +244,8 @@ def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | No
         subsidies = [(s, *_subsidy(policy, s, base, params)) for s in policy.subsidies]
     except Untranslatable:
         return None
-    return Plan(rules, subsidies)
+    amount_open = frozenset(s.id for s in policy.subsidies if not params.unspecified.isdisjoint(s.amount_params))
+    return Plan(rules, subsidies, amount_open)
 
 
 def _cents(c: int) -> str:
@@ -255,22 +267,23 @@ def _rule_part(row: tuple[Any, ...], rules: list[CompiledRule]) -> tuple[str, li
     return "fail" if failed else "incomplete" if unknown else "pass", violations, unknown
 
 
-def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy]) -> list[dict[str, Any]]:
+def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy], amount_open: frozenset[str]) -> list[Any]:
     """The subsidy lines of one row from its eligibility codes and amounts in cents, as a report's dicts say them."""
     out = []
     for j, s in enumerate(subsidies):
         code, *cents = row[4 * j : 4 * j + 4]
         money = [("0.00" if code == 0 else _cents(c) if code == 1 and c is not None else None) for c in cents]
-        out.append(
-            {
-                "id": s.id,
-                "title": s.spec.title,
-                "eligible": {0: False, 1: True, 2: None}[code],
-                "amount": money[0],
-                "amount_min": money[1],
-                "amount_max": money[2],
-            }
-        )
+        line = {
+            "id": s.id,
+            "title": s.spec.title,
+            "eligible": {0: False, 1: True, 2: None}[code],
+            "amount": money[0],
+            "amount_min": money[1],
+            "amount_max": money[2],
+        }
+        if code == 1 and s.id in amount_open:
+            line["amount_open"] = True
+        out.append(line)
     return out
 
 
@@ -295,7 +308,7 @@ def _verdicts(df: pl.DataFrame, pl_: Plan) -> Iterator[tuple[str, list[Any], lis
         row[-1]: _rule_part(row, rules) for row in keyed.unique(subset=["_rk"]).select([*rule_cols, "_rk"]).iter_rows()
     }
     by_subsidies = {
-        row[-1]: _subsidy_part(row, subsidies)
+        row[-1]: _subsidy_part(row, subsidies, pl_.amount_open)
         for row in keyed.unique(subset=["_sk"]).select([*sub_cols, "_sk"]).iter_rows()
     }
     for rk, sk in zip(keyed["_rk"].to_list(), keyed["_sk"].to_list(), strict=True):

@@ -251,6 +251,8 @@ class Translator:
         fn, args = node.func.id, node.args
         if fn == "_D" and len(args) == 1 and isinstance(args[0], ast.Constant):
             return const(Decimal(str(args[0].value)))
+        if fn == "_unknown" and len(args) == 1 and isinstance(args[0], ast.Constant):
+            return V("bool", pl.lit(False), pl.lit(True))  # unknown('fact') raises on every row: the outcome is unknown
         if fn == "_ceil_div" and len(args) == 2:
             return self._ceil_div(self.gen(args[0]), self.gen(args[1]))
         if fn == "_passes" and len(args) == 2 and isinstance(args[1], ast.Tuple) and self.env.passes:
