@@ -63,8 +63,9 @@ def ledger(n: int, seed: int) -> list[dict[str, Any]]:
     return [generate.flat(r) for r in generate.records(n, seed)]
 
 
-def row_engine(policy: Any, path: Path, day: datetime.date) -> list[dict[str, Any]]:
-    return [r.to_dict() for r in policy.evaluate_many(read_rows(path), as_of=day)]
+def row_engine(policy: Any, path: Path, day: datetime.date, notices: list[Any] | None = None) -> list[dict[str, Any]]:
+    rows = read_rows(path, on_notice=None if notices is None else notices.append)
+    return [r.to_dict() for r in policy.evaluate_many(rows, as_of=day)]
 
 
 def csv_bytes(items: Any) -> str:
@@ -92,14 +93,18 @@ def verdict(item: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def assert_same(path: Path, day: datetime.date) -> dict[str, dict[str, int]]:
+    """Both engines on one ledger under every bundled policy: the same verdicts, CSV bytes and reader notices."""
     counts = {}
     for pid in POLICIES:
         policy = load_policy(pid)
-        checker = Checker(policy.compiled, day)
+        mine_notices: list[Any] = []
+        ref_notices: list[Any] = []
+        checker = Checker(policy.compiled, day, on_notice=mine_notices.append)
         mine = list(check_rows(policy, str(path), day, batch_size=7, checker=checker))
-        ref = row_engine(policy, path, day)
+        ref = row_engine(policy, path, day, ref_notices)
         assert [verdict(m) for m in mine] == [verdict(r) for r in ref], pid
         assert csv_bytes(mine) == csv_bytes(ref), pid
+        assert mine_notices == ref_notices, pid
         counts[pid] = checker.rows
     return counts
 
@@ -248,13 +253,77 @@ def test_tab_separated_and_gb18030_ledgers(tmp_path: Path) -> None:
     assert assert_same(gb, DAYS[0])["national"] == {"columnar": 12, "row": 0}
 
 
-def test_a_file_with_undecodable_bytes_is_refused_not_reported_differently(tmp_path: Path) -> None:
-    from tuoyu_rules.errors import RecordError
-
+def test_undecodable_rows_are_the_same_error_rows(tmp_path: Path) -> None:
     path = tmp_path / "ledger.csv"
     path.write_bytes(
-        "id,name\nA,丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁\n".encode() + b"B,\xd2\xbb\xff\n"
+        "id,name\nA,丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁丁\n".encode() + b"B,\xd2\xbb\xff\nC,\n"
     )
-    with pytest.raises(RecordError) as caught:
-        list(check_rows(load_policy("national"), str(path), DAYS[0]))
-    assert caught.value.problems[0].code == "record.undecodable" and "--engine row" in caught.value.problems[0].message
+    counts = assert_same(path, DAYS[0])
+    assert counts["national"] == {"columnar": 2, "row": 1}
+
+
+def office_ledger(path: Path, rows: list[dict[str, Any]], header: list[str], keys: list[str]) -> None:
+    """A ledger as a district office lays it out: title and 填报单位 rows above the header, a blank row, a 合计 row
+    and notes below the data, a column without a header holding values."""
+    lines = ["2025年托育机构情况统计表", "填报单位：某区卫生健康局,,填报日期：2025-06-01", "", ",".join([*header, ""])]
+    body = [[str(r.get(k, "")) for k in keys] for r in rows]
+    body[0] = [*body[0], "多出的值"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(body)
+    lines += [out.getvalue().rstrip("\n"), "合计,,,,,,,,123", "注：1. 托位数含临时托位", "2. 本表由机构自报"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+CHINESE = {
+    "id": "机构编号",
+    "name": "机构 名称",
+    "form": "托育形式",
+    "inclusive": "是否普惠",
+    "filed": "是否备案",
+    "total_slots": "托位数（个）",
+    "indoor_area_m2": "室内面积(㎡)",
+    "monthly_fee": "收费标准（元/月）",
+    "infant_enrolled": "乳儿班人数",
+    "infant_caregivers": "乳儿班保育人员数",
+    "toddler_enrolled": "托小班人数",
+    "district": "所在街道",
+}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 20), seed=st.integers(0, 10**6), misspelt=st.booleans())
+def test_office_layouts_match_the_row_engine(tmp_path: Path, n: int, seed: int, misspelt: bool) -> None:
+    keys = list(CHINESE)
+    header = [CHINESE[k] for k in keys]
+    if misspelt:  # a header no field matches: kept as an extra field, with a did-you-mean notice
+        header[keys.index("inclusive")] = "是否普慧"
+    path = tmp_path / "ledger.csv"
+    office_ledger(path, [generate.flat(r) for r in generate.records(n, seed)], header, keys)
+    counts = assert_same(path, DAYS[0])
+    assert counts["national"] == {"columnar": n, "row": 0}  # the layout is the reader's; the rows go column-wise
+
+
+def test_bad_csv_rows_are_the_row_readers_error_rows(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    write_ledger(path, ledger(5, 2), generate.CSV_COLUMNS)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, 'X1,"an unterminated quote,1,2')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    counts = assert_same(path, DAYS[0])
+    assert counts["national"]["row"] >= 1
+
+
+def test_the_cli_prints_the_same_notices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(CHINESE)
+    header = [CHINESE[k] for k in keys]
+    header[keys.index("inclusive")] = "是否普慧"
+    path = tmp_path / "ledger.csv"
+    office_ledger(path, [generate.flat(r) for r in generate.records(8, 3)], header, keys)
+    said = {}
+    for engine in ("row", "columnar"):
+        out = tmp_path / f"{engine}.csv"
+        args = ["check", "--policy", "nanchang", "--as-of", "2025-06-01", "--format", "csv", "-o", str(out)]
+        cli.main([*args, "--engine", engine, str(path)])
+        said[engine] = [line for line in capsys.readouterr().err.splitlines() if "列式引擎" not in line]
+    assert said["row"] == said["columnar"]
+    assert any("跳过" in line for line in said["row"]) and any("是否普惠" in line for line in said["row"])

@@ -9,9 +9,10 @@ row-wise too, through the same normalisation and evaluation as ``Policy.evaluate
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -20,9 +21,10 @@ from ..errors import RecordError
 from ..evaluate import evaluate_record
 from ..expressions import Scope, compile_expression
 from ..records import normalize_record
+from ..records.readers.base import LedgerNotice, RawRow
 from ..report import ErrorReport
 from ..vocabulary import INSTITUTION_FIELDS, RECORD_KIND
-from .frame import SCALE, Layout, frame, read_batches
+from .frame import SCALE, CellRows, Layout, frame, layout, read_ledger
 from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
 
 Reader = Callable[[list[str]], V]
@@ -330,63 +332,78 @@ def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
 
 
 class Checker:
-    """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them."""
+    """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them.
 
-    def __init__(self, policy: CompiledPolicy, as_of: datetime.date, passes: bool = True):
-        self.policy, self.as_of, self.passes = policy, as_of, passes
-        self.seen: set[tuple[str, Any]] = set()  # (kind, id) of every record so far: repeated ids are error rows
+    ``on_notice`` is told the reader's notices (an ignored header, rows skipped as layout …), as ``read_rows`` tells
+    them."""
+
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        as_of: datetime.date,
+        passes: bool = True,
+        on_notice: Callable[[LedgerNotice], None] | None = None,
+    ):
+        self.policy, self.as_of, self.passes, self.on_notice = policy, as_of, passes, on_notice
+        # (kind, id) of every record so far as hashes, as evaluate_many keeps them: a repeated id is an error row
+        self.seen: set[int] = set()
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
         self.rows = {"columnar": 0, "row": 0}
 
-    def row_wise(self, row: int, source: str, data: dict[str, Any]) -> dict[str, Any]:
+    def row_wise(self, raw: RawRow, mapper: CellRows) -> dict[str, Any]:
+        """The report or error row of one row, as ``Policy.evaluate_many`` gives it."""
         self.rows["row"] += 1
+        if raw.problems or raw.data is None:
+            return dict(ErrorReport.of(raw.row, list(raw.problems), None, raw.source).to_dict())
+        data = mapper.record(cast("list[str]", raw.data))
         try:
-            record = normalize_record(data, row=row, source=source, text=True)
+            record = normalize_record(data, row=raw.row, source=raw.source, text=True)
         except RecordError as exc:
-            return dict(ErrorReport.of(row, exc.problems, data, source).to_dict())
-        key = (record["kind"], record.get("id"))
+            return dict(ErrorReport.of(raw.row, exc.problems, data, raw.source).to_dict())
+        key = hash((record["kind"], record.get("id")))
         if key in self.seen:
-            return dict(ErrorReport.duplicate(row, key[1], source).to_dict())
+            return dict(ErrorReport.duplicate(raw.row, record.get("id"), raw.source).to_dict())
         self.seen.add(key)
         return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
-        from .frame import layout
-
-        read = read_batches(path, encoding, batch_size)
-        if read is None:
-            return
-        lay = layout(read.header)
-        the_plan = plan(self.policy, lay, self.as_of) if lay is not None else None
-        self.columnwise = (
-            [] if the_plan is None else [r.id for r, _, _ in the_plan.rules] + [s.id for s, *_ in the_plan.subsidies]
-        )
-        for batch in read.batches:
-            if the_plan is None or lay is None:
-                for row, cells in batch:
-                    yield self.row_wise(row, path, read.mapper.map(cells))
+        rows, mappers = read_ledger(path, encoding, self.on_notice)
+        the_plan: Plan | None = None
+        lay: Layout | None = None
+        while batch := list(itertools.islice(rows, batch_size)):
+            mapper = mappers[0]
+            if lay is None:
+                lay = layout(mapper.headers) or Layout()
+                the_plan = plan(self.policy, lay, self.as_of) if lay.id_index >= 0 else None
+                self.columnwise = (
+                    []
+                    if the_plan is None
+                    else [r.id for r, _, _ in the_plan.rules] + [s.id for s, *_ in the_plan.subsidies]
+                )
+            if the_plan is None:
+                for raw in batch:
+                    yield self.row_wise(raw, mapper)
                 continue
-            yield from self._batch(batch, lay, the_plan, read.mapper, path)
+            yield from self._batch(batch, lay, the_plan, mapper)
 
-    def _batch(
-        self, batch: list[tuple[int, list[str]]], lay: Layout, the_plan: Plan, mapper: Any, path: str
-    ) -> Iterator[dict[str, Any]]:
-        df = frame([cells for _, cells in batch], lay)
-        plain = df["_plain"].to_list()
-        verdicts = _verdicts(evaluate_batch(df.filter(pl.col("_plain")), the_plan), the_plan)
-        for (row, cells), is_plain in zip(batch, plain, strict=True):
+    def _batch(self, batch: list[RawRow], lay: Layout, the_plan: Plan, mapper: CellRows) -> Iterator[dict[str, Any]]:
+        cells = [cast("list[str]", raw.data) if raw.data is not None and not raw.problems else [] for raw in batch]
+        df = frame(cells, lay)
+        plain = [bool(c) and p for c, p in zip(cells, df["_plain"].to_list(), strict=True)]
+        verdicts = _verdicts(evaluate_batch(df.filter(pl.Series(plain)), the_plan), the_plan)
+        for raw, row, is_plain in zip(batch, cells, plain, strict=True):
             if not is_plain:
-                yield self.row_wise(row, path, mapper.map(cells))
+                yield self.row_wise(raw, mapper)
                 continue
             status, violations, unknown, subsidies = next(verdicts)
-            rid = cells[lay.id_index]
-            key = ("institution", rid)
+            rid = row[lay.id_index]
+            key = hash(("institution", rid))
             if key in self.seen:
-                yield dict(ErrorReport.duplicate(row, rid, path).to_dict())
+                yield dict(ErrorReport.duplicate(raw.row, rid, raw.source).to_dict())
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1
-            name = cells[lay.name_index] if 0 <= lay.name_index < len(cells) else ""
+            name = row[lay.name_index] if 0 <= lay.name_index < len(row) else ""
             yield {
                 "kind": "institution",
                 "id": rid,

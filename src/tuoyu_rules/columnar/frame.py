@@ -1,9 +1,10 @@
-"""A CSV ledger in batches of cells, read exactly as the row-wise CSV reader reads it, and the typed polars frame of
-the cells that need no general reading.
+"""A CSV ledger read by the row-wise CSV reader itself, and the typed polars frame of the cells that need no general
+reading.
 
-Rows, row numbers, blank rows, the delimiter and the encoding come from the same code as
-:func:`tuoyu_rules.records.readers.csv.read_csv` (``open_text``, ``guarded``, ``RowMapper``), so a row handed to the
-row-wise engine is the very row it would have read. A cell is *plain* when the record converters take their fast
+Rows, row numbers, the header (found among title and 填报单位 rows), skipped 合计 and note rows, bad and undecodable
+rows, the delimiter, the encoding and every notice come from :func:`tuoyu_rules.records.readers.csv.read_csv`
+itself, with a mapper (:class:`CellRows`) that keeps each row's cells, so a row handed to the row-wise engine is the
+very row it would have read. A cell is *plain* when the record converters take their fast
 path on it and give the value computed here: ASCII digits for counts, digits with at most four decimals for measures,
 an exact yes/no spelling, an exact enum spelling, text without surrounding white space. Any other cell (``30个``,
 ``1,200``, `` 是``, a bad value) makes its row go row-wise.
@@ -11,23 +12,21 @@ an exact yes/no spelling, an exact enum spelling, text without surrounding white
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
-from ..errors import Location, Problem, RecordError
 from ..records.convert import _BOOL_SPELLINGS
 from ..records.limits import MAX_TEXT
-from ..records.readers.base import LedgerInput
+from ..records.readers.base import LedgerInput, RawRow
 from ..records.readers.columns import RowMapper, header_key
-from ..records.readers.text import guarded, open_text
+from ..records.readers.csv import read_csv
 from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS
 
 SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
@@ -142,63 +141,30 @@ def frame(rows: list[list[str]], lay: Layout) -> pl.DataFrame:
     return raw.select(exprs)
 
 
-@dataclass
-class Batches:
-    """The rows of one CSV ledger: its header, its row mapper, and batches of (row number, cells)."""
+class CellRows(RowMapper):
+    """The header's mapper for :func:`~tuoyu_rules.records.readers.csv.read_csv` when the columnar engine reads: a
+    row's data is its list of cells, typed column-wise (:func:`frame`); :meth:`record` builds the dict the row-wise
+    engine reads, for the rows handed to it. Every other step (header found among title rows, 合计 and note rows
+    skipped, bad rows, undecodable cells, notices) is the row reader's own."""
 
-    source: str
-    header: list[str]
-    mapper: RowMapper
-    batches: Iterator[list[tuple[int, list[str]]]]
+    def map(self, cells: list[Any]) -> dict[str, Any]:
+        if len(cells) > len(self.headers) or self.unnamed:
+            super().map(cells)  # notes the cells of columns without a header, for the same notice
+        return cast("dict[str, Any]", cells)
+
+    def record(self, cells: list[str]) -> dict[str, Any]:
+        return super().map(cells)
 
 
-def read_batches(path: str, encoding: str | None, size: int) -> Batches | None:
-    """Batches of a CSV ledger, read line by line like ``read_csv`` (None for a file without a header)."""
+def read_ledger(path: str, encoding: str | None, on_notice: Any = None) -> tuple[Iterator[RawRow], list[CellRows]]:
+    """The rows of a CSV ledger as the row reader reads them (each data row's ``data`` is its cells), and the list
+    that holds the header's :class:`CellRows` once the header is found."""
+    mappers: list[CellRows] = []
+
+    def mapper_of(header: list[str]) -> CellRows:
+        mappers.append(CellRows(header))
+        return mappers[0]
+
     p = Path(path)
-    fmt = p.suffix.lower().lstrip(".")
-    text = open_text(LedgerInput(p, None, path, fmt, encoding, None))
-    if text.dirty:  # the row reader makes an error row of each undecodable row; this reader does not: refuse
-        text.stream.close()
-        raise RecordError([_needs_row_engine(path)])
-    lines = guarded(iter(text), path)
-    delimiter = "\t" if fmt == "tsv" else None
-    if delimiter is None:
-        first = next(lines, "")
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
-        lines = _chain(first, lines)
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        text.stream.close()
-        return None
-    return Batches(path, header, RowMapper(header), _batches(reader, text, size))
-
-
-def _batches(reader: Any, text: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    with text:
-        batch: list[tuple[int, list[str]]] = []
-        for row, cells in enumerate(reader, start=1):
-            if not "".join(cells).strip():  # as read_csv's any(c.strip() for c in cells), in one call
-                continue
-            batch.append((row, cells))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    if first:
-        yield first
-    yield from rest
-
-
-def _needs_row_engine(path: str) -> Problem:
-    return Problem(
-        "record.undecodable",
-        f"{path} 中有无法解码的字节：列式引擎不逐行报告它们，请用 --engine row（每个无法解码的行各成一个错误行）",
-        f"{path} holds bytes that do not decode: the columnar engine does not report them row by row; use "
-        "--engine row (each undecodable row becomes an error row)",
-        Location(file=path),
-    )
+    ledger = LedgerInput(p, None, path, p.suffix.lower().lstrip("."), encoding, None, on_notice)
+    return read_csv(ledger, mapper_of), mappers
