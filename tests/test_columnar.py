@@ -6,8 +6,10 @@ import csv
 import datetime
 import importlib.util
 import io
+import random
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -164,16 +166,61 @@ def test_chinese_headers_and_flat_classes(tmp_path: Path) -> None:
     assert_same(path, DAYS[0])
 
 
-def test_an_unknown_layout_goes_row_wise(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.csv"
-    path.write_text("id,kind,name\nR1,region,某区\nA1,institution,甲\n", encoding="utf-8")
+REGION_COUNTS = ["population", "total_slots", "inclusive_slots", "new_slots", "institutions", "institutions_filed"]
+REGION_COUNTS += ["institutions_registered", "kindergartens", "kindergartens_with_childcare", "four_star_institutions"]
+LEVELS = ["national", "province", "city", "county", "township", "县", "街道", "", "市辖区"]
+AREA_COLUMNS = ["kind", "id", "name", "level", "year", "status", "planned_slots", *REGION_COUNTS]
+
+
+def area(rng: random.Random, i: int) -> dict[str, Any]:
+    """A region or residential-area row (or, now and then, an institution) with the cells such ledgers hold."""
+    kind = rng.choice(["region", "residential_area", "residential_area", "居住区", "区域", ""])
+    row: dict[str, Any] = {"kind": kind, "id": f"A{i}", "name": rng.choice(["某区", " 某镇", "", "某小区"])}
+    if kind in ("residential_area", "居住区"):
+        row["status"] = rng.choice(["new", "existing", "新建", "老城区", "", "planned"])
+        row["population"] = rng.choice([rng.randint(0, 60000), "", "3万"])
+        row["planned_slots"] = rng.choice([rng.randint(0, 600), ""])
+    elif kind in ("region", "区域"):
+        row["level"] = rng.choice(LEVELS)
+        row["year"] = rng.choice([2021, 2023, 2025, 2026, ""])
+        for name in REGION_COUNTS:
+            row[name] = rng.choice([rng.randint(0, 5000), rng.randint(0, 5000), ""])
+    return row
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 30), seed=st.integers(0, 10**6), day=st.sampled_from(DAYS))
+def test_region_and_residential_ledgers_match_the_row_engine(
+    tmp_path: Path, n: int, seed: int, day: datetime.date
+) -> None:
+    rng = random.Random(seed)
+    rows = [area(rng, i) for i in range(n)]
+    path = tmp_path / "areas.csv"
+    write_ledger(path, rows, AREA_COLUMNS)
+    assert_same(path, day)
+
+
+def test_residential_areas_go_column_wise(tmp_path: Path) -> None:
+    rows = [
+        {"kind": "residential_area", "id": f"R{i}", "status": s, "population": p, "planned_slots": q}
+        for i, (s, p, q) in enumerate(
+            [("new", 12000, 120), ("existing", 30001, 200), ("new", 999, 9), ("老城区", 0, 0)]
+        )
+    ]
+    path = tmp_path / "areas.csv"
+    write_ledger(path, rows, AREA_COLUMNS)
     counts = assert_same(path, DAYS[0])
-    assert counts["national"] == {"columnar": 0, "row": 2}
+    assert all(counts[p] == {"columnar": 4, "row": 0} for p in POLICIES), counts
 
 
 def test_unsupported_expressions_are_refused() -> None:
     env = Env(None, None, {}, 2025, lambda name: None)
-    for source in ("_div(3, 2)", "_min(1, 2)", "(1 < 2 < 3)", "_ceil_div(_D('1.5'), 2)"):
+    for source in (
+        "_div(3, 2)",
+        "_min(1, 2)",
+        "(1 < 2 < 3)",
+        "_ceil_div(_D('1000000000000000.5'), _D('1000000000000.5'))",
+    ):
         with pytest.raises(Untranslatable):
             translate(source, env)
 
@@ -327,3 +374,27 @@ def test_the_cli_prints_the_same_notices(tmp_path: Path, capsys: pytest.CaptureF
         said[engine] = [line for line in capsys.readouterr().err.splitlines() if "列式引擎" not in line]
     assert said["row"] == said["columnar"]
     assert any("跳过" in line for line in said["row"]) and any("是否普惠" in line for line in said["row"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.decimals(0, 10**9, places=4),
+    b=st.decimals(-(10**6), 10**6, places=3),
+    c=st.integers(-(10**6), 10**6),
+)
+def test_ceil_of_a_division_of_decimals_is_exact(a: Decimal, b: Decimal, c: int) -> None:
+    import polars as pl
+
+    from tuoyu_rules.columnar.translate import V
+    from tuoyu_rules.expressions.runtime import _ceil_div
+
+    column = V("num", pl.col("a"), pl.lit(False), 4, 10**13, False)
+    env = Env(lambda keys: column, None, {"b": b, "c": c}, 2025, lambda name: None)
+    frame = pl.DataFrame({"a": [int(a.scaleb(4))]})
+    for source, divisor in (("_ceil_div(r['a'], p['b'])", b), ("_ceil_div(r['a'], p['c'])", c)):
+        v = translate(source, env)
+        value, err = frame.select(v.value.alias("v"), v.err.alias("e")).row(0)
+        if divisor == 0:
+            assert err
+        else:
+            assert not err and value == _ceil_div(a, divisor), (source, a, divisor)

@@ -443,6 +443,7 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
         passes=not args.omit_passes,
         on_notice=lambda notice: print(notice.render(args.lang), file=sys.stderr),
     )
+    _plan_ended_notice(policy.compiled, checker.as_of, args.lang)
     state = {"failed": False}
 
     def items() -> Iterator[dict[str, Any]]:

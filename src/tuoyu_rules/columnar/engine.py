@@ -23,8 +23,8 @@ from ..expressions import Scope, compile_expression
 from ..records import normalize_record
 from ..records.readers.base import LedgerNotice, RawRow
 from ..report import ErrorReport
-from ..vocabulary import INSTITUTION_FIELDS, RECORD_KIND
-from .frame import SCALE, CellRows, Layout, frame, layout, read_ledger
+from ..vocabulary import KINDS, RECORD_KIND
+from .frame import SCALE, CellRows, Layout, frame, layout, read_ledger, row_kind
 from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
 
 Reader = Callable[[list[str]], V]
@@ -48,9 +48,10 @@ def _column(path: str, spec: Any, present: bool) -> V:
 class Fields:
     """Field readers of one layout: the institution, each flat class."""
 
-    def __init__(self, lay: Layout):
+    def __init__(self, lay: Layout, kind: str = "institution"):
         self.specs = {path: spec for path, spec in lay.columns.values()}
         self.slots = lay.slots
+        self.table = KINDS[kind]
 
     def _slot_present(self, kind: str) -> pl.Expr:
         cols = [pl.col(p).is_not_null() for p in self.specs if p.startswith(f"classes:{kind}.")]
@@ -68,7 +69,7 @@ class Fields:
                 return V("bool", self.any_class(), NO_ERR)
             cols = [pl.col(p).is_not_null() for p in self.specs if p == name or p.startswith(name + ".")]
             return V("bool", pl.any_horizontal(cols) if cols else pl.lit(False), NO_ERR)
-        spec = INSTITUTION_FIELDS.get(keys[0])
+        spec = self.table.get(keys[0])
         if len(keys) == 2 and isinstance(spec, tuple) and spec[0] == "obj" and isinstance(spec[1].get(keys[1]), str):
             sub = spec[1]
             path = ".".join(keys)
@@ -133,11 +134,17 @@ def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
     return applies & ~err & ~ok, unknown | (applies & err)
 
 
-def _rule(rule: CompiledRule, fields: Fields, base: Env) -> tuple[pl.Expr, pl.Expr]:
-    """(how many findings fail, whether some finding is unknown) of one institution-kind rule."""
-    if rule.by_year:
-        raise Untranslatable("by-year rule")
-    if rule.subject == "institution":
+def _rule(rule: CompiledRule, fields: Fields, base: Env, kind: str, as_of: datetime.date) -> tuple[pl.Expr, pl.Expr]:
+    """(how many findings fail, whether some finding is unknown) of one rule of records of ``kind``."""
+    if rule.by_year or rule.applies_to is not None or rule.subject == "subregion":
+        raise Untranslatable("by-year, level-bound or subregion rule")  # the generic path: row-wise
+    if rule.due is not None:
+        if rule.subject != kind or kind == "region":  # a region record's reference date is its statistics year's
+            raise Untranslatable("dated rule of a list item or a region")
+        if as_of < rule.due:  # not due: only a `when` that cannot be decided makes it unknown
+            when = translate(rule.sources["when"], base) if "when" in rule.sources else None
+            return pl.lit(0, pl.UInt32), when.err if when is not None else pl.lit(False)
+    if rule.subject == kind:
         fail, unknown = _finding(rule, base)
         return fail.cast(pl.UInt32), unknown
     if rule.subject == "staff":
@@ -225,19 +232,21 @@ class Plan:
     amount_open: frozenset[str] = frozenset()  # subsidies whose amount the document leaves open on this date
 
 
-def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | None:
-    """The column-wise plan of every institution rule and subsidy, or None when one of them does not translate."""
+def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date, kind: str = "institution") -> Plan | None:
+    """The column-wise plan of every rule of records of ``kind`` (and, for institutions, every subsidy), or None when
+    one of them does not translate."""
     params = policy.params_at(as_of)
-    fields = Fields(lay)
-    base = Env(fields.institution, None, params.point, as_of.year, fields.lists)
+    fields = Fields(lay, kind)
+    # Y is the statistics year of a region record (a column): not translated
+    base = Env(fields.institution, None, params.point, None if kind == "region" else as_of.year, fields.lists)
     try:
-        if policy.plans.get("institution") is not None and policy.plans["institution"].targets:
-            raise Untranslatable("by-year institution rules")
-        rules = [(r, *_rule(r, fields, base)) for r in policy.rules_by_kind.get("institution", ())]
+        rules = [(r, *_rule(r, fields, base, kind, as_of)) for r in policy.rules_by_kind.get(kind, ())]
         index = {r.id: i for i, (r, _, _) in enumerate(rules)}
+        if kind != "institution":
+            return Plan(rules, [])
 
-        def passes(ids: tuple[str, ...]) -> V:
-            mine = [i for rid in ids if (i := index.get(rid)) is not None]
+        def passes(ids: tuple[str, ...]) -> V:  # as evaluate._outcomes: an aim is not a requirement
+            mine = [i for rid in ids if (i := index.get(rid)) is not None and rules[i][0].severity != "aim"]
             failed = pl.any_horizontal([pl.col(f"_f{i}") > 0 for i in mine]) if mine else pl.lit(False)
             unknown = pl.any_horizontal([pl.col(f"_u{i}") for i in mine]) if mine else pl.lit(False)
             return V("bool", ~failed, ~failed & unknown)
@@ -259,14 +268,15 @@ def _rule_part(row: tuple[Any, ...], rules: list[CompiledRule]) -> tuple[str, li
     n = len(rules)
     violations: list[Any] = []
     unknown: list[Any] = []
-    failed = False
+    failed = incomplete = False
     for i, rule in enumerate(rules):
         if row[i]:
             violations.extend([{"rule": rule.id}] * row[i])
             failed = failed or rule.severity == "error"
         if row[n + i]:
             unknown.append({"rule": rule.id, "outcome": "unknown"})
-    return "fail" if failed else "incomplete" if unknown else "pass", violations, unknown
+            incomplete = incomplete or rule.severity != "aim"  # an aim left unknown leaves the record complete
+    return "fail" if failed else "incomplete" if incomplete else "pass", violations, unknown
 
 
 def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy], amount_open: frozenset[str]) -> list[Any]:
@@ -328,7 +338,7 @@ def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
     out = out.with_columns(subs) if subs else out
     names = [f"_f{i}" for i in range(len(pl_.rules))] + [f"_u{i}" for i in range(len(pl_.rules))]
     names += [f"_s{j}_{k}" for j in range(len(pl_.subsidies)) for k in range(4)]
-    return out.select(names)
+    return out.select([*names, "_plain"])  # _plain keeps the height of a kind without rules or subsidies
 
 
 class Checker:
@@ -368,51 +378,69 @@ class Checker:
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
         rows, mappers = read_ledger(path, encoding, self.on_notice)
-        the_plan: Plan | None = None
-        lay: Layout | None = None
+        kinds: dict[str, tuple[Layout, Plan]] | None = None
         while batch := list(itertools.islice(rows, batch_size)):
-            mapper = mappers[0]
-            if lay is None:
-                lay = layout(mapper.headers) or Layout()
-                the_plan = plan(self.policy, lay, self.as_of) if lay.id_index >= 0 else None
-                self.columnwise = (
-                    []
-                    if the_plan is None
-                    else [r.id for r, _, _ in the_plan.rules] + [s.id for s, *_ in the_plan.subsidies]
-                )
-            if the_plan is None:
-                for raw in batch:
-                    yield self.row_wise(raw, mapper)
-                continue
-            yield from self._batch(batch, lay, the_plan, mapper)
+            if kinds is None:
+                kinds = self._plans(mappers[0].headers)
+            yield from self._batch(batch, kinds, mappers[0])
 
-    def _batch(self, batch: list[RawRow], lay: Layout, the_plan: Plan, mapper: CellRows) -> Iterator[dict[str, Any]]:
-        cells = [cast("list[str]", raw.data) if raw.data is not None and not raw.problems else [] for raw in batch]
-        df = frame(cells, lay)
-        plain = [bool(c) and p for c, p in zip(cells, df["_plain"].to_list(), strict=True)]
-        verdicts = _verdicts(evaluate_batch(df.filter(pl.Series(plain)), the_plan), the_plan)
-        for raw, row, is_plain in zip(batch, cells, plain, strict=True):
-            if not is_plain:
+    def _plans(self, header: list[str]) -> dict[str, tuple[Layout, Plan]]:
+        """The layout and plan of each record kind whose rules (and subsidies) all translate for this header."""
+        out: dict[str, tuple[Layout, Plan]] = {}
+        for kind in KINDS:
+            lay = layout(header, kind)
+            the_plan = plan(self.policy, lay, self.as_of, kind) if lay is not None else None
+            if lay is not None and the_plan is not None and (kind == "institution" or lay.kind_index >= 0):
+                out[kind] = (lay, the_plan)
+        self.columnwise = [r.id for _, p in out.values() for r, _, _ in p.rules]
+        self.columnwise += [s.id for _, p in out.values() for s, *_ in p.subsidies]
+        return out
+
+    def _batch(
+        self, batch: list[RawRow], kinds: dict[str, tuple[Layout, Plan]], mapper: CellRows
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of a batch in order: each kind's plain rows column-wise (one frame per kind), the rest row-wise."""
+        cells = [cast("list[str]", raw.data) if raw.data is not None and not raw.problems else None for raw in batch]
+        index = next(iter(kinds.values()))[0].kind_index if kinds else -1
+        of = [row_kind(c, index) if c is not None and kinds else None for c in cells]
+        verdicts: dict[str, Iterator[tuple[str, list[Any], list[Any], list[Any]]]] = {}
+        plain = [False] * len(batch)
+        for kind, (lay, the_plan) in kinds.items():
+            mine = [i for i, k in enumerate(of) if k == kind]
+            if not mine:
+                continue
+            df = frame([cast("list[str]", cells[i]) for i in mine], lay)
+            for i, ok in zip(mine, df["_plain"].to_list(), strict=True):
+                plain[i] = ok
+            verdicts[kind] = _verdicts(evaluate_batch(df.filter(pl.col("_plain")), the_plan), the_plan)
+        for raw, row, row_of, is_plain in zip(batch, cells, of, plain, strict=True):
+            if not is_plain or row is None or row_of is None:
                 yield self.row_wise(raw, mapper)
                 continue
-            status, violations, unknown, subsidies = next(verdicts)
+            kind, lay = row_of, kinds[row_of][0]
+            status, violations, unknown, subsidies = next(verdicts[kind])
             rid = row[lay.id_index]
-            key = hash(("institution", rid))
+            key = hash((kind, rid))
             if key in self.seen:
                 yield dict(ErrorReport.duplicate(raw.row, rid, raw.source).to_dict())
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1
-            name = row[lay.name_index] if 0 <= lay.name_index < len(row) else ""
             yield {
-                "kind": "institution",
+                "kind": kind,
                 "id": rid,
-                "name": name,
+                "name": _name(row, lay),
                 "status": status,
                 "violations": violations,
                 "findings": unknown,
                 "subsidies": subsidies,
             }
+
+
+def _name(row: list[str], lay: Layout) -> str:
+    """The name a report shows: the field as read (plain: no surrounding white space), or an extra field as written."""
+    cell = row[lay.name_index] if 0 <= lay.name_index < len(row) else ""
+    return cell if lay.name_field or cell.strip() else ""
 
 
 def check_rows(

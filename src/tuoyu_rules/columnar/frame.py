@@ -27,7 +27,7 @@ from ..records.limits import MAX_TEXT
 from ..records.readers.base import LedgerInput, RawRow
 from ..records.readers.columns import RowMapper, header_key
 from ..records.readers.csv import read_csv
-from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS
+from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 
 SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
 Spec = Any  # "int", "num", "bool", "text", or a dict of enum spellings
@@ -43,45 +43,61 @@ def _spec(key: str, spec: Any, table: Any) -> Spec:
 
 @dataclass
 class Layout:
-    """What each column of a header is: a field path (``surveillance.installed``, ``classes:infant.enrolled``) and
-    its spec; ``slots`` are the flat classes in the order the row reader builds the list."""
+    """What each column of a header is for records of one kind: a field path (``surveillance.installed``,
+    ``classes:infant.enrolled``) and its spec; ``slots`` are the flat classes in the order the row reader builds the
+    list; ``kind_index`` is the column that says each row's kind (-1: every row is an institution);
+    ``name_index`` the ``name`` column, a field of the kind when ``name_field``."""
 
     columns: dict[int, tuple[str, Spec]] = field(default_factory=dict)
     slots: list[str] = field(default_factory=list)
     id_index: int = -1
     name_index: int = -1
+    name_field: bool = True
+    kind_index: int = -1
 
 
-def layout(header: list[str]) -> Layout | None:
-    """The layout of a header, or None when some column needs the row-wise reader (a kind column, nested lists,
-    a repeated field, a dotted path that is not a known sub-field)."""
+def layout(header: list[str], kind: str = "institution") -> Layout | None:
+    """The layout of a header for records of ``kind``, or None when some column needs the row-wise reader (nested
+    lists, a repeated field, a dotted path that is not a known sub-field) or there is no id column."""
+    table = KINDS[kind]
     out, paths, tops, heads = Layout(), set(), set(), set()
     for i, raw in enumerate(header):
         if raw is None or str(raw).strip() == "":
             continue
         key = header_key(str(raw))
         match = CLASS_HEADER.match(key)
+        if key == "kind":
+            if out.kind_index >= 0:
+                return None
+            out.kind_index = i
+            continue
+        if match and kind != "institution":  # the rows of other kinds keep class columns as extra fields
+            continue
         if match:
-            kind = CLASS_COLUMNS[match.group(1)]
+            slot = CLASS_COLUMNS[match.group(1)]
             name = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
-            path, spec = f"classes:{kind}.{name}", "int"
-            if kind not in out.slots:
-                out.slots.append(kind)
+            path, spec = f"classes:{slot}.{name}", "int"
+            if slot not in out.slots:
+                out.slots.append(slot)
         elif "." in key:
             head, _, tail = key.partition(".")
-            sub = INSTITUTION_FIELDS.get(head)
+            sub = table.get(head)
+            if sub is None and kind != "institution":  # an extra field of this kind: kept as read, never a problem
+                continue
             if not (isinstance(sub, tuple) and sub[0] == "obj" and tail in sub[1]):
                 return None
             path, spec = key, _spec(tail, sub[1][tail], sub[1])
             heads.add(head)
-        elif key == "kind" or isinstance(INSTITUTION_FIELDS.get(key), tuple):
+        elif isinstance(table.get(key), tuple):
             return None
-        elif key in INSTITUTION_FIELDS:
-            path, spec = key, _spec(key, INSTITUTION_FIELDS[key], INSTITUTION_FIELDS)
+        elif key in table:
+            path, spec = key, _spec(key, table[key], table)
             tops.add(key)
         else:  # a column no rule reads: kept as text by the row reader, never a problem
             if key in tops:
                 return None
+            if key == "name":  # shown in the report as the row gives it
+                out.name_index, out.name_field = i, False
             tops.add(key)
             continue
         if path in paths or heads & tops:
@@ -91,6 +107,14 @@ def layout(header: list[str]) -> Layout | None:
         out.id_index = i if path == "id" else out.id_index
         out.name_index = i if path == "name" else out.name_index
     return out if out.id_index >= 0 else None
+
+
+def row_kind(cells: list[str], index: int) -> str | None:
+    """The kind of a row when its kind cell is plain (empty: an institution), else None."""
+    cell = cells[index] if 0 <= index < len(cells) else ""
+    if cell == "" or cell in KINDS:
+        return cell or "institution"
+    return KIND_ALIASES.get(cell)
 
 
 _SPACE = "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1) if chr(c).isspace())

@@ -96,7 +96,7 @@ class Env:
     r: Callable[[list[str]], V] | None
     parent: Callable[[list[str]], V] | None
     params: Mapping[str, Any]
-    year: int
+    year: int | None  # None: a region record's statistics year (a column), not translated
     lists: Callable[[str], list[Callable[[list[str]], V]] | None]  # a list field's items (None: not a flat list)
     passes: Callable[[tuple[str, ...]], V] | None = None
     loops: dict[str, Callable[[list[str]], V]] | None = None
@@ -132,7 +132,7 @@ class Translator:
         return const(node.value)
 
     def n_Name(self, node: ast.Name) -> V:
-        if node.id == "Y":
+        if node.id == "Y" and self.env.year is not None:
             return const(self.env.year)
         raise Untranslatable(f"name {node.id}")
 
@@ -265,10 +265,18 @@ class Translator:
         raise Untranslatable(f"function {fn}")
 
     def _ceil_div(self, a: V, b: V) -> V:
-        if not (a.is_int and b.is_int and a.kind == "num" and b.kind == "num"):
-            raise Untranslatable("ceil of a division of decimals")  # the 28-digit path: left to the row engine
+        """``_ceil_div``: ``-(-a // b)`` on ints; on decimals ``math.ceil`` of a 28-digit quotient, which is the exact
+        ceiling of the aligned integers while |numerator| * |denominator| < 2 * 10**27 (the rounding error of the
+        quotient then stays below its distance to the next integer, 1/|denominator|); beyond that refused."""
+        if a.kind != "num" or b.kind != "num":
+            raise Untranslatable("ceil of a division of something that is not a number")
+        if not (a.is_int and b.is_int):
+            a, b = aligned(a, b)
+            if a.bound * b.bound >= 2 * 10**27:
+                raise Untranslatable("ceil of a division of decimals beyond 28 exact digits")
         safe = pl.when(b.value == 0).then(1).otherwise(b.value)
-        return V("num", -((-a.value) // safe), a.err | b.err | (b.value == 0), 0, a.bound, True, a.signed or b.signed)
+        value = -((-a.value) // safe)
+        return V("num", value, a.err | b.err | (b.value == 0), 0, a.bound + 1, True, a.signed or b.signed)
 
     def _aggregate(self, fn: str, gen: ast.GeneratorExp) -> V:
         if len(gen.generators) != 1 or not isinstance(gen.generators[0].target, ast.Name):
