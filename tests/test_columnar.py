@@ -25,6 +25,7 @@ from tuoyu_rules.columnar import Checker, check_rows
 from tuoyu_rules.columnar.translate import Env, Untranslatable, translate
 from tuoyu_rules.compiler import bundled_ids
 from tuoyu_rules.records import read_rows
+from tuoyu_rules.vocabulary import REGION_FIELDS
 from tuoyu_rules.writers import write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,10 +95,11 @@ def verdict(item: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def assert_same(path: Path, day: datetime.date) -> dict[str, dict[str, int]]:
-    """Both engines on one ledger under every bundled policy: the same verdicts, CSV bytes and reader notices."""
+def assert_same(path: Path, day: datetime.date, policies: list[str] = POLICIES) -> dict[str, dict[str, int]]:
+    """Both engines on one ledger under every bundled policy (or ``policies``, ids or files): the same verdicts, CSV
+    bytes and reader notices."""
     counts = {}
-    for pid in POLICIES:
+    for pid in policies:
         policy = load_policy(pid)
         mine_notices: list[Any] = []
         ref_notices: list[Any] = []
@@ -166,10 +168,11 @@ def test_chinese_headers_and_flat_classes(tmp_path: Path) -> None:
     assert_same(path, DAYS[0])
 
 
-REGION_COUNTS = ["population", "total_slots", "inclusive_slots", "new_slots", "institutions", "institutions_filed"]
-REGION_COUNTS += ["institutions_registered", "kindergartens", "kindergartens_with_childcare", "four_star_institutions"]
-LEVELS = ["national", "province", "city", "county", "township", "县", "街道", "", "市辖区"]
+REGION_COUNTS = [name for name, spec in REGION_FIELDS.items() if spec == "int" and name != "year"]
+LEVELS = ["national", "province", "city", "county", "township", "community", "县", "街道", "", "市辖区"]
 AREA_COLUMNS = ["kind", "id", "name", "level", "year", "status", "planned_slots", *REGION_COUNTS]
+TEST_POLICIES = [str(ROOT / "tests" / "data" / "policies" / name) for name in ("mini.yaml", "verdicts.yaml")]
+AREA_DAYS = [*DAYS, datetime.date(2021, 3, 1), datetime.date(2026, 6, 1), datetime.date(2027, 1, 1)]
 
 
 def area(rng: random.Random, i: int) -> dict[str, Any]:
@@ -182,14 +185,14 @@ def area(rng: random.Random, i: int) -> dict[str, Any]:
         row["planned_slots"] = rng.choice([rng.randint(0, 600), ""])
     elif kind in ("region", "区域"):
         row["level"] = rng.choice(LEVELS)
-        row["year"] = rng.choice([2021, 2023, 2025, 2026, ""])
+        row["year"] = rng.choice([2020, 2021, 2023, 2025, 2025, 2026, 2027, 2030, "", 0, 99999, "2025年"])
         for name in REGION_COUNTS:
-            row[name] = rng.choice([rng.randint(0, 5000), rng.randint(0, 5000), ""])
+            row[name] = rng.choice([rng.randint(0, 5000), rng.randint(0, 5000), rng.randint(0, 10**7), 0, ""])
     return row
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(n=st.integers(1, 30), seed=st.integers(0, 10**6), day=st.sampled_from(DAYS))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(1, 30), seed=st.integers(0, 10**6), day=st.sampled_from(AREA_DAYS))
 def test_region_and_residential_ledgers_match_the_row_engine(
     tmp_path: Path, n: int, seed: int, day: datetime.date
 ) -> None:
@@ -197,7 +200,23 @@ def test_region_and_residential_ledgers_match_the_row_engine(
     rows = [area(rng, i) for i in range(n)]
     path = tmp_path / "areas.csv"
     write_ledger(path, rows, AREA_COLUMNS)
-    assert_same(path, day)
+    assert_same(path, day, [*POLICIES, *TEST_POLICIES])  # the test policies: targets without stated due dates
+
+
+@pytest.mark.parametrize("day", AREA_DAYS)
+def test_clean_region_rows_go_column_wise(tmp_path: Path, day: datetime.date) -> None:
+    rng = random.Random(day.toordinal())
+    rows = []
+    for i, level in enumerate(["national", "province", "city", "county", "township", "community"] * 3):
+        row = {"kind": "region", "id": f"R{i}", "name": f"区域{i}", "level": level}
+        row["year"] = rng.choice([2021, 2023, 2025, 2026, ""])
+        row.update({name: rng.randint(0, 3000) for name in REGION_COUNTS})
+        row["population"] = rng.randint(1, 10**6)
+        rows.append(row)
+    path = tmp_path / "regions.csv"
+    write_ledger(path, rows, AREA_COLUMNS)
+    counts = assert_same(path, day, [*POLICIES, *TEST_POLICIES])
+    assert all(c == {"columnar": len(rows), "row": 0} for c in counts.values()), counts
 
 
 def test_residential_areas_go_column_wise(tmp_path: Path) -> None:
@@ -398,3 +417,31 @@ def test_ceil_of_a_division_of_decimals_is_exact(a: Decimal, b: Decimal, c: int)
             assert err
         else:
             assert not err and value == _ceil_div(a, divisor), (source, a, divisor)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.integers(0, 10**10), b=st.integers(0, 10**10), t=st.decimals(0, 10**6, places=2))
+def test_quotients_compare_exactly_either_way_round(a: int, b: int, t: Decimal) -> None:
+    import operator
+
+    import polars as pl
+
+    from tuoyu_rules.columnar.translate import V
+    from tuoyu_rules.expressions.functions import _per_1000, _percent
+
+    def column(keys: list[str]) -> V:
+        return V("num", pl.col(keys[0]), pl.lit(False), 0, 10**10, True)
+
+    env = Env(column, None, {"t": t}, 2025, lambda name: None)
+    frame = pl.DataFrame({"a": [a], "b": [b]})
+    cases = [("_percent(r['a'], r['b']) >= p['t']", _percent, operator.ge, False)]
+    cases += [("p['t'] > _per_1000(r['a'], r['b'])", _per_1000, operator.gt, True)]
+    cases += [("_per_1000(r['a'], r['b']) == p['t']", _per_1000, operator.eq, False)]
+    for source, fn, op, flipped in cases:
+        v = translate(source, env)
+        value, err = frame.select(v.value.alias("v"), v.err.alias("e")).row(0)
+        if b == 0:
+            assert err
+        else:
+            expected = op(t, fn(a, b)) if flipped else op(fn(a, b), t)
+            assert not err and value == expected, (source, a, b, t)

@@ -25,7 +25,8 @@ from ..records.readers.base import LedgerNotice, RawRow
 from ..report import ErrorReport
 from ..vocabulary import KINDS, RECORD_KIND
 from .frame import SCALE, CellRows, Layout, frame, layout, read_ledger, row_kind
-from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
+from .region import Dates, region_rule
+from .translate import NO_ERR, Env, Untranslatable, V, compare, const, translate, truthy
 
 Reader = Callable[[list[str]], V]
 _BOUNDS = {"int": (0, 10**10, True), "num": (SCALE, 10**9 * 10**SCALE, False)}
@@ -96,8 +97,8 @@ class Fields:
     def lists(self, name: str) -> list[Reader] | None:
         if name == "classes":
             return [self.klass(k) for k in self.slots]
-        if name == "staff":
-            return []  # a flat ledger has no staff list: r['staff'] raises KeyError on every row
+        if name in ("staff", "subregions"):
+            return []  # a flat ledger has no staff or subregion list: r[...] raises KeyError on every row
         return None
 
 
@@ -111,8 +112,9 @@ _OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
 }
 
 
-def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
-    """(fails, unknown) of one rule on one subject, as the fused function decides them."""
+def _finding(rule: CompiledRule, env: Env, target: V | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(fails, unknown) of one rule on one subject, as the fused function (or ``evaluate._judge``, given a target
+    year's value) decides them."""
     src = rule.sources
     applies: pl.Expr = pl.lit(True)
     unknown: pl.Expr = NO_ERR
@@ -123,24 +125,35 @@ def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
         c = translate(src["check"], env)
         ok, err = truthy(c), c.err
     else:
-        if "required" not in src or rule.spec.op not in _OPS:
+        if ("required" not in src and target is None) or rule.spec.op not in _OPS:
             raise Untranslatable("rule without a required value")
-        o, q = translate(src["observed"], env), translate(src["required"], env)
-        if o.kind == "num" and q.kind == "num":
-            o, q = aligned(o, q)
-        elif not (o.kind == q.kind == "str" and rule.spec.op in ("==", "!=")):
+        o = translate(src["observed"], env)
+        q = target if "required" not in src else translate(src["required"], env)
+        if q is None:
+            raise Untranslatable("rule without a required value")
+        if "num" in (o.kind, q.kind):
+            ok = compare(_OPS[rule.spec.op], o, q)
+        elif o.kind == q.kind == "str" and rule.spec.op in ("==", "!="):
+            ok = _OPS[rule.spec.op](o.value, q.value)
+        else:
             raise Untranslatable("comparison of different kinds")
-        ok, err = _OPS[rule.spec.op](o.value, q.value), o.err | q.err
+        err = o.err | q.err
     return applies & ~err & ~ok, unknown | (applies & err)
 
 
-def _rule(rule: CompiledRule, fields: Fields, base: Env, kind: str, as_of: datetime.date) -> tuple[pl.Expr, pl.Expr]:
-    """(how many findings fail, whether some finding is unknown) of one rule of records of ``kind``."""
+def _rule(
+    rule: CompiledRule, fields: Fields, base: Env, kind: str, as_of: datetime.date, dates: Dates | None = None
+) -> tuple[pl.Expr, pl.Expr]:
+    """(how many findings fail, whether some finding is unknown) of one rule of records of ``kind`` (``dates``: a
+    region row's year and reference date)."""
+    if dates is not None and rule.generic:
+        fail, unknown = region_rule(rule, fields.institution(["level"]), base, dates, base.params, _finding)
+        return fail.cast(pl.UInt32), unknown
     if rule.by_year or rule.applies_to is not None or rule.subject == "subregion":
         raise Untranslatable("by-year, level-bound or subregion rule")  # the generic path: row-wise
     if rule.due is not None:
-        if rule.subject != kind or kind == "region":  # a region record's reference date is its statistics year's
-            raise Untranslatable("dated rule of a list item or a region")
+        if rule.subject != kind:
+            raise Untranslatable("dated rule of a list item")
         if as_of < rule.due:  # not due: only a `when` that cannot be decided makes it unknown
             when = translate(rule.sources["when"], base) if "when" in rule.sources else None
             return pl.lit(0, pl.UInt32), when.err if when is not None else pl.lit(False)
@@ -237,10 +250,13 @@ def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date, kind: str = 
     one of them does not translate."""
     params = policy.params_at(as_of)
     fields = Fields(lay, kind)
-    # Y is the statistics year of a region record (a column): not translated
-    base = Env(fields.institution, None, params.point, None if kind == "region" else as_of.year, fields.lists)
+    base = Env(fields.institution, None, params.point, as_of.year, fields.lists)
+    dates = None
+    if kind == "region":  # Y is a region record's statistics year (its year column, else as_of's year)
+        dates = Dates(fields.institution(["year"]), as_of)
+        base.year, base.year_value = None, dates.y
     try:
-        rules = [(r, *_rule(r, fields, base, kind, as_of)) for r in policy.rules_by_kind.get(kind, ())]
+        rules = [(r, *_rule(r, fields, base, kind, as_of, dates)) for r in policy.rules_by_kind.get(kind, ())]
         index = {r.id: i for i, (r, _, _) in enumerate(rules)}
         if kind != "institution":
             return Plan(rules, [])
