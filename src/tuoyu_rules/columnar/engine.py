@@ -463,7 +463,7 @@ def check_rows(
     policy: Any,
     csv_path: str | Sequence[str],
     as_of: datetime.date | None = None,
-    batch_size: int = 20_000,
+    batch_size: int = 10_000,
     encoding: str | None = None,
     checker: Checker | None = None,
 ) -> Iterator[dict[str, Any]]:
