@@ -451,7 +451,13 @@ def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
 def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
     from .columnar import Checker, check_rows
 
-    checker = Checker(policy.compiled, args.as_of or datetime.date.today(), passes=not args.omit_passes)
+    checker = Checker(
+        policy.compiled,
+        args.as_of or datetime.date.today(),
+        passes=not args.omit_passes,
+        on_notice=lambda notice: print(notice.render(args.lang), file=sys.stderr),
+    )
+    _plan_ended_notice(policy.compiled, checker.as_of, args.lang)
     state = {"failed": False}
 
     def items() -> Iterator[dict[str, Any]]:

@@ -9,9 +9,10 @@ row-wise too, through the same normalisation and evaluation as ``Policy.evaluate
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -20,10 +21,12 @@ from ..errors import RecordError
 from ..evaluate import evaluate_record
 from ..expressions import Scope, compile_expression
 from ..records import normalize_record
+from ..records.readers.base import LedgerNotice, RawRow
 from ..report import ErrorReport
-from ..vocabulary import INSTITUTION_FIELDS
-from .frame import SCALE, Layout, frame, read_batches
-from .translate import NO_ERR, Env, Untranslatable, V, aligned, const, translate, truthy
+from ..vocabulary import KINDS, RECORD_KIND
+from .frame import SCALE, CellRows, Layout, frame, layout, read_ledger, row_kind
+from .region import Dates, region_rule
+from .translate import NO_ERR, Env, Untranslatable, V, compare, const, translate, truthy
 
 Reader = Callable[[list[str]], V]
 _BOUNDS = {"int": (0, 10**10, True), "num": (SCALE, 10**9 * 10**SCALE, False)}
@@ -46,9 +49,10 @@ def _column(path: str, spec: Any, present: bool) -> V:
 class Fields:
     """Field readers of one layout: the institution, each flat class."""
 
-    def __init__(self, lay: Layout):
+    def __init__(self, lay: Layout, kind: str = "institution"):
         self.specs = {path: spec for path, spec in lay.columns.values()}
         self.slots = lay.slots
+        self.table = KINDS[kind]
 
     def _slot_present(self, kind: str) -> pl.Expr:
         cols = [pl.col(p).is_not_null() for p in self.specs if p.startswith(f"classes:{kind}.")]
@@ -66,7 +70,7 @@ class Fields:
                 return V("bool", self.any_class(), NO_ERR)
             cols = [pl.col(p).is_not_null() for p in self.specs if p == name or p.startswith(name + ".")]
             return V("bool", pl.any_horizontal(cols) if cols else pl.lit(False), NO_ERR)
-        spec = INSTITUTION_FIELDS.get(keys[0])
+        spec = self.table.get(keys[0])
         if len(keys) == 2 and isinstance(spec, tuple) and spec[0] == "obj" and isinstance(spec[1].get(keys[1]), str):
             sub = spec[1]
             path = ".".join(keys)
@@ -93,8 +97,8 @@ class Fields:
     def lists(self, name: str) -> list[Reader] | None:
         if name == "classes":
             return [self.klass(k) for k in self.slots]
-        if name == "staff":
-            return []  # a flat ledger has no staff list: r['staff'] raises KeyError on every row
+        if name in ("staff", "subregions"):
+            return []  # a flat ledger has no staff or subregion list: r[...] raises KeyError on every row
         return None
 
 
@@ -108,8 +112,9 @@ _OPS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
 }
 
 
-def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
-    """(fails, unknown) of one rule on one subject, as the fused function decides them."""
+def _finding(rule: CompiledRule, env: Env, target: V | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(fails, unknown) of one rule on one subject, as the fused function (or ``evaluate._judge``, given a target
+    year's value) decides them."""
     src = rule.sources
     applies: pl.Expr = pl.lit(True)
     unknown: pl.Expr = NO_ERR
@@ -120,22 +125,39 @@ def _finding(rule: CompiledRule, env: Env) -> tuple[pl.Expr, pl.Expr]:
         c = translate(src["check"], env)
         ok, err = truthy(c), c.err
     else:
-        if "required" not in src or rule.spec.op not in _OPS:
+        if ("required" not in src and target is None) or rule.spec.op not in _OPS:
             raise Untranslatable("rule without a required value")
-        o, q = translate(src["observed"], env), translate(src["required"], env)
-        if o.kind == "num" and q.kind == "num":
-            o, q = aligned(o, q)
-        elif not (o.kind == q.kind == "str" and rule.spec.op in ("==", "!=")):
+        o = translate(src["observed"], env)
+        q = target if "required" not in src else translate(src["required"], env)
+        if q is None:
+            raise Untranslatable("rule without a required value")
+        if "num" in (o.kind, q.kind):
+            ok = compare(_OPS[rule.spec.op], o, q)
+        elif o.kind == q.kind == "str" and rule.spec.op in ("==", "!="):
+            ok = _OPS[rule.spec.op](o.value, q.value)
+        else:
             raise Untranslatable("comparison of different kinds")
-        ok, err = _OPS[rule.spec.op](o.value, q.value), o.err | q.err
+        err = o.err | q.err
     return applies & ~err & ~ok, unknown | (applies & err)
 
 
-def _rule(rule: CompiledRule, fields: Fields, base: Env) -> tuple[pl.Expr, pl.Expr]:
-    """(how many findings fail, whether some finding is unknown) of one institution-kind rule."""
-    if rule.by_year:
-        raise Untranslatable("by-year rule")
-    if rule.subject == "institution":
+def _rule(
+    rule: CompiledRule, fields: Fields, base: Env, kind: str, as_of: datetime.date, dates: Dates | None = None
+) -> tuple[pl.Expr, pl.Expr]:
+    """(how many findings fail, whether some finding is unknown) of one rule of records of ``kind`` (``dates``: a
+    region row's year and reference date)."""
+    if dates is not None and rule.generic:
+        fail, unknown = region_rule(rule, fields.institution(["level"]), base, dates, base.params, _finding)
+        return fail.cast(pl.UInt32), unknown
+    if rule.by_year or rule.applies_to is not None or rule.subject == "subregion":
+        raise Untranslatable("by-year, level-bound or subregion rule")  # the generic path: row-wise
+    if rule.due is not None:
+        if rule.subject != kind:
+            raise Untranslatable("dated rule of a list item")
+        if as_of < rule.due:  # not due: only a `when` that cannot be decided makes it unknown
+            when = translate(rule.sources["when"], base) if "when" in rule.sources else None
+            return pl.lit(0, pl.UInt32), when.err if when is not None else pl.lit(False)
+    if rule.subject == kind:
         fail, unknown = _finding(rule, base)
         return fail.cast(pl.UInt32), unknown
     if rule.subject == "staff":
@@ -154,19 +176,29 @@ def _rule(rule: CompiledRule, fields: Fields, base: Env) -> tuple[pl.Expr, pl.Ex
     return total.cast(pl.UInt32), ~fields.any_class() | (pl.any_horizontal(unknowns) if unknowns else pl.lit(False))
 
 
-def _regenerated(policy: CompiledPolicy, text: str, fn: Any, allow_passes: bool) -> str:
-    """The generated source of a subsidy expression, compiled again and checked to be the code the policy runs."""
+def _regenerated(policy: CompiledPolicy, text: str, fn: Any, allow_passes: bool, requires: Sequence[str] = ()) -> str:
+    """The generated source of a subsidy expression, compiled again as the compiler compiles it (the institution
+    scope; an eligibility with ``requires`` joined to its ``passes(...)``) and checked to be the code the policy runs:
+    the same bytecode, constants and names as the function it holds, else :class:`Untranslatable`."""
     types = {name: param.spec.type for name, param in policy.parameters.items()}
-    ids = tuple(dict.fromkeys([*(r.id for r in policy.rules), *policy.disabled]))
-    compiled = compile_expression(text, Scope("institution", types, ids, allow_passes=allow_passes))
+    ids = tuple(r.id for r in policy.rules if RECORD_KIND[r.subject] == "institution")
+    others = tuple(r.id for r in policy.rules if RECORD_KIND[r.subject] != "institution")
+    scope = Scope("institution", types, ids, allow_passes=allow_passes, other_rule_ids=others)
+    compiled = compile_expression(text, scope)
     if isinstance(compiled, list):
         raise Untranslatable("expression does not compile again")
-    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({compiled.source})", "<policy expression>", "eval")
+    source = compiled.source
+    if requires:  # as the compiler states a subsidy's requirement set: its own passes(...), and-ed to `eligible`
+        required = compile_expression(f"passes({', '.join(repr(g) for g in requires)})", scope)
+        if isinstance(required, list):
+            raise Untranslatable("requirement set does not compile again")
+        source = f"({source}) and ({required.source})"
+    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
     mine = next(c for c in code.co_consts if hasattr(c, "co_code"))
     theirs = fn.__code__
     if (mine.co_code, mine.co_consts, mine.co_names) != (theirs.co_code, theirs.co_consts, theirs.co_names):
         raise Untranslatable("regenerated source differs from the compiled function")
-    return compiled.source
+    return source
 
 
 def _cents_of(policy: CompiledPolicy, s: CompiledSubsidy, env: Env, point: Any) -> tuple[pl.Expr, pl.Expr]:
@@ -184,7 +216,7 @@ def _subsidy(
     policy: CompiledPolicy, s: CompiledSubsidy, env: Env, params: Any
 ) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
     """(eligibility code: 0 no, 1 yes, 2 unknown; amount, lowest and highest amount in cents, null when none)."""
-    e = translate(_regenerated(policy, s.spec.eligible, s.eligible, True), env)
+    e = translate(_regenerated(policy, s.spec.eligible, s.eligible, True, s.spec.requires), env)
     state = pl.when(e.err).then(2).when(truthy(e)).then(1).otherwise(0)
     for spec, ex in zip(s.spec.exclusions, s.exclusions, strict=True):
         x = translate(_regenerated(policy, spec.when, ex.when, True), env)
@@ -210,21 +242,27 @@ def _subsidy(
 class Plan:
     rules: list[tuple[CompiledRule, pl.Expr, pl.Expr]]
     subsidies: list[tuple[CompiledSubsidy, pl.Expr, pl.Expr, pl.Expr, pl.Expr]]
+    amount_open: frozenset[str] = frozenset()  # subsidies whose amount the document leaves open on this date
 
 
-def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | None:
-    """The column-wise plan of every institution rule and subsidy, or None when one of them does not translate."""
+def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date, kind: str = "institution") -> Plan | None:
+    """The column-wise plan of every rule of records of ``kind`` (and, for institutions, every subsidy), or None when
+    one of them does not translate."""
     params = policy.params_at(as_of)
-    fields = Fields(lay)
+    fields = Fields(lay, kind)
     base = Env(fields.institution, None, params.point, as_of.year, fields.lists)
+    dates = None
+    if kind == "region":  # Y is a region record's statistics year (its year column, else as_of's year)
+        dates = Dates(fields.institution(["year"]), as_of)
+        base.year, base.year_value = None, dates.y
     try:
-        if policy.plans.get("institution") is not None and policy.plans["institution"].targets:
-            raise Untranslatable("by-year institution rules")
-        rules = [(r, *_rule(r, fields, base)) for r in policy.rules_by_kind.get("institution", ())]
+        rules = [(r, *_rule(r, fields, base, kind, as_of, dates)) for r in policy.rules_by_kind.get(kind, ())]
         index = {r.id: i for i, (r, _, _) in enumerate(rules)}
+        if kind != "institution":
+            return Plan(rules, [])
 
-        def passes(ids: tuple[str, ...]) -> V:
-            mine = [i for rid in ids if (i := index.get(rid)) is not None]
+        def passes(ids: tuple[str, ...]) -> V:  # as evaluate._outcomes: an aim is not a requirement
+            mine = [i for rid in ids if (i := index.get(rid)) is not None and rules[i][0].severity != "aim"]
             failed = pl.any_horizontal([pl.col(f"_f{i}") > 0 for i in mine]) if mine else pl.lit(False)
             unknown = pl.any_horizontal([pl.col(f"_u{i}") for i in mine]) if mine else pl.lit(False)
             return V("bool", ~failed, ~failed & unknown)
@@ -233,7 +271,8 @@ def plan(policy: CompiledPolicy, lay: Layout, as_of: datetime.date) -> Plan | No
         subsidies = [(s, *_subsidy(policy, s, base, params)) for s in policy.subsidies]
     except Untranslatable:
         return None
-    return Plan(rules, subsidies)
+    amount_open = frozenset(s.id for s in policy.subsidies if not params.unspecified.isdisjoint(s.amount_params))
+    return Plan(rules, subsidies, amount_open)
 
 
 def _cents(c: int) -> str:
@@ -245,32 +284,34 @@ def _rule_part(row: tuple[Any, ...], rules: list[CompiledRule]) -> tuple[str, li
     n = len(rules)
     violations: list[Any] = []
     unknown: list[Any] = []
-    failed = False
+    failed = incomplete = False
     for i, rule in enumerate(rules):
         if row[i]:
             violations.extend([{"rule": rule.id}] * row[i])
             failed = failed or rule.severity == "error"
         if row[n + i]:
             unknown.append({"rule": rule.id, "outcome": "unknown"})
-    return "fail" if failed else "incomplete" if unknown else "pass", violations, unknown
+            incomplete = incomplete or rule.severity != "aim"  # an aim left unknown leaves the record complete
+    return "fail" if failed else "incomplete" if incomplete else "pass", violations, unknown
 
 
-def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy]) -> list[dict[str, Any]]:
+def _subsidy_part(row: tuple[Any, ...], subsidies: list[CompiledSubsidy], amount_open: frozenset[str]) -> list[Any]:
     """The subsidy lines of one row from its eligibility codes and amounts in cents, as a report's dicts say them."""
     out = []
     for j, s in enumerate(subsidies):
         code, *cents = row[4 * j : 4 * j + 4]
         money = [("0.00" if code == 0 else _cents(c) if code == 1 and c is not None else None) for c in cents]
-        out.append(
-            {
-                "id": s.id,
-                "title": s.spec.title,
-                "eligible": {0: False, 1: True, 2: None}[code],
-                "amount": money[0],
-                "amount_min": money[1],
-                "amount_max": money[2],
-            }
-        )
+        line = {
+            "id": s.id,
+            "title": s.spec.title,
+            "eligible": {0: False, 1: True, 2: None}[code],
+            "amount": money[0],
+            "amount_min": money[1],
+            "amount_max": money[2],
+        }
+        if code == 1 and s.id in amount_open:
+            line["amount_open"] = True
+        out.append(line)
     return out
 
 
@@ -295,7 +336,7 @@ def _verdicts(df: pl.DataFrame, pl_: Plan) -> Iterator[tuple[str, list[Any], lis
         row[-1]: _rule_part(row, rules) for row in keyed.unique(subset=["_rk"]).select([*rule_cols, "_rk"]).iter_rows()
     }
     by_subsidies = {
-        row[-1]: _subsidy_part(row, subsidies)
+        row[-1]: _subsidy_part(row, subsidies, pl_.amount_open)
         for row in keyed.unique(subset=["_sk"]).select([*sub_cols, "_sk"]).iter_rows()
     }
     for rk, sk in zip(keyed["_rk"].to_list(), keyed["_sk"].to_list(), strict=True):
@@ -313,71 +354,98 @@ def evaluate_batch(df: pl.DataFrame, pl_: Plan) -> pl.DataFrame:
     out = out.with_columns(subs) if subs else out
     names = [f"_f{i}" for i in range(len(pl_.rules))] + [f"_u{i}" for i in range(len(pl_.rules))]
     names += [f"_s{j}_{k}" for j in range(len(pl_.subsidies)) for k in range(4)]
-    return out.select(names)
+    return out.select([*names, "_plain"])  # _plain keeps the height of a kind without rules or subsidies
 
 
 class Checker:
-    """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them."""
+    """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them.
 
-    def __init__(self, policy: CompiledPolicy, as_of: datetime.date, passes: bool = True):
-        self.policy, self.as_of, self.passes = policy, as_of, passes
-        self.seen: set[tuple[str, Any]] = set()  # (kind, id) of every record so far: repeated ids are error rows
+    ``on_notice`` is told the reader's notices (an ignored header, rows skipped as layout …), as ``read_rows`` tells
+    them."""
+
+    def __init__(
+        self,
+        policy: CompiledPolicy,
+        as_of: datetime.date,
+        passes: bool = True,
+        on_notice: Callable[[LedgerNotice], None] | None = None,
+    ):
+        self.policy, self.as_of, self.passes, self.on_notice = policy, as_of, passes, on_notice
+        # (kind, id) of every record so far as hashes, as evaluate_many keeps them: a repeated id is an error row
+        self.seen: set[int] = set()
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
         self.rows = {"columnar": 0, "row": 0}
 
-    def row_wise(self, row: int, source: str, data: dict[str, Any]) -> dict[str, Any]:
+    def row_wise(self, raw: RawRow, mapper: CellRows) -> dict[str, Any]:
+        """The report or error row of one row, as ``Policy.evaluate_many`` gives it."""
         self.rows["row"] += 1
+        if raw.problems or raw.data is None:
+            return dict(ErrorReport.of(raw.row, list(raw.problems), None, raw.source).to_dict())
+        data = mapper.record(cast("list[str]", raw.data))
         try:
-            record = normalize_record(data, row=row, source=source, text=True)
+            record = normalize_record(data, row=raw.row, source=raw.source, text=True)
         except RecordError as exc:
-            return dict(ErrorReport.of(row, exc.problems, data, source).to_dict())
-        key = (record["kind"], record.get("id"))
+            return dict(ErrorReport.of(raw.row, exc.problems, data, raw.source).to_dict())
+        key = hash((record["kind"], record.get("id")))
         if key in self.seen:
-            return dict(ErrorReport.duplicate(row, key[1], source).to_dict())
+            return dict(ErrorReport.duplicate(raw.row, record.get("id"), raw.source).to_dict())
         self.seen.add(key)
         return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
-        from .frame import layout
+        rows, mappers = read_ledger(path, encoding, self.on_notice)
+        kinds: dict[str, tuple[Layout, Plan]] | None = None
+        while batch := list(itertools.islice(rows, batch_size)):
+            if kinds is None:
+                kinds = self._plans(mappers[0].headers)
+            yield from self._batch(batch, kinds, mappers[0])
 
-        read = read_batches(path, encoding, batch_size)
-        if read is None:
-            return
-        lay = layout(read.header)
-        the_plan = plan(self.policy, lay, self.as_of) if lay is not None else None
-        self.columnwise = (
-            [] if the_plan is None else [r.id for r, _, _ in the_plan.rules] + [s.id for s, *_ in the_plan.subsidies]
-        )
-        for batch in read.batches:
-            if the_plan is None or lay is None:
-                for row, cells in batch:
-                    yield self.row_wise(row, path, read.mapper.map(cells))
-                continue
-            yield from self._batch(batch, lay, the_plan, read.mapper, path)
+    def _plans(self, header: list[str]) -> dict[str, tuple[Layout, Plan]]:
+        """The layout and plan of each record kind whose rules (and subsidies) all translate for this header."""
+        out: dict[str, tuple[Layout, Plan]] = {}
+        for kind in KINDS:
+            lay = layout(header, kind)
+            the_plan = plan(self.policy, lay, self.as_of, kind) if lay is not None else None
+            if lay is not None and the_plan is not None and (kind == "institution" or lay.kind_index >= 0):
+                out[kind] = (lay, the_plan)
+        self.columnwise = [r.id for _, p in out.values() for r, _, _ in p.rules]
+        self.columnwise += [s.id for _, p in out.values() for s, *_ in p.subsidies]
+        return out
 
     def _batch(
-        self, batch: list[tuple[int, list[str]]], lay: Layout, the_plan: Plan, mapper: Any, path: str
+        self, batch: list[RawRow], kinds: dict[str, tuple[Layout, Plan]], mapper: CellRows
     ) -> Iterator[dict[str, Any]]:
-        df = frame([cells for _, cells in batch], lay)
-        plain = df["_plain"].to_list()
-        verdicts = _verdicts(evaluate_batch(df.filter(pl.col("_plain")), the_plan), the_plan)
-        for (row, cells), is_plain in zip(batch, plain, strict=True):
-            if not is_plain:
-                yield self.row_wise(row, path, mapper.map(cells))
+        """The rows of a batch in order: each kind's plain rows column-wise (one frame per kind), the rest row-wise."""
+        cells = [cast("list[str]", raw.data) if raw.data is not None and not raw.problems else None for raw in batch]
+        index = next(iter(kinds.values()))[0].kind_index if kinds else -1
+        of = [row_kind(c, index) if c is not None and kinds else None for c in cells]
+        verdicts: dict[str, Iterator[tuple[str, list[Any], list[Any], list[Any]]]] = {}
+        plain = [False] * len(batch)
+        for kind, (lay, the_plan) in kinds.items():
+            mine = [i for i, k in enumerate(of) if k == kind]
+            if not mine:
                 continue
-            status, violations, unknown, subsidies = next(verdicts)
-            rid = cells[lay.id_index]
-            key = ("institution", rid)
+            df = frame([cast("list[str]", cells[i]) for i in mine], lay)
+            for i, ok in zip(mine, df["_plain"].to_list(), strict=True):
+                plain[i] = ok
+            verdicts[kind] = _verdicts(evaluate_batch(df.filter(pl.col("_plain")), the_plan), the_plan)
+        for raw, row, row_of, is_plain in zip(batch, cells, of, plain, strict=True):
+            if not is_plain or row is None or row_of is None:
+                yield self.row_wise(raw, mapper)
+                continue
+            kind, lay = row_of, kinds[row_of][0]
+            status, violations, unknown, subsidies = next(verdicts[kind])
+            rid = row[lay.id_index]
+            key = hash((kind, rid))
             if key in self.seen:
-                yield dict(ErrorReport.duplicate(row, rid, path).to_dict())
+                yield dict(ErrorReport.duplicate(raw.row, rid, raw.source).to_dict())
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1
-            name = cells[lay.name_index] if 0 <= lay.name_index < len(cells) else ""
             yield {
-                "kind": "institution",
+                "kind": kind,
                 "id": rid,
-                "name": name,
+                "name": _name(row, lay),
                 "status": status,
                 "violations": violations,
                 "findings": unknown,
@@ -385,11 +453,17 @@ class Checker:
             }
 
 
+def _name(row: list[str], lay: Layout) -> str:
+    """The name a report shows: the field as read (plain: no surrounding white space), or an extra field as written."""
+    cell = row[lay.name_index] if 0 <= lay.name_index < len(row) else ""
+    return cell if lay.name_field or cell.strip() else ""
+
+
 def check_rows(
     policy: Any,
     csv_path: str | Sequence[str],
     as_of: datetime.date | None = None,
-    batch_size: int = 20_000,
+    batch_size: int = 10_000,
     encoding: str | None = None,
     checker: Checker | None = None,
 ) -> Iterator[dict[str, Any]]:

@@ -1,9 +1,10 @@
-"""A CSV ledger in batches of cells, read exactly as the row-wise CSV reader reads it, and the typed polars frame of
-the cells that need no general reading.
+"""A CSV ledger read by the row-wise CSV reader itself, and the typed polars frame of the cells that need no general
+reading.
 
-Rows, row numbers, blank rows, the delimiter and the encoding come from the same code as
-:func:`tuoyu_rules.records.readers.csv.read_csv` (``open_text``, ``guarded``, ``RowMapper``), so a row handed to the
-row-wise engine is the very row it would have read. A cell is *plain* when the record converters take their fast
+Rows, row numbers, the header (found among title and 填报单位 rows), skipped 合计 and note rows, bad and undecodable
+rows, the delimiter, the encoding and every notice come from :func:`tuoyu_rules.records.readers.csv.read_csv`
+itself, with a mapper (:class:`CellRows`) that keeps each row's cells, so a row handed to the row-wise engine is the
+very row it would have read. A cell is *plain* when the record converters take their fast
 path on it and give the value computed here: ASCII digits for counts, digits with at most four decimals for measures,
 an exact yes/no spelling, an exact enum spelling, text without surrounding white space. Any other cell (``30个``,
 ``1,200``, `` 是``, a bad value) makes its row go row-wise.
@@ -11,24 +12,22 @@ an exact yes/no spelling, an exact enum spelling, text without surrounding white
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
-from ..errors import Location, Problem, RecordError
 from ..records.convert import _BOOL_SPELLINGS
 from ..records.limits import MAX_TEXT
-from ..records.readers.base import LedgerInput
+from ..records.readers.base import LedgerInput, RawRow
 from ..records.readers.columns import RowMapper, header_key
-from ..records.readers.text import guarded, open_text
-from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS
+from ..records.readers.csv import read_csv
+from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 
 SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
 Spec = Any  # "int", "num", "bool", "text", or a dict of enum spellings
@@ -44,45 +43,61 @@ def _spec(key: str, spec: Any, table: Any) -> Spec:
 
 @dataclass
 class Layout:
-    """What each column of a header is: a field path (``surveillance.installed``, ``classes:infant.enrolled``) and
-    its spec; ``slots`` are the flat classes in the order the row reader builds the list."""
+    """What each column of a header is for records of one kind: a field path (``surveillance.installed``,
+    ``classes:infant.enrolled``) and its spec; ``slots`` are the flat classes in the order the row reader builds the
+    list; ``kind_index`` is the column that says each row's kind (-1: every row is an institution);
+    ``name_index`` the ``name`` column, a field of the kind when ``name_field``."""
 
     columns: dict[int, tuple[str, Spec]] = field(default_factory=dict)
     slots: list[str] = field(default_factory=list)
     id_index: int = -1
     name_index: int = -1
+    name_field: bool = True
+    kind_index: int = -1
 
 
-def layout(header: list[str]) -> Layout | None:
-    """The layout of a header, or None when some column needs the row-wise reader (a kind column, nested lists,
-    a repeated field, a dotted path that is not a known sub-field)."""
+def layout(header: list[str], kind: str = "institution") -> Layout | None:
+    """The layout of a header for records of ``kind``, or None when some column needs the row-wise reader (nested
+    lists, a repeated field, a dotted path that is not a known sub-field) or there is no id column."""
+    table = KINDS[kind]
     out, paths, tops, heads = Layout(), set(), set(), set()
     for i, raw in enumerate(header):
         if raw is None or str(raw).strip() == "":
             continue
         key = header_key(str(raw))
         match = CLASS_HEADER.match(key)
+        if key == "kind":
+            if out.kind_index >= 0:
+                return None
+            out.kind_index = i
+            continue
+        if match and kind != "institution":  # the rows of other kinds keep class columns as extra fields
+            continue
         if match:
-            kind = CLASS_COLUMNS[match.group(1)]
+            slot = CLASS_COLUMNS[match.group(1)]
             name = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
-            path, spec = f"classes:{kind}.{name}", "int"
-            if kind not in out.slots:
-                out.slots.append(kind)
+            path, spec = f"classes:{slot}.{name}", "int"
+            if slot not in out.slots:
+                out.slots.append(slot)
         elif "." in key:
             head, _, tail = key.partition(".")
-            sub = INSTITUTION_FIELDS.get(head)
+            sub = table.get(head)
+            if sub is None and kind != "institution":  # an extra field of this kind: kept as read, never a problem
+                continue
             if not (isinstance(sub, tuple) and sub[0] == "obj" and tail in sub[1]):
                 return None
             path, spec = key, _spec(tail, sub[1][tail], sub[1])
             heads.add(head)
-        elif key == "kind" or isinstance(INSTITUTION_FIELDS.get(key), tuple):
+        elif isinstance(table.get(key), tuple):
             return None
-        elif key in INSTITUTION_FIELDS:
-            path, spec = key, _spec(key, INSTITUTION_FIELDS[key], INSTITUTION_FIELDS)
+        elif key in table:
+            path, spec = key, _spec(key, table[key], table)
             tops.add(key)
         else:  # a column no rule reads: kept as text by the row reader, never a problem
             if key in tops:
                 return None
+            if key == "name":  # shown in the report as the row gives it
+                out.name_index, out.name_field = i, False
             tops.add(key)
             continue
         if path in paths or heads & tops:
@@ -92,6 +107,14 @@ def layout(header: list[str]) -> Layout | None:
         out.id_index = i if path == "id" else out.id_index
         out.name_index = i if path == "name" else out.name_index
     return out if out.id_index >= 0 else None
+
+
+def row_kind(cells: list[str], index: int) -> str | None:
+    """The kind of a row when its kind cell is plain (empty: an institution), else None."""
+    cell = cells[index] if 0 <= index < len(cells) else ""
+    if cell == "" or cell in KINDS:
+        return cell or "institution"
+    return KIND_ALIASES.get(cell)
 
 
 _SPACE = "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1) if chr(c).isspace())
@@ -142,63 +165,30 @@ def frame(rows: list[list[str]], lay: Layout) -> pl.DataFrame:
     return raw.select(exprs)
 
 
-@dataclass
-class Batches:
-    """The rows of one CSV ledger: its header, its row mapper, and batches of (row number, cells)."""
+class CellRows(RowMapper):
+    """The header's mapper for :func:`~tuoyu_rules.records.readers.csv.read_csv` when the columnar engine reads: a
+    row's data is its list of cells, typed column-wise (:func:`frame`); :meth:`record` builds the dict the row-wise
+    engine reads, for the rows handed to it. Every other step (header found among title rows, 合计 and note rows
+    skipped, bad rows, undecodable cells, notices) is the row reader's own."""
 
-    source: str
-    header: list[str]
-    mapper: RowMapper
-    batches: Iterator[list[tuple[int, list[str]]]]
+    def map(self, cells: list[Any]) -> dict[str, Any]:
+        if len(cells) > len(self.headers) or self.unnamed:
+            super().map(cells)  # notes the cells of columns without a header, for the same notice
+        return cast("dict[str, Any]", cells)
+
+    def record(self, cells: list[str]) -> dict[str, Any]:
+        return super().map(cells)
 
 
-def read_batches(path: str, encoding: str | None, size: int) -> Batches | None:
-    """Batches of a CSV ledger, read line by line like ``read_csv`` (None for a file without a header)."""
+def read_ledger(path: str, encoding: str | None, on_notice: Any = None) -> tuple[Iterator[RawRow], list[CellRows]]:
+    """The rows of a CSV ledger as the row reader reads them (each data row's ``data`` is its cells), and the list
+    that holds the header's :class:`CellRows` once the header is found."""
+    mappers: list[CellRows] = []
+
+    def mapper_of(header: list[str]) -> CellRows:
+        mappers.append(CellRows(header))
+        return mappers[0]
+
     p = Path(path)
-    fmt = p.suffix.lower().lstrip(".")
-    text = open_text(LedgerInput(p, None, path, fmt, encoding, None))
-    if text.dirty:  # the row reader makes an error row of each undecodable row; this reader does not: refuse
-        text.stream.close()
-        raise RecordError([_needs_row_engine(path)])
-    lines = guarded(iter(text), path)
-    delimiter = "\t" if fmt == "tsv" else None
-    if delimiter is None:
-        first = next(lines, "")
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
-        lines = _chain(first, lines)
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        text.stream.close()
-        return None
-    return Batches(path, header, RowMapper(header), _batches(reader, text, size))
-
-
-def _batches(reader: Any, text: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    with text:
-        batch: list[tuple[int, list[str]]] = []
-        for row, cells in enumerate(reader, start=1):
-            if not "".join(cells).strip():  # as read_csv's any(c.strip() for c in cells), in one call
-                continue
-            batch.append((row, cells))
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    if first:
-        yield first
-    yield from rest
-
-
-def _needs_row_engine(path: str) -> Problem:
-    return Problem(
-        "record.undecodable",
-        f"{path} 中有无法解码的字节：列式引擎不逐行报告它们，请用 --engine row（每个无法解码的行各成一个错误行）",
-        f"{path} holds bytes that do not decode: the columnar engine does not report them row by row; use "
-        "--engine row (each undecodable row becomes an error row)",
-        Location(file=path),
-    )
+    ledger = LedgerInput(p, None, path, p.suffix.lower().lstrip("."), encoding, None, on_notice)
+    return read_csv(ledger, mapper_of), mappers

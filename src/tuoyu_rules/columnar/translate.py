@@ -27,13 +27,15 @@ class Untranslatable(Exception):
 
 @dataclass(frozen=True)
 class V:
-    kind: str  # num, bool, str, truth
+    kind: str  # num, bool, str, truth, ratio (an exact quotient), never (unknown('fact'): always raises)
     value: pl.Expr
     err: pl.Expr
     scale: int = 0
     bound: int = 0  # the largest magnitude of the scaled value
     is_int: bool = False  # a Python int at run time (not a Decimal): what _ceil_div's integer path needs
     signed: bool = False  # may be negative
+    den: pl.Expr | None = None  # kind ``ratio``: the value is value / (den * 10**scale), den a positive integer
+    den_bound: int = 0
 
 
 NO_ERR = pl.lit(False)
@@ -62,9 +64,9 @@ def const(value: Any) -> V:
 
 
 def truthy(v: V) -> pl.Expr:
-    if v.kind in ("bool", "truth"):
+    if v.kind in ("bool", "truth", "never"):
         return v.value
-    if v.kind == "num":
+    if v.kind in ("num", "ratio"):
         return v.value != 0
     return v.value.str.len_chars() > 0
 
@@ -89,6 +91,30 @@ def aligned(a: V, b: V) -> tuple[V, V]:
     return rescale(a, scale), rescale(b, scale)
 
 
+def compare(op: Callable[[pl.Expr, pl.Expr], pl.Expr], a: V, b: V) -> pl.Expr:
+    """``a op b`` of two numbers, one of them maybe a ratio (an exact quotient: ``percent``, ``per_1000``), compared
+    by cross-multiplication. The row engine compares the 28-digit quotient; the two agree while
+    numerator bound * denominator bound * 10**(the other's scale) < 2 * 10**27 (the quotient's rounding error then
+    stays below its distance to any other value of that scale), else refused."""
+    if a.kind == "num" and b.kind == "num":
+        a, b = aligned(a, b)
+        return op(a.value, b.value)
+    if a.kind == "ratio" and b.kind == "num":
+        return _cross(op, a, b, False)
+    if a.kind == "num" and b.kind == "ratio":
+        return _cross(op, b, a, True)
+    raise Untranslatable("comparison of different kinds")
+
+
+def _cross(op: Callable[[pl.Expr, pl.Expr], pl.Expr], q: V, t: V, flipped: bool) -> pl.Expr:
+    assert q.den is not None
+    if q.bound * q.den_bound * 10**t.scale >= 2 * 10**27:
+        raise Untranslatable("a quotient beyond 28 exact digits")
+    left = _checked(replace(q, value=q.value * 10**t.scale, bound=q.bound * 10**t.scale, kind="num"))
+    right = _checked(replace(t, value=t.value * q.den * 10**q.scale, bound=t.bound * q.den_bound * 10**q.scale))
+    return op(right.value, left.value) if flipped else op(left.value, right.value)
+
+
 @dataclass
 class Env:
     """What the names of generated code stand for: ``r`` and ``R`` as field readers, loop variables, parameters."""
@@ -96,10 +122,11 @@ class Env:
     r: Callable[[list[str]], V] | None
     parent: Callable[[list[str]], V] | None
     params: Mapping[str, Any]
-    year: int
+    year: int | None  # None: Y is ``year_value`` (a region record's statistics year)
     lists: Callable[[str], list[Callable[[list[str]], V]] | None]  # a list field's items (None: not a flat list)
     passes: Callable[[tuple[str, ...]], V] | None = None
     loops: dict[str, Callable[[list[str]], V]] | None = None
+    year_value: V | None = None
 
 
 def _subscripts(node: ast.AST) -> tuple[str, list[str]]:
@@ -132,8 +159,10 @@ class Translator:
         return const(node.value)
 
     def n_Name(self, node: ast.Name) -> V:
-        if node.id == "Y":
+        if node.id == "Y" and self.env.year is not None:
             return const(self.env.year)
+        if node.id == "Y" and self.env.year_value is not None:
+            return self.env.year_value
         raise Untranslatable(f"name {node.id}")
 
     def n_Subscript(self, node: ast.Subscript) -> V:
@@ -199,14 +228,14 @@ class Translator:
             return self._membership(node.left, right, isinstance(op, ast.NotIn))
         a, b = self.gen(node.left), self.gen(right)
         err = a.err | b.err
-        if a.kind == "num" and b.kind == "num":
-            a, b = aligned(a, b)
-        elif not (a.kind == b.kind and a.kind in ("str", "bool") and isinstance(op, (ast.Eq, ast.NotEq))):
-            raise Untranslatable("comparison of different kinds")
-        compare = _COMPARE.get(type(op))
-        if compare is None:
+        how = _COMPARE.get(type(op))
+        if how is None:
             raise Untranslatable("comparison operator")
-        return V("bool", compare(a.value, b.value), err)
+        if "num" in (a.kind, b.kind):
+            return V("bool", compare(how, a, b), err)
+        if not (a.kind == b.kind and a.kind in ("str", "bool") and isinstance(op, (ast.Eq, ast.NotEq))):
+            raise Untranslatable("comparison of different kinds")
+        return V("bool", how(a.value, b.value), err)
 
     def _membership(self, left: ast.AST, right: ast.AST, negate: bool) -> V:
         if isinstance(right, ast.Name) and right.id in ("r", "R") and isinstance(left, ast.Constant):  # has(field)
@@ -228,6 +257,10 @@ class Translator:
 
     def n_IfExp(self, node: ast.IfExp) -> V:
         test, body, other = self.gen(node.test), self.gen(node.body), self.gen(node.orelse)
+        if body.kind == "never" and other.kind != "never":  # a branch that always raises takes the other's kind
+            body = replace(other, err=pl.lit(True))
+        elif other.kind == "never" and body.kind != "never":
+            other = replace(body, err=pl.lit(True))
         t = truthy(test)
         if body.kind == "num" and other.kind == "num":
             body, other = aligned(body, other)
@@ -251,6 +284,12 @@ class Translator:
         fn, args = node.func.id, node.args
         if fn == "_D" and len(args) == 1 and isinstance(args[0], ast.Constant):
             return const(Decimal(str(args[0].value)))
+        if fn == "_unknown" and len(args) == 1 and isinstance(args[0], ast.Constant):
+            return V(
+                "never", pl.lit(False), pl.lit(True)
+            )  # unknown('fact') raises on every row: the outcome is unknown
+        if fn in ("_percent", "_per_1000") and len(args) == 2:
+            return self._ratio(self.gen(args[0]), self.gen(args[1]), 100 if fn == "_percent" else 1000)
         if fn == "_ceil_div" and len(args) == 2:
             return self._ceil_div(self.gen(args[0]), self.gen(args[1]))
         if fn == "_passes" and len(args) == 2 and isinstance(args[1], ast.Tuple) and self.env.passes:
@@ -262,11 +301,28 @@ class Translator:
             return self._aggregate(fn, args[0])
         raise Untranslatable(f"function {fn}")
 
+    def _ratio(self, a: V, b: V, times: int) -> V:
+        """``a * times / b`` as an exact ratio (``b`` a whole number, never negative; 0 raises, as in ``_div``)."""
+        if a.kind != "num" or b.kind != "num" or b.scale != 0 or b.signed:
+            raise Untranslatable("a quotient of something that is not a count")
+        num = _checked(replace(a, value=a.value * times, bound=a.bound * times))
+        err = a.err | b.err | (b.value == 0)
+        den = pl.when(b.value == 0).then(1).otherwise(b.value)
+        return V("ratio", num.value, err, num.scale, num.bound, False, num.signed, den, max(b.bound, 1))
+
     def _ceil_div(self, a: V, b: V) -> V:
-        if not (a.is_int and b.is_int and a.kind == "num" and b.kind == "num"):
-            raise Untranslatable("ceil of a division of decimals")  # the 28-digit path: left to the row engine
+        """``_ceil_div``: ``-(-a // b)`` on ints; on decimals ``math.ceil`` of a 28-digit quotient, which is the exact
+        ceiling of the aligned integers while |numerator| * |denominator| < 2 * 10**27 (the rounding error of the
+        quotient then stays below its distance to the next integer, 1/|denominator|); beyond that refused."""
+        if a.kind != "num" or b.kind != "num":
+            raise Untranslatable("ceil of a division of something that is not a number")
+        if not (a.is_int and b.is_int):
+            a, b = aligned(a, b)
+            if a.bound * b.bound >= 2 * 10**27:
+                raise Untranslatable("ceil of a division of decimals beyond 28 exact digits")
         safe = pl.when(b.value == 0).then(1).otherwise(b.value)
-        return V("num", -((-a.value) // safe), a.err | b.err | (b.value == 0), 0, a.bound, True, a.signed or b.signed)
+        value = -((-a.value) // safe)
+        return V("num", value, a.err | b.err | (b.value == 0), 0, a.bound + 1, True, a.signed or b.signed)
 
     def _aggregate(self, fn: str, gen: ast.GeneratorExp) -> V:
         if len(gen.generators) != 1 or not isinstance(gen.generators[0].target, ast.Name):

@@ -73,10 +73,11 @@ class _Lines:
         self.taken = self.taken[:1]
 
 
-def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
+def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] = RowMapper) -> Iterator[RawRow]:
     """One RawRow per non-blank data row, numbered from the row after the header (found by
     :func:`~.layout.locate_header`, one row or two, or the ``--header-row``: title and note rows above it are skipped,
-    and column numbers, 合计 and note rows below it, as a notice says); every value is text."""
+    and column numbers, 合计 and note rows below it, as a notice says); every value is text.
+    ``mapper_of`` makes the header's mapper (the columnar engine's keeps each row's cells as they are)."""
     source = ledger.source
     with open_text(ledger) as text:
         lines = _Lines(text)
@@ -91,7 +92,7 @@ def read_csv(ledger: LedgerInput) -> Iterator[RawRow]:
             found = None if index is None else Header(index, 1, rows[index])
         if found is None:
             return
-        mapper = RowMapper(found.cells)
+        mapper = mapper_of(found.cells)
         layout = Layout(head[found.index + found.height - 1][0], found.cells, head[found.index][0])
         for line, cells in head[: found.index]:
             layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
