@@ -29,10 +29,10 @@ READERS: dict[str, Reader] = {
         "CSV table (UTF-8, UTF-8 with BOM, GB18030 or UTF-16 with BOM; tsv is tab-separated)",
     ),
     "xlsx": Reader(
-        ("xlsx", "xlsm"),
+        ("xlsx", "xlsm", "xls", "ods"),
         read_xlsx,
-        "Excel 工作簿（所有工作表或 --sheet，班级/人员表按编号关联）",
-        "Excel workbook (all sheets or --sheet; class and staff sheets joined by id)",
+        "工作簿：Excel、WPS、LibreOffice 保存的 xlsx/xlsm/xls/ods（所有工作表或 --sheet，班级/人员表按编号关联）",
+        "workbook as Excel, WPS or LibreOffice saves it: xlsx/xlsm/xls/ods (all sheets or --sheet; class and staff sheets joined by id)",
     ),
     "json": Reader(
         ("json",), read_json, "JSON 文档：一条记录或记录列表", "JSON document: one record or a list of them"

@@ -1,38 +1,31 @@
-"""The XLSX reader (also ``.xlsm``): every sheet, or ``--sheet``; streamed row by row.
+"""The workbook reader: ``.xlsx``, ``.xlsm``, ``.xls`` and ``.ods`` (Excel, WPS, LibreOffice), every sheet or
+``--sheet``; the cells come from :mod:`.book` (python-calamine), this module finds the table in each sheet.
 
 Sheets named 班级/classes and 人员/staff are joined by institution id onto the main rows (those two sheets are held
-in memory); rows of sheets named 区域/regions and 居住区/residential_areas are regions and residential areas.
+in memory); rows of sheets named 区域/regions and 居住区/residential_areas are regions and residential areas. A
+hidden helper column whose header names no field is skipped, with a notice.
 
-A workbook is a zip file: its parts are checked (sizes and compression ratios, from the zip directory, which
-``zipfile`` enforces while reading) before openpyxl reads any of them. Rows and cells are read as the sheet holds
-them, never from its declared dimension (a 1.5 KB sheet may declare ``A1:XFD1048576``); a row past Excel's last row
-or a value past column :data:`MAX_XLSX_COLUMNS` is an error. A cell that cannot be read (a shared-string index
-that does not exist, a malformed number) makes its row an error row naming the cell; the other rows are read.
+The workbook is bounded before its cells are read (:func:`.book.open_book`: zip parts from the zip directory, the
+grid of each sheet, the size of an ``.xls``). Rows and cells are read as the sheet holds them, never from its
+declared dimension; a row past Excel's last row or a value past column :data:`MAX_XLSX_COLUMNS` is an error. A cell
+that cannot be read (a shared-string index that does not exist, a malformed number) makes its row an error row
+naming the cell; the other rows are read.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import re
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from decimal import Decimal
 from itertools import chain
-from typing import IO, TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import Location, Problem, RecordError
 from ...vocabulary import FILL_DOWN, KIND_SHEETS, SUBSHEETS
-from ..limits import (
-    MAX_XLSX_COLUMNS,
-    MAX_XLSX_PART,
-    MAX_XLSX_PARTS,
-    MAX_XLSX_RATIO,
-    MAX_XLSX_ROWS,
-    MAX_XLSX_TOTAL,
-)
+from ..limits import MAX_XLSX_COLUMNS
 from .base import LedgerInput, RawRow
-from .columns import RowMapper, column_letter, header_key, ignored_notice
+from .book import BadCell, Book, Range, Row, open_book, unreadable
+from .columns import RowMapper, column_letter, header_key, ignored_notice, is_known
 from .layout import (
     HEADER_SCAN,
     Layout,
@@ -44,19 +37,11 @@ from .layout import (
     no_table_notice,
 )
 
-if TYPE_CHECKING:
-    from openpyxl import Workbook
+__all__ = ["BadCell", "read_xlsx"]
+
+Workbook = Book  # the sheet walking below reads a Book as it read an openpyxl workbook: sheetnames, rows, merged
 
 _Joined = dict[str, dict[str, list[dict[str, Any]]]]  # target field -> institution id -> items of a subsheet
-
-
-class BadCell:
-    """A cell openpyxl could not read: where it is and why (its row becomes an error row)."""
-
-    __slots__ = ("column", "reason")
-
-    def __init__(self, column: int, reason: str):
-        self.column, self.reason = column, reason
 
 
 def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
@@ -72,63 +57,11 @@ def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
 
 
 def _unreadable(source: str, code: str, zh: str, en: str) -> RecordError:
-    return RecordError([Problem(code, zh, en, Location(file=source))])
+    return unreadable(source, code, zh, en)
 
 
 def _load_workbook(ledger: LedgerInput) -> Workbook:
-    import openpyxl
-
-    data: IO[bytes] | Any = ledger.path if ledger.path is not None else io.BytesIO(ledger.stdin.read())  # type: ignore[union-attr]
-    _check_parts(data, ledger.source)
-    try:
-        return openpyxl.load_workbook(data, read_only=True, data_only=True)
-    except Exception as exc:
-        raise _unreadable(
-            ledger.source,
-            "record.unreadable",
-            f"无法读取 Excel 文件 {ledger.source}：{exc}",
-            f"cannot read the workbook {ledger.source}: {exc}",
-        ) from None
-
-
-def _check_parts(data: Any, source: str) -> None:
-    """Refuse a workbook whose parts would expand too far (a zip bomb) before anything is decompressed."""
-    try:
-        with zipfile.ZipFile(data) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _unreadable(
-            source, "record.unreadable", f"{source} 不是有效的 Excel 文件：{exc}", f"{source} is not a workbook: {exc}"
-        ) from None
-    if isinstance(data, io.BytesIO):
-        data.seek(0)
-    total = sum(p.file_size for p in parts)
-    worst = max(parts, key=lambda p: p.file_size / max(p.compress_size, 1), default=None)
-    biggest = max(parts, key=lambda p: p.file_size, default=None)
-    reason = None
-    if len(parts) > MAX_XLSX_PARTS:
-        reason = (f"有 {len(parts)} 个部分", f"it has {len(parts)} parts")
-    elif total > MAX_XLSX_TOTAL:
-        reason = (f"解压后共 {total:,} 字节", f"it expands to {total:,} bytes")
-    elif biggest is not None and biggest.file_size > MAX_XLSX_PART and not _is_sheet(biggest.filename):
-        reason = (
-            f"{biggest.filename} 解压后 {biggest.file_size:,} 字节",
-            f"{biggest.filename} expands to {biggest.file_size:,} bytes",
-        )
-    elif worst is not None and worst.file_size > 1_000_000 and worst.file_size > MAX_XLSX_RATIO * worst.compress_size:
-        ratio = worst.file_size // max(worst.compress_size, 1)
-        reason = (f"{worst.filename} 压缩比 {ratio} 倍", f"{worst.filename} is compressed {ratio} times")
-    if reason is not None:
-        raise _unreadable(
-            source,
-            "record.workbook-too-large",
-            f"{source} 超过 Excel 文件的上限（{reason[0]}；可能是压缩炸弹），未读取",
-            f"{source} is over the limits of a workbook ({reason[1]}; a zip bomb?) and was not read",
-        )
-
-
-def _is_sheet(name: str) -> bool:
-    return name.startswith("xl/worksheets/") and name.endswith(".xml")
+    return open_book(ledger)
 
 
 def _subsheet(name: str) -> str | None:
@@ -183,8 +116,11 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
                 ledger.notice(where, no_table_notice(where, filled, notes))
             continue
         header_line = head[found.index + found.height - 1][0]
-        mapper = RowMapper(found.cells)
-        layout = Layout(header_line, found.cells, head[found.index][0])
+        helpers = _hidden_helpers(book, name, found.cells)
+        header = _without(found.cells, helpers)
+        ledger.notice(where, _hidden_notice(where, header_line, helpers))
+        mapper = RowMapper(header)
+        layout = Layout(header_line, header, head[found.index][0])
         for line, cells, bad in head[: found.index]:
             layout.above(line, cells) if not bad else layout.unreadable(line)
         layout.merged_above(merges)
@@ -192,7 +128,7 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
         fill = _Fill(merges, mapper, header_line, layout)
         kind = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
         for line, cells, bad in chain(head[found.index + found.height :], rows):
-            cells = fill(line, cells)
+            cells = fill(line, _without(cells, helpers))
             if not bad and (all(c in (None, "") for c in cells) or layout.below(line, cells)):
                 continue
             row_number += 1
@@ -270,34 +206,37 @@ class _Fill:
         return cells
 
 
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+def _merged(book: Workbook, name: str) -> list[Range]:
+    """The merged ranges of a sheet as (first row, first column, last row, last column), 1-based."""
+    return book.merged(name)
 
 
-def _merged(book: Workbook, name: str) -> list[tuple[int, int, int, int]]:
-    """The merged ranges of a sheet as (first row, first column, last row, last column), 1-based, read from its XML
-    by a byte scan (the read-only workbook does not parse them); at most 100,000."""
-    from openpyxl.utils import column_index_from_string
-
-    sheet: Any = book[name]
-    if not hasattr(sheet, "_get_source"):
-        return []
-    out: list[tuple[int, int, int, int]] = []
-    tail = b""
-    with sheet._get_source() as src:
-        while len(out) < 100_000:
-            chunk = src.read(1 << 20)
-            if not chunk:
-                break
-            data = tail + chunk
-            cut = data.rfind(b"<")
-            cut = cut if cut > len(data) - 200 else len(data)
-            for m in _MERGE.finditer(data, 0, cut):
-                a, r1, b, r2 = (g.decode() if g else None for g in m.groups())
-                first_col, first_row = column_index_from_string(a or "A"), int(r1 or 1)
-                last_col, last_row = column_index_from_string(b or a or "A"), int(r2 or r1 or 1)
-                out.append((first_row, first_col, last_row, last_col))
-            tail = data[cut:]
+def _hidden_helpers(book: Workbook, name: str, header: list[Any]) -> dict[int, str]:
+    """The hidden columns whose header names no field (0-based column -> header): helper columns, skipped."""
+    out = {}
+    for col in sorted(book.hidden(name)):
+        text = header[col] if col < len(header) else None
+        if text is None or not str(text).strip() or not is_known(header_key(str(text))):
+            out[col] = "" if text is None else " ".join(str(text).split())
     return out
+
+
+def _without(cells: list[Any], columns: dict[int, str]) -> list[Any]:
+    if not columns:
+        return cells
+    return [None if i in columns else c for i, c in enumerate(cells)]
+
+
+def _hidden_notice(where: str, header_line: int, columns: dict[int, str]) -> tuple[str, str] | None:
+    shown = [
+        f"{column_letter(c)}（{h}）" if h else column_letter(c) for c, h in columns.items() if c < MAX_XLSX_COLUMNS
+    ]
+    if not shown:
+        return None
+    return (
+        f"{where}：跳过隐藏的辅助列 {'、'.join(shown)}（第 {header_line} 行的表头不对应任何字段）",
+        f"{where}: hidden helper column {', '.join(shown).replace('（', ' (').replace('）', ')')} skipped (its header in row {header_line} names no field)",
+    )
 
 
 def _joined(mapper: RowMapper, cells: list[Any], kind: str | None, extra: _Joined) -> dict[str, Any]:
@@ -325,72 +264,10 @@ def _cell_problem(row: int, source: str, sheet: str, line: int, bad: BadCell) ->
     )
 
 
-def _rows(book: Workbook, name: str) -> Iterator[tuple[int, list[Any], list[BadCell]]]:
+def _rows(book: Workbook, name: str) -> Iterator[Row]:
     """The rows a sheet holds, as (sheet row number, values, cells that could not be read); gaps are skipped and
     the declared dimension is ignored."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            before = self.col_counter
-            try:
-                return super().parse_cell(element)
-            except Exception as exc:  # openpyxl raises IndexError, ValueError … for a malformed cell
-                if self.col_counter == before:  # the error came before the cell's column was known
-                    self.col_counter += 1
-                reason = f"{type(exc).__name__}: {str(exc)[:100]}"
-                return {"row": self.row_counter, "column": self.col_counter, "value": BadCell(self.col_counter, reason)}
-
-    sheet: Any = book[name]
-    if not hasattr(sheet, "_get_source"):  # a chart sheet: no cells
-        return
-    with sheet._get_source() as src:
-        parser = Parser(
-            src,
-            _Strings(sheet._shared_strings),
-            data_only=True,
-            epoch=book.epoch,
-            date_formats=book._date_formats,  # type: ignore[attr-defined]
-            timedelta_formats=book._timedelta_formats,  # type: ignore[attr-defined]
-        )
-        try:
-            for line, cells in parser.parse():
-                if line > MAX_XLSX_ROWS:
-                    yield line, [], [BadCell(1, f"past the last row Excel has ({MAX_XLSX_ROWS:,})")]
-                    return
-                yield (line, *_values(cells))
-        except Exception as exc:  # a malformed sheet outside its cells: the rest of the sheet cannot be read
-            yield parser.row_counter + 1, [], [BadCell(1, f"{type(exc).__name__}: {str(exc)[:100]}")]
-
-
-def _values(cells: list[dict[str, Any]]) -> tuple[list[Any], list[BadCell]]:
-    """A row's values by column (1 = A), at most :data:`MAX_XLSX_COLUMNS`, and the cells that could not be read."""
-    bad = [c["value"] for c in cells if isinstance(c["value"], BadCell)]
-    width = max((c["column"] for c in cells if c["value"] is not None), default=0)
-    if width > MAX_XLSX_COLUMNS:
-        bad.append(BadCell(width, f"past column {MAX_XLSX_COLUMNS:,}, the most a ledger row may use"))
-        width = MAX_XLSX_COLUMNS
-    values: list[Any] = [None] * width
-    for c in cells:
-        column = c["column"]
-        if 1 <= column <= width and not isinstance(c["value"], BadCell):
-            values[column - 1] = c["value"]
-    return values, bad
-
-
-class _Strings(Sequence[Any]):
-    """The shared strings, refusing an index that does not exist (a negative one would silently count from the end)."""
-
-    def __init__(self, strings: Sequence[Any]):
-        self._strings = strings
-
-    def __len__(self) -> int:
-        return len(self._strings)
-
-    def __getitem__(self, index: Any) -> Any:
-        if not isinstance(index, int) or not 0 <= index < len(self._strings):
-            raise IndexError(f"shared string {index} does not exist (the workbook has {len(self._strings)})")
-        return self._strings[index]
+    return book.rows(name)
 
 
 def _cell(value: Any) -> Any:
