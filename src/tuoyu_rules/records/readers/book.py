@@ -87,6 +87,7 @@ class Book:
             ) from None
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self._parts: dict[str, str] | None = None  # XLSX: sheet name -> its part
+        self._last: tuple[str, Any] | None = None
         self._streamed: Any = None  # the openpyxl workbook, opened for the XLSX sheets calamine does not read
 
     def close(self) -> None:
@@ -103,7 +104,7 @@ class Book:
                 yield from _streamed_rows(self._openpyxl(), name)
                 return
         try:
-            sheet = self._book.get_sheet_by_name(name)
+            sheet = self._sheet(name)
         except Exception as exc:
             if self.fmt == "xlsx":  # a bad cell: the streamed parser names it, and reads the other rows
                 self._layout[name].stream = True
@@ -127,7 +128,7 @@ class Book:
         if self.fmt == "ods":
             return self._layout[name].merged if name in self._layout else []
         try:
-            ranges = self._book.get_sheet_by_name(name).merged_cell_ranges or []
+            ranges = self._sheet(name).merged_cell_ranges or []
         except Exception:  # the sheet cannot be read: its rows say so
             return []
         return [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges][:100_000]
@@ -138,6 +139,13 @@ class Book:
             return self._xlsx_layout(name).hidden
         layout = self._layout.get(name)
         return layout.hidden if layout else set()
+
+    def _sheet(self, name: str) -> Any:
+        """The sheet calamine reads (the last one is kept: its rows and merged ranges are asked for in turn)."""
+        if self._last is None or self._last[0] != name:
+            self._last = None  # the previous grid is let go before the next is built
+            self._last = (name, self._book.get_sheet_by_name(name))
+        return self._last[1]
 
     def _xlsx_layout(self, name: str) -> _SheetLayout:
         if name not in self._layout:
