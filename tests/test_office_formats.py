@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tuoyu_rules.cli import main
 from tuoyu_rules.errors import RecordError
@@ -262,3 +264,45 @@ def test_a_damaged_ods_is_a_located_error_not_a_traceback(tmp_path: Path, conten
     with pytest.raises(RecordError) as info:
         list(read_rows(path))
     assert info.value.problems[0].code == "record.unreadable" and info.value.problems[0].location.file == str(path)
+
+
+def test_a_workbook_on_standard_input_is_read_by_its_content() -> None:
+    data = io.BytesIO((OFFICE / "同一机构.ods").read_bytes())
+    rows = list(read_rows("-", stdin=data, fmt="ods"))
+    assert [r.data["id"] for r in rows] == [f"NC-00{i}" for i in range(1, 9)]
+
+
+_cells = st.one_of(
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64).filter(lambda f: abs(f) < 1e15),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=8),
+    st.dates(datetime.date(1901, 1, 1), datetime.date(2099, 12, 31)),
+    st.booleans(),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(_cells, min_size=1, max_size=5), min_size=1, max_size=6))
+def test_calamine_gives_the_rows_the_streamed_openpyxl_parser_gives(
+    tmp_path_factory: pytest.TempPathFactory, table: list[list[object]]
+) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "name", "total_slots", "monthly_fee", "备注"])
+    for row in table:
+        book.active.append(row)
+    path = tmp_path_factory.mktemp("p") / "t.xlsx"
+    book.save(path)
+    read = list(read_rows(path))
+    original = book_module._xlsx_scan
+    with open(path, "rb") as data:
+        assert not original(data, "xl/worksheets/sheet1.xml").stream  # the first read was calamine's
+
+    def streamed(data: io.BufferedReader, part: str | None) -> book_module._SheetLayout:
+        layout = original(data, part)
+        layout.stream = True
+        return layout
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(book_module, "_xlsx_scan", streamed)
+        assert list(read_rows(path)) == read
