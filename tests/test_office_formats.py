@@ -21,6 +21,7 @@ from tuoyu_rules.cli import main
 from tuoyu_rules.errors import RecordError
 from tuoyu_rules.records import LedgerNotice, normalize_record, read_rows
 from tuoyu_rules.records.readers import book as book_module
+from tuoyu_rules.records.readers.biff import hidden_columns
 
 OFFICE = Path(__file__).parent / "data" / "ledgers" / "office"
 MESSY = ["台账_办公.xlsx", "台账_办公.xls", "台账_办公.ods"]
@@ -57,12 +58,6 @@ def _notices(name: str) -> list[str]:
     where = f"{OFFICE / name}#机构"
     header = "机构编号、机构名称、所属街镇、托位数（个）、是否普惠、月收费标准（元/月）"
     skipped = "；跳过 第 1 行（标题）、第 2 行（填报单位）、第 8 行（合计）、第 9 行（注释）"
-    if name.endswith(".xls"):  # calamine reads no column records of an .xls: the helper column is an ordinary one
-        return [
-            f"{where}：未识别的表头（原样保留为额外字段，规则不读取）：备案日期 → 备案 (filed)？、辅助列",
-            f"{where}：第 3 行作为表头（{header} 等 10 列）{skipped}",
-            f"{OFFICE / name}#填表说明：跳过此工作表（是说明表，2 行未作为记录读取）",
-        ]
     return [
         f"{where}：跳过隐藏的辅助列 I（辅助列）（第 3 行的表头不对应任何字段）",
         f"{where}：未识别的表头（原样保留为额外字段，规则不读取）：备案日期 → 备案 (filed)？",
@@ -75,8 +70,7 @@ def _notices(name: str) -> list[str]:
 def test_each_format_says_its_header_its_skipped_rows_and_its_hidden_helper_column(name: str) -> None:
     rows, notices = _read(OFFICE / name)
     assert notices == _notices(name)
-    if not name.endswith(".xls"):
-        assert all("辅助列" not in r.data for r in rows)  # the hidden helper column is not read
+    assert all("辅助列" not in r.data for r in rows)  # the hidden helper column is not read
 
 
 def _check(path: Path, policy: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict], str]:
@@ -306,3 +300,19 @@ def test_calamine_gives_the_rows_the_streamed_openpyxl_parser_gives(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(book_module, "_xlsx_scan", streamed)
         assert list(read_rows(path)) == read
+
+
+def test_the_hidden_columns_of_an_xls_are_read_from_its_column_records_and_damage_gives_none() -> None:
+    data = (OFFICE / "台账_办公.xls").read_bytes()
+    assert hidden_columns(data) == {"机构": {8, 9}, "班级": set(), "人员": set(), "填表说明": set()}
+    assert hidden_columns((OFFICE / "同一机构.xls").read_bytes()) == {"机构": set()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9727), st.integers(0, 255)), min_size=1, max_size=40))
+def test_a_damaged_xls_container_gives_no_hidden_columns_never_an_error(edits: list[tuple[int, int]]) -> None:
+    data = bytearray((OFFICE / "台账_办公.xls").read_bytes())
+    for at, byte in edits:
+        data[at % len(data)] = byte
+    found = hidden_columns(bytes(data))
+    assert all(isinstance(k, str) and all(0 <= c < 1000 for c in v) for k, v in found.items())

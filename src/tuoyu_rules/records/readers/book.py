@@ -11,9 +11,9 @@ string that does not exist, a malformed number) is read instead by the streamed 
 bad cell; an ODS ``content.xml`` is parsed once for the hidden columns, the merged cells and the grid (a repeated
 cell may not expand past the bound); an ``.xls`` file (at most 65,536 x 256 cells a sheet) is bounded by its size.
 
-What each format gives: values and dates everywhere; merged ranges from calamine (xlsx, xls) or the ODS XML; hidden
-columns from ``<col hidden="1">`` (xlsx) and ``table:visibility="collapse"`` (ods), not for xls (calamine does not
-read the column records: its hidden columns are read as ordinary columns).
+What each format gives: values and dates everywhere; merged ranges from the sheet XML (xlsx), calamine (xls) or the
+ODS XML; hidden columns from ``<col hidden="1">`` (xlsx), ``table:visibility="collapse"`` (ods) and the COLINFO
+records (xls, :mod:`.biff`: calamine does not read them).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from ..limits import (
     MAX_XLSX_TOTAL,
 )
 from .base import LedgerInput
+from .biff import hidden_columns
 
 Row = tuple[int, list[Any], list["BadCell"]]  # (sheet row number, values by column from A, cells not read)
 Range = tuple[int, int, int, int]  # a merged range: first row, first column, last row, last column (1-based)
@@ -88,6 +89,7 @@ class Book:
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self._parts: dict[str, str] | None = None  # XLSX: sheet name -> its part
         self._last: tuple[str, Any] | None = None
+        self._xls_hidden: dict[str, set[int]] | None = None  # XLS: from its COLINFO records (calamine reads none)
         self._streamed: Any = None  # the openpyxl workbook, opened for the XLSX sheets calamine does not read
 
     def close(self) -> None:
@@ -134,9 +136,14 @@ class Book:
         return [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges][:100_000]
 
     def hidden(self, name: str) -> set[int]:
-        """The hidden columns of a sheet, 0-based (xlsx and ods; an xls sheet says none)."""
+        """The hidden columns of a sheet, 0-based."""
         if self.fmt == "xlsx":
             return self._xlsx_layout(name).hidden
+        if self.fmt == "xls":
+            if self._xls_hidden is None:
+                self._data.seek(0)
+                self._xls_hidden = hidden_columns(self._data.read())
+            return self._xls_hidden.get(name, set())
         layout = self._layout.get(name)
         return layout.hidden if layout else set()
 
