@@ -21,7 +21,7 @@ from tuoyu_rules.cli import main
 from tuoyu_rules.errors import RecordError
 from tuoyu_rules.records import LedgerNotice, normalize_record, read_rows
 from tuoyu_rules.records.readers import book as book_module
-from tuoyu_rules.records.readers.biff import hidden_columns
+from tuoyu_rules.records.readers.biff import hidden_columns, xls_layout
 
 OFFICE = Path(__file__).parent / "data" / "ledgers" / "office"
 MESSY = ["台账_办公.xlsx", "台账_办公.xls", "台账_办公.ods"]
@@ -193,6 +193,17 @@ def test_an_ods_error_cell_is_the_error_it_shows_never_an_empty_cell(tmp_path: P
     path.write_bytes(_ods(HEADER_ROW + rows))
     (row,) = read_rows(path)
     assert row.data == {"id": "E1", "total_slots": "#DIV/0!"}  # refused by the number field, not read as missing
+
+
+def test_an_xls_error_cell_is_the_error_it_shows_as_in_xlsx_and_ods() -> None:
+    # 同一机构.xls has none; a LibreOffice-saved sheet with =1/0 and =NA() in B2 and C2 does
+    data = (OFFICE / "错误值.xls").read_bytes()
+    assert xls_layout(data) == {"S": (set(), {2: {1: "#DIV/0!", 2: "#N/A"}})}
+    for name in ("错误值.xls", "错误值.ods"):
+        assert [r.data for r in read_rows(OFFICE / name)] == [
+            {"id": "E1", "total_slots": "#DIV/0!", "monthly_fee": "#N/A"},
+            {"id": "E2", "total_slots": 3, "monthly_fee": 6},
+        ], name
 
 
 def test_an_xlsx_error_cell_is_the_error_it_shows(tmp_path: Path) -> None:

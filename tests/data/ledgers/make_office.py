@@ -13,6 +13,8 @@ office suite writes:
   填表说明 sheet.
 - 同一机构.*: the first eight institutions of examples/nanchang/institutions.csv as a plain table, also written as
   CSV in UTF-8 (同一机构.csv) and GB18030 (同一机构_gb18030.csv): the same institutions in five formats.
+- 错误值.*: formulas =1/0 and =NA() (openpyxl writes no results; LibreOffice computes them and saves the error
+  cells #DIV/0! and #N/A in the .xls and .ods).
 """
 
 from __future__ import annotations
@@ -136,7 +138,12 @@ def main() -> None:
     for name, encoding in (("同一机构.csv", "utf-8"), ("同一机构_gb18030.csv", "gb18030")):
         with (HERE / name).open("w", encoding=encoding, newline="") as f:
             csv.writer(f).writerows([header, *rows])
-    for name in ("台账_办公.xlsx", "同一机构.xlsx"):
+    errors = openpyxl.Workbook()
+    errors.active.title = "S"
+    for row in (["id", "total_slots", "monthly_fee"], ["E1", "=1/0", "=NA()"], ["E2", 3, "=2*3"]):
+        errors.active.append(row)
+    errors.save(HERE / "错误值.xlsx")
+    for name in ("台账_办公.xlsx", "同一机构.xlsx", "错误值.xlsx"):
         _convert(HERE / name)
 
 

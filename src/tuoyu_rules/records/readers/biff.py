@@ -1,25 +1,34 @@
-"""The hidden columns of an ``.xls`` (Excel 97-2003) workbook, which calamine does not read: the ``COLINFO`` records
-of each sheet's BIFF8 substream, found through the compound file's allocation table.
+"""What calamine does not read of an ``.xls`` (Excel 97-2003) workbook: the hidden columns (``COLINFO`` records) and
+the error cells (``BOOLERR`` records and formulas whose cached result is an error, which calamine reads as empty) of
+each sheet's BIFF8 substream, found through the compound file's allocation table.
 
-Only the hidden flag is read. Anything unexpected (another BIFF version, a damaged or hostile container) gives no
-hidden columns, never an error: the columns are then read as ordinary ones, their headers named in the usual
-notice when no field matches them. Every chain and loop is bounded by the file's size.
+Anything unexpected (another BIFF version, a damaged or hostile container) gives nothing, never an error: columns
+are then read as ordinary ones and error cells as empty, as calamine reads them. Every chain and loop is bounded by
+the file's size.
 """
 
 from __future__ import annotations
 
 import struct
 
-_BOUNDSHEET, _BOF, _EOF, _COLINFO = 0x0085, 0x0809, 0x000A, 0x007D
+_BOUNDSHEET, _BOF, _EOF, _COLINFO, _BOOLERR, _FORMULA = 0x0085, 0x0809, 0x000A, 0x007D, 0x0205, 0x0006
+_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
+
+Errors = dict[int, dict[int, str]]  # sheet row (1-based) -> 0-based column -> the error shown (#DIV/0!)
 
 
-def hidden_columns(data: bytes) -> dict[str, set[int]]:
-    """Sheet name -> its hidden columns (0-based); empty when the file cannot be read this way."""
+def xls_layout(data: bytes) -> dict[str, tuple[set[int], Errors]]:
+    """Sheet name -> (its hidden columns, 0-based; its error cells); empty when the file cannot be read this way."""
     try:
         stream = _workbook_stream(data)
         return _sheets(stream) if stream else {}
     except (struct.error, IndexError, ValueError, UnicodeDecodeError, KeyError):
         return {}
+
+
+def hidden_columns(data: bytes) -> dict[str, set[int]]:
+    """Sheet name -> its hidden columns (0-based)."""
+    return {name: hidden for name, (hidden, _) in xls_layout(data).items()}
 
 
 def _workbook_stream(data: bytes) -> bytes | None:
@@ -79,8 +88,8 @@ def _records(stream: bytes, start: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _sheets(stream: bytes) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = {}
+def _sheets(stream: bytes) -> dict[str, tuple[set[int], Errors]]:
+    out: dict[str, tuple[set[int], Errors]] = {}
     for kind, at, _ in _records(stream, 0):
         if kind != _BOUNDSHEET:
             continue
@@ -89,13 +98,24 @@ def _sheets(stream: bytes) -> dict[str, set[int]]:
         name = raw.decode("utf-16-le" if wide & 1 else "latin-1")
         if sheet_type != 0 or not offset < len(stream):
             continue
-        hidden: set[int] = set()
-        for record, data_at, _ in _records(stream, offset)[1:]:
-            if record == _COLINFO:
-                first, last, _width, _xf, flags = struct.unpack_from("<HHHHH", stream, data_at)
-                if flags & 1:
-                    hidden.update(range(first, min(last, 999) + 1))
-            elif record == _BOF:
-                break
-        out[name] = hidden
+        out[name] = _sheet(stream, offset)
     return out
+
+
+def _sheet(stream: bytes, offset: int) -> tuple[set[int], Errors]:
+    hidden: set[int] = set()
+    errors: Errors = {}
+    for record, at, _ in _records(stream, offset)[1:]:
+        if record == _COLINFO:
+            first, last, _width, _xf, flags = struct.unpack_from("<HHHHH", stream, at)
+            if flags & 1:
+                hidden.update(range(first, min(last, 999) + 1))
+        elif record == _BOOLERR and stream[at + 7] == 1:  # row, column, format, value, fError
+            row, col = struct.unpack_from("<HH", stream, at)
+            errors.setdefault(row + 1, {})[col] = _ERRORS.get(stream[at + 6], "#ERROR")
+        elif record == _FORMULA and stream[at + 6] == 2 and stream[at + 12 : at + 14] == b"\xff\xff":
+            row, col = struct.unpack_from("<HH", stream, at)  # a cached result that is an error
+            errors.setdefault(row + 1, {})[col] = _ERRORS.get(stream[at + 8], "#ERROR")
+        elif record == _BOF:
+            break
+    return hidden, errors

@@ -38,7 +38,7 @@ from ..limits import (
     MAX_XLSX_TOTAL,
 )
 from .base import LedgerInput
-from .biff import hidden_columns
+from .biff import xls_layout
 
 Row = tuple[int, list[Any], list["BadCell"]]  # (sheet row number, values by column from A, cells not read)
 Range = tuple[int, int, int, int]  # a merged range: first row, first column, last row, last column (1-based)
@@ -75,6 +75,8 @@ class Book:
         self.fmt, self.source, self._data = fmt, source, data
         try:
             self._layout: dict[str, _SheetLayout] = _ods_layout(data, source) if fmt == "ods" else {}
+            if fmt == "xls":
+                self._layout = _xls_layout(data)
             data.seek(0)
             self._book = CalamineWorkbook.from_filelike(data)
         except RecordError:
@@ -89,7 +91,6 @@ class Book:
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self._parts: dict[str, str] | None = None  # XLSX: sheet name -> its part
         self._last: tuple[str, Any] | None = None
-        self._xls_hidden: dict[str, set[int]] | None = None  # XLS: from its COLINFO records (calamine reads none)
         self._streamed: Any = None  # the openpyxl workbook, opened for the XLSX sheets calamine does not read
 
     def close(self) -> None:
@@ -136,14 +137,9 @@ class Book:
         return [(r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in ranges][:100_000]
 
     def hidden(self, name: str) -> set[int]:
-        """The hidden columns of a sheet, 0-based."""
+        """The hidden columns of a sheet, 0-based (xlsx: the sheet XML; xls: its COLINFO records; ods: content.xml)."""
         if self.fmt == "xlsx":
             return self._xlsx_layout(name).hidden
-        if self.fmt == "xls":
-            if self._xls_hidden is None:
-                self._data.seek(0)
-                self._xls_hidden = hidden_columns(self._data.read())
-            return self._xls_hidden.get(name, set())
         layout = self._layout.get(name)
         return layout.hidden if layout else set()
 
@@ -414,6 +410,15 @@ def _ods_span(table: _SheetLayout, elem: Any, row: int, col: int) -> None:
     cols = int(elem.get(f"{_T}number-columns-spanned", "1"))
     if (rows > 1 or cols > 1) and len(table.merged) < 100_000:
         table.merged.append((row + 1, col + 1, row + rows, col + cols))
+
+
+def _xls_layout(data: IO[bytes]) -> dict[str, _SheetLayout]:
+    """The hidden columns and error cells of an .xls file's sheets (:mod:`.biff`; calamine reads neither)."""
+    out = {}
+    for name, (hidden, errors) in xls_layout(data.read()).items():
+        out[name] = layout = _SheetLayout()
+        layout.hidden, layout.errors = hidden, errors
+    return out
 
 
 def _streamed_rows(book: Any, name: str) -> Iterator[Row]:
