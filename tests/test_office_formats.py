@@ -198,7 +198,7 @@ def test_an_ods_error_cell_is_the_error_it_shows_never_an_empty_cell(tmp_path: P
 def test_an_xls_error_cell_is_the_error_it_shows_as_in_xlsx_and_ods() -> None:
     # 同一机构.xls has none; a LibreOffice-saved sheet with =1/0 and =NA() in B2 and C2 does
     data = (OFFICE / "错误值.xls").read_bytes()
-    assert xls_layout(data) == {"S": (set(), {2: {1: "#DIV/0!", 2: "#N/A"}})}
+    assert xls_layout(data) == {"S": (set(), {2: {1: "#DIV/0!", 2: "#N/A"}}, 3 * 3)}
     for name in ("错误值.xls", "错误值.ods"):
         assert [r.data for r in read_rows(OFFICE / name)] == [
             {"id": "E1", "total_slots": "#DIV/0!", "monthly_fee": "#N/A"},
@@ -327,3 +327,21 @@ def test_a_damaged_xls_container_gives_no_hidden_columns_never_an_error(edits: l
         data[at % len(data)] = byte
     found = hidden_columns(bytes(data))
     assert all(isinstance(k, str) and all(0 <= c < 1000 for c in v) for k, v in found.items())
+
+
+def test_an_xls_sheet_whose_cells_span_too_large_a_grid_refuses_the_file_before_calamine_builds_it(
+    tmp_path: Path,
+) -> None:
+    data = bytearray((OFFICE / "同一机构.xls").read_bytes())
+    sheet = xls_layout(bytes(data))["机构"]
+    assert sheet.grid == 9 * 31  # 8 institutions and the header, 31 columns
+    # a cell record moved to the last row and column an .xls has (65,536 x 256): a 16,777,216-cell grid
+    at = data.find(bytes.fromhex("fd000a00") + (8).to_bytes(2, "little"))  # a LABELSST of row 9
+    assert at > 0
+    data[at + 4 : at + 8] = bytes.fromhex("ffffff00")
+    assert xls_layout(bytes(data))["机构"].grid == 65_536 * 256
+    path = tmp_path / "wide.xls"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordError) as info:
+        list(read_rows(path))
+    assert info.value.problems[0].code == "record.workbook-too-large"

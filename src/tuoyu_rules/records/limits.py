@@ -25,8 +25,8 @@ MAX_XLSX_RATIO = 200
 MAX_XLSX_ROWS = 1_048_576  # Excel's own last row
 MAX_XLSX_COLUMNS = 1_000
 # calamine holds a sheet as a grid (about 32 bytes a cell) from its first to its last cell: an XLSX sheet whose grid
-# would pass this many cells is streamed by openpyxl instead, an ODS table that would is refused; an .xls file (at
-# most 65,536 x 256 cells a sheet, not compressed) is refused past MAX_XLS_BYTES.
+# would pass this many cells is streamed by openpyxl instead, an ODS or XLS sheet that would refuses the file; an
+# .xls file (not compressed) is refused past MAX_XLS_BYTES.
 MAX_WORKBOOK_GRID = 10_000_000
 MAX_XLS_BYTES = 100_000_000
 MAX_YAML_DEPTH = 40  # nesting of a YAML ledger, refused before composing (as for policy YAML)

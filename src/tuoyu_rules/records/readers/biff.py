@@ -10,15 +10,26 @@ the file's size.
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 _BOUNDSHEET, _BOF, _EOF, _COLINFO, _BOOLERR, _FORMULA = 0x0085, 0x0809, 0x000A, 0x007D, 0x0205, 0x0006
+# the records of cells (row, column first): NUMBER, LABELSST, RK, LABEL, RSTRING, BLANK, BOOLERR, FORMULA, and the
+# runs MULRK and MULBLANK, whose last column ends the record
+_CELLS = frozenset([0x0203, 0x00FD, 0x027E, 0x0204, 0x00D6, 0x0201, _BOOLERR, _FORMULA])
+_RUNS = frozenset([0x00BD, 0x00BE])
 _ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A"}
 
 Errors = dict[int, dict[int, str]]  # sheet row (1-based) -> 0-based column -> the error shown (#DIV/0!)
 
 
-def xls_layout(data: bytes) -> dict[str, tuple[set[int], Errors]]:
-    """Sheet name -> (its hidden columns, 0-based; its error cells); empty when the file cannot be read this way."""
+class XlsSheet(NamedTuple):
+    hidden: set[int]  # 0-based columns
+    errors: Errors
+    grid: int  # last row x last column of its cells: the grid calamine builds
+
+
+def xls_layout(data: bytes) -> dict[str, XlsSheet]:
+    """Sheet name -> what calamine does not read of it; empty when the file cannot be read this way."""
     try:
         stream = _workbook_stream(data)
         return _sheets(stream) if stream else {}
@@ -28,7 +39,7 @@ def xls_layout(data: bytes) -> dict[str, tuple[set[int], Errors]]:
 
 def hidden_columns(data: bytes) -> dict[str, set[int]]:
     """Sheet name -> its hidden columns (0-based)."""
-    return {name: hidden for name, (hidden, _) in xls_layout(data).items()}
+    return {name: sheet.hidden for name, sheet in xls_layout(data).items()}
 
 
 def _workbook_stream(data: bytes) -> bytes | None:
@@ -88,8 +99,8 @@ def _records(stream: bytes, start: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _sheets(stream: bytes) -> dict[str, tuple[set[int], Errors]]:
-    out: dict[str, tuple[set[int], Errors]] = {}
+def _sheets(stream: bytes) -> dict[str, XlsSheet]:
+    out: dict[str, XlsSheet] = {}
     for kind, at, _ in _records(stream, 0):
         if kind != _BOUNDSHEET:
             continue
@@ -102,10 +113,16 @@ def _sheets(stream: bytes) -> dict[str, tuple[set[int], Errors]]:
     return out
 
 
-def _sheet(stream: bytes, offset: int) -> tuple[set[int], Errors]:
+def _sheet(stream: bytes, offset: int) -> XlsSheet:
     hidden: set[int] = set()
     errors: Errors = {}
-    for record, at, _ in _records(stream, offset)[1:]:
+    rows = cols = 0
+    for record, at, length in _records(stream, offset)[1:]:
+        if record in _CELLS or record in _RUNS:
+            row, col = struct.unpack_from("<HH", stream, at)
+            if record in _RUNS:
+                col = struct.unpack_from("<H", stream, at + length - 2)[0]
+            rows, cols = max(rows, row + 1), max(cols, col + 1)
         if record == _COLINFO:
             first, last, _width, _xf, flags = struct.unpack_from("<HHHHH", stream, at)
             if flags & 1:
@@ -118,4 +135,4 @@ def _sheet(stream: bytes, offset: int) -> tuple[set[int], Errors]:
             errors.setdefault(row + 1, {})[col] = _ERRORS.get(stream[at + 8], "#ERROR")
         elif record == _BOF:
             break
-    return hidden, errors
+    return XlsSheet(hidden, errors, rows * cols)

@@ -9,11 +9,12 @@ decompressed); an XLSX sheet's cell references are scanned (a byte scan of its X
 pass :data:`MAX_WORKBOOK_GRID` cells, holds cells without a reference, or that calamine cannot read (a shared
 string that does not exist, a malformed number) is read instead by the streamed openpyxl parser, which names each
 bad cell; an ODS ``content.xml`` is parsed once for the hidden columns, the merged cells and the grid (a repeated
-cell may not expand past the bound); an ``.xls`` file (at most 65,536 x 256 cells a sheet) is bounded by its size.
+cell may not expand past the bound); an ``.xls`` file is bounded by its size, and its cell records are read once
+(:mod:`.biff`) for the grid of each sheet, its hidden columns and its error cells.
 
 What each format gives: values and dates everywhere; merged ranges from the sheet XML (xlsx), calamine (xls) or the
 ODS XML; hidden columns from ``<col hidden="1">`` (xlsx), ``table:visibility="collapse"`` (ods) and the COLINFO
-records (xls, :mod:`.biff`: calamine does not read them).
+records (xls); error cells as the error shown (calamine reads them as empty).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Book:
         try:
             self._layout: dict[str, _SheetLayout] = _ods_layout(data, source) if fmt == "ods" else {}
             if fmt == "xls":
-                self._layout = _xls_layout(data)
+                self._layout = _xls_layout(data, source)
             data.seek(0)
             self._book = CalamineWorkbook.from_filelike(data)
         except RecordError:
@@ -412,12 +413,17 @@ def _ods_span(table: _SheetLayout, elem: Any, row: int, col: int) -> None:
         table.merged.append((row + 1, col + 1, row + rows, col + cols))
 
 
-def _xls_layout(data: IO[bytes]) -> dict[str, _SheetLayout]:
-    """The hidden columns and error cells of an .xls file's sheets (:mod:`.biff`; calamine reads neither)."""
+def _xls_layout(data: IO[bytes], source: str) -> dict[str, _SheetLayout]:
+    """The hidden columns and error cells of an .xls file's sheets (:mod:`.biff`; calamine reads neither); a sheet
+    whose grid would pass :data:`MAX_WORKBOOK_GRID` cells refuses the file."""
     out = {}
-    for name, (hidden, errors) in xls_layout(data.read()).items():
+    for name, sheet in xls_layout(data.read()).items():
+        if sheet.grid > MAX_WORKBOOK_GRID:
+            raise _too_large(
+                source, f"工作表 {name} 的范围有 {sheet.grid:,} 个单元格", f"sheet {name} spans {sheet.grid:,} cells"
+            )
         out[name] = layout = _SheetLayout()
-        layout.hidden, layout.errors = hidden, errors
+        layout.hidden, layout.errors = sheet.hidden, sheet.errors
     return out
 
 
