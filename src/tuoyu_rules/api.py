@@ -79,6 +79,10 @@ class Policy:
     def __repr__(self) -> str:
         return f"<Policy {self.id} ({self.name}), {len(self.compiled.rules)} rules>"
 
+    def __reduce__(self) -> tuple[type[Policy], tuple[CompiledPolicy]]:
+        """Pickled by reference to its source files (see :mod:`tuoyu_rules.compiler.pickling`)."""
+        return Policy, (self.compiled,)
+
     def report_meta(self, as_of: AsOf | None = None) -> dict[str, Any]:
         """What a report page says about this policy, as plain data for the writers (``write_reports(meta=…)``): its
         name, jurisdiction, own documents (title, 文号, issuer, date), period in force, stated budget and ``as_of``."""

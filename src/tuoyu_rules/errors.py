@@ -163,6 +163,12 @@ _ENTRIES: tuple[Code, ...] = (
         "no such policy: neither a bundled id nor an existing file; check the spelling (the message suggests a close id).",
     ),
     Code(
+        "policy.source-changed",
+        "file",
+        "序列化（pickle）的策略引用的文件自序列化以来已改变，或本进程的 tuoyu-rules 版本不同：拒绝在另一份规则下重新编译；让各进程使用同一份策略文件与同一版本。",
+        "a pickled policy refers to a file that changed since it was pickled, or this process runs another version of tuoyu-rules: it is not compiled again under other rules; give every process the same policy files and version.",
+    ),
+    Code(
         "policy.unreadable",
         "file",
         "策略文件无法打开（权限、路径是目录等）。",

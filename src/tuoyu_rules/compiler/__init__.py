@@ -5,12 +5,13 @@ loads and merges the parent chain (``extends``, :mod:`.layers`), checks every re
 compiles every expression once (:mod:`..expressions`), in the phases of :mod:`.compile`; the rules of each record
 kind become one generated function (:mod:`.plan`). Dated parameters are resolved by one function,
 :meth:`CompiledParameter.value_at` (:mod:`.parameters`). All problems of all phases are collected and raised
-together as one :class:`PolicyError`.
+together as one :class:`PolicyError`. A compiled policy pickles by reference to its source files (:mod:`.pickling`).
 """
 
 from .compile import compile_file, load_compiled
 from .layers import Origin, bundled_dir, bundled_ids, resolve_ref
 from .parameters import CompiledParameter, ParamSet, resolve_parameters
+from .pickling import PolicyRef, lookup, reference
 from .policy import (
     OPS,
     CompiledBenefit,
@@ -34,12 +35,15 @@ __all__ = [
     "KindPlan",
     "Origin",
     "ParamSet",
+    "PolicyRef",
     "Provenance",
     "bundled_dir",
     "bundled_ids",
     "compile_file",
     "load_compiled",
+    "lookup",
     "override_parameters",
+    "reference",
     "resolve_parameters",
     "resolve_ref",
 ]

@@ -140,6 +140,9 @@ class CompiledPolicy:
     needs_outcomes: bool = False  # some subsidy or benefit calls passes()
     provenance: Provenance | None = None  # the chain's files and their hashes, worked out once at load
     has_aims: bool = False  # some rule has severity aim
+    # each with_parameters / --set applied since load, in order: ((name, value as text), ...) and the reason; with
+    # the source files they are how a policy pickles (.pickling), so they are kept exactly as given
+    what_if: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = ()
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
     # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -168,4 +171,8 @@ def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reaso
     """A new compiled policy whose named parameters hold one value on every date (``--set NAME=VALUE``)."""
     params = override_values(policy.parameters, values, reason, policy.id)
     provenance = policy.provenance.with_overrides(values) if policy.provenance else None
-    return dataclasses.replace(policy, parameters=params, provenance=provenance, _cache={}, _memo={})
+    # a value as text converts to the parameter's type exactly as the value itself does (override_values reads str())
+    step = (tuple((name, str(value)) for name, value in values.items()), reason)
+    return dataclasses.replace(
+        policy, parameters=params, provenance=provenance, what_if=(*policy.what_if, step), _cache={}, _memo={}
+    )
