@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
     {"frames"},
     {"columnar"},
     {"api"},
+    {"parallel", "dask"},
     {"cli"},
     {"__main__", "__init__"},
 ]

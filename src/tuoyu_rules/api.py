@@ -62,6 +62,31 @@ def _normalize(record: Any, row: int | None = None, source: str | None = None, t
     return normalize_record(record, row=row, source=source)
 
 
+def records_of(items: Iterable[Any], start: int = 1) -> Iterator[tuple[int, str | None, dict[str, Any] | ErrorReport]]:
+    """Each item of a stream as ``(row, source, its evaluation record)``, or with the :class:`ErrorReport` of an item
+    that cannot be read; ``row`` is the row a :class:`RawRow` carries, else the item's position (from ``start``).
+    Ids are not compared here: :meth:`Policy.evaluate_many` does that, and ``check --jobs`` in the parent process."""
+    for index, item in enumerate(items, start=start):
+        row, source, data = index, None, item
+        try:
+            if type(item) is dict:  # the common case, without a detour
+                record = normalize_record(item, row=row)
+            elif isinstance(item, RecordModel):
+                record = item.evaluation_record()
+            elif isinstance(item, RawRow):
+                row, source, data = item.row, item.source, item.data
+                if item.problems or data is None:
+                    yield row, source, ErrorReport.of(row, list(item.problems), data, source)
+                    continue
+                record = _normalize(data, row, source, item.text)
+            else:
+                record = _normalize(item, row)
+        except RecordError as exc:
+            yield row, source, ErrorReport.of(row, exc.problems, data, source)
+            continue
+        yield row, source, record
+
+
 class Policy:
     """A compiled policy: evaluate records against it. Immutable and safe to share between threads."""
 
@@ -150,23 +175,9 @@ class Policy:
         # ids seen so far, as 64-bit hashes: the one piece of state that grows with a stream (about 50 bytes per
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9
         seen: set[int] = set()
-        for index, item in enumerate(records, start=1):
-            row, source, data = index, None, item
-            try:
-                if type(item) is dict:  # the common case, without a detour
-                    record = normalize_record(item, row=row)
-                elif isinstance(item, RecordModel):
-                    record = item.evaluation_record()
-                elif isinstance(item, RawRow):
-                    row, source, data = item.row, item.source, item.data
-                    if item.problems or data is None:
-                        yield ErrorReport.of(row, list(item.problems), data, source)
-                        continue
-                    record = _normalize(data, row, source, item.text)
-                else:
-                    record = _normalize(item, row)
-            except RecordError as exc:
-                yield ErrorReport.of(row, exc.problems, data, source)
+        for row, source, record in records_of(records):
+            if isinstance(record, ErrorReport):  # an item that could not be read
+                yield record
                 continue
             key = (record["kind"], record.get("id"))
             fingerprint = hash(key)

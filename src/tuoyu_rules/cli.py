@@ -59,6 +59,16 @@ def _date(text: str) -> datetime.date:
         raise argparse.ArgumentTypeError(f"日期应写作 YYYY-MM-DD: {text!r}") from None
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"--jobs 应为 0 或正整数 takes 0 or a positive number: {text!r}")
+    return jobs
+
+
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", help="policy files or folders")
     p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
@@ -111,6 +121,15 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         default="row",
         help="row (default): the reference engine; columnar: polars, for big trusted CSV ledgers with --format csv "
         "(docs/columnar.md); auto: columnar for big CSV ledgers when polars is installed",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="用 N 个进程核查台账（0：每个处理器一个），输出与单进程逐字节相同 split the ledger across N processes "
+        "(0: one per processor); the output is byte for byte that of one process",
     )
     p.add_argument(
         "--trace",
@@ -355,13 +374,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     if refused:
         print(f"tuoyu-rules: 用法错误 usage error: --engine columnar: {refused}", file=sys.stderr)
         return EXIT_USAGE
+    jobs = _job_count(args)
+    if jobs > 1 and args.overrides:
+        print(
+            "tuoyu-rules: 用法错误 usage error: --jobs 与 --set 不能同用 --set runs in one process (--jobs 1)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if use_columnar and jobs > 1:
+        print(
+            "tuoyu-rules: 用法错误 usage error: --jobs 只用于逐行引擎 the columnar engine runs in one process "
+            "(--engine row, or --jobs 1)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if use_columnar:
         return _check_columnar(policy, args)
     where: dict[str, Any] = {}  # the row and source of the input row last read (for the CI formats)
+    located = args.format in LOCATED_FORMATS and jobs == 1  # with --jobs the items come back located
 
     def rows() -> Iterator[Any]:
         read = _progress(_rows(args.inputs, args), args)
-        return _remember(read, where) if args.format in LOCATED_FORMATS else read
+        return _remember(read, where) if located else read
 
     state = {"failed": False}
     change = None
@@ -371,6 +405,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         change = LedgerDiff()
 
     def items() -> Iterator[Any]:
+        if change is None and jobs > 1:
+            for item in _parallel_items(policy, rows(), args, jobs):
+                state["failed"] = state["failed"] or item.get("status") in ("fail", "error")
+                yield item
+            return
         if change is None:
             for report in policy.evaluate_many(rows(), as_of=args.as_of):
                 if report.status in ("fail", "error"):
@@ -391,7 +430,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     try:
         _write(
-            _located(items(), where) if args.format in LOCATED_FORMATS else items(),
+            _located(items(), where) if located else items(),
             args,
             policy.report_meta(args.as_of),
         )
@@ -412,6 +451,25 @@ def _output(report: Any, args: argparse.Namespace) -> Any:
     if WRITERS[args.format].verdicts and not (args.omit_passes and _findings(args)):
         return report
     return _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
+
+
+def _job_count(args: argparse.Namespace) -> int:
+    """``--jobs``: the processes to check with (0: one per processor)."""
+    jobs: int = getattr(args, "jobs", 1)
+    if jobs == 0:
+        from .parallel import cores
+
+        return cores()
+    return jobs
+
+
+def _parallel_items(policy: Any, rows: Iterator[Any], args: argparse.Namespace, jobs: int) -> Iterator[dict[str, Any]]:
+    """``check --jobs N`` of the row engine: the items of one process, from ``jobs`` processes."""
+    from .parallel import Options, check_items
+
+    day = args.as_of or datetime.date.today()
+    options = Options(day, passes=not args.omit_passes, trace=args.trace, located=args.format in LOCATED_FORMATS)
+    return check_items(policy, rows, options, jobs)
 
 
 def _remember(rows: Iterator[Any], where: dict[str, Any]) -> Iterator[Any]:
