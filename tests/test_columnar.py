@@ -369,6 +369,11 @@ def test_office_layouts_match_the_row_engine(tmp_path: Path, n: int, seed: int, 
     assert counts["national"] == {"columnar": n, "row": 0}  # the layout is the reader's; the rows go column-wise
 
 
+@pytest.mark.parametrize("name", ["台账_两行表头.csv", "台账_标题行.csv", "bad_rows.csv"])
+def test_the_corpus_of_office_ledgers_matches_the_row_engine(name: str) -> None:
+    assert_same(ROOT / "tests" / "data" / "ledgers" / name, DAYS[0])
+
+
 def test_bad_csv_rows_are_the_row_readers_error_rows(tmp_path: Path) -> None:
     path = tmp_path / "ledger.csv"
     write_ledger(path, ledger(5, 2), generate.CSV_COLUMNS)

@@ -499,8 +499,6 @@ def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
         return False, None
     if _findings(args):  # the columnar rows carry verdicts, not findings
         return False, ("--findings 需要逐行引擎 needs the row engine" if engine == "columnar" else None)
-    if getattr(args, "header_row", None) is not None:  # the columnar engine reads the first line as the header
-        return False, ("--header-row 需要逐行引擎 needs the row engine" if engine == "columnar" else None)
     reason = why_not(args.inputs, args.format, bool(args.overrides), getattr(args, "input_format", None))
     if reason is not None:
         return False, reason if engine == "columnar" else None
@@ -515,6 +513,7 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
         args.as_of or datetime.date.today(),
         passes=not args.omit_passes,
         on_notice=lambda notice: print(notice.render(args.lang), file=sys.stderr),
+        header_row=args.header_row,
     )
     _plan_ended_notice(policy.compiled, checker.as_of, args.lang)
     state = {"failed": False}

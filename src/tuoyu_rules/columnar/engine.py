@@ -361,7 +361,7 @@ class Checker:
     """The verdict rows of CSV ledgers under one policy and date, ids checked for repeats across all of them.
 
     ``on_notice`` is told the reader's notices (an ignored header, rows skipped as layout …), as ``read_rows`` tells
-    them."""
+    them; ``header_row`` is ``read_rows``'s too."""
 
     def __init__(
         self,
@@ -369,8 +369,10 @@ class Checker:
         as_of: datetime.date,
         passes: bool = True,
         on_notice: Callable[[LedgerNotice], None] | None = None,
+        header_row: int | None = None,
     ):
         self.policy, self.as_of, self.passes, self.on_notice = policy, as_of, passes, on_notice
+        self.header_row = header_row  # --header-row: the 1-based line of the header (None: found)
         # (kind, id) of every record so far as hashes, as evaluate_many keeps them: a repeated id is an error row
         self.seen: set[int] = set()
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
@@ -393,7 +395,7 @@ class Checker:
         return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
-        rows, mappers = read_ledger(path, encoding, self.on_notice)
+        rows, mappers = read_ledger(path, encoding, self.on_notice, self.header_row)
         kinds: dict[str, tuple[Layout, Plan]] | None = None
         while batch := list(itertools.islice(rows, batch_size)):
             if kinds is None:

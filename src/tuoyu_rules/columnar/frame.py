@@ -180,9 +180,11 @@ class CellRows(RowMapper):
         return super().map(cells)
 
 
-def read_ledger(path: str, encoding: str | None, on_notice: Any = None) -> tuple[Iterator[RawRow], list[CellRows]]:
-    """The rows of a CSV ledger as the row reader reads them (each data row's ``data`` is its cells), and the list
-    that holds the header's :class:`CellRows` once the header is found."""
+def read_ledger(
+    path: str, encoding: str | None, on_notice: Any = None, header_row: int | None = None
+) -> tuple[Iterator[RawRow], list[CellRows]]:
+    """The rows of a CSV ledger as the row reader reads them (each data row's ``data`` is its cells; ``header_row``
+    as ``--header-row``), and the list that holds the header's :class:`CellRows` once the header is found."""
     mappers: list[CellRows] = []
 
     def mapper_of(header: list[str]) -> CellRows:
@@ -190,5 +192,5 @@ def read_ledger(path: str, encoding: str | None, on_notice: Any = None) -> tuple
         return mappers[0]
 
     p = Path(path)
-    ledger = LedgerInput(p, None, path, p.suffix.lower().lstrip("."), encoding, None, on_notice)
+    ledger = LedgerInput(p, None, path, p.suffix.lower().lstrip("."), encoding, None, on_notice, header_row)
     return read_csv(ledger, mapper_of), mappers
