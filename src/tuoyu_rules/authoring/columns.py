@@ -84,7 +84,7 @@ def _shape_message(file: str) -> tuple[str, str]:
 def user_column_map(columns_file: str | None, folder: Path | None = None) -> ColumnMap | None:
     """The column maps the user gave: ``--columns`` over the project file of ``folder`` (default: the current
     directory); None when there are neither."""
-    project = (folder or Path.cwd()) / PROJECT_FILE
+    project = Path(PROJECT_FILE) if folder is None else folder / PROJECT_FILE
     maps = [load_column_map(columns_file)] if columns_file else []
     if project.is_file():
         maps.append(load_column_map(project, _KEY))

@@ -130,10 +130,10 @@ def _with_kinds(rows: Iterator[RawRow], ledger: LedgerInput, tables: dict[str, T
             if table.kind.kind is not None and "kind" not in raw.data:
                 raw.data["kind"] = table.kind.kind
         elif table is not None and raw.data is not None and table.kind.how == "ambiguous":
-            raw = RawRow(
+            raw = RawRow(  # the data stays (the error row shows its id), with the problem that it cannot be checked
                 raw.row,
                 raw.source,
-                None,
+                raw.data,
                 (ambiguous_problem(table.kind, raw.row, raw.source),),
                 raw.text,
                 raw.excel_row,
