@@ -140,7 +140,7 @@ def test_an_institution_sheet_with_a_stray_region_header_stays_institutions_and_
     (row,) = read_rows(path, on_notice=lambda n: notices.append(n.en))
     assert row.data["kind"] == "institution"
     assert notices == [
-        f"{path}: no kind column; read as institution records by the headers (室内使用面积、月收费); the headers 年份 "
+        f"{path}: no kind column; read as institution records by the headers (室内使用面积, 月收费); the headers 年份 "
         "are no institution fields (kept as extra fields); if that is wrong, say the kind with --kind"
     ]
 
@@ -248,3 +248,25 @@ def test_only_region_sheets_read_leave_the_class_rows_unjoined_with_a_notice(tmp
     rows = list(read_rows(path, on_notice=lambda n: notices.append(n.zh)))
     assert [(r.data["id"], r.data["kind"]) for r in rows] == [("R1", "region")]
     assert f"{path}：读取的工作表中没有机构记录，班级 的 1 行未并入（也未检查）" in notices
+
+
+def test_columns_says_per_sheet_what_kind_and_why(capsys, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "区域"
+    book.active.append(["编号", "常住人口"])  # ambiguous by its headers, decided by the sheet's name
+    book.active.append(["R1", 1000])
+    sheet = book.create_sheet("小区")
+    sheet.append(["小区编号", "状态", "规划托位数"])
+    sheet.append(["Q1", "新建", 40])
+    book.create_sheet("班级").append(["机构编号", "班级类型"])
+    path = tmp_path / "k.xlsx"
+    book.save(path)
+    code, out, _ = run(capsys, "columns", "--format", "json", str(path))
+    tables = [(t["source"], t["kind"], t["kind_how"], t["joins"]) for t in json.loads(out)]
+    assert code == 0 and tables == [
+        (f"{path}#班级", None, "joined", "classes"),
+        (f"{path}#区域", "region", "sheet", None),
+        (f"{path}#小区", "residential_area", "headers", None),
+    ]
+    code, out, _ = run(capsys, "columns", "--format", "json", "--kind", "institution", "--sheet", "区域", str(path))
+    assert [(t["kind"], t["kind_how"]) for t in json.loads(out) if not t["joins"]] == [("institution", "forced")]

@@ -75,10 +75,10 @@ def _shared(kind: str, key: str) -> bool:
     return any(_fits(other, key) for other in KINDS if other != kind)
 
 
-def _headers(mapper: RowMapper, keys: tuple[str, ...]) -> str:
+def _headers(mapper: RowMapper, keys: tuple[str, ...], sep: str = "、") -> str:
     wanted = set(keys)
     shown = [" ".join(h.split()) for h, (k, _) in zip(mapper.headers, mapper.matches, strict=True) if k in wanted]
-    return "、".join(dict.fromkeys(shown))
+    return sep.join(dict.fromkeys(shown))
 
 
 def kind_notice(decided: TableKind, mapper: RowMapper, where: str) -> tuple[str, str] | None:
@@ -89,7 +89,7 @@ def kind_notice(decided: TableKind, mapper: RowMapper, where: str) -> tuple[str,
         return (
             f"{where}：没有记录类型列，表头（{_headers(mapper, decided.evidence)}）可读作{names}：各行作为错误行输出，"
             f"请用 {options} 指定",
-            f"{where}: no kind column, and the headers ({_headers(mapper, decided.evidence)}) fit "
+            f"{where}: no kind column, and the headers ({_headers(mapper, decided.evidence, ', ')}) fit "
             f"{' and '.join(decided.candidates)}: each row is an error row; say which with "
             f"{' or '.join(f'--kind {k}' for k in decided.candidates)}",
         )
@@ -97,12 +97,10 @@ def kind_notice(decided: TableKind, mapper: RowMapper, where: str) -> tuple[str,
         return None
     name = KIND_NAMES[decided.kind]
     zh = f"{where}：没有记录类型列，按表头（{_headers(mapper, decided.evidence)}）读作{name}记录"
-    en = (
-        f"{where}: no kind column; read as {decided.kind} records by the headers ({_headers(mapper, decided.evidence)})"
-    )
+    en = f"{where}: no kind column; read as {decided.kind} records by the headers ({_headers(mapper, decided.evidence, ', ')})"
     if decided.strays:
         zh += f"；表头 {_headers(mapper, decided.strays)} 不是{name}的字段，原样保留为额外字段"
-        en += f"; the headers {_headers(mapper, decided.strays)} are no {decided.kind} fields (kept as extra fields)"
+        en += f"; the headers {_headers(mapper, decided.strays, ', ')} are no {decided.kind} fields (kept as extra fields)"
     return zh + "；不对时用 --kind 指定", en + "; if that is wrong, say the kind with --kind"
 
 
