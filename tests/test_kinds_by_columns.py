@@ -12,6 +12,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tuoyu_rules
 from tuoyu_rules import read_rows
@@ -270,3 +272,32 @@ def test_columns_says_per_sheet_what_kind_and_why(capsys, tmp_path: Path) -> Non
     ]
     code, out, _ = run(capsys, "columns", "--format", "json", "--kind", "institution", "--sheet", "区域", str(path))
     assert [(t["kind"], t["kind_how"]) for t in json.loads(out) if not t["joins"]] == [("institution", "forced")]
+
+
+# ---- the property: a kind is read from the headers only when they say it ------------------------------------------
+def _kind_keys() -> list[str]:
+    from tuoyu_rules.records.readers.kinds import _KEYS
+
+    return sorted({key for keys in _KEYS.values() for key in keys} | {"kind", "district", "infant_enrolled"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.sampled_from(_kind_keys()), max_size=8))
+def test_the_kind_of_a_table_follows_from_its_headers(keys: set[str]) -> None:
+    from tuoyu_rules.records.readers.kinds import NEUTRAL, _fits, table_kind
+
+    decided = table_kind(keys)
+    telling = {k for k in keys if k not in NEUTRAL}
+    fits = [kind for kind in ("institution", "region", "residential_area") if all(_fits(kind, k) for k in telling)]
+    if "kind" in keys:
+        assert (decided.kind, decided.how) == (None, "column")  # the rows say their own kind
+    elif "institution" in fits:
+        assert (decided.kind, decided.how) == ("institution", "default")  # as ledgers always were read
+    elif len(fits) == 1:
+        assert (decided.kind, decided.how, decided.strays) == (fits[0], "headers", ())
+    elif decided.kind is None:
+        assert decided.how == "ambiguous" and len(decided.candidates) >= 2
+    else:  # headers of several kinds: the kind with the most fields of its own, the rest named as strays
+        assert decided.how == "headers" and decided.strays
+        assert set(decided.strays) == {k for k in telling if not _fits(decided.kind, k)}
+    assert table_kind(keys, forced="region").kind == "region"
