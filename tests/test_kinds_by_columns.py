@@ -126,6 +126,7 @@ def test_kind_forces_over_the_headers_but_a_row_keeps_its_own(tmp_path: Path) ->
     path = _csv(tmp_path / "r.csv", [["编号", "年份", "常住人口"], ["R1", "2024", "1000"]])
     assert [r.data["kind"] for r in read_rows(path)] == ["region"]
     assert [r.data["kind"] for r in read_rows(path, kind="residential_area")] == ["residential_area"]
+    assert [r.data["kind"] for r in read_rows(path, kind="居住区")] == ["residential_area"]
     mixed = _csv(tmp_path / "m.csv", [["编号", "记录类型", "常住人口"], ["R1", "区域", "1000"], ["R2", "", "900"]])
     assert [r.data.get("kind") for r in read_rows(mixed, kind="residential_area")] == ["区域", "residential_area"]
     with pytest.raises(tuoyu_rules.RecordError) as caught:

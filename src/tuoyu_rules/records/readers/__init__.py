@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from ...errors import Location, Problem, RecordError
-from ...vocabulary import KINDS
+from ...vocabulary import KIND_ALIASES, KINDS
 from .base import LedgerInput, LedgerNotice, RawRow, Reader, Table
 from .columns import ColumnMap, column_map, unused_notice
 from .csv import read_csv
@@ -67,7 +67,7 @@ def read_rows(
     without a table, a kind read from the headers, a map entry no header matched) once, as the reader finds it.
     ``header_row`` (``--header-row``, the 1-based sheet row or CSV line) names the header instead of finding it.
     ``columns`` maps headers to field ids (``{"是否纳入普惠": "inclusive"}``) before the built-in headers; ``kind``
-    (institution, region, residential_area) is the kind of every row of a CSV or sheet that has no 记录类型 column;
+    (institution, region, residential_area, or 机构, 区域, 居住区) is the kind of every row of a CSV or sheet that has no 记录类型 column;
     ``on_table`` is told each :class:`Table` found. Raises :class:`RecordError` only when the input cannot be
     opened or decoded at all, or when ``columns`` maps a header to no field or ``kind`` is no kind.
     """
@@ -96,18 +96,6 @@ def read_rows(
             f"--header-row is for tables (CSV, Excel), not {fmt_name}",
         )
         raise RecordError([Problem("record.bad-header-row", zh, en, Location(file=source))])
-    if kind is not None and kind not in KINDS:
-        raise RecordError(
-            [
-                Problem(
-                    "record.unknown-kind",
-                    f"未知记录类型 '{kind}'，可选：{', '.join(KINDS)}",
-                    f"unknown kind '{kind}'; allowed: {', '.join(KINDS)}",
-                    Location(file=source, field="kind"),
-                    value=kind,
-                )
-            ]
-        )
     tables: dict[str, Table] = {}
 
     def found(table: Table) -> None:
@@ -115,10 +103,30 @@ def read_rows(
         if on_table is not None:
             on_table(table)
 
+    forced = _kind(kind, source)
     ledger = LedgerInput(
-        p, stdin, source, fmt_name, encoding, sheet, on_notice, header_row, column_map(columns), kind, found
+        p, stdin, source, fmt_name, encoding, sheet, on_notice, header_row, column_map(columns), forced, found
     )
     return _with_kinds(reader.read(ledger), ledger, tables)
+
+
+def _kind(kind: str | None, source: str) -> str | None:
+    """The kind ``kind`` names (an English kind, or a ledger word for one: 区域); raises when it names none."""
+    if kind is None or kind in KINDS:
+        return kind
+    if kind.strip() in KIND_ALIASES:
+        return KIND_ALIASES[kind.strip()]
+    raise RecordError(
+        [
+            Problem(
+                "record.unknown-kind",
+                f"未知记录类型 '{kind}'，可选：{', '.join(KINDS)}",
+                f"unknown kind '{kind}'; allowed: {', '.join(KINDS)}",
+                Location(file=source, field="kind"),
+                value=kind,
+            )
+        ]
+    )
 
 
 def _with_kinds(rows: Iterator[RawRow], ledger: LedgerInput, tables: dict[str, Table]) -> Iterator[RawRow]:
