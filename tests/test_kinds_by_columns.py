@@ -73,8 +73,19 @@ def test_a_region_csv_without_a_kind_column_is_read_as_regions(tmp_path: Path) -
     ]
     assert all(any(f["rule"].startswith("target.") for f in r["findings"]) for r in plain)  # judged as regions
     (notice,) = notices
-    assert notice.startswith(f"{tmp_path / 'r.csv'}：没有记录类型列，按表头（层级、年份、常住人口、托位数、普惠托位数")
-    assert notice.endswith("读作区域记录；不对时用 --kind 指定")
+    assert (
+        notice
+        == f"{tmp_path / 'r.csv'}：没有记录类型列，按表头（区域编号、区域名称）读作区域记录；不对时用 --kind 指定"
+    )
+    notices.clear()  # without the id and name headers that say "region", the fields only regions have say it
+    path = _regions(tmp_path / "r2.csv", False)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    _csv(path, [["编号", "名称", *rows[0][2:]], *rows[1:]])
+    assert _reports(policy, read_rows(path, on_notice=lambda n: notices.append(n.zh))) == plain
+    assert notices == [
+        f"{path}：没有记录类型列，按表头（层级、年份、常住人口、托位数、普惠托位数、新增托位数、四星级以上机构数、乡镇数、"
+        "幼儿园数、开设托班的幼儿园数）读作区域记录；不对时用 --kind 指定"
+    ]
 
 
 def test_a_residential_area_csv_without_a_kind_column_is_read_as_residential_areas(tmp_path: Path) -> None:
@@ -134,10 +145,23 @@ def test_kind_forces_over_the_headers_but_a_row_keeps_its_own(tmp_path: Path) ->
     assert caught.value.problems[0].code == "record.unknown-kind"
 
 
+def test_an_institution_id_header_keeps_a_small_sheet_institutions_whatever_else_it_has(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "i.csv", [["机构编号", "托位数", "新增托位数"], ["A1", "40", "10"]])
+    notices: list[str] = []
+    (row,) = read_rows(path, on_notice=lambda n: notices.append(n.zh))
+    assert row.data["kind"] == "institution"
+    assert notices == [
+        f"{path}：没有记录类型列，按表头（机构编号）读作机构记录；表头 新增托位数 不是机构的字段，原样保留为额外字段；"
+        "不对时用 --kind 指定"
+    ]
+    bare = _csv(tmp_path / "b.csv", [["编号", "托位数", "新增托位数"], ["A1", "40", "10"]])
+    assert [r.data["kind"] for r in read_rows(bare)] == ["region"]  # without it, only a region has both fields
+
+
 def test_an_institution_sheet_with_a_stray_region_header_stays_institutions_and_says_so(tmp_path: Path) -> None:
     path = _csv(
         tmp_path / "i.csv",
-        [["机构编号", "托位数", "室内使用面积", "月收费", "年份"], ["A1", "40", "250", "1800", "2024"]],
+        [["编号", "托位数", "室内使用面积", "月收费", "年份"], ["A1", "40", "250", "1800", "2024"]],
     )
     notices: list[str] = []
     (row,) = read_rows(path, on_notice=lambda n: notices.append(n.en))

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from ...errors import Location, Problem
 from .columns import ColumnMap, RowMapper
-from .kinds import TableKind, kind_notice, table_kind
+from .kinds import TableKind, kind_notice, said_kinds, table_kind
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,11 @@ class LedgerInput:
     ) -> TableKind:
         """Tell ``on_table`` of a table whose header was found; returns the kind its rows are read as (``named``: the
         kind the sheet's name says), and says in a notice when its headers decided a kind, or could not."""
-        kind = table_kind(mapper.keys, self.kind, named) if joins is None else TableKind(None, "joined")
+        kind = (
+            table_kind(mapper.keys, self.kind, named, said_kinds(mapper))
+            if joins is None
+            else TableKind(None, "joined")
+        )
         if joins is None:
             self.notice(source, kind_notice(kind, mapper, source))
         if self.on_table is not None:

@@ -9,11 +9,12 @@ table becomes an error row asking for ``--kind`` (nothing is lost, nothing is gu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ...errors import Location, Problem
-from ...vocabulary import CLASS_HEADER, KIND_ALIASES, KINDS, KNOWN_COLUMNS
-from .columns import RowMapper
+from ...vocabulary import CLASS_HEADER, KIND_ALIASES, KIND_HEADERS, KINDS, KNOWN_COLUMNS
+from .columns import RowMapper, normal_header
 
 NEUTRAL = frozenset({"id", "name", "kind", "district", "institution_id"})  # fields that say nothing of the kind
 KIND_NAMES: dict[str, str] = {}  # kind -> its Chinese name (机构, 区域, 居住区): the first ledger word for it
@@ -42,8 +43,14 @@ class TableKind:
     strays: tuple[str, ...] = ()
 
 
-def table_kind(keys: set[str], forced: str | None = None, named: str | None = None) -> TableKind:
-    """The kind of a table with these header keys; ``forced`` is ``--kind``, ``named`` the kind its sheet's name says."""
+def table_kind(
+    keys: set[str],
+    forced: str | None = None,
+    named: str | None = None,
+    said: Mapping[str, tuple[str, ...]] | None = None,
+) -> TableKind:
+    """The kind of a table with these header keys; ``forced`` is ``--kind``, ``named`` the kind its sheet's name says,
+    ``said`` the kinds its id and name headers say (机构编号, 区域名称: :data:`KIND_HEADERS`)."""
     if forced:
         return TableKind(forced, "forced")
     if "kind" in keys:
@@ -51,6 +58,12 @@ def table_kind(keys: set[str], forced: str | None = None, named: str | None = No
     if named:
         return TableKind(named, "sheet")
     telling = {k for k in keys if k not in NEUTRAL and any(_fits(kind, k) for kind in KINDS)}
+    if said and len(said) == 1:  # 机构编号, 区域编号 …: the header says the kind; fields of other kinds are strays
+        ((kind, saying),) = said.items()
+        strays = tuple(sorted(k for k in telling if not _fits(kind, k)))
+        if kind == "institution" and not strays:
+            return TableKind(kind, "default")
+        return TableKind(kind, "headers", saying, strays=strays)
     fits = [kind for kind in KINDS if all(_fits(kind, k) for k in telling)]
     if "institution" in fits:
         return TableKind("institution", "default")
@@ -65,6 +78,17 @@ def table_kind(keys: set[str], forced: str | None = None, named: str | None = No
         return TableKind(None, "ambiguous", tuple(sorted(telling)), tuple(best))
     strays = tuple(sorted(k for k in telling if not _fits(best[0], k)))
     return TableKind(best[0], "headers", tuple(only[best[0]]), strays=strays)
+
+
+def said_kinds(mapper: RowMapper) -> dict[str, tuple[str, ...]]:
+    """The kinds the id and name headers of a table say (机构编号: institution; 区域名称: region), each with the keys
+    of the headers that say it."""
+    said: dict[str, tuple[str, ...]] = {}
+    for header, (key, _) in zip(mapper.headers, mapper.matches, strict=True):
+        kind = KIND_HEADERS.get(normal_header(header))
+        if kind is not None:
+            said[kind] = (*said.get(kind, ()), key)
+    return said
 
 
 def _common(key: str) -> bool:
