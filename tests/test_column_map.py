@@ -301,3 +301,14 @@ def test_renaming_headers_through_a_map_gives_the_reports_of_the_canonical_heade
     expected = _reports(policy, read_rows(paths[0]))
     assert _reports(policy, read_rows(paths[1], columns=mapping)) == expected
     assert len(expected) == len(rows)
+
+
+def test_columns_names_both_rows_of_a_two_row_header(capsys) -> None:
+    ledger = ROOT / "tests" / "data" / "ledgers" / "台账_两行表头.xlsx"
+    code, out, _ = run(capsys, "columns", "--format", "json", str(ledger))
+    (table,) = json.loads(out)
+    assert code == 0 and table["header_rows"] == [4, 5] and table["kind"] == "institution"
+    by_header = {c["header"]: (c["field"], c["how"]) for c in table["columns"]}
+    assert by_header["乳儿班人数"] == ("infant.enrolled", "class")
+    code, out, _ = run(capsys, "columns", str(ledger))
+    assert out.splitlines()[0] == f"{ledger}：第 4–5 行为表头；读作机构记录（默认）"

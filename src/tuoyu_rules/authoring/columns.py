@@ -135,6 +135,7 @@ def describe(table: Table) -> dict[str, Any]:
     return {
         "source": table.source,
         "header_row": table.header_line,
+        "header_rows": [table.header_line, table.last_line or table.header_line],
         "joins": table.joins,
         "kind": kind.kind if table.joins is None else None,
         "kind_how": kind.how,
@@ -157,7 +158,9 @@ def describe_lines(described: list[dict[str, Any]], lang: str = "zh") -> list[st
         else:
             kind = table["kind"] or "institution"
             what = f"读作{KIND_NAMES[kind]}记录（{how_zh}）" if zh else f"read as {kind} records ({how_en})"
-        row = f"第 {table['header_row']} 行为表头" if zh else f"header row {table['header_row']}"
+        first, last = table["header_rows"]
+        rows = f"{first}" if first == last else f"{first}–{last}"
+        row = f"第 {rows} 行为表头" if zh else f"header row{'s' if first != last else ''} {rows}"
         lines.append(f"{table['source']}：{row}；{what}" if zh else f"{table['source']}: {row}; {what}")
         for c in table["columns"]:
             lines.append(_column_line(c, zh))

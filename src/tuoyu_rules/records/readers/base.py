@@ -55,6 +55,7 @@ class Table:
     mapper: RowMapper
     kind: TableKind
     joins: str | None = None
+    last_line: int | None = None  # the header's last row when it has two (a group header over sub-headers)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,13 @@ class LedgerInput:
         return RowMapper(headers, self.columns)
 
     def table(
-        self, source: str, header_line: int, mapper: RowMapper, named: str | None = None, joins: str | None = None
+        self,
+        source: str,
+        header_line: int,
+        mapper: RowMapper,
+        named: str | None = None,
+        joins: str | None = None,
+        last_line: int | None = None,
     ) -> TableKind:
         """Tell ``on_table`` of a table whose header was found; returns the kind its rows are read as (``named``: the
         kind the sheet's name says), and says in a notice when its headers decided a kind, or could not."""
@@ -95,7 +102,7 @@ class LedgerInput:
         if joins is None:
             self.notice(source, kind_notice(kind, mapper, source))
         if self.on_table is not None:
-            self.on_table(Table(source, header_line, mapper, kind, joins))
+            self.on_table(Table(source, header_line, mapper, kind, joins, last_line))
         return kind
 
     def notice(self, source: str, text: tuple[str, str] | None) -> None:

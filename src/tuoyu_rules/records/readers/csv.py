@@ -100,7 +100,7 @@ def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] | 
         for line, cells in head[: found.index]:
             layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
         ledger.notice(source, ignored_notice(mapper.ignored, source))
-        ledger.table(source, layout.first_line, mapper)
+        ledger.table(source, layout.first_line, mapper, last_line=layout.header_line)
         row = 0
         for line, cells in chain(head[found.index + found.height :], items):
             row += 1

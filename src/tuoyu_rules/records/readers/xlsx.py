@@ -191,7 +191,7 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
         ledger.notice(where, ignored_notice(mapper.ignored, where))
         fill = _Fill(merges, mapper, header_line, layout)
         named = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
-        decided = ledger.table(where, layout.first_line, mapper, named)
+        decided = ledger.table(where, layout.first_line, mapper, named, last_line=header_line)
         joinable = joinable or decided.how == "column" or decided.kind == "institution"
         for line, cells, bad in chain(head[found.index + found.height :], rows):
             cells = fill(line, _without(cells, helpers))
