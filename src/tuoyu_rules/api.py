@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union
@@ -11,7 +12,9 @@ from typing import Any, Union
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
 from .errors import Location, PolicyError, Problem, RecordError
 from .evaluate import evaluate_record
-from .records import RawRow, RecordModel, normalize_record
+from .records import RawRow, RecordModel, normalize_record, read_rows
+from .records.readers import ColumnMap, LedgerNotice, Table
+from .records.readers.columns import column_map
 from .report import ErrorReport, Report
 
 AsOf = Union[datetime.date, datetime.datetime, str]  # noqa: UP007 (an alias evaluated at run time on 3.10)
@@ -143,6 +146,27 @@ class Policy:
                 "title_en": spec.description_en,
             }
         return meta
+
+    @property
+    def column_map(self) -> ColumnMap:
+        """The policy's column map (its ``columns:``, merged down its ``extends`` chain): header -> field id."""
+        return ColumnMap.of(self.compiled.columns, f"policy {self.id}", told=False)
+
+    def read_rows(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        columns: Mapping[str, str] | ColumnMap | None = None,
+        on_notice: Callable[[LedgerNotice], None] | None = None,
+        on_table: Callable[[Table], None] | None = None,
+        **options: Any,
+    ) -> Iterator[RawRow]:
+        """:func:`tuoyu_rules.read_rows` with this policy's column map under ``columns`` (which wins where both name
+        a header); the other options (``encoding``, ``sheet``, ``stdin``, ``fmt``, ``kind``) are read_rows' own. The
+        rows go to :meth:`evaluate_many`."""
+        given = column_map(columns)
+        merged = given.over(self.column_map) if given else self.column_map
+        return read_rows(path, columns=merged, on_notice=on_notice, on_table=on_table, **options)
 
     def with_parameters(self, values: Mapping[str, Any], reason: str = "what-if") -> Policy:
         """A copy of this policy with some parameters fixed to one value on every date (for what-if analysis).

@@ -27,6 +27,7 @@ from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
 from .records import READERS
 from .text import printable
+from .vocabulary import KINDS
 from .writers import WRITERS, OutputError, safe_output, write_reports
 from .writers._ci import LOCATED_FORMATS
 
@@ -97,15 +98,24 @@ def _ledger_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--input-format", default=None, help=f"format of standard input: {', '.join(READERS)} (default: jsonl)"
     )
+    p.add_argument("--columns", default=None, metavar="MAP.yaml", help="列映射 header: field id (docs/ledgers.md)")
+    p.add_argument(
+        "--kind", default=None, choices=list(KINDS), help="the kind of rows of a table without a kind column"
+    )
 
 
 def _read_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`tuoyu_rules.records.read_rows` that the ledger options set."""
+    """The keyword arguments of :func:`tuoyu_rules.records.read_rows` that the ledger options set (the column map:
+    ``--columns`` over the project file tuoyu-rules.yaml of the current directory)."""
+    from .authoring.columns import user_column_map
+
     return {
         "encoding": getattr(args, "encoding", None),
         "sheet": getattr(args, "sheet", None),
         "header_row": getattr(args, "header_row", None),
         "fmt": getattr(args, "input_format", None),
+        "columns": user_column_map(getattr(args, "columns", None)),
+        "kind": getattr(args, "kind", None),
     }
 
 
@@ -215,6 +225,13 @@ def _schema_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", default=None)
 
 
+def _columns_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--policy", default=None, help="a bundled id or a path: its column map applies too")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    _ledger_arguments(p)
+    p.add_argument("inputs", nargs="+", metavar="LEDGER", help="ledger files (CSV, XLSX) or - for standard input")
+
+
 def _template_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", required=True, help="a bundled id or a path")
     p.add_argument("--output", "-o", required=True, help="the workbook to write (.xlsx), e.g. 台账模板.xlsx")
@@ -244,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except PolicyError as exc:
         _say_lines((p.render(lang) for p in exc.problems), sys.stderr)
-        return EXIT_USAGE if args.command in ("check", "explain", "diff", "budget", "template") else EXIT_FAIL
+        return (
+            EXIT_USAGE if args.command in ("check", "explain", "diff", "budget", "template", "columns") else EXIT_FAIL
+        )
     except RecordError as exc:  # an input that cannot be opened or decoded at all
         _say_lines(
             (f"tuoyu-rules: {p.location}: {p.message if lang == 'zh' else p.message_en}" for p in exc.problems),
@@ -371,7 +390,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
         return EXIT_USAGE
 
-    use_columnar, refused = _columnar(args)
+    use_columnar, refused = _columnar(args, policy)
     if refused:
         print(f"tuoyu-rules: 用法错误 usage error: --engine columnar: {refused}", file=sys.stderr)
         return EXIT_USAGE
@@ -395,7 +414,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     located = args.format in LOCATED_FORMATS and jobs == 1  # with --jobs the items come back located
 
     def rows() -> Iterator[Any]:
-        read = _progress(_rows(args.inputs, args), args)
+        read = _progress(_rows(args.inputs, args, policy), args)
         return _remember(read, where) if located else read
 
     state = {"failed": False}
@@ -490,19 +509,40 @@ def _located(items: Iterator[dict[str, Any]], where: dict[str, Any]) -> Iterator
         yield item
 
 
-def _columnar(args: argparse.Namespace) -> tuple[bool, str | None]:
+def _columnar(args: argparse.Namespace, policy: Any) -> tuple[bool, str | None]:
     """(take the columnar engine, why not when it was asked for and cannot run)."""
     from .columnar.choose import big_enough, why_not
 
     engine = getattr(args, "engine", "row")
     if engine == "row":
         return False, None
+    if _read_kinds(args, policy):  # a column map, --kind, or a table read by its headers as another kind
+        return False, (
+            "列映射、--kind 与按表头判断的记录类型需要逐行引擎 a column map, --kind or a kind read from "
+            "the headers needs the row engine"
+            if engine == "columnar"
+            else None
+        )
     if _findings(args):  # the columnar rows carry verdicts, not findings
         return False, ("--findings 需要逐行引擎 needs the row engine" if engine == "columnar" else None)
     reason = why_not(args.inputs, args.format, bool(args.overrides), getattr(args, "input_format", None))
     if reason is not None:
         return False, reason if engine == "columnar" else None
     return engine == "columnar" or big_enough(args.inputs), None
+
+
+def _read_kinds(args: argparse.Namespace, policy: Any) -> bool:
+    """Whether the inputs are read with a column map or ``--kind``, or some CSV input's headers are not plainly
+    an institution's (only the row engine reads those)."""
+    if getattr(args, "kind", None) or _read_options(args)["columns"] or policy.column_map:
+        return True
+    from .records import read_rows
+
+    tables: list[Any] = []
+    for text in args.inputs:
+        if text != "-" and Path(text).is_file():
+            next(iter(read_rows(text, **_read_options(args), on_table=tables.append)), None)
+    return any(t.kind.how != "default" for t in tables)
 
 
 def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
@@ -562,16 +602,21 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _rows(inputs: Sequence[str], args: argparse.Namespace) -> Iterator[Any]:
+def _rows(inputs: Sequence[str], args: argparse.Namespace, policy: Any = None, on_table: Any = None) -> Iterator[Any]:
+    """The rows of every input, read with the ledger options (and the column map of ``policy``, under the user's)."""
     from .records import read_rows
 
+    options = _read_options(args)
+    if policy is not None:
+        options["columns"] = options["columns"].over(policy.column_map) if options["columns"] else policy.column_map
     for text in inputs:
         stdin = sys.stdin.buffer if text == "-" else None
         yield from read_rows(
             text,
             stdin=stdin,
-            **_read_options(args),
+            **options,
             on_notice=lambda notice: print(notice.render(getattr(args, "lang", "zh")), file=sys.stderr),
+            on_table=on_table,
         )
 
 
@@ -644,7 +689,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     old, new = load_policy(args.old), load_policy(args.new)
     day = args.as_of or datetime.date.today()
     changes = diff_policies(old.compiled, new.compiled, day)
-    ledger = diff_ledger(old, new, _rows(args.records, args), day) if args.records else None
+    ledger = diff_ledger(old, new, _rows(args.records, args, new), day) if args.records else None
     if args.format == "json":
         document = {
             "old": old.id,
@@ -754,9 +799,9 @@ def cmd_budget(args: argparse.Namespace) -> int:
     day = args.as_of or datetime.date.today()
     what_if_policy = policy.with_parameters(_overrides(args.overrides)) if args.overrides else None
     if what_if_policy is None:
-        written, what_if = budget(policy, _rows(args.inputs, args), day, args.months), None
+        written, what_if = budget(policy, _rows(args.inputs, args, policy), day, args.months), None
     else:
-        written, what_if = budgets([policy, what_if_policy], _rows(args.inputs, args), day, args.months)
+        written, what_if = budgets([policy, what_if_policy], _rows(args.inputs, args, policy), day, args.months)
     if args.format == "json":
         document = {
             "policy": policy.id,
@@ -787,6 +832,24 @@ def cmd_schema(args: argparse.Namespace) -> int:
             out.write((text + "\n").encode("utf-8"))
     else:
         print(text)
+    return EXIT_OK
+
+
+def cmd_columns(args: argparse.Namespace) -> int:
+    """``columns LEDGER…``: what each header is read as and why, the ignored ones, the kind of each table."""
+    from .api import load_policy
+    from .authoring.columns import describe, describe_lines
+    from .authoring.common import dumps
+
+    policy = load_policy(args.policy) if args.policy else None
+    tables: list[Any] = []
+    for _ in _rows(args.inputs, args, policy, on_table=tables.append):
+        pass  # every row is read: the tables of every sheet are found, and the notices printed, as check does
+    described = [describe(t) for t in tables]
+    if args.format == "json":
+        print(dumps(described))
+    else:
+        _say_lines(describe_lines(described, args.lang))
     return EXIT_OK
 
 
@@ -868,6 +931,7 @@ COMMANDS: dict[str, Command] = {
         "策略文件（或 --records：台账记录；--reports：报告）的 JSON Schema", _schema_arguments, cmd_schema
     ),
     "template": Command("台账模板 the workbook to fill in for a policy", _template_arguments, cmd_template),
+    "columns": Command("表头对照 what each ledger header is read as, and why", _columns_arguments, cmd_columns),
 }
 
 

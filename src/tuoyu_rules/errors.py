@@ -391,6 +391,12 @@ _ENTRIES: tuple[Code, ...] = (
     ),
     # policy: references
     Code(
+        "policy.unknown-column-field",
+        "references",
+        "策略的 columns: 把表头映射到不存在的字段；消息给出最接近的字段编号。",
+        "the policy's columns: maps a header to no field; the message names the closest field id.",
+    ),
+    Code(
         "policy.unknown-document",
         "references",
         "引文的 document 不在 documents 中（消息会提示相近的键）。",
@@ -874,6 +880,29 @@ _ENTRIES: tuple[Code, ...] = (
         "（JSON、YAML 没有表头行）（退出码 2）。",
         "the row --header-row names is past the end of the table, or holds nothing, and the message names the table "
         "(sheet), the row and the last row; or the input is no table (JSON and YAML have no header row) (exit code 2).",
+    ),
+    Code(
+        "record.unknown-map-field",
+        "ledgers",
+        "列映射（--columns 文件、项目文件 tuoyu-rules.yaml 的 columns:，或 read_rows(columns=…)）把表头映射到不存在的"
+        "字段；消息给出最接近的字段编号（退出码 2）。",
+        "a column map (a --columns file, the columns: of the project file tuoyu-rules.yaml, or read_rows(columns=…)) "
+        "maps a header to no field; the message names the closest field id (exit code 2).",
+    ),
+    Code(
+        "record.bad-column-map",
+        "ledgers",
+        "列映射文件不是“表头: 字段编号”的映射（如写成列表，或值不是文本）（退出码 2）。",
+        "a column map file that is not a mapping of header: field id (a list, or a value that is not text) "
+        "(exit code 2).",
+    ),
+    Code(
+        "record.kind-ambiguous",
+        "ledgers",
+        "表中没有记录类型列，表头又可读作几种记录（如只有 常住人口：区域或居住区）：每行都是这样的错误行，用 --kind "
+        "指定。",
+        "the table has no kind column and its headers fit several kinds of record (常住人口 alone: a region or a "
+        "residential area): each row is such an error row; say the kind with --kind.",
     ),
 )
 

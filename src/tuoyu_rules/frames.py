@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import Location, Problem
 from .records import RawRow
-from .records.readers.columns import RowMapper
+from .records.readers.columns import ColumnMap, RowMapper
 from .report import ErrorReport, Report
 
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ def evaluate_frame(
     one error row per class or staff row whose institution id matches no record.
     """
     library = _library(df)
-    records = _records(df)
+    columns = ColumnMap.of(policy.compiled.columns, policy.compiled.id, told=False)  # the policy's column map
+    records = _records(df, columns)
     joined = {
-        name: _items(frame, name)
+        name: _items(frame, name, columns)
         for name, frame in zip(ITEM_FRAMES, (classes, staff), strict=True)
         if frame is not None
     }
@@ -102,9 +103,9 @@ def _rows(df: Any) -> tuple[list[str], Iterator[Sequence[Any]]]:
     return headers, df.iter_rows()
 
 
-def _records(df: Any) -> list[dict[str, Any]]:
+def _records(df: Any, columns: ColumnMap | None = None) -> list[dict[str, Any]]:
     headers, rows = _rows(df)
-    mapper = RowMapper(headers)
+    mapper = RowMapper(headers, columns)
     return [mapper.map([cell(v) for v in row]) for row in rows]
 
 
@@ -132,11 +133,11 @@ def cell(value: Any) -> Any:
     return value
 
 
-def _items(frame: Any, name: str) -> list[tuple[int, Any, dict[str, Any]]]:
+def _items(frame: Any, name: str, columns: ColumnMap | None = None) -> list[tuple[int, Any, dict[str, Any]]]:
     """(row, institution id or None, item) of each row of a class or staff frame."""
     _library(frame)
     out = []
-    for row, item in enumerate(_records(frame), start=1):
+    for row, item in enumerate(_records(frame, columns), start=1):
         owner = item.pop("institution_id", None)
         owner = item.pop("id", None) if owner is None else owner
         out.append((row, None if owner is None else str(owner).strip() or None, item))

@@ -254,6 +254,11 @@ class PolicyModel(_Model):
     disable: list[Disable] = Field(default_factory=list)
     clauses: list[Clause] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
+    columns: dict[Annotated[str, Field(min_length=1, max_length=200)], Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=dict,
+        description="列映射 the column map: a ledger header as written -> the field id it names (是否纳入普惠: "
+        "inclusive), for the headers no built-in rule reads; a child policy's entry wins over its parent's",
+    )
 
 
 Document.model_rebuild()

@@ -397,4 +397,14 @@ KIND_SHEETS = {
 }
 # sheets that hold notes, never a table: skipped with a notice (compared stripped and lower-cased)
 NOTES_SHEETS = {"说明", "填表说明", "填报说明", "注释", "备注", "notes", "readme", "instructions"}
+# id and name headers that say which kind of record a table holds (a table without a 记录类型 column, see kinds.py)
+KIND_HEADERS = {
+    "机构编号": "institution",
+    "机构名称": "institution",
+    "机构代码": "institution",
+    "区域编号": "region",
+    "区域名称": "region",
+    "居住区编号": "residential_area",
+    "小区编号": "residential_area",
+}
 FILL_DOWN = {"district"}  # fields whose vertically merged cells in a sheet are filled down to every row they span

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import PolicyError, Problem
+from ..errors import Location, PolicyError, Problem
 from ..expressions import (
     Compiled,
     ExprProblem,
@@ -28,6 +28,7 @@ from ..expressions import (
     split_template,
 )
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
+from ..records.readers.columns import map_target, target_problem
 from ..vocabulary import RECORD_KIND
 from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite, target_meta
 from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
@@ -97,6 +98,7 @@ class _Builder:
     disabled: dict[str, Any] = field(default_factory=dict)
     subsidies: dict[str, tuple[Subsidy, Layer, Path_]] = field(default_factory=dict)
     benefits: dict[str, tuple[Benefit, Layer, Path_]] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # the column map: header -> field key (a child's wins)
     uses_passes: bool = False
     # the same expression text in the same scope, and the same generated source, are compiled once per load (a
     # policy repeats many: `type == 'infant'`, a message template shared by several rules); functions are pure, so
@@ -128,10 +130,20 @@ class _Builder:
             self._merge_disable(layer)
             self._merge_items(layer, list(m.subsidies), self.subsidies, "subsidies")
             self._merge_items(layer, list(m.benefits), self.benefits, "benefits")
+            self._merge_columns(layer)
         self._param_types = {name: entry[0].spec.type for name, entry in self.params.items()}
         for rule_id, group in self.rule_groups.items():
             kind = RECORD_KIND.get(group[0][0].subject, "institution")
             self._rule_ids[kind] = (*self._rule_ids.get(kind, ()), rule_id)
+
+    def _merge_columns(self, layer: Layer) -> None:
+        """The policy's column map (``columns:``): every target must be a field a ledger column can fill."""
+        for header, target in layer.model.columns.items():
+            problem = target_problem(header, target, Location())
+            if problem is not None:
+                self.add(layer, ("columns", header), "policy.unknown-column-field", problem.message, problem.message_en)
+                continue
+            self.columns[header] = map_target(target) or target
 
     def _merge_documents(self, layer: Layer) -> None:
         for key, document in layer.model.documents.items():
@@ -452,6 +464,7 @@ class _Builder:
             plans={kind: plan_kind(kind, rules) for kind in by_kind},
             needs_outcomes=self.uses_passes,
             has_aims=any(r.severity == "aim" for r in rules),
+            columns=dict(self.columns),
         )
 
 

@@ -143,6 +143,7 @@ class CompiledPolicy:
     # each with_parameters / --set applied since load, in order: ((name, value as text), ...) and the reason; with
     # the source files they are how a policy pickles (.pickling), so they are kept exactly as given
     what_if: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = ()
+    columns: Mapping[str, str] = field(default_factory=dict)  # the column map of the chain: header -> field key
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
     # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -7,18 +7,21 @@ formats in docs/ledgers.md are read from this table.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
 from ...errors import Location, Problem, RecordError
-from .base import LedgerInput, LedgerNotice, RawRow, Reader
+from ...vocabulary import KIND_ALIASES, KINDS
+from .base import LedgerInput, LedgerNotice, RawRow, Reader, Table
+from .columns import ColumnMap, column_map, unused_notice
 from .csv import read_csv
 from .json import read_json, read_jsonl
+from .kinds import ambiguous_problem
 from .xlsx import read_xlsx
 from .yaml_doc import read_yaml
 
-__all__ = ["READERS", "LedgerInput", "LedgerNotice", "RawRow", "Reader", "read_rows"]
+__all__ = ["READERS", "ColumnMap", "LedgerInput", "LedgerNotice", "RawRow", "Reader", "Table", "read_rows"]
 
 # format name -> reader; a file is read by the entry whose suffixes hold its suffix (or the --input-format given)
 READERS: dict[str, Reader] = {
@@ -53,37 +56,105 @@ def read_rows(
     fmt: str | None = None,
     on_notice: Callable[[LedgerNotice], None] | None = None,
     header_row: int | None = None,
+    columns: Mapping[str, str] | ColumnMap | None = None,
+    kind: str | None = None,
+    on_table: Callable[[Table], None] | None = None,
 ) -> Iterator[RawRow]:
     """Stream the rows of a ledger: one :class:`RawRow` per data row, in order, never raising for a bad row.
 
     ``path`` ``-`` is standard input (read as ``fmt``, default JSONL); otherwise the format is ``fmt`` or the file's
     suffix. ``on_notice`` is told each :class:`LedgerNotice` (an ignored header, rows skipped as layout, a sheet
-    without a table) once, as the reader finds it. ``header_row`` (``--header-row``, the 1-based sheet row or CSV
-    line) names the header instead of finding it. Raises :class:`RecordError` only when the input cannot be opened or decoded at all.
+    without a table, a kind read from the headers, a map entry no header matched) once, as the reader finds it.
+    ``header_row`` (``--header-row``, the 1-based sheet row or CSV line) names the header instead of finding it.
+    ``columns`` maps headers to field ids (``{"是否纳入普惠": "inclusive"}``) before the built-in headers; ``kind``
+    (institution, region, residential_area, or 机构, 区域, 居住区) is the kind of every row of a CSV or sheet that has no 记录类型 column;
+    ``on_table`` is told each :class:`Table` found. Raises :class:`RecordError` only when the input cannot be
+    opened or decoded at all, or when ``columns`` maps a header to no field or ``kind`` is no kind.
     """
     source = str(path)
     p = None if source == "-" else Path(source)
-    kind = (fmt or (p.suffix.lower().lstrip(".") if p else "jsonl")).lower()
+    fmt_name = (fmt or (p.suffix.lower().lstrip(".") if p else "jsonl")).lower()
     if p is not None and not p.exists():
         raise RecordError(
             [Problem("record.unreadable", f"找不到文件 {source}", f"no such file: {source}", Location(file=source))]
         )
-    reader = next((entry for entry in READERS.values() if kind in entry.suffixes), None)
+    reader = next((entry for entry in READERS.values() if fmt_name in entry.suffixes), None)
     if reader is None:
         raise RecordError(
             [
                 Problem(
                     "record.unknown-format",
-                    f"不支持的文件格式 '{kind}'（支持 {'、'.join(READERS)}）",
-                    f"unsupported format '{kind}' ({', '.join(READERS)})",
+                    f"不支持的文件格式 '{fmt_name}'（支持 {'、'.join(READERS)}）",
+                    f"unsupported format '{fmt_name}' ({', '.join(READERS)})",
                     Location(file=source),
                 )
             ]
         )
     if header_row is not None and reader.read in (read_json, read_jsonl, read_yaml):  # never ignored in silence
         zh, en = (
-            f"--header-row 只用于表格（CSV、Excel），不用于 {kind}",
-            f"--header-row is for tables (CSV, Excel), not {kind}",
+            f"--header-row 只用于表格（CSV、Excel），不用于 {fmt_name}",
+            f"--header-row is for tables (CSV, Excel), not {fmt_name}",
         )
         raise RecordError([Problem("record.bad-header-row", zh, en, Location(file=source))])
-    return reader.read(LedgerInput(p, stdin, source, kind, encoding, sheet, on_notice, header_row))
+    tables: dict[str, Table] = {}
+
+    def found(table: Table) -> None:
+        tables[table.source] = table
+        if on_table is not None:
+            on_table(table)
+
+    forced = _kind(kind, source)
+    ledger = LedgerInput(
+        p, stdin, source, fmt_name, encoding, sheet, on_notice, header_row, column_map(columns), forced, found
+    )
+    return _with_kinds(reader.read(ledger), ledger, tables)
+
+
+def _kind(kind: str | None, source: str) -> str | None:
+    """The kind ``kind`` names (an English kind, or a ledger word for one: 区域); raises when it names none."""
+    if kind is None or kind in KINDS:
+        return kind
+    if kind.strip() in KIND_ALIASES:
+        return KIND_ALIASES[kind.strip()]
+    raise RecordError(
+        [
+            Problem(
+                "record.unknown-kind",
+                f"未知记录类型 '{kind}'，可选：{', '.join(KINDS)}",
+                f"unknown kind '{kind}'; allowed: {', '.join(KINDS)}",
+                Location(file=source, field="kind"),
+                value=kind,
+            )
+        ]
+    )
+
+
+def _with_kinds(rows: Iterator[RawRow], ledger: LedgerInput, tables: dict[str, Table]) -> Iterator[RawRow]:
+    """The rows, each of a table without a kind column given the kind its table is read as (a row of a table whose
+    headers fit several kinds becomes an error row); at the end, the notice of the map entries no header matched."""
+    for raw in rows:
+        table = tables.get(raw.source)
+        if table is not None and raw.data is not None and table.kind.how in ("forced", "sheet", "headers", "column"):
+            if table.kind.kind is not None and "kind" not in raw.data:
+                raw.data["kind"] = table.kind.kind
+        elif table is not None and raw.data is not None and table.kind.how == "ambiguous":
+            raw = RawRow(  # the data stays (the error row shows its id), with the problem that it cannot be checked
+                raw.row,
+                raw.source,
+                raw.data,
+                (ambiguous_problem(table.kind, raw.row, raw.source),),
+                raw.text,
+                raw.excel_row,
+            )
+        yield raw
+    used = {header for table in tables.values() for header in table.mapper.used}
+    if tables:
+        ledger.notice(ledger.source, unused_notice(ledger.columns, used, ledger.source))
+    elif ledger.columns and any(e.told for e in ledger.columns.entries):
+        ledger.notice(
+            ledger.source,
+            (
+                f"{ledger.source}：列映射只用于 CSV 和 Excel 的表头，此台账没有表头，未使用",
+                f"{ledger.source}: the column map applies to CSV and Excel headers; this ledger has none, so it was not used",
+            ),
+        )

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ...errors import Location, Problem
+from .columns import ColumnMap, RowMapper
+from .kinds import TableKind, kind_notice, said_kinds, table_kind
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,26 @@ class LedgerNotice:
 
 
 @dataclass(frozen=True)
+class Table:
+    """One table a reader found (a CSV file, a sheet): where (``file.xlsx#Sheet``), its header row as the user sees
+    it, how its headers were read (``mapper``), the kind its rows are read as, and for a class or staff sheet the
+    field its rows are joined into (``joins``: classes, staff)."""
+
+    source: str
+    header_line: int
+    mapper: RowMapper
+    kind: TableKind
+    joins: str | None = None
+    last_line: int | None = None  # the header's last row when it has two (a group header over sub-headers)
+
+
+@dataclass(frozen=True)
 class LedgerInput:
     """What a reader is asked to read: a file (``path``) or standard input (``stdin``), named ``source`` in problems.
 
-    ``fmt`` is the format as the user wrote it or as the file's suffix says (``tsv``, ``yml`` …); ``encoding`` and
-    ``sheet`` are the ``--encoding`` and ``--sheet`` options, None when not given.
+    ``fmt`` is the format as the user wrote it or as the file's suffix says (``tsv``, ``yml`` …); ``encoding``,
+    ``sheet``, ``columns`` (the column map) and ``kind`` are the ``--encoding``, ``--sheet``, ``--columns`` and
+    ``--kind`` options, None when not given.
     """
 
     path: Path | None
@@ -58,6 +75,35 @@ class LedgerInput:
     sheet: str | None = None
     on_notice: Callable[[LedgerNotice], None] | None = None  # told each notice once, as it is found
     header_row: int | None = None  # --header-row: the 1-based sheet row or CSV line of the header (None: found)
+    columns: ColumnMap | None = None
+    kind: str | None = None
+    on_table: Callable[[Table], None] | None = None  # told each table as its header is found (read_rows uses it)
+
+    def mapper(self, headers: list[str]) -> RowMapper:
+        """The RowMapper of a table's headers, with this ledger's column map."""
+        return RowMapper(headers, self.columns)
+
+    def table(
+        self,
+        source: str,
+        header_line: int,
+        mapper: RowMapper,
+        named: str | None = None,
+        joins: str | None = None,
+        last_line: int | None = None,
+    ) -> TableKind:
+        """Tell ``on_table`` of a table whose header was found; returns the kind its rows are read as (``named``: the
+        kind the sheet's name says), and says in a notice when its headers decided a kind, or could not."""
+        kind = (
+            table_kind(mapper.keys, self.kind, named, said_kinds(mapper))
+            if joins is None
+            else TableKind(None, "joined")
+        )
+        if joins is None:
+            self.notice(source, kind_notice(kind, mapper, source))
+        if self.on_table is not None:
+            self.on_table(Table(source, header_line, mapper, kind, joins, last_line))
+        return kind
 
     def notice(self, source: str, text: tuple[str, str] | None) -> None:
         """Tell ``on_notice`` (if any) a (zh, en) notice about ``source``; None is no notice."""

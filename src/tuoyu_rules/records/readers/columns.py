@@ -7,10 +7,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Any
 
-from ...errors import Location, Problem
+from ...errors import Location, Problem, RecordError
 from ...vocabulary import (
     ALL_FIELDS,
     CLASS_COLUMNS,
@@ -20,6 +23,8 @@ from ...vocabulary import (
     HEADERS,
     KNOWN_COLUMNS,
 )
+
+CLASS_TYPES = tuple(dict.fromkeys(CLASS_COLUMNS.values()))  # infant, toddler, older, mixed
 
 # a bracketed unit or note at the end of a header, in brackets of either width: (㎡) （个） [元/月] 【元】 〔人〕
 _TRAILING_BRACKET = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$")
@@ -36,20 +41,169 @@ def _plain(header: str) -> str:
     return text
 
 
+def normal_header(header: str) -> str:
+    """A header as headers are compared (by the built-in rules and by column maps): units, brackets, spaces gone."""
+    return _plain(header)
+
+
 @lru_cache(maxsize=4096)
+def _builtin(header: str) -> tuple[str, str]:
+    """(key, how) of a header by the built-in rules of thumb; ``how`` is one of :data:`HOW`."""
+    text = _plain(header)
+    if text in ALL_FIELDS or text in KNOWN_COLUMNS:
+        return text, "field"
+    if "." in text:
+        return text, "dotted"
+    if text in HEADERS:
+        return HEADERS[text], "header"
+    for suffix in HEADER_SUFFIXES:
+        if text.endswith(suffix) and text[: -len(suffix)] in HEADERS:
+            return HEADERS[text[: -len(suffix)]], "suffix"
+    if CLASS_HEADER.match(text):
+        return text, "class"
+    return text, "unknown"
+
+
 def header_key(header: str) -> str:
     """The field a column header names: English field names, Chinese names, forgiving the ways real headers vary
     (units in brackets of either width, line breaks and spaces inside, the suffixes 性/情况, 乡镇（街道）); a header
-    it cannot read is returned as written (without its units), an extra field no rule reads."""
-    text = _plain(header)
-    if text in ALL_FIELDS or "." in text:
+    it cannot read is returned as written (without its units), an extra field no rule reads. A column map is not
+    consulted here (see :func:`header_match`)."""
+    return _builtin(header)[0]
+
+
+HOW: dict[str, tuple[str, str]] = {  # why a header names its field: (zh, en), as ``tuoyu-rules columns`` prints it
+    "map": ("列映射", "column map"),
+    "field": ("字段名", "field id"),
+    "header": ("内置表头", "built-in header"),
+    "suffix": ("去掉后缀 性/情况", "suffix rule (性/情况)"),
+    "dotted": ("点号路径", "dotted path"),
+    "class": ("班级列", "class column"),
+    "unknown": ("未识别", "not recognised"),
+}
+
+
+def header_match(header: str, columns: ColumnMap | None = None) -> tuple[str, str]:
+    """(key, how) of a header: the column map's field first (``how`` ``map``), then the built-in rules."""
+    if columns is not None:
+        entry = columns.lookup(header)
+        if entry is not None:
+            return entry.field, "map"
+    return _builtin(header)
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One entry of a column map: a header as the map writes it, the field it names, and where the entry comes from
+    (``origin``: the map file, the project file, or the policy); ``told`` says whether an entry that matches no
+    header of a ledger is reported (those the user gave; a policy's own spellings are not)."""
+
+    header: str
+    field: str
+    origin: str
+    told: bool = True
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Headers → fields, for the headers no rule of thumb can guess (``--columns``, a project file, a policy's
+    ``columns:``); headers are compared after the normalisation of :func:`header_key` (units, brackets, spaces)."""
+
+    entries: tuple[MapEntry, ...] = ()
+    _by_header: dict[str, MapEntry] = dataclass_field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:  # the first entry of a header wins: maps are given highest precedence first
+            self._by_header.setdefault(_plain(entry.header), entry)
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, str], origin: str, told: bool = True) -> ColumnMap:
+        """A map of checked targets (see :func:`column_map`), every entry from ``origin``."""
+        return cls(tuple(MapEntry(str(h), map_target(str(t)) or str(t), origin, told) for h, t in mapping.items()))
+
+    def lookup(self, header: str) -> MapEntry | None:
+        return self._by_header.get(_plain(header))
+
+    def entries_origin(self, header: str) -> str:
+        entry = self.lookup(header)
+        return entry.origin if entry is not None else ""
+
+    def over(self, lower: ColumnMap | None) -> ColumnMap:
+        """This map, with the entries of ``lower`` for the headers this one does not name."""
+        if lower is None or not lower.entries:
+            return self
+        return ColumnMap((*self.entries, *(e for e in lower.entries if self.lookup(e.header) is None)))
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+
+_CLASS_TARGET = re.compile(rf"^({'|'.join(CLASS_TYPES)})[._](enrolled|caregivers)$")
+
+
+def map_target(target: str) -> str | None:
+    """The key a column map's target names, or None when it is no field: a record field (``inclusive``), a nested
+    field that exists (``surveillance.installed``), the class and staff sheets' fields and owner, or a flattened
+    class column (``infant.enrolled`` or ``infant_enrolled``)."""
+    text = target.strip()
+    if text in KNOWN_COLUMNS:
         return text
+    match = _CLASS_TARGET.match(text)
+    return f"{match.group(1)}_{match.group(2)}" if match else None
+
+
+def target_hint(target: str) -> str | None:
+    """The field id closest to a target that is none (a Chinese header gives its field: 是否普惠 → inclusive)."""
+    text = _plain(target)
     if text in HEADERS:
         return HEADERS[text]
-    for suffix in HEADER_SUFFIXES:
-        if text.endswith(suffix) and text[: -len(suffix)] in HEADERS:
-            return HEADERS[text[: -len(suffix)]]
-    return text
+    targets = sorted({*KNOWN_COLUMNS, *(f"{t}.{f}" for t in CLASS_TYPES for f in ("enrolled", "caregivers"))})
+    close = difflib.get_close_matches(text, targets, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def target_problem(header: str, target: Any, location: Location) -> Problem | None:
+    """The problem of one map entry whose target is no field (None when it is one)."""
+    if isinstance(target, str) and map_target(target) is not None:
+        return None
+    hint = target_hint(target) if isinstance(target, str) else None
+    return Problem(
+        "record.unknown-map-field",
+        f"列映射把表头 '{header}' 映射到 '{target}'，但没有这个字段"
+        + (f"；是否想写 '{hint}'？" if hint else "（字段见 docs/ledgers.md）"),
+        f"the column map maps the header '{header}' to '{target}', which is no field"
+        + (f"; did you mean '{hint}'?" if hint else " (the fields are listed in docs/ledgers.md)"),
+        location,
+        value=str(target),
+    )
+
+
+def column_map(mapping: Mapping[str, Any] | ColumnMap | None, origin: str = "columns") -> ColumnMap | None:
+    """A column map from a mapping of header → field id (as :func:`tuoyu_rules.read_rows` takes it); raises
+    :class:`RecordError` naming every target that is no field."""
+    if mapping is None or isinstance(mapping, ColumnMap):
+        return mapping
+    problems = [
+        problem
+        for header, target in mapping.items()
+        if (problem := target_problem(str(header), target, Location(file=origin, field=str(header)))) is not None
+    ]
+    if problems:
+        raise RecordError(problems)
+    return ColumnMap.of({str(h): str(t) for h, t in mapping.items()}, origin)
+
+
+def unused_notice(columns: ColumnMap | None, used: set[str], where: str) -> tuple[str, str] | None:
+    """The (zh, en) notice naming the map entries (those the user gave) that matched no header of a ledger."""
+    unused = [e for e in (columns.entries if columns else ()) if e.told and _plain(e.header) not in used]
+    if not unused:
+        return None
+    zh = "、".join(f"{e.header} → {e.field}（{e.origin}）" for e in unused)
+    en = ", ".join(f"{e.header} → {e.field} ({e.origin})" for e in unused)
+    return (
+        f"{where}：列映射中这些表头在台账中没有出现，未使用：{zh}",
+        f"{where}: these headers of the column map appear nowhere in the ledger and were not used: {en}",
+    )
 
 
 def is_known(key: str) -> bool:
@@ -85,9 +239,10 @@ def _shown(header: str) -> str:
 
 
 class RowMapper:
-    """Maps a flat row (header -> cell) to a record: nested dotted fields and flattened class columns."""
+    """Maps a flat row (header -> cell) to a record: nested dotted fields and flattened class columns. A column map
+    (``columns``) is consulted before the built-in headers; the headers it matched are in :attr:`used`."""
 
-    def __init__(self, headers: list[str]):
+    def __init__(self, headers: list[str], columns: ColumnMap | None = None):
         # per column: (index, key, (class type, field) of a flattened class column, (head, tail) of a dotted key),
         # everything a row needs worked out once here rather than per row
         self._steps: list[tuple[int, str, tuple[str, str] | None, tuple[str, str] | None]] = []
@@ -98,24 +253,41 @@ class RowMapper:
         self.ignored: list[str] = []  # the headers no field matched (kept as extra fields), as written
         self.unnamed: list[int] = []  # the columns without a header (their cells cannot be read)
         self.dropped: set[int] = set()  # the columns without a header in which some row had a value
-        columns: dict[object, tuple[str, list[int]]] = {}
-        for i, header in enumerate(headers):
-            if header is None or str(header).strip() == "":
+        self.matches: list[tuple[str, str]] = []  # per column: (key, how) — how it was read (:data:`HOW`)
+        self.used: set[str] = set()  # the headers (normalised) the column map matched
+        self.origins: dict[str, str] = {}  # header -> where the map entry that matched it comes from
+        columns_of: dict[object, tuple[str, list[int]]] = {}
+        for i, header in enumerate(self.headers):
+            if header.strip() == "":
                 self.unnamed.append(i)
+                self.matches.append(("", "unnamed"))
                 continue
-            key = header_key(str(header))
-            if not is_known(key) and str(header) not in self.ignored:
-                self.ignored.append(str(header))
+            key, how = header_match(header, columns)
+            self.matches.append((key, how))
+            if how == "map" and columns is not None:
+                self.used.add(_plain(header))
+                self.origins[header] = columns.entries_origin(header)
+            if not is_known(key) and header not in self.ignored:
+                self.ignored.append(header)
             match = CLASS_HEADER.match(key)
             class_field = None
             if match:
                 field = "enrolled" if match.group(2) in ("人数", "在托人数", "enrolled") else "caregivers"
                 class_field = (CLASS_COLUMNS[match.group(1)], field)
             target = class_field or key
-            columns.setdefault(target, (".".join(class_field) if class_field else key, []))[1].append(i)
+            columns_of.setdefault(target, (".".join(class_field) if class_field else key, []))[1].append(i)
             head, dot, tail = key.partition(".")
             self._steps.append((i, key, class_field, (head, tail) if dot else None))
-        self.duplicates = [entry for entry in columns.values() if len(entry[1]) > 1]
+        self.duplicates = [entry for entry in columns_of.values() if len(entry[1]) > 1]
+
+    def key_of(self, column: int) -> str:
+        """The key column ``column`` (0-based) is read as ("" for a column without a header or past the header)."""
+        return self.matches[column][0] if column < len(self.matches) else ""
+
+    @property
+    def keys(self) -> set[str]:
+        """The known keys the headers name (the fields this table can fill)."""
+        return {key for key, _ in self.matches if key and is_known(key)}
 
     def conflicts(self, cells: list[Any], row: int, source: str) -> list[Problem]:
         """The problems of a row whose duplicate columns hold different values (one problem per such field)."""

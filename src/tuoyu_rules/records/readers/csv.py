@@ -73,11 +73,12 @@ class _Lines:
         self.taken = self.taken[:1]
 
 
-def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] = RowMapper) -> Iterator[RawRow]:
+def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] | None = None) -> Iterator[RawRow]:
     """One RawRow per non-blank data row, numbered from the row after the header (found by
     :func:`~.layout.locate_header`, one row or two, or the ``--header-row``: title and note rows above it are skipped,
     and column numbers, 合计 and note rows below it, as a notice says); every value is text.
-    ``mapper_of`` makes the header's mapper (the columnar engine's keeps each row's cells as they are)."""
+    ``mapper_of`` makes the header's mapper (default: ``ledger.mapper``, with the column map; the columnar engine's
+    keeps each row's cells as they are)."""
     source = ledger.source
     with open_text(ledger) as text:
         lines = _Lines(text)
@@ -86,17 +87,20 @@ def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] = 
         head = first_rows(items, lambda item: item[0], ledger.header_row)
         rows = [cells if isinstance(cells, list) else [] for _, cells in head]
         bad = frozenset(i for i, (_, cells) in enumerate(head) if not isinstance(cells, list))
-        found = locate_header(rows, [line for line, _ in head], source, ledger.header_row, bad=bad)
+        found = locate_header(
+            rows, [line for line, _ in head], source, ledger.header_row, bad=bad, columns=ledger.columns
+        )
         if found is None:  # no known header: the first non-blank row is the header, as it always was
             index = next((i for i, cells in enumerate(rows) if any(x.strip() for x in cells)), None)
             found = None if index is None else Header(index, 1, rows[index])
         if found is None:
             return
-        mapper = mapper_of(found.cells)
+        mapper = ledger.mapper(found.cells) if mapper_of is None else mapper_of(found.cells)
         layout = Layout(head[found.index + found.height - 1][0], found.cells, head[found.index][0])
         for line, cells in head[: found.index]:
             layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
         ledger.notice(source, ignored_notice(mapper.ignored, source))
+        ledger.table(source, layout.first_line, mapper, last_line=layout.header_line)
         row = 0
         for line, cells in chain(head[found.index + found.height :], items):
             row += 1

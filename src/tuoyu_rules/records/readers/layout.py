@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from ...errors import Location, Problem, RecordError
 from ...vocabulary import CLASS_COLUMNS, NOTES_SHEETS
-from .columns import header_key, is_known
+from .columns import ColumnMap, header_key, header_match, is_known
 
 HEADER_SCAN = 30  # the header is looked for among this many first rows
 _TOTAL = re.compile(r"^(合计|小计|总计|共计|总合计)($|[:：(（])")
@@ -52,15 +52,15 @@ def _texts(cells: list[Any]) -> list[str]:
     return ["".join(str(c).split()) for c in cells if c is not None and str(c).strip()]
 
 
-def header_score(cells: list[Any]) -> int:
-    """How many distinct known fields a row names, read as headers."""
-    keys = {header_key(str(c)) for c in cells if isinstance(c, str) and c.strip()}
+def header_score(cells: list[Any], columns: ColumnMap | None = None) -> int:
+    """How many distinct known fields a row names, read as headers (a header the column map names counts)."""
+    keys = {header_match(str(c), columns)[0] for c in cells if isinstance(c, str) and c.strip()}
     return sum(1 for key in keys if is_known(key))
 
 
-def find_header(rows: list[list[Any]]) -> int | None:
+def find_header(rows: list[list[Any]], columns: ColumnMap | None = None) -> int | None:
     """The index of the header among ``rows`` (the first rows of a sheet), or None when they hold no table."""
-    scores = [header_score(cells) for cells in rows]
+    scores = [header_score(cells, columns) for cells in rows]
     best = max(range(len(rows)), key=lambda i: (scores[i], -i), default=None)
     if best is not None and scores[best] >= 2:
         return best
@@ -83,14 +83,15 @@ def choose_header(
     lines: list[int],
     merges: list[tuple[int, int, int, int]] | None = None,
     at: int | None = None,
+    columns: ColumnMap | None = None,
 ) -> Header | None:
     """The header among ``rows`` (the first rows of a sheet, from its lines ``lines``), or None when they hold no
     table: the best row by :func:`find_header`, or two adjacent rows read by :func:`combine` where together they name
     more known fields than either row alone. ``merges`` are a sheet's merged ranges (1-based first row, first column,
     last row, last column; None for CSV, where a group is a header followed by blank cells); ``at`` (the index of the
-    ``--header-row``) fixes the first row."""
-    scores = [header_score(cells) for cells in rows]
-    single = find_header(rows) if at is None else at
+    ``--header-row``) fixes the first row; ``columns`` is the column map (its headers count as known)."""
+    scores = [header_score(cells, columns) for cells in rows]
+    single = find_header(rows, columns) if at is None else at
     starts = range(len(rows) - 1) if at is None else [at] if at + 1 < len(rows) else []
     best: Header | None = None if single is None else Header(single, 1, _strings(rows[single]))
     best_score = -1 if single is None else scores[single]
@@ -98,7 +99,7 @@ def choose_header(
         if merges is not None and lines[i + 1] != lines[i] + 1:
             continue  # rows of a sheet with a gap between them are no two-row header
         cells = combine(rows[i], rows[i + 1], _spans(merges, lines[i]))
-        score = header_score(cells)
+        score = header_score(cells, columns)
         if (
             score >= 2
             and score > max(scores[i], scores[i + 1])
@@ -212,12 +213,13 @@ def locate_header(
     header_row: int | None,
     merges: list[tuple[int, int, int, int]] | None = None,
     bad: frozenset[int] = frozenset(),
+    columns: ColumnMap | None = None,
 ) -> Header | None:
     """The header of a sheet (``merges`` given, possibly empty) or a CSV file (None) from its first rows (``bad``:
     the indices of those that cannot be read), at the ``--header-row`` if given (:func:`header_row_index`), else
     found by :func:`choose_header`."""
     at = None if header_row is None else header_row_index(lines, rows, header_row, where, merges is not None, bad)
-    return choose_header(rows, lines, merges, at)
+    return choose_header(rows, lines, merges, at, columns)
 
 
 _Item = TypeVar("_Item")

@@ -25,7 +25,7 @@ from ...vocabulary import FILL_DOWN, KIND_SHEETS, SUBSHEETS
 from ..limits import MAX_XLSX_COLUMNS
 from .base import LedgerInput, RawRow
 from .book import BadCell, Book, Range, Row, open_book, unreadable
-from .columns import RowMapper, column_letter, header_key, ignored_notice, is_known
+from .columns import ColumnMap, RowMapper, column_letter, header_match, ignored_notice, is_known
 from .layout import (
     HEADER_SCAN,
     Layout,
@@ -40,8 +40,6 @@ from .layout import (
 __all__ = ["BadCell", "read_xlsx"]
 
 Workbook = Book  # the sheet walking below reads a Book as it read an openpyxl workbook: sheetnames, rows, merged
-
-_Joined = dict[str, dict[str, list[dict[str, Any]]]]  # target field -> institution id -> items of a subsheet
 
 
 def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
@@ -69,22 +67,84 @@ def _subsheet(name: str) -> str | None:
     return SUBSHEETS.get(name.strip().lower()) or SUBSHEETS.get(name.strip())
 
 
+class _Joined:
+    """The rows of the class and staff sheets (held in memory), keyed by institution id after trimming, to be joined
+    onto the main rows; a row whose id matches no main row, or that cannot be read, is an error row of its own."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, list[dict[str, Any]]]] = {}  # target field -> institution id -> items
+        self.rows: list[tuple[str, int, str | None, list[BadCell]]] = []  # (sheet, Excel row, id, bad cells)
+        self.matched: set[str] = set()  # the ids some main row had
+
+    def add(self, target: str, sheet: str, line: int, item: dict[str, Any]) -> None:
+        owner = item.pop("institution_id", None) or item.pop("id", None)
+        key = str(owner).strip() or None if owner is not None else None
+        self.rows.append((sheet, line, key, []))
+        if key is not None:
+            self.items.setdefault(target, {}).setdefault(key, []).append(item)
+
+    def orphans(self, after: int, source: str) -> Iterator[RawRow]:
+        """The error rows, numbered on from row ``after``, of the rows no main row took, in sheet order."""
+        row = after
+        for sheet, line, owner, bad in self.rows:
+            if owner is not None and owner in self.matched and not bad:
+                continue
+            row += 1
+            where = f"{source}#{sheet}"
+            if bad:
+                problems = tuple(_cell_problem(row, where, sheet, line, b) for b in bad)
+            else:
+                problems = (_orphan_problem(row, where, sheet, line, owner),)
+            yield RawRow(row, where, None, problems, excel_row=line)
+
+    def unjoined_notice(self, source: str) -> tuple[str, str]:
+        sheets = "、".join(dict.fromkeys(sheet for sheet, *_ in self.rows))
+        return (
+            f"{source}：读取的工作表中没有机构记录，{sheets} 的 {len(self.rows)} 行未并入（也未检查）",
+            f"{source}: no sheet read holds institutions; the {len(self.rows)} rows of {sheets} were not joined "
+            "(nor checked)",
+        )
+
+
+def _orphan_problem(row: int, source: str, sheet: str, line: int, owner: str | None) -> Problem:
+    zh = f"工作表 {sheet} 第 {line} 行" + (f"的机构编号 '{owner}' 不对应任何机构" if owner else "没有机构编号")
+    en = f"row {line} of sheet {sheet}: " + (f"institution id '{owner}' matches no institution" if owner else "no id")
+    return Problem(
+        "record.orphan-item",
+        zh + "，未并入任何机构",
+        en + "; joined to no institution",
+        Location(row=row, field="id", file=source),
+        value=owner,
+    )
+
+
 def _subsheet_items(book: Workbook, ledger: LedgerInput) -> _Joined:
     """The class and staff sheets, keyed by institution id, to be joined onto the main rows (held in memory)."""
-    extra: _Joined = {}
+    extra = _Joined()
     for name in book.sheetnames:
         target = _subsheet(name)
         if target:
-            rows = [cells for _, cells, bad in _rows(book, name) if not bad]
-            index = find_header(rows[:HEADER_SCAN]) or 0
-            raw = rows[index] if rows else []
-            ledger.notice(f"{ledger.source}#{name}", ignored_notice(RowMapper(raw).ignored, name))
-            header = [header_key(str(h)) if h is not None else "" for h in raw]
-            for cells in rows[index + 1 :]:
-                item = {h: _cell(v) for h, v in zip(header, cells, strict=False) if h and v not in (None, "")}
-                owner = item.pop("institution_id", None) or item.pop("id", None)
-                if owner is not None:
-                    extra.setdefault(target, {}).setdefault(str(owner), []).append(item)
+            where = f"{ledger.source}#{name}"
+            rows = list(_rows(book, name))
+            index = find_header([[] if bad else cells for _, cells, bad in rows[:HEADER_SCAN]], ledger.columns) or 0
+            line, raw, _ = rows[index] if rows else (1, [], [])
+            mapper = ledger.mapper([str(h) if h is not None else "" for h in raw])
+            ledger.notice(where, ignored_notice(mapper.ignored, name))
+            ledger.table(where, line, mapper, joins=target)
+            layout = Layout(line, raw)
+            for above, cells, bad in rows[:index]:
+                layout.above(above, cells) if not bad else layout.unreadable(above)
+            for line, cells, bad in rows[index + 1 :]:
+                if bad:
+                    extra.rows.append((name, line, None, bad))
+                elif any(c not in (None, "") for c in cells) and not layout.below(line, cells):
+                    item = {
+                        mapper.key_of(i): _cell(v)
+                        for i, v in enumerate(cells)
+                        if mapper.key_of(i) and v not in (None, "")
+                    }
+                    extra.add(target, name, line, item)
+            ledger.notice(where, layout.notice(where))
     return extra
 
 
@@ -102,31 +162,37 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
 
 
 def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: LedgerInput) -> Iterator[RawRow]:
-    row_number = 0
+    row_number, joinable = 0, False  # joinable: some sheet read holds institutions, onto which classes join
     if ledger.header_row is not None and len(names) > 1:
         _check_header_row(book, names, ledger)  # before any row is given out
     for name in names:
         where = f"{ledger.source}#{name}" if len(names) > 1 else ledger.source
         rows, merges = _rows(book, name), _merged(book, name)
         head, notes = _head(rows, name, ledger)
-        found = None if notes else locate_header(*_first(head), where, ledger.header_row, merges, _bad(head))
+        found = (
+            None
+            if notes
+            else locate_header(*_first(head), where, ledger.header_row, merges, _bad(head), ledger.columns)
+        )
         if found is None:
             filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
             if filled:
                 ledger.notice(where, no_table_notice(where, filled, notes))
             continue
         header_line = head[found.index + found.height - 1][0]
-        helpers = _hidden_helpers(book, name, found.cells)
+        helpers = _hidden_helpers(book, name, found.cells, ledger.columns)
         header = _without(found.cells, helpers)
         ledger.notice(where, _hidden_notice(where, header_line, helpers))
-        mapper = RowMapper(header)
+        mapper = ledger.mapper(header)
         layout = Layout(header_line, header, head[found.index][0])
         for line, cells, bad in head[: found.index]:
             layout.above(line, cells) if not bad else layout.unreadable(line)
         layout.merged_above(merges)
         ledger.notice(where, ignored_notice(mapper.ignored, where))
         fill = _Fill(merges, mapper, header_line, layout)
-        kind = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
+        named = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
+        decided = ledger.table(where, layout.first_line, mapper, named, last_line=header_line)
+        joinable = joinable or decided.how == "column" or decided.kind == "institution"
         for line, cells, bad in chain(head[found.index + found.height :], rows):
             cells = fill(line, _without(cells, helpers))
             if not bad and (all(c in (None, "") for c in cells) or layout.below(line, cells)):
@@ -140,9 +206,13 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
             if problems:
                 yield RawRow(row_number, where, None, tuple(problems), excel_row=line)
                 continue
-            yield RawRow(row_number, where, _joined(mapper, cells, kind, extra), excel_row=line)
+            yield RawRow(row_number, where, _joined(mapper, cells, extra), excel_row=line)
         ledger.notice(where, layout.notice(where))
         ledger.notice(where, mapper.dropped_notice(where))
+    if joinable:  # the class and staff rows no institution row took are error rows after the main rows
+        yield from extra.orphans(row_number, ledger.source)
+    elif extra.rows:
+        ledger.notice(ledger.source, extra.unjoined_notice(ledger.source))
 
 
 _Row = tuple[int, list[Any], list[BadCell]]
@@ -183,7 +253,7 @@ class _Fill:
     merged data cell of another column is read in its first row only, and the layout notice names it."""
 
     def __init__(self, ranges: list[tuple[int, int, int, int]], mapper: RowMapper, header_line: int, layout: Layout):
-        district = {i for i, h in enumerate(mapper.headers) if h.strip() and header_key(h) in FILL_DOWN}
+        district = {i for i, h in enumerate(mapper.headers) if h.strip() and mapper.key_of(i) in FILL_DOWN}
         self._ranges: list[tuple[int, int, int]] = []  # (first row, last row, 0-based column)
         for first_row, first_col, last_row, last_col in ranges:
             if first_row <= header_line or last_row == first_row:
@@ -211,12 +281,13 @@ def _merged(book: Workbook, name: str) -> list[Range]:
     return book.merged(name)
 
 
-def _hidden_helpers(book: Workbook, name: str, header: list[Any]) -> dict[int, str]:
-    """The hidden columns whose header names no field (0-based column -> header): helper columns, skipped."""
+def _hidden_helpers(book: Workbook, name: str, header: list[Any], columns: ColumnMap | None = None) -> dict[int, str]:
+    """The hidden columns whose header names no field, the column map's included (0-based column -> header): helper
+    columns, skipped."""
     out = {}
     for col in sorted(book.hidden(name)):
         text = header[col] if col < len(header) else None
-        if text is None or not str(text).strip() or not is_known(header_key(str(text))):
+        if text is None or not str(text).strip() or not is_known(header_match(str(text), columns)[0]):
             out[col] = "" if text is None else " ".join(str(text).split())
     return out
 
@@ -239,14 +310,16 @@ def _hidden_notice(where: str, header_line: int, columns: dict[int, str]) -> tup
     )
 
 
-def _joined(mapper: RowMapper, cells: list[Any], kind: str | None, extra: _Joined) -> dict[str, Any]:
+def _joined(mapper: RowMapper, cells: list[Any], extra: _Joined) -> dict[str, Any]:
+    """A main row's record, with the class and staff rows of its id (both trimmed) joined on."""
     record = mapper.map([_cell(c) for c in cells])
-    if kind and "kind" not in record:
-        record["kind"] = kind
-    key = str(record.get("id"))
-    for target, table in extra.items():
+    if record.get("id") is None:
+        return record
+    key = str(record["id"]).strip()
+    for target, table in extra.items.items():
         if key in table:
             record[target] = [*record.get(target, []), *table[key]]
+            extra.matched.add(key)
     return record
 
 
