@@ -56,13 +56,18 @@ def records() -> list[dict[str, Any]]:
     return out
 
 
-def cases() -> Iterator[tuple[str, list[bytes]]]:
-    """(name, the JSON texts of its reports), in a fixed order."""
+def as_dict(report: Any, passes: bool = True, trace: bool = False) -> bytes:
+    """A report's JSON text as json.dumps writes its dict."""
+    return dumps(report.to_dict(passes=passes, trace=trace))
+
+
+def cases(text: Any = as_dict) -> Iterator[tuple[str, list[bytes]]]:
+    """(name, the JSON texts of its reports), in a fixed order; ``text(report, passes, trace)`` gives the bytes."""
     for policy_id in bundled_ids():
         policy = tuoyu_rules.load_policy(policy_id)
         for i, example in enumerate(policy.compiled.model.examples):
             report = policy.evaluate(dict(example.record), as_of=example.as_of)
-            texts = [dumps(report.to_dict()), dumps(report.to_dict(passes=False)), dumps(report.to_dict(trace=True))]
+            texts = [text(report), text(report, False), text(report, True, True)]
             yield f"{policy_id}/example/{i}", texts
     rows = records()
     for policy_id in bundled_ids():
@@ -70,8 +75,8 @@ def cases() -> Iterator[tuple[str, list[bytes]]]:
         for day in DATES:
             for start in range(0, ROWS if (policy_id, day) == (MAIN, DATES[0]) else SOME, CHUNK):
                 chunk = rows[start : start + CHUNK]
-                texts = [dumps(r.to_dict()) for r in policy.evaluate_many(chunk, as_of=day)]
-                texts.append(dumps(next(iter(policy.evaluate_many(chunk[:1], as_of=day))).to_dict(passes=False)))
+                texts = [text(r) for r in policy.evaluate_many(chunk, as_of=day)]
+                texts.append(text(next(iter(policy.evaluate_many(chunk[:1], as_of=day))), False))
                 yield f"{policy_id}/{day}/{start}", texts
 
 
