@@ -165,10 +165,7 @@ class Finding:
                 f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期",
                 f"{where}{title_en}: target {q_en} for {self.year}, now {o_en} ({pct_en}); not yet due",
             )
-        return (
-            f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
-            f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
-        )
+        return _met(where, title, title_en, o, o_en, q, q_en)
 
     def to_dict(self) -> FindingJSON:
         rule = self.compiled_rule
@@ -738,3 +735,45 @@ def benefit_json(line: BenefitLine, parts: JsonParts) -> str:
             value = json_text(json_number(computed))
     missing = ', "missing": ' + _texts(line.missing) if line.missing else ""
     return head + json_text(line.eligible) + ', "value": ' + value + cited + missing + tail
+
+
+def _met(where: str, title: str, title_en: str, o: str, o_en: str, q: str, q_en: str) -> tuple[str, str]:
+    """The messages of a finding that passed."""
+    return (
+        f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
+        f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
+    )
+
+
+def passed_json(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> str:
+    """The JSON text of the finding of a raw entry that passed, without building the :class:`Finding` (the text
+    of ``finding_json(raw_to_finding(…))``; most findings of a report pass)."""
+    index, _, o, q, label = entry
+    rule = policy.rules[index]
+    subject, parent = raw_subject(record, label)
+    if rule.check is not None:
+        args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
+        o, q = value_or_none(rule.observed, args), value_or_none(rule.required, args)
+    head, middle, cited = parts.rule(rule, None)
+    name = None if label is None else f"{label[0]}[{label[1]}]"
+    title = rule.spec.title or rule.id
+    message, message_en = _met(f"[{name}] " if name else "", title, rule.spec.title_en or title, *_both(o), *_both(q))
+    o = "null" if o is None else int.__repr__(o) if type(o) is int else json_text(json_number(o))
+    q = "null" if q is None else int.__repr__(q) if type(q) is int else json_text(json_number(q))
+    text = (
+        f'{head}pass{middle}{_str(message)}, "observed": {o}, "required": {q}, "fix": null'
+        f'{cited}{_str(message_en)}, "fix_en": null'
+    )
+    if name is not None:
+        text += ', "subject": ' + _str(name)
+        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
+        if subject_id is not None:
+            text += ', "subject_id": ' + json_text(subject_id)
+    return text + "}"

@@ -18,11 +18,13 @@ from .errors import Location, Problem
 from .findings import (
     BenefitLine,
     Finding,
+    JsonParts,
     SubsidyLine,
     benefit_json,
     finding_json,
     json_parts,
     json_text,
+    passed_json,
     raw_to_finding,
     subsidy_json,
     subsidy_line,
@@ -196,7 +198,7 @@ class Report:
     def aims(self) -> dict[str, int] | None:
         """How the record stands against the policy's aims (力争, 鼓励 …), counted apart from its requirements;
         None when no aim gave a finding."""
-        return _aims(self.findings)
+        return self._aims()
 
     def failed_rules(self) -> frozenset[str]:
         """The ids of the rules that failed, without building any finding (the fast path for services)."""
@@ -258,7 +260,7 @@ class Report:
         }
         if self._benefits:
             out["benefits"] = [b.to_dict(self.policy) for b in benefits]
-        aims = _aims(chosen if passes else self._chosen(True)) if self.policy.has_aims else None
+        aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out["aims"] = aims
         if self._warnings:
@@ -283,17 +285,15 @@ class Report:
 
     def _to_json(self, passes: bool) -> str:
         parts = json_parts(self.policy)
-        chosen = self._chosen(passes)
         subsidies, benefits = self._make_lines()
-        findings = [finding_json(f, parts) for f in chosen]
-        failed = [text for f, text in zip(chosen, findings, strict=True) if f.outcome == "fail"]
+        findings, failed = self._finding_texts(parts, passes)
         out = ['{"kind": ', json_text(self.kind), ', "id": ', json_text(self.id), ', "policy": ']
         out += [json_text(self.policy.id), ', "as_of": "', self.as_of.isoformat(), '", "status": "', self._status]
         out += ['", "findings": [', ", ".join(findings), '], "violations": [', ", ".join(failed), "]"]
         out += [', "subsidies": [', ", ".join([subsidy_json(s, parts) for s in subsidies]), "]"]
         if self._benefits:
             out += [', "benefits": [', ", ".join([benefit_json(b, parts) for b in benefits]), "]"]
-        aims = _aims(chosen if passes else self._chosen(True)) if self.policy.has_aims else None
+        aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out += [', "aims": ', json_text(aims)]
         if self._warnings:
@@ -308,21 +308,54 @@ class Report:
         out.append(', "schema_version": ' + json_text(REPORT_SCHEMA_VERSION) + "}")
         return "".join(out)
 
+    def _finding_texts(self, parts: JsonParts, passes: bool) -> tuple[list[str], list[str]]:
+        """(the JSON text of every finding ``to_dict(passes)`` shows, of those that failed), in rule order; the
+        findings that passed are written straight from their raw entries."""
+        if self._findings is not None:
+            chosen = self._chosen(passes)
+            texts = [finding_json(f, parts) for f in chosen]
+            return texts, [t for f, t in zip(chosen, texts, strict=True) if f.outcome == "fail"]
+        policy, record, year = self.policy, self.record, self.year
+        p = policy.params_at(self.as_of).point
+        items: list[tuple[int, str, bool]] = []  # (rule index, text, failed), sorted by rule index (stable)
+        for entry in self._raw:
+            if entry[1] is True:
+                if passes:
+                    items.append((entry[0], passed_json(policy, parts, entry, year, p, record), False))
+            else:
+                text = finding_json(raw_to_finding(policy, entry, year, p, record), parts)
+                items.append((entry[0], text, entry[1] is False))
+        for f in self._targets:
+            if passes or f.outcome != "pass" or f.year is not None:
+                items.append((f.compiled_rule.index, finding_json(f, parts), f.outcome == "fail"))
+        items.sort(key=_first)
+        return [t for _, t, _ in items], [t for _, t, bad in items if bad]
+
+    def _aims(self) -> dict[str, int] | None:
+        """``aims()``, counted from the raw entries and targets without building findings."""
+        rules = self.policy.rules
+        outcomes = [
+            "pass" if e[1] is True else "fail" if e[1] is False else "unknown"
+            for e in self._raw
+            if rules[e[0]].severity == "aim"
+        ]
+        outcomes += [f.outcome for f in self._targets if f.severity == "aim"]
+        if not outcomes:
+            return None
+        names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
+        counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
+        for outcome in outcomes:
+            counts[names[outcome]] += 1
+        return counts
+
     def _passes(self) -> int:
         """The passing findings ``passes=False`` leaves out: those of plain rules (by-year targets stay)."""
         plain = sum(1 for entry in self._raw if entry[1] is True)
         return plain + sum(1 for f in self._targets if f.outcome == "pass" and f.year is None)
 
 
-def _aims(findings: list[Finding]) -> dict[str, int] | None:
-    counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
-    names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
-    seen = False
-    for f in findings:
-        if f.severity == "aim":
-            seen = True
-            counts[names[f.outcome]] += 1
-    return counts if seen else None
+def _first(item: tuple[int, str, bool]) -> int:
+    return item[0]
 
 
 def _severity_masks(policy: CompiledPolicy) -> tuple[int, int]:
