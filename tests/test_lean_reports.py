@@ -189,9 +189,7 @@ def test_compact_reports_do_not_validate_as_default_reports() -> None:
     schema = report_schema()
     compact = {"kind": "institution", "id": "X", "policy": "p", "as_of": "2024-06-30", "status": "pass"}
     compact |= {"findings": [], "violations": [], "subsidies": [], "compact": True}
-    assert not jsonschema.Draft202012Validator(schema["$defs"]["report"] | {"$defs": schema["$defs"]}).is_valid(
-        compact
-    )
+    assert not jsonschema.Draft202012Validator(schema["$defs"]["report"] | {"$defs": schema["$defs"]}).is_valid(compact)
     jsonschema.Draft202012Validator(schema).validate(compact)
 
 
@@ -200,3 +198,20 @@ def test_compact_goes_with_jsonl_only(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "--compact" in err
     with pytest.raises(ValueError, match="--compact"):
         write_reports([], "json", sys.stdout, compact=True)
+
+
+def test_kept_finding_texts_tell_apart_values_python_calls_equal() -> None:
+    from decimal import Decimal
+
+    from tuoyu_rules.findings import text_key
+
+    values = [1, True, Decimal("1"), Decimal("1.0"), Decimal("1.00"), "1", None, 0, False]
+    assert len({text_key(v) for v in values}) == len(values)
+    assert text_key(1.0) is None and text_key([1]) is None, "floats and lists are never keys"
+
+
+def test_to_json_is_right_after_many_records_share_kept_texts(luzhou: tuoyu_rules.Policy) -> None:
+    reports = list(luzhou.evaluate_many(_records(200), as_of=AS_OF))
+    for report in reports + reports[::-1]:  # the second pass reads texts the first one kept
+        assert report.to_json() == json.dumps(report.to_dict(), ensure_ascii=False)
+        assert report.to_json(passes=False) == json.dumps(report.to_dict(passes=False), ensure_ascii=False)

@@ -616,8 +616,20 @@ class JsonParts:
     def __init__(self, policy: CompiledPolicy):
         self.policy = policy
         self.rules: dict[tuple[int, int | None], tuple[str, str, str]] = {}
+        # the texts of findings that passed or are unknown: a pure function of their rule, subject and values (and of
+        # nothing else of the record), and the same ones recur from record to record; at most TEXTS are kept
+        self.texts: dict[tuple[Any, ...], str] = {}
         self.subsidies = {s.id: _subsidy_parts(s) for s in policy.subsidies}
         self.benefits = {b.id: _benefit_parts(policy, b) for b in policy.benefits}
+
+    TEXTS = 4096
+
+    def remember(self, key: tuple[Any, ...] | None, text: str) -> str:
+        if key is not None:
+            if len(self.texts) >= self.TEXTS:
+                self.texts.clear()
+            self.texts[key] = text
+        return text
 
     def rule(self, rule: CompiledRule, year: int | None) -> tuple[str, str, str]:
         key = (rule.index, year if year in rule.year_meta else None)
@@ -636,6 +648,17 @@ class JsonParts:
                 + ', "message_en": ',
             )
         return found
+
+
+def text_key(value: Any) -> tuple[Any, Any] | None:
+    """A key that tells apart values that print differently (``1``, ``True``, ``1.0``, ``Decimal("1.00")`` are
+    equal in Python): its type and its value (a decimal's text); None for a value that is not kept as a key."""
+    kind = type(value)
+    if kind is Decimal:
+        return kind, str(value)
+    if kind is int or kind is str or kind is bool or value is None:
+        return kind, value
+    return None
 
 
 def json_parts(policy: CompiledPolicy) -> JsonParts:
@@ -761,6 +784,14 @@ def passed_json(
     if rule.check is not None:
         args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
         o, q = value_or_none(rule.observed, args), value_or_none(rule.required, args)
+    subject_id = None
+    if label is not None:
+        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
+    ko, kq, ks = text_key(o), text_key(q), text_key(subject_id)
+    key = None if ko is None or kq is None or ks is None else ("pass", index, label, ks, ko, kq)
+    found = parts.texts.get(key) if key is not None else None
+    if found is not None:
+        return found
     head, middle, cited = parts.rule(rule, None)
     name = None if label is None else f"{label[0]}[{label[1]}]"
     title = rule.spec.title or rule.id
@@ -773,7 +804,6 @@ def passed_json(
     )
     if name is not None:
         text += ', "subject": ' + _str(name)
-        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
         if subject_id is not None:
             text += ', "subject_id": ' + json_text(subject_id)
-    return text + "}"
+    return parts.remember(key, text + "}")

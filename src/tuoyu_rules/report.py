@@ -28,6 +28,7 @@ from .findings import (
     raw_to_finding,
     subsidy_json,
     subsidy_line,
+    text_key,
     unknown_marker,
 )
 from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
@@ -323,8 +324,7 @@ class Report:
                 if passes:
                     items.append((entry[0], passed_json(policy, parts, entry, year, p, record), False))
             else:
-                text = finding_json(raw_to_finding(policy, entry, year, p, record), parts)
-                items.append((entry[0], text, entry[1] is False))
+                items.append((entry[0], _unpassed_json(policy, parts, entry, year, p, record), entry[1] is False))
         for f in self._targets:
             if passes or f.outcome != "pass" or f.year is not None:
                 items.append((f.compiled_rule.index, finding_json(f, parts), f.outcome == "fail"))
@@ -352,6 +352,25 @@ class Report:
         """The passing findings ``passes=False`` leaves out: those of plain rules (by-year targets stay)."""
         plain = sum(1 for entry in self._raw if entry[1] is True)
         return plain + sum(1 for f in self._targets if f.outcome == "pass" and f.year is None)
+
+
+def _unpassed_json(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> str:
+    """The JSON text of a raw entry that failed or is unknown; an unknown one's text depends only on its rule,
+    subject, missing fields and reason, and is kept (parts.texts) for the next record that gives the same."""
+    f = raw_to_finding(policy, entry, year, p, record)
+    if f.outcome != "unknown":
+        return finding_json(f, parts)
+    ks = text_key(f.subject_id)
+    key = None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
+    found = parts.texts.get(key) if key is not None else None
+    return found if found is not None else parts.remember(key, finding_json(f, parts))
 
 
 def _first(item: tuple[int, str, bool]) -> int:
