@@ -19,6 +19,7 @@ import pytest
 import tuoyu_rules
 from tuoyu_rules.authoring.report_schema import report_schema
 from tuoyu_rules.cli import main
+from tuoyu_rules.errors import PolicyError
 from tuoyu_rules.evaluate import evaluate_record
 from tuoyu_rules.records import normalize_record
 from tuoyu_rules.report import POLICIES, Report
@@ -159,8 +160,9 @@ def test_a_report_whose_policy_file_changed_does_not_unpickle(tmp_path: Path) ->
     data = pickle.dumps(policy.evaluate(record, as_of=AS_OF))
     POLICIES.clear()
     path.write_text(source + "\n# changed\n", encoding="utf-8")
-    with pytest.raises(pickle.UnpicklingError, match="changed"):
+    with pytest.raises(PolicyError) as caught:
         pickle.loads(data)
+    assert caught.value.problems[0].code == "policy.source-changed"
 
 
 # ---- compact JSONL ------------------------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ evaluator's hot path.
 from __future__ import annotations
 
 import datetime
-import pickle
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import localcontext
 from typing import TYPE_CHECKING, Any, cast
 
+from .compiler.pickling import lookup, reference
 from .errors import Location, Problem
 from .findings import (
     BenefitLine,
@@ -119,8 +119,8 @@ class Report:
             self._status = "pass"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle the verdict state and a reference to the policy (its id, the SHA-256 of its files and its what-if
-        values), never the compiled policy: see :func:`restore_policy`."""
+        """Pickle the verdict state and a reference to the policy (its source, the SHA-256 of its files and its
+        what-if values), never the compiled policy: see :func:`restore_policy`."""
         targets = tuple(_pack(f) for f in self._targets)
         state: tuple[Any, ...] = (self.record, self.kind, self.as_of, self.year, self._raw, targets)
         state += (self._subsidies, self._benefits, self._outcomes, self._warnings)
@@ -421,54 +421,41 @@ def _ids(policy: CompiledPolicy, mask: int) -> frozenset[str]:
     return frozenset(ids)
 
 
-# ---- pickling: a report names its policy, the policy is found (or compiled again) where it is unpickled --------
-POLICIES: weakref.WeakValueDictionary[tuple[Any, ...], CompiledPolicy] = weakref.WeakValueDictionary()
-"""The compiled policies of this process by :func:`policy_reference`: filled when a report is pickled and by
-:func:`register_policy` (for instance by whatever unpickles a compiled policy), read when a report is unpickled."""
+# ---- pickling: a report names its policy (compiler.pickling's PolicyRef), never carries it --------------------------
+POLICIES: weakref.WeakValueDictionary[Any, CompiledPolicy] = weakref.WeakValueDictionary()
+"""The compiled policies of this process by their :class:`~tuoyu_rules.compiler.pickling.PolicyRef`: filled when a
+report is pickled and by :func:`register_policy`, so that a report unpickled in the process that pickled it gets the
+very policy it had; elsewhere :func:`tuoyu_rules.compiler.pickling.lookup` compiles it once per process."""
 
 
 def register_policy(policy: CompiledPolicy) -> None:
     """Make ``policy`` the one that reports naming it are unpickled with, in this process (held weakly)."""
-    ref = policy_reference(policy)
-    if ref[0] == "provenance":
-        POLICIES[ref] = policy
+    if policy.provenance is not None:
+        POLICIES[reference(policy)] = policy
 
 
 def policy_reference(policy: CompiledPolicy) -> tuple[Any, ...]:
-    """How a pickled report names its policy: ``("provenance", id, ((path, sha256), …), what-if values)``, or for a
-    policy without provenance (compiled from text) the compiled policy itself (which pickles as it can)."""
-    prov = policy.provenance
-    if prov is None:
+    """How a pickled report names its policy: ``("ref", PolicyRef)`` (its source, the SHA-256 of every file of its
+    chain, the engine version and its what-if values), or for a policy without provenance the policy itself (which
+    then does not pickle: :class:`pickle.PicklingError`)."""
+    if policy.provenance is None:
         return ("policy", policy)
-    ref = ("provenance", prov.policy, prov.files, prov.overrides)
+    ref = reference(policy)
     if POLICIES.get(ref) is None:
         POLICIES[ref] = policy
-    return ref
+    return ("ref", ref)
 
 
 def restore_policy(ref: tuple[Any, ...]) -> CompiledPolicy:
-    """The policy a pickled report names: the one registered in this process, else compiled again from its first
-    file (cached per file), checked against the SHA-256 of every file of its chain, with its what-if values set.
-    A policy whose files are gone or changed cannot judge the report again: :class:`pickle.UnpicklingError`."""
+    """The policy a pickled report names: the one registered in this process, else the one
+    :func:`~tuoyu_rules.compiler.pickling.lookup` compiles (once per process), which refuses files that changed
+    (``policy.source-changed``): a report is never judged again by other rules."""
     if ref[0] == "policy":
         return cast("CompiledPolicy", ref[1])
-    found = POLICIES.get(ref)
-    if found is not None:
-        return found
-    from .compiler import load_compiled, override_parameters
-    from .errors import PolicyError
-
-    _, policy_id, files, overrides = ref
-    try:
-        policy = load_compiled(policy_id if files and files[0][0] == f"policies/{policy_id}.yaml" else files[0][0])
-    except (PolicyError, OSError, IndexError) as exc:
-        raise pickle.UnpicklingError(f"the policy {policy_id!r} of a pickled report cannot be loaded: {exc}") from None
-    if policy.provenance is None or policy.provenance.files != files:
-        raise pickle.UnpicklingError(f"the files of policy {policy_id!r} changed since its report was pickled")
-    if overrides:
-        policy = override_parameters(policy, dict(overrides))
-    POLICIES[ref] = policy
-    return policy
+    found = POLICIES.get(ref[1])
+    if found is None:
+        found = POLICIES[ref[1]] = lookup(ref[1])
+    return found
 
 
 def _pack(f: Finding) -> tuple[Any, ...]:
