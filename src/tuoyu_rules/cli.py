@@ -154,6 +154,9 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         help="长表：每个检查项一行（csv、parquet）the long form: a row per finding (csv, parquet)",
     )
     p.add_argument(
+        "--compact", action="store_true", help="jsonl: 标题与出处只写一次（目录行）titles and citations once"
+    )
+    p.add_argument(
         "--omit-passes",
         action="store_true",
         help="报告中略去通过的检查项（计入 passes_omitted）leave passing findings out of each report (counted)",
@@ -385,6 +388,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"tuoyu-rules: 用法错误 usage error: --findings 只用于 csv、parquet (--format {args.format})",
             file=sys.stderr,
         )
+        return EXIT_USAGE
+    if args.compact and args.format != "jsonl":
+        print(f"tuoyu-rules: 用法错误 usage error: --compact 只用于 jsonl (--format {args.format})", file=sys.stderr)
         return EXIT_USAGE
     if WRITERS[args.format].binary and not args.output:
         print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
@@ -873,6 +879,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compact(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "compact", False))
+
+
 def _findings(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "findings", False))
 
@@ -880,9 +890,13 @@ def _findings(args: argparse.Namespace) -> bool:
 def _write(items: Iterator[dict[str, Any]], args: argparse.Namespace, meta: dict[str, Any] | None = None) -> None:
     if args.output:  # complete or absent: a temporary file beside it, renamed when everything is written
         with safe_output(args.output, [*args.inputs, args.policy]) as out:
-            summary = write_reports(items, args.format, out, lang=args.lang, meta=meta, findings=_findings(args))
+            summary = write_reports(
+                items, args.format, out, lang=args.lang, meta=meta, findings=_findings(args), compact=_compact(args)
+            )
     else:
-        summary = write_reports(items, args.format, sys.stdout, lang=args.lang, meta=meta, findings=_findings(args))
+        summary = write_reports(
+            items, args.format, sys.stdout, lang=args.lang, meta=meta, findings=_findings(args), compact=_compact(args)
+        )
         sys.stdout.flush()  # a reader that left early shows here, while the failures seen so far are known
     if args.format != "table":
         _print_summary(summary.to_dict(), sys.stderr, args.lang)

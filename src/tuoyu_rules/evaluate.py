@@ -15,7 +15,7 @@ from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
 from .expressions import EVAL_ERRORS, Undecided, Unknown
-from .findings import BenefitLine, Finding, SubsidyLine, missing_fields, unknown_reason, value_or_none
+from .findings import Finding, missing_fields, unknown_reason, value_or_none
 from .report import Report
 from .text import DECIMAL_CONTEXT
 
@@ -58,14 +58,14 @@ def _evaluate(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime
         plan.main(record, p, year, raw)
         if plan.targets:
             _generic(plan.targets, record, _Ctx(p, year, reference_date(record, kind, as_of), {}, targets))
-    subsidies: list[SubsidyLine] = []
-    benefits: list[BenefitLine] = []
+    subsidies: tuple[tuple[Any, ...], ...] = ()
+    benefits: tuple[tuple[Any, ...], ...] = ()
+    outcomes: dict[str, str] = {}
     if kind == "institution" and (policy.subsidies or policy.benefits):
-        outcomes = _outcomes(policy, raw, targets) if policy.needs_outcomes else {}
-        subsidies = [_subsidy(s, record, params, year, outcomes) for s in policy.subsidies]
-        benefits = [_benefit(b, record, params, year, outcomes) for b in policy.benefits]
-    warnings = [dict(w) for w in params.warnings] if params.warnings else []
-    return Report(policy, record, kind, as_of, raw, targets, subsidies, benefits, warnings, year)
+        outcomes = _outcomes(policy, raw, targets) if policy.needs_outcomes else outcomes
+        subsidies = tuple([_subsidy(s, record, params, year, outcomes) for s in policy.subsidies])
+        benefits = tuple([_benefit(b, record, params, year, outcomes) for b in policy.benefits])
+    return Report(policy, record, kind, as_of, year, raw, targets, subsidies, benefits, outcomes, params.warnings)
 
 
 @dataclass(slots=True)
@@ -369,7 +369,8 @@ def _unknown(
 
 def _subsidy(
     s: CompiledSubsidy, r: Mapping[str, Any], params: ParamSet, year: int, outcomes: dict[str, str]
-) -> SubsidyLine:
+) -> tuple[Any, ...]:
+    """What a report keeps of a subsidy line (:func:`tuoyu_rules.findings.subsidy_line` builds the line)."""
     p = params.point
     args = (r, p, None, year, outcomes, None)
     eligible: bool | None
@@ -380,10 +381,10 @@ def _subsidy(
     except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(s.reads, r, p, exc)
     if eligible is not False:
-        for ex in s.exclusions:
+        for k, ex in enumerate(s.exclusions):
             try:
                 if ex.when(*args):
-                    eligible, excluded_by, missing = False, ex, ()
+                    eligible, excluded_by, missing = False, k, ()
                     break
             except EVAL_ERRORS as exc:
                 eligible = None
@@ -402,17 +403,8 @@ def _subsidy(
                     amount = amount_min = amount_max = money(s.amount(*args))
             except EVAL_ERRORS as exc:
                 amount_missing = _why(exc)
-    return SubsidyLine(
-        s,
-        eligible,
-        amount,
-        amount_min,
-        amount_max,
-        (*missing, *amount_missing),
-        excluded_by,
-        args,
-        not params.unspecified.isdisjoint(s.amount_params),
-    )
+    unspecified = not params.unspecified.isdisjoint(s.amount_params)
+    return eligible, amount, amount_min, amount_max, (*missing, *amount_missing), excluded_by, unspecified
 
 
 def _missing(reads: tuple[str, ...], r: Mapping[str, Any], p: Mapping[str, Any], exc: BaseException) -> tuple[str, ...]:
@@ -432,7 +424,8 @@ def _why(exc: BaseException) -> tuple[str, ...]:
 
 def _benefit(
     bf: CompiledBenefit, r: Mapping[str, Any], params: ParamSet, year: int, outcomes: dict[str, str]
-) -> BenefitLine:
+) -> tuple[Any, ...]:
+    """What a report keeps of a benefit line: ``(eligible, value as computed, missing)``."""
     args = (r, params.point, None, year, outcomes, None)
     missing: tuple[str, ...] = ()
     try:
@@ -440,4 +433,4 @@ def _benefit(
     except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(bf.reads, r, params.point, exc)
     value = value_or_none(bf.value, args) if bf.value is not None else None
-    return BenefitLine(bf, eligible, value, missing)
+    return eligible, value, missing

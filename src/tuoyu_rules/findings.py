@@ -7,6 +7,8 @@ the report needs nothing of the evaluator.
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -163,10 +165,7 @@ class Finding:
                 f"{where}{title}：{self.year} 年目标 {q}，当前 {o}（完成 {pct}），尚未到期",
                 f"{where}{title_en}: target {q_en} for {self.year}, now {o_en} ({pct_en}); not yet due",
             )
-        return (
-            f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
-            f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
-        )
+        return _met(where, title, title_en, o, o_en, q, q_en)
 
     def to_dict(self) -> FindingJSON:
         rule = self.compiled_rule
@@ -317,6 +316,14 @@ class SubsidyLine:
         return out
 
 
+def subsidy_line(s: CompiledSubsidy, state: tuple[Any, ...], args: tuple[Any, ...]) -> SubsidyLine:
+    """A :class:`SubsidyLine` from what a report keeps of it: ``(eligible, amount, amount_min, amount_max, missing,
+    index of the exclusion that applied or None, amount left open)``, plain values only."""
+    eligible, amount, low, high, missing, excluded, unspecified = state
+    exclusion = s.exclusions[excluded] if excluded is not None else None
+    return SubsidyLine(s, eligible, amount, low, high, missing, exclusion, args, unspecified)
+
+
 _OPEN_NOTE = ("文件未规定具体金额，仅报告是否符合条件", "the document leaves the amount open; eligibility only")
 
 
@@ -433,14 +440,36 @@ def _stated(policy: CompiledPolicy, used: tuple[str, ...]) -> list[dict[str, Any
     return out
 
 
-def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any]) -> Finding:
-    """Turn a raw finding of the fused functions into a :class:`Finding` (only when a report is read)."""
-    index, ok, observed, required, label, subject, parent = entry
+def unknown_marker(exc: BaseException) -> tuple[str, str]:
+    """What a report keeps of the exception that made a raw finding unknown: plain text, so that a kept report holds
+    no exception (and no traceback or record) for the garbage collector to walk. ``("fact", …)``: ``unknown('…')``
+    named the fact; ``("field", …)``: a missing field; ``("reason", …)``: why the expression has no value."""
+    if isinstance(exc, Undecided):
+        return "fact", str(exc.args[0]) if exc.args else ""
+    if isinstance(exc, KeyError):
+        return "field", str(exc.args[0]) if exc.args else ""
+    return "reason", unknown_reason(exc)
+
+
+def raw_subject(record: Mapping[str, Any], label: tuple[str, int] | None) -> tuple[Any, Mapping[str, Any] | None]:
+    """The subject of a raw finding and its parent: the record itself, or item ``k`` of its list ``label``."""
+    if label is None:
+        return record, None
+    return record[label[0]][label[1]], record
+
+
+def raw_to_finding(
+    policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any], record: Mapping[str, Any]
+) -> Finding:
+    """Turn a kept raw finding ``(rule index, True | False | unknown marker, observed, required, label)`` of
+    ``record`` into a :class:`Finding` (only when a report is read)."""
+    index, ok, observed, required, label = entry
     rule = policy.rules[index]
+    subject, parent = raw_subject(record, label)
     subject_name = subject_id = None
     if label is not None:
         subject_name = f"{label[0]}[{label[1]}]"
-        subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
     args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
     if ok is True or ok is False:
         if rule.check is not None:
@@ -450,13 +479,14 @@ def raw_to_finding(policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p:
         return Finding(
             rule, "pass" if ok else "fail", observed, required, subject_name, subject_id, (*args, observed, required)
         )
-    missing = (str(ok.args[0]),) if isinstance(ok, Undecided) else missing_fields(rule.reads, subject, parent, p)
+    what, text = ok
+    missing = (text,) if what == "fact" else missing_fields(rule.reads, subject, parent, p)
     reason = None
     if not missing:
-        if isinstance(ok, KeyError):
-            missing = (str(ok.args[0]),)
+        if what == "field":
+            missing = (text,)
         else:
-            reason = unknown_reason(ok)
+            reason = text
     return Finding(
         compiled_rule=rule,
         outcome="unknown",
@@ -526,7 +556,7 @@ def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
     head = parts[0]
     is_list = head.endswith("[]")
     name = head[:-2] if is_list else head
-    if not isinstance(node, Mapping) or name not in node:
+    if (type(node) is not dict and not isinstance(node, Mapping)) or name not in node:
         out.append(".".join([*done, name]))
         return
     value = node[name]
@@ -535,3 +565,245 @@ def _walk(node: Any, parts: list[str], done: list[str], out: list[str]) -> None:
             _walk(item, parts[1:], [*done, f"{name}[{i}]"], out)
     else:
         _walk(value, parts[1:], [*done, name], out)
+
+
+# ---- JSON text without the dicts: byte for byte what json.dumps(to_dict(), ensure_ascii=False) gives ------------
+# The parts of a finding or line that depend only on the policy (rule id, severity, citation, titles …) are encoded
+# once per compiled policy (:class:`JsonParts`); a report's JSON then encodes only what varies: the outcome, the
+# messages, the values. Tests compare the text with json.dumps of to_dict() on every bundled example and on
+# 10,000 generated records.
+
+_str = json.encoder.encode_basestring  # what json.dumps uses for text with ensure_ascii=False
+_NOTE = ', "amount_open": true, "note": ' + _str(_OPEN_NOTE[0]) + ', "note_en": ' + _str(_OPEN_NOTE[1])
+
+
+def _default(value: Any) -> Any:  # the writers' default (tuoyu_rules.writers._format), for values of records
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_default).encode
+
+
+def json_text(value: Any) -> str:
+    """One JSON value as json.dumps writes it (plain values without a call into the encoder)."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _encode(value)
+
+
+def _texts(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join([json_text(v) for v in values]) + "]"
+
+
+class JsonParts:
+    """The encoded policy-only parts of a policy's findings and lines: built once per compiled policy."""
+
+    def __init__(self, policy: CompiledPolicy):
+        self.policy = policy
+        self.rules: dict[tuple[int, int | None], tuple[str, str, str]] = {}
+        # the texts of findings that passed or are unknown: a pure function of their rule, subject and values (and of
+        # nothing else of the record), and the same ones recur from record to record; at most TEXTS are kept
+        self.texts: dict[tuple[Any, ...], str] = {}
+        self.subsidies = {s.id: _subsidy_parts(s) for s in policy.subsidies}
+        self.benefits = {b.id: _benefit_parts(policy, b) for b in policy.benefits}
+
+    TEXTS = 4096
+
+    def remember(self, key: tuple[Any, ...] | None, text: str) -> str:
+        if key is not None:
+            if len(self.texts) >= self.TEXTS:
+                self.texts.clear()
+            self.texts[key] = text
+        return text
+
+    def rule(self, rule: CompiledRule, year: int | None) -> tuple[str, str, str]:
+        key = (rule.index, year if year in rule.year_meta else None)
+        found = self.rules.get(key)
+        if found is None:
+            spec = rule.spec
+            found = self.rules[key] = (
+                '{"rule": ' + json_text(rule.id) + ', "outcome": "',
+                '", "severity": ' + json_text(rule.severity) + ', "message": ',
+                ', "citation": '
+                + json_text(rule.citation_of(year))
+                + ', "title": '
+                + json_text(spec.title)
+                + ', "title_en": '
+                + json_text(spec.title_en)
+                + ', "message_en": ',
+            )
+        return found
+
+
+def text_key(value: Any) -> tuple[Any, Any] | None:
+    """A key that tells apart values that print differently (``1``, ``True``, ``1.0``, ``Decimal("1.00")`` are
+    equal in Python): its type and its value (a decimal's text); None for a value that is not kept as a key."""
+    kind = type(value)
+    if kind is Decimal:
+        return kind, str(value)
+    if kind is int or kind is str or kind is bool or value is None:
+        return kind, value
+    return None
+
+
+def json_parts(policy: CompiledPolicy) -> JsonParts:
+    parts: JsonParts = policy.memo("report.json-parts", lambda: JsonParts(policy))
+    return parts
+
+
+def finding_json(f: Finding, parts: JsonParts) -> str:
+    """The JSON text of ``f.to_dict()``."""
+    rule = f.compiled_rule
+    head, middle, cited = parts.rule(rule, f.year)
+    message, message_en = f.messages
+    fix = fix_en = "null"
+    if f.outcome == "fail" and rule.fix is not None:
+        fix, fix_en = json_text(rule.fix[0].render(f.args, "zh")), json_text(rule.fix[1].render(f.args, "en"))
+    o, q = f.observed, f.required
+    o = "null" if o is None else int.__repr__(o) if type(o) is int else json_text(json_number(o))
+    q = "null" if q is None else int.__repr__(q) if type(q) is int else json_text(json_number(q))
+    text = (
+        f'{head}{f.outcome}{middle}{_str(message)}, "observed": {o}, "required": {q}, "fix": {fix}'
+        f'{cited}{_str(message_en)}, "fix_en": {fix_en}'
+    )
+    if f.subject is not None:
+        text += ', "subject": ' + json_text(f.subject)
+        if f.subject_id is not None:
+            text += ', "subject_id": ' + json_text(f.subject_id)
+    if f.year is not None:
+        text += ', "year": ' + json_text(f.year)
+    if f.outcome == "not_due":
+        text += ', "progress": ' + json_text(json_number(f.progress))
+    if f.missing:
+        text += ', "missing": ' + _texts(f.missing)
+    if f.reason:
+        text += ', "reason": ' + json_text(f.reason)
+    return text + "}"
+
+
+def _subsidy_parts(s: CompiledSubsidy) -> tuple[str, str, str]:
+    spec = s.spec
+    return (
+        '{"id": ' + json_text(s.id) + ', "eligible": ',
+        ', "period": ' + json_text(spec.period) + ', "currency": "CNY", "basis": ',
+        ', "citation": '
+        + json_text(s.citation)
+        + ', "title": '
+        + json_text(spec.title)
+        + ', "title_en": '
+        + json_text(spec.title_en),
+    )
+
+
+def _money_json(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{value:.2f}"'
+
+
+def subsidy_json(line: SubsidyLine, parts: JsonParts) -> str:
+    """The JSON text of ``line.to_dict()``."""
+    s = line.subsidy
+    head, middle, cited = parts.subsidies[s.id]
+    eligible = line.eligible
+    out = [head, json_text(eligible), ', "amount": ', _money_json(line.amount), ', "amount_min": ']
+    out += [_money_json(line.amount_min), ', "amount_max": ', _money_json(line.amount_max), middle]
+    out += [json_text(line.basis), cited]
+    if s.basis is not None and eligible:
+        out += [', "basis_en": ', json_text(s.basis[1].render(line.args, "en"))]
+    if eligible is None:
+        out.append(', "status": "unknown"')
+    if line.missing:
+        out += [', "missing": ', _texts(line.missing)]
+    excluded = line.excluded_by
+    if excluded is not None:
+        out += [', "excluded_by": ', json_text(excluded)]
+    if line.unspecified and eligible:
+        out.append(_NOTE)
+    out.append("}")
+    return "".join(out)
+
+
+def _benefit_parts(policy: CompiledPolicy, b: CompiledBenefit) -> tuple[bool, str, str, str]:
+    money, stated = _benefit_facts(policy, b)
+    spec = b.spec
+    cited = ', "unit": ' + json_text(spec.unit) + ', "citation": ' + json_text(b.citation)
+    cited += ', "title": ' + json_text(spec.title) + ', "title_en": ' + json_text(spec.title_en)
+    tail = (', "stated": ' + json_text(list(stated)) if stated else "") + "}"
+    return money, '{"id": ' + json_text(b.id) + ', "eligible": ', cited, tail
+
+
+def benefit_json(line: BenefitLine, parts: JsonParts) -> str:
+    """The JSON text of ``line.to_dict()`` (the line's policy is the one of ``parts``)."""
+    money, head, cited, tail = parts.benefits[line.benefit.id]
+    value = "null"
+    if line.computed is not None:
+        computed = line.computed
+        if money:
+            value = _money_json(Decimal(computed).quantize(Decimal("0.01")))
+        else:
+            value = json_text(json_number(computed))
+    missing = ', "missing": ' + _texts(line.missing) if line.missing else ""
+    return head + json_text(line.eligible) + ', "value": ' + value + cited + missing + tail
+
+
+def _met(where: str, title: str, title_en: str, o: str, o_en: str, q: str, q_en: str) -> tuple[str, str]:
+    """The messages of a finding that passed."""
+    return (
+        f"{where}{title}：符合要求（实际 {o}，要求 {q}）",
+        f"{where}{title_en}: meets the requirement (observed {o_en}, required {q_en})",
+    )
+
+
+def passed_json(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> str:
+    """The JSON text of the finding of a raw entry that passed, without building the :class:`Finding` (the text
+    of ``finding_json(raw_to_finding(…))``; most findings of a report pass)."""
+    index, _, o, q, label = entry
+    rule = policy.rules[index]
+    subject, parent = raw_subject(record, label)
+    if rule.check is not None:
+        args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
+        o, q = value_or_none(rule.observed, args), value_or_none(rule.required, args)
+    subject_id = None
+    if label is not None:
+        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
+    ko, kq, ks = text_key(o), text_key(q), text_key(subject_id)
+    key = None if ko is None or kq is None or ks is None else ("pass", index, label, ks, ko, kq)
+    found = parts.texts.get(key) if key is not None else None
+    if found is not None:
+        return found
+    head, middle, cited = parts.rule(rule, None)
+    name = None if label is None else f"{label[0]}[{label[1]}]"
+    title = rule.spec.title or rule.id
+    message, message_en = _met(f"[{name}] " if name else "", title, rule.spec.title_en or title, *_both(o), *_both(q))
+    o = "null" if o is None else int.__repr__(o) if type(o) is int else json_text(json_number(o))
+    q = "null" if q is None else int.__repr__(q) if type(q) is int else json_text(json_number(q))
+    text = (
+        f'{head}pass{middle}{_str(message)}, "observed": {o}, "required": {q}, "fix": null'
+        f'{cited}{_str(message_en)}, "fix_en": null'
+    )
+    if name is not None:
+        text += ', "subject": ' + _str(name)
+        if subject_id is not None:
+            text += ', "subject_id": ' + json_text(subject_id)
+    return parts.remember(key, text + "}")

@@ -7,13 +7,30 @@ evaluator's hot path.
 from __future__ import annotations
 
 import datetime
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import localcontext
 from typing import TYPE_CHECKING, Any, cast
 
+from .compiler.pickling import lookup, reference
 from .errors import Location, Problem
-from .findings import BenefitLine, Finding, SubsidyLine, raw_to_finding
+from .findings import (
+    BenefitLine,
+    Finding,
+    JsonParts,
+    SubsidyLine,
+    benefit_json,
+    finding_json,
+    json_parts,
+    json_text,
+    passed_json,
+    raw_to_finding,
+    subsidy_json,
+    subsidy_line,
+    text_key,
+    unknown_marker,
+)
 from .report_types import ErrorJSON, ErrorRowJSON, FindingJSON, ReportJSON
 from .text import DECIMAL_CONTEXT
 from .trace import trace as trace_of
@@ -29,21 +46,31 @@ if TYPE_CHECKING:
 class Report:
     """The outcome of evaluating one record against one policy.
 
-    The evaluator stores raw findings; :attr:`findings` turns them into :class:`Finding` objects on first use, so a
-    caller that only needs ``status`` or ``passed`` pays for nothing else.
+    A report keeps only its verdict state, in plain values the cyclic garbage collector does not walk: bitmasks of
+    the rules that failed and that were unknown, a tuple of raw results ``(rule index, True | False | unknown
+    marker, observed, required, subject label)``, the subsidy and benefit lines as tuples of values, and the record it
+    was given (read again when findings are built: do not change a record after evaluating it). :attr:`findings`,
+    :attr:`subsidies`, :attr:`benefits`, messages and :meth:`to_dict` are built from that state when asked (findings
+    and lines once, then kept), so a caller that only needs ``status`` or ``failed_rules()`` pays for nothing else and
+    a kept list of reports stays cheap. A report pickles without its policy (:meth:`__reduce__`).
     """
 
     __slots__ = (
+        "_benefits",
+        "_failed",
         "_findings",
+        "_lines",
+        "_outcomes",
         "_raw",
+        "_status",
+        "_subsidies",
         "_targets",
+        "_unknown",
+        "_warnings",
         "as_of",
-        "benefits",
         "kind",
         "policy",
         "record",
-        "subsidies",
-        "warnings",
         "year",
     )
 
@@ -53,19 +80,52 @@ class Report:
         record: Mapping[str, Any],
         kind: str,
         as_of: datetime.date,
+        year: int,
         raw: list[tuple[Any, ...]],
         targets: list[Finding],
-        subsidies: list[SubsidyLine],
-        benefits: list[BenefitLine],
-        warnings: list[dict[str, Any]],
-        year: int,
+        subsidies: tuple[tuple[Any, ...], ...] = (),
+        benefits: tuple[tuple[Any, ...], ...] = (),
+        outcomes: Mapping[str, str] | None = None,
+        warnings: tuple[dict[str, str], ...] = (),
     ):
-        self.policy, self.record, self.kind, self.as_of = policy, record, kind, as_of
-        self._raw, self._targets = raw, targets
+        self.policy, self.record, self.kind, self.as_of, self.year = policy, record, kind, as_of, year
+        failed = unknown = 0
+        for k, entry in enumerate(raw):  # one pass: the masks, and plain text in place of each exception
+            ok = entry[1]
+            if ok is True:
+                continue
+            if ok is False:
+                failed |= 1 << entry[0]
+            else:
+                unknown |= 1 << entry[0]
+                raw[k] = (entry[0], unknown_marker(ok), None, None, entry[4])
+        for f in targets:
+            if f.outcome == "fail":
+                failed |= 1 << f.compiled_rule.index
+            elif f.outcome == "unknown":
+                unknown |= 1 << f.compiled_rule.index
+        self._raw, self._targets = tuple(raw), tuple(targets)
+        self._failed, self._unknown = failed, unknown
+        self._subsidies, self._benefits, self._warnings = subsidies, benefits, warnings
+        self._outcomes = tuple(outcomes.items()) if outcomes else ()
         self._findings: list[Finding] | None = None
-        self.subsidies, self.benefits, self.warnings, self.year = subsidies, benefits, warnings, year
-        for line in benefits:  # a benefit's JSON value and superseded figures depend on the policy
-            line.policy = policy
+        self._lines: tuple[list[SubsidyLine], list[BenefitLine]] | None = None
+        errors, aims = _severity_masks(policy)
+        if failed & errors:
+            self._status = "fail"
+        elif unknown & ~aims:  # an aim that cannot be judged leaves the record complete: it is not a requirement
+            self._status = "incomplete"
+        else:
+            self._status = "pass"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the verdict state and a reference to the policy (its source, the SHA-256 of its files and its
+        what-if values), never the compiled policy: see :func:`restore_policy`."""
+        targets = tuple(_pack(f) for f in self._targets)
+        state: tuple[Any, ...] = (self.record, self.kind, self.as_of, self.year, self._raw, targets)
+        state += (self._subsidies, self._benefits, self._outcomes, self._warnings)
+        state += (self._failed, self._unknown, self._status)
+        return _restore, (policy_reference(self.policy), state)
 
     @property
     def id(self) -> Any:
@@ -78,55 +138,77 @@ class Report:
             self._findings = self._build(self._raw)
         return self._findings
 
-    def _build(self, raw: list[tuple[Any, ...]]) -> list[Finding]:
+    def _build(self, raw: tuple[tuple[Any, ...], ...] | list[tuple[Any, ...]]) -> list[Finding]:
         """Findings from these raw entries, with every target finding, in rule order (then subject order)."""
-        p = self.policy.params_at(self.as_of).point
-        made = [raw_to_finding(self.policy, entry, self.year, p) for entry in raw]
+        policy, record, year = self.policy, self.record, self.year
+        p = policy.params_at(self.as_of).point
+        made = [raw_to_finding(policy, entry, year, p, record) for entry in raw]
         made.extend(self._targets)
         made.sort(key=lambda f: f.compiled_rule.index)
         return made
 
     @property
+    def subsidies(self) -> list[SubsidyLine]:
+        """The subsidy lines, in the policy's order (built on first use)."""
+        return self._built_lines()[0]
+
+    @property
+    def benefits(self) -> list[BenefitLine]:
+        """The benefit lines, in the policy's order (built on first use)."""
+        return self._built_lines()[1]
+
+    def _built_lines(self) -> tuple[list[SubsidyLine], list[BenefitLine]]:
+        if self._lines is None:
+            self._lines = self._make_lines()
+        return self._lines
+
+    def _make_lines(self) -> tuple[list[SubsidyLine], list[BenefitLine]]:
+        """The subsidy and benefit lines, built anew (to_dict and to_json do not keep them: a kept report that was
+        written stays as small as before)."""
+        if self._lines is not None:
+            return self._lines
+        policy = self.policy
+        args = (self.record, policy.params_at(self.as_of).point, None, self.year, dict(self._outcomes), None)
+        subsidies = [subsidy_line(s, st, args) for s, st in zip(policy.subsidies, self._subsidies, strict=False)]
+        benefits = [
+            BenefitLine(b, st[0], st[1], st[2], policy) for b, st in zip(policy.benefits, self._benefits, strict=False)
+        ]
+        return subsidies, benefits
+
+    def _chosen(self, passes: bool) -> list[Finding]:
+        """The findings a dict or JSON text shows, without keeping them on the report (unless already kept)."""
+        if self._findings is not None:
+            return self._findings if passes else self.problem_findings()
+        return self._build(self._raw) if passes else self.problem_findings()
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """What the report warns of (the policy not in force on ``as_of`` …): fresh dicts on every call."""
+        return [dict(w) for w in self._warnings]
+
+    @property
     def passed(self) -> bool:
         """False when any finding of severity ``error`` failed (see ``status`` for unknowns)."""
-        rules = self.policy.rules
-        for entry in self._raw:
-            if entry[1] is False and rules[entry[0]].severity == "error":
-                return False
-        return not any(f.outcome == "fail" and f.severity == "error" for f in self._targets)
+        return self._status != "fail"
 
     @property
     def status(self) -> str:
         """``fail`` (an error-severity finding failed), ``incomplete`` (some finding unknown) or ``pass``."""
-        if not self.passed:
-            return "fail"
-        rules = self.policy.rules
-        for entry in self._raw:  # an aim that cannot be judged leaves the record complete: it is not a requirement
-            if entry[1] is not True and entry[1] is not False and rules[entry[0]].severity != "aim":
-                return "incomplete"
-        if any(f.outcome == "unknown" and f.severity != "aim" for f in self._targets):
-            return "incomplete"
-        return "pass"
+        return self._status
 
     def aims(self) -> dict[str, int] | None:
         """How the record stands against the policy's aims (力争, 鼓励 …), counted apart from its requirements;
         None when no aim gave a finding."""
-        counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
-        names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
-        seen = False
-        for f in self.findings:
-            if f.severity == "aim":
-                seen = True
-                counts[names[f.outcome]] += 1
-        return counts if seen else None
+        return self._aims()
 
     def failed_rules(self) -> frozenset[str]:
         """The ids of the rules that failed, without building any finding (the fast path for services)."""
-        rules = self.policy.rules
-        failed = {rules[entry[0]].id for entry in self._raw if entry[1] is False}
-        if self._targets:
-            failed.update(f.rule for f in self._targets if f.outcome == "fail")
-        return frozenset(failed)
+        return _ids(self.policy, self._failed)
+
+    def unknown_rules(self) -> frozenset[str]:
+        """The ids of the rules that gave an unknown finding (and none that failed for the same rule is implied:
+        a rule unknown for one class may fail for another), without building any finding."""
+        return _ids(self.policy, self._unknown)
 
     @property
     def violations(self) -> list[Finding]:
@@ -164,36 +246,258 @@ class Report:
         ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and
         counts them in ``passes_omitted``: a much smaller report with the same status, violations and subsidies.
         """
-        chosen = self.findings if passes else self.problem_findings()
+        chosen = self._chosen(passes)
         findings: list[FindingJSON] = [f.to_dict() for f in chosen]
+        subsidies, benefits = self._make_lines()
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
             "policy": self.policy.id,
             "as_of": self.as_of.isoformat(),
-            "status": self.status,
+            "status": self._status,
             "findings": findings,
             "violations": [d for d in findings if d["outcome"] == "fail"],
-            "subsidies": [s.to_dict() for s in self.subsidies],
+            "subsidies": [s.to_dict() for s in subsidies],
         }
-        if self.benefits:
-            out["benefits"] = [b.to_dict(self.policy) for b in self.benefits]
-        aims = self.aims() if self.policy.has_aims else None
+        if self._benefits:
+            out["benefits"] = [b.to_dict(self.policy) for b in benefits]
+        aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out["aims"] = aims
-        if self.warnings:
+        if self._warnings:
             out["warnings"] = self.warnings
         extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
         if extra:
             out["record"] = extra
         if not passes:
-            out["passes_omitted"] = sum(1 for entry in self._raw if entry[1] is True) + sum(
-                1 for f in self._targets if f.outcome == "pass" and f.year is None
-            )
+            out["passes_omitted"] = self._passes()
         if self.policy.provenance is not None:
             out["provenance"] = self.policy.provenance.to_dict(out["as_of"])
         out["schema_version"] = REPORT_SCHEMA_VERSION
         return cast("ReportJSON", out)  # built as a plain dict to keep the keys in the order of the contract
+
+    def to_json(self, passes: bool = True, trace: bool = False) -> str:
+        """``json.dumps(self.to_dict(passes, trace), ensure_ascii=False)``, byte for byte, built without the dicts:
+        the parts that depend only on the policy (citations, titles, provenance) are encoded once per policy."""
+        if trace:
+            return json_text(self.to_dict(passes, trace=True))
+        with localcontext(DECIMAL_CONTEXT):
+            return self._to_json(passes)
+
+    def _to_json(self, passes: bool) -> str:
+        parts = json_parts(self.policy)
+        subsidies, benefits = self._make_lines()
+        findings, failed = self._finding_texts(parts, passes)
+        out = ['{"kind": ', json_text(self.kind), ', "id": ', json_text(self.id), ', "policy": ']
+        out += [json_text(self.policy.id), ', "as_of": "', self.as_of.isoformat(), '", "status": "', self._status]
+        out += ['", "findings": [', ", ".join(findings), '], "violations": [', ", ".join(failed), "]"]
+        out += [', "subsidies": [', ", ".join([subsidy_json(s, parts) for s in subsidies]), "]"]
+        if self._benefits:
+            out += [', "benefits": [', ", ".join([benefit_json(b, parts) for b in benefits]), "]"]
+        aims = self._aims() if self.policy.has_aims else None
+        if aims is not None:
+            out += [', "aims": ', json_text(aims)]
+        if self._warnings:
+            out += [', "warnings": ', json_text(self.warnings)]
+        extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
+        if extra:
+            out += [', "record": ', json_text(extra)]
+        if not passes:
+            out += [', "passes_omitted": ', json_text(self._passes())]
+        if self.policy.provenance is not None:
+            out += [', "provenance": ', _provenance_json(self.policy, self.as_of)]
+        out.append(', "schema_version": ' + json_text(REPORT_SCHEMA_VERSION) + "}")
+        return "".join(out)
+
+    def _finding_texts(self, parts: JsonParts, passes: bool) -> tuple[list[str], list[str]]:
+        """(the JSON text of every finding ``to_dict(passes)`` shows, of those that failed), in rule order; the
+        findings that passed are written straight from their raw entries."""
+        if self._findings is not None:
+            chosen = self._chosen(passes)
+            texts = [finding_json(f, parts) for f in chosen]
+            return texts, [t for f, t in zip(chosen, texts, strict=True) if f.outcome == "fail"]
+        policy, record, year = self.policy, self.record, self.year
+        p = policy.params_at(self.as_of).point
+        items: list[tuple[int, str, bool]] = []  # (rule index, text, failed), sorted by rule index (stable)
+        for entry in self._raw:
+            if entry[1] is True:
+                if passes:
+                    items.append((entry[0], passed_json(policy, parts, entry, year, p, record), False))
+            else:
+                items.append((entry[0], _unpassed_json(policy, parts, entry, year, p, record), entry[1] is False))
+        for f in self._targets:
+            if passes or f.outcome != "pass" or f.year is not None:
+                items.append((f.compiled_rule.index, finding_json(f, parts), f.outcome == "fail"))
+        items.sort(key=_first)
+        return [t for _, t, _ in items], [t for _, t, bad in items if bad]
+
+    def _aims(self) -> dict[str, int] | None:
+        """``aims()``, counted from the raw entries and targets without building findings."""
+        rules = self.policy.rules
+        outcomes = [
+            "pass" if e[1] is True else "fail" if e[1] is False else "unknown"
+            for e in self._raw
+            if rules[e[0]].severity == "aim"
+        ]
+        outcomes += [f.outcome for f in self._targets if f.severity == "aim"]
+        if not outcomes:
+            return None
+        names = {"pass": "met", "fail": "not_met", "unknown": "unknown", "not_due": "not_due"}
+        counts = {"met": 0, "not_met": 0, "unknown": 0, "not_due": 0}
+        for outcome in outcomes:
+            counts[names[outcome]] += 1
+        return counts
+
+    def _passes(self) -> int:
+        """The passing findings ``passes=False`` leaves out: those of plain rules (by-year targets stay)."""
+        plain = sum(1 for entry in self._raw if entry[1] is True)
+        return plain + sum(1 for f in self._targets if f.outcome == "pass" and f.year is None)
+
+
+def _unpassed_json(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> str:
+    """The JSON text of a raw entry that failed or is unknown; an unknown one's text depends only on its rule,
+    subject, missing fields and reason, and is kept (parts.texts) for the next record that gives the same."""
+    f = raw_to_finding(policy, entry, year, p, record)
+    if f.outcome != "unknown":
+        return finding_json(f, parts)
+    ks = text_key(f.subject_id)
+    key = None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
+    found = parts.texts.get(key) if key is not None else None
+    return found if found is not None else parts.remember(key, finding_json(f, parts))
+
+
+def _first(item: tuple[int, str, bool]) -> int:
+    return item[0]
+
+
+def _severity_masks(policy: CompiledPolicy) -> tuple[int, int]:
+    """The bitmasks of a policy's rules of severity ``error`` and ``aim`` (bit ``i``: ``policy.rules[i]``)."""
+
+    def compute() -> tuple[int, int]:
+        errors = aims = 0
+        for rule in policy.rules:
+            if rule.severity == "error":
+                errors |= 1 << rule.index
+            elif rule.severity == "aim":
+                aims |= 1 << rule.index
+        return errors, aims
+
+    masks: tuple[int, int] = policy.memo("report.severity-masks", compute)
+    return masks
+
+
+def _provenance_json(policy: CompiledPolicy, as_of: datetime.date) -> str:
+    """The encoded ``provenance`` of a policy's reports of one date (kept for the last 64 dates)."""
+    cache: dict[datetime.date, str] = policy.memo("report.provenance-json", dict)
+    found = cache.get(as_of)
+    if found is None:
+        if len(cache) >= 64:
+            cache.clear()
+        assert policy.provenance is not None
+        found = cache[as_of] = json_text(policy.provenance.to_dict(as_of.isoformat()))
+    return found
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _ids(policy: CompiledPolicy, mask: int) -> frozenset[str]:
+    """The ids of the rules whose bits are set in ``mask``."""
+    if not mask:
+        return _NONE
+    rules = policy.rules
+    ids = []
+    while mask:
+        low = mask & -mask
+        ids.append(rules[low.bit_length() - 1].id)
+        mask ^= low
+    return frozenset(ids)
+
+
+# ---- pickling: a report names its policy (compiler.pickling's PolicyRef), never carries it --------------------------
+POLICIES: weakref.WeakValueDictionary[Any, CompiledPolicy] = weakref.WeakValueDictionary()
+"""The compiled policies of this process by their :class:`~tuoyu_rules.compiler.pickling.PolicyRef`: filled when a
+report is pickled and by :func:`register_policy`, so that a report unpickled in the process that pickled it gets the
+very policy it had; elsewhere :func:`tuoyu_rules.compiler.pickling.lookup` compiles it once per process."""
+
+
+def register_policy(policy: CompiledPolicy) -> None:
+    """Make ``policy`` the one that reports naming it are unpickled with, in this process (held weakly)."""
+    if policy.provenance is not None:
+        POLICIES[reference(policy)] = policy
+
+
+def policy_reference(policy: CompiledPolicy) -> tuple[Any, ...]:
+    """How a pickled report names its policy: ``("ref", PolicyRef)`` (its source, the SHA-256 of every file of its
+    chain, the engine version and its what-if values), or for a policy without provenance the policy itself (which
+    then does not pickle: :class:`pickle.PicklingError`)."""
+    if policy.provenance is None:
+        return ("policy", policy)
+    ref = reference(policy)
+    if POLICIES.get(ref) is None:
+        POLICIES[ref] = policy
+    return ("ref", ref)
+
+
+def restore_policy(ref: tuple[Any, ...]) -> CompiledPolicy:
+    """The policy a pickled report names: the one registered in this process, else the one
+    :func:`~tuoyu_rules.compiler.pickling.lookup` compiles (once per process), which refuses files that changed
+    (``policy.source-changed``): a report is never judged again by other rules."""
+    if ref[0] == "policy":
+        return cast("CompiledPolicy", ref[1])
+    found = POLICIES.get(ref[1])
+    if found is None:
+        found = POLICIES[ref[1]] = lookup(ref[1])
+    return found
+
+
+def _pack(f: Finding) -> tuple[Any, ...]:
+    """A target finding as plain values: its rule by index, its arguments without the parameters."""
+    args = (*f.args[:1], None, *f.args[2:])
+    return (
+        f.compiled_rule.index,
+        f.outcome,
+        f.observed,
+        f.required,
+        f.subject,
+        f.subject_id,
+        f.year,
+        f.progress,
+        f.missing,
+        f.reason,
+        args,
+    )
+
+
+def _unpack(policy: CompiledPolicy, t: tuple[Any, ...], p: Mapping[str, Any]) -> Finding:
+    index, outcome, observed, required, subject, subject_id, year, progress, missing, reason, args = t
+    args = (*args[:1], p, *args[2:])
+    return Finding(
+        policy.rules[index], outcome, observed, required, subject, subject_id, args, year, progress, missing, reason
+    )
+
+
+def _restore(ref: tuple[Any, ...], state: tuple[Any, ...]) -> Report:
+    """Unpickle a report (:meth:`Report.__reduce__`)."""
+    report = Report.__new__(Report)
+    report.policy = restore_policy(ref)
+    report.record, report.kind, report.as_of, report.year, report._raw, targets = state[:6]
+    if targets:
+        p = report.policy.params_at(report.as_of).point
+        report._targets = tuple(_unpack(report.policy, t, p) for t in targets)
+    else:
+        report._targets = ()
+    report._subsidies, report._benefits, report._outcomes, report._warnings = state[6:10]
+    report._failed, report._unknown, report._status = state[10:]
+    report._findings = report._lines = None
+    return report
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""``schema --reports``: the JSON Schema of a report and of an error row (docs/contract.md §4 and its additions).
+"""``schema --reports``: the JSON Schema of a report and of an error row (docs/contract.md §4 and its additions),
+and of the two kinds of line of ``check --format jsonl --compact`` (a catalog line, a compact report).
 
 The keys the contract names are typed; any other key is allowed, so that additive report fields of later minor
 versions still validate. ``schema_version`` is ``MAJOR.MINOR``: a new minor version only adds keys or values; a new
@@ -131,6 +132,51 @@ _REPORT = {
         "schema_version": _VERSION,
     },
 }
+_REPORT["not"] = {"required": ["compact"]}
+# --compact JSONL (docs/reports.md): catalog lines, and reports whose findings and lines leave titles and citations
+# (a benefit's ``stated`` too) to the catalog; a part that differs from its catalog entry stays in the line
+_COMPACT_FINDING = {**_FINDING, "required": ["rule", "outcome", "severity", "message"]}
+_COMPACT_SUBSIDY = {**_SUBSIDY, "required": ["id", "eligible", "amount"]}
+_COMPACT_REPORT = {
+    **_REPORT,
+    "required": [*_REPORT["required"], "compact"],
+    "properties": {
+        **_REPORT["properties"],  # type: ignore[dict-item]
+        "findings": {"type": "array", "items": {"$ref": "#/$defs/compact_finding"}},
+        "violations": {"type": "array", "items": {"$ref": "#/$defs/compact_finding"}},
+        "subsidies": {"type": "array", "items": {"$ref": "#/$defs/compact_subsidy"}},
+        "compact": {"const": True, "description": "目录行给出标题与出处 · titles and citations are in the catalog"},
+    },
+}
+del _COMPACT_REPORT["not"]
+_ENTRY = {
+    "type": "object",
+    "properties": {
+        "title": _TEXT_OR_NULL,
+        "title_en": _TEXT_OR_NULL,
+        "citation": _CITATION,
+        "stated": {"type": "array"},
+    },
+}
+_CATALOG = {
+    "type": "object",
+    "required": ["catalog"],
+    "description": "紧凑 JSONL 的目录行：此前未写过的条目 · a catalog line of compact JSONL: the entries not written before",
+    "properties": {
+        "catalog": {
+            "type": "object",
+            "required": ["policy"],
+            "properties": {
+                "policy": {"type": "string"},
+                "rules": {"type": "object", "additionalProperties": _ENTRY},
+                "subsidies": {"type": "object", "additionalProperties": _ENTRY},
+                "benefits": {"type": "object", "additionalProperties": _ENTRY},
+                "provenance": {"$ref": "#/$defs/provenance"},
+            },
+        },
+        "schema_version": _VERSION,
+    },
+}
 _ERROR_ROW = {
     "type": "object",
     "required": ["row", "status", "errors"],
@@ -166,7 +212,12 @@ def report_schema() -> dict[str, Any]:
         "$id": f"https://tuoyu-rules.readthedocs.io/schema/report-{REPORT_SCHEMA_VERSION}.schema.json",
         "title": "tuoyu-rules report",
         "description": "一条记录的核查报告，或一条无法读取的台账行 · one record's report, or a row that could not be read",
-        "oneOf": [{"$ref": "#/$defs/report"}, {"$ref": "#/$defs/error_row"}],
+        "oneOf": [
+            {"$ref": "#/$defs/report"},
+            {"$ref": "#/$defs/error_row"},
+            {"$ref": "#/$defs/catalog"},
+            {"$ref": "#/$defs/compact_report"},
+        ],
         "$defs": {
             "report": _REPORT,
             "error_row": _ERROR_ROW,
@@ -175,5 +226,9 @@ def report_schema() -> dict[str, Any]:
             "benefit": _BENEFIT,
             "provenance": _PROVENANCE,
             "citation": _CITATION,
+            "catalog": _CATALOG,
+            "compact_report": _COMPACT_REPORT,
+            "compact_finding": _COMPACT_FINDING,
+            "compact_subsidy": _COMPACT_SUBSIDY,
         },
     }

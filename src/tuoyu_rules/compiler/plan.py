@@ -25,12 +25,12 @@ def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
     for rule in rules:
         src = rule.sources
         if "check" in src:
-            body = [f"append(({rule.index}, bool({src['check']}), None, None, S, r, R))"]
+            body = [f"append(({rule.index}, bool({src['check']}), None, None, S))"]
         else:
             body = [
                 f"o = {src['observed']}",
                 f"q = {src['required']}",
-                f"append(({rule.index}, o {rule.spec.op} q, o, q, S, r, R))",
+                f"append(({rule.index}, o {rule.spec.op} q, o, q, S))",
             ]
         lines.append(f"{indent}try:  # {rule.id}")
         inner = indent + "    "
@@ -39,16 +39,18 @@ def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
             inner += "    "
         lines.extend(inner + line for line in body)
         lines.append(f"{indent}except _ERRS as e:")
-        lines.append(f"{indent}    append(({rule.index}, e.with_traceback(None), None, None, S, r, R))")
+        lines.append(f"{indent}    append(({rule.index}, e.with_traceback(None), None, None, S))")
     return lines
 
 
 def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]) -> Fn:
     """Generate one function that applies every plain rule of a record kind and appends a raw finding per rule.
 
-    A raw finding is ``(rule index, ok, observed, required, subject label, subject, parent)``; ``ok`` is True, False,
-    or the exception that made the finding unknown (a missing field raises KeyError). A rule whose ``when`` is false
-    appends nothing. Rules of list subjects (classes, staff, subregions) run inside a loop over the list with ``r``
+    A raw finding is ``(rule index, ok, observed, required, subject label)``; ``ok`` is True, False, or the exception
+    that made the finding unknown (a missing field raises KeyError); the label is None for the record itself, else
+    ``(list field, position)``, so that a kept raw finding holds no reference to the record (the report finds the
+    subject again when it builds findings, and the garbage collector need not track the tuple). A rule whose ``when``
+    is false appends nothing. Rules of list subjects (classes, staff, subregions) run inside a loop over the list with ``r``
     bound to the item and ``R`` to the record. Generated from the checked expression trees (never from policy
     text), compiled once.
     """
@@ -61,7 +63,7 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
         lines.append("    if items is None:")
         lines.append(f"        missing = KeyError({list_field!r})")
         for rule in group:
-            lines.append(f"        append(({rule.index}, missing, None, None, None, root, None))")
+            lines.append(f"        append(({rule.index}, missing, None, None, None))")
         lines.append("    else:")
         lines.append("        R = root")
         lines.append("        for k, r in enumerate(items):")

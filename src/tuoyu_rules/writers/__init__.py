@@ -147,6 +147,7 @@ def write_reports(
     title: str | None = None,
     meta: Mapping[str, Any] | None = None,
     findings: bool = False,
+    compact: bool = False,
 ) -> Summary:
     """Write reports and error rows in ``fmt`` to ``out`` (a text stream, a binary stream or a path); return the summary.
 
@@ -154,14 +155,19 @@ def write_reports(
 
     ``fmt`` is a key of :data:`WRITERS`; ``lang`` is ``"zh"`` (default) or ``"en"``; ``title`` names the HTML page;
     ``meta`` describes the policy for the HTML title block (``Policy.report_meta(as_of)``; other formats ignore it);
-    ``findings`` asks for the long form, one row per finding (``csv`` and ``parquet``; any other format refuses it).
+    ``findings`` asks for the long form, one row per finding (``csv`` and ``parquet``; any other format refuses it);
+    ``compact`` for compact JSONL (``jsonl`` only: a catalog of titles and citations written once, docs/reports.md).
     """
     writer = WRITERS.get(fmt)
     if writer is None:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(WRITERS)}")
     if findings and not writer.long_form:
         raise ValueError(f"format {fmt!r} has no long form; --findings goes with {', '.join(long_forms())}")
-    options = WriteOptions(lang=_lang(lang), title=title, summary=Summary(), meta=meta, findings=findings)
+    if compact and fmt != "jsonl":
+        raise ValueError(f"--compact goes with --format jsonl, not {fmt!r}")
+    options = WriteOptions(
+        lang=_lang(lang), title=title, summary=Summary(), meta=meta, findings=findings, compact=compact
+    )
     stream = _rows(items, options.summary) if writer.verdicts else _counted(items, options.summary)
     if writer.binary:
         writer.write(stream, _binary_target(out, writer.name), options)

@@ -22,6 +22,8 @@ class WriteOptions:
     """Counts every item before the writer sees it, so a writer may print it once the stream is exhausted."""
     findings: bool = False
     """The long form (``--findings``): one row per finding instead of one per record (writers that have one)."""
+    compact: bool = False
+    """``--compact`` JSONL: a catalog of titles and citations written once, reports referring to it by id."""
     meta: Mapping[str, Any] | None = None
     """What the reports do not say about their policy, as plain data (``Policy.report_meta``): its name, documents
     (title, 文号, issuer, date), period in force, budget and the as-of date. The HTML title block reads it."""
