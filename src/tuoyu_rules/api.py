@@ -11,7 +11,7 @@ from typing import Any, Union
 
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
 from .errors import Location, PolicyError, Problem, RecordError
-from .evaluate import evaluate_record
+from .evaluate import evaluate_despite, evaluate_record
 from .records import RawRow, RecordModel, normalize_record, read_rows
 from .records.readers import ColumnMap, LedgerNotice, Table
 from .records.readers.columns import column_map
@@ -42,9 +42,16 @@ def load_policy(ref: str | Path) -> Policy:
     return Policy(load_compiled(ref))
 
 
-def _normalize(record: Any, row: int | None = None, source: str | None = None, text: bool = False) -> dict[str, Any]:
-    """Validate one input record (a dict, a mapping, or a pydantic model) into an evaluation dict."""
+def _normalize(
+    record: Any, row: int | None = None, source: str | None = None, text: bool = False, at: RawRow | None = None
+) -> dict[str, Any]:
+    """Validate one input record (a dict, a mapping, or a pydantic model) into an evaluation dict (``at``: the ledger
+    row it was read from, whose column table locates the problems)."""
     if type(record) is dict:
+        if at is not None and at.columns is not None:
+            return normalize_record(
+                record, row=row, source=source, text=text, columns=at.columns, excel_row=at.excel_row
+            )
         return normalize_record(record, row=row, source=source, text=text)
     if isinstance(record, RecordModel):  # checked when it was built: not again
         return record.evaluation_record()
@@ -65,12 +72,16 @@ def _normalize(record: Any, row: int | None = None, source: str | None = None, t
     return normalize_record(record, row=row, source=source)
 
 
-def records_of(items: Iterable[Any], start: int = 1) -> Iterator[tuple[int, str | None, dict[str, Any] | ErrorReport]]:
+def records_of(
+    items: Iterable[Any], start: int = 1, compiled: CompiledPolicy | None = None, day: datetime.date | None = None
+) -> Iterator[tuple[int, str | None, dict[str, Any] | ErrorReport | Report]]:
     """Each item of a stream as ``(row, source, its evaluation record)``, or with the :class:`ErrorReport` of an item
     that cannot be read; ``row`` is the row a :class:`RawRow` carries, else the item's position (from ``start``).
-    Ids are not compared here: :meth:`Policy.evaluate_many` does that, and ``check --jobs`` in the parent process."""
+    With ``compiled`` and ``day``, a record whose only problems are refused values in fields that policy never reads
+    comes as its :class:`Report` (checked without them, each a warning). Ids are not compared here:
+    :meth:`Policy.evaluate_many` does that, and ``check --jobs`` in the parent process."""
     for index, item in enumerate(items, start=start):
-        row, source, data = index, None, item
+        row, source, data, at = index, None, item, None
         try:
             if type(item) is dict:  # the common case, without a detour
                 record = normalize_record(item, row=row)
@@ -78,14 +89,16 @@ def records_of(items: Iterable[Any], start: int = 1) -> Iterator[tuple[int, str 
                 record = item.evaluation_record()
             elif isinstance(item, RawRow):
                 row, source, data = item.row, item.source, item.data
+                at = (item.columns, item.excel_row) if item.columns is not None else None
                 if item.problems or data is None:
-                    yield row, source, ErrorReport.of(row, list(item.problems), data, source)
+                    yield row, source, ErrorReport.of(row, list(item.problems), data, source, at)
                     continue
-                record = _normalize(data, row, source, item.text)
+                record = _normalize(data, row, source, item.text, item)
             else:
                 record = _normalize(item, row)
         except RecordError as exc:
-            yield row, source, ErrorReport.of(row, exc.problems, data, source)
+            report = evaluate_despite(compiled, exc, day) if compiled is not None and day is not None else None
+            yield row, source, report or ErrorReport.of(row, exc.problems, data, source, at)
             continue
         yield row, source, record
 
@@ -199,17 +212,28 @@ class Policy:
         # ids seen so far, as 64-bit hashes: the one piece of state that grows with a stream (about 50 bytes per
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9
         seen: set[int] = set()
-        for row, source, record in records_of(records):
+        current: list[Any] = [None]  # the item being read: a repeated id is located in its ledger row
+
+        def tap(items: Iterable[Any]) -> Iterator[Any]:
+            for item in items:
+                current[0] = item
+                yield item
+
+        for row, source, record in records_of(tap(records), compiled=compiled, day=day):
             if isinstance(record, ErrorReport):  # an item that could not be read
                 yield record
                 continue
-            key = (record["kind"], record.get("id"))
+            checked = record if isinstance(record, Report) else None  # checked despite values no rule reads
+            fields: Mapping[str, Any] = record.record if isinstance(record, Report) else record
+            key = (fields["kind"], fields.get("id"))
             fingerprint = hash(key)
             if fingerprint in seen:
-                yield ErrorReport.duplicate(row, key[1], source)
+                item = current[0]
+                at = (item.columns, item.excel_row) if isinstance(item, RawRow) and item.columns else None
+                yield ErrorReport.duplicate(row, key[1], source, at)
                 continue
             seen.add(fingerprint)
-            yield evaluate_record(compiled, record, day)
+            yield checked if checked is not None else evaluate_record(compiled, fields, day)
 
     def evaluate_frame(
         self,

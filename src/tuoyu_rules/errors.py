@@ -20,13 +20,21 @@ Severity = Literal["error", "warning", "notice"]
 
 @dataclass(frozen=True)
 class Location:
-    """Where a problem is: ``file:line:column`` for YAML (1-based), or ``row``/``field`` for records."""
+    """Where a problem is: ``file:line:column`` for YAML (1-based), or ``row``/``field`` for records.
+
+    A ledger row read from a sheet or a CSV file also says where the analyst looks: ``sheet`` (the sheet's name),
+    ``cell`` (``C7`` as Excel shows it; ``C7,F7`` for a field two columns name), ``header`` (the column's header as
+    the user wrote it, line breaks read as spaces) and, for a CSV file, ``line`` (the file line the row starts on).
+    """
 
     file: str | None = None
     line: int | None = None
     column: int | None = None
     row: int | None = None
     field: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
         if self.row is not None or (self.field is not None and self.line is None):
@@ -35,6 +43,9 @@ class Location:
                 parts.append(self.file)
             if self.row is not None:
                 parts.append(f"row {self.row}")
+            place = self.place()
+            if place:
+                parts.append(place)
             if self.field:
                 parts.append(self.field)
             return ": ".join(parts) if parts else "<record>"
@@ -44,6 +55,15 @@ class Location:
             if self.column is not None:
                 text += f":{self.column}"
         return text
+
+    def place(self) -> str:
+        """Where the analyst looks in a ledger: ``机构!C7 (性质)``, ``line 6, C6 (性质)`` for a CSV file, or ""."""
+        where = f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.cell or ""
+        if self.line is not None and self.row is not None:
+            where = f"line {self.line}" + (f", {where}" if where else "")
+        if self.header:
+            where = f"{where} ({self.header})" if where else f"({self.header})"
+        return where
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -99,7 +119,14 @@ class PolicyError(TuoyuError):
 
 
 class RecordError(TuoyuError):
-    """A record cannot be read: each problem names the row (when known) and the field."""
+    """A record cannot be read: each problem names the row (when known) and the field.
+
+    ``record`` is, when the checker got that far, the record without the values it refused (each refused value is a
+    problem): a policy that reads none of those fields checks it anyway, the problems becoming warnings."""
+
+    def __init__(self, problems: Iterable[Problem], record: dict[str, Any] | None = None):
+        super().__init__(problems)
+        self.record = record
 
 
 def policy_problem(

@@ -14,9 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSubsidy, ParamSet
+from .errors import RecordError
 from .expressions import EVAL_ERRORS, Undecided, Unknown
 from .findings import Finding, missing_fields, unknown_reason, value_or_none
-from .report import Report
+from .report import Report, unread_warning
 from .text import DECIMAL_CONTEXT
 
 CENT = Decimal("0.01")
@@ -66,6 +67,42 @@ def _evaluate(policy: CompiledPolicy, record: Mapping[str, Any], as_of: datetime
         subsidies = tuple([_subsidy(s, record, params, year, outcomes) for s in policy.subsidies])
         benefits = tuple([_benefit(b, record, params, year, outcomes) for b in policy.benefits])
     return Report(policy, record, kind, as_of, year, raw, targets, subsidies, benefits, outcomes, params.warnings)
+
+
+# codes of a refused value (the checker dropped it); any other problem (no id, an unknown kind, two columns that
+# disagree, an unreadable row) leaves no record to check
+_VALUE_CODES = frozenset(
+    {
+        "record.not-a-number",
+        "record.not-an-integer",
+        "record.negative",
+        "record.not-finite",
+        "record.too-large",
+        "record.not-a-boolean",
+        "record.unknown-value",
+        "record.bad-type",
+        "record.bad-separator",
+        "record.number-too-long",
+        "record.too-deep",
+    }
+)
+
+
+def evaluate_despite(policy: CompiledPolicy, error: RecordError, as_of: datetime.date) -> Report | None:
+    """The report of a record whose only problems are refused values in fields no rule, subsidy or benefit of the
+    policy reads: checked without those values (exactly as if their cells were empty, which nothing reads), each
+    problem a warning on the report. None when some problem matters (the record stays an error row)."""
+    record = error.record
+    if record is None or not error.problems:
+        return None
+    kind = record.get("kind", "institution")
+    for p in error.problems:
+        field = p.location.field
+        if p.code not in _VALUE_CODES or field is None or policy.reads_field(kind, field):
+            return None
+    report = evaluate_record(policy, record, as_of)
+    report._warnings = (*report._warnings, *(unread_warning(p) for p in error.problems))
+    return report
 
 
 @dataclass(slots=True)

@@ -6,12 +6,13 @@ evaluator's hot path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import localcontext
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .compiler.pickling import lookup, reference
 from .errors import Location, Problem
@@ -512,15 +513,20 @@ class ErrorReport:
     passed: bool = False
 
     @classmethod
-    def of(cls, row: int | None, problems: list[Problem], data: Any, source: str | None) -> ErrorReport:
-        """The error row of a batch row whose record could not be read: its id, when the row shows a plain one."""
+    def of(
+        cls, row: int | None, problems: list[Problem], data: Any, source: str | None, at: Locator | None = None
+    ) -> ErrorReport:
+        """The error row of a batch row whose record could not be read: its id, when the row shows a plain one;
+        ``at`` (the row's column table and Excel row) places the problems that do not yet say where they are."""
         value = data.get("id") if isinstance(data, Mapping) else None
         rid = value if isinstance(value, (str, int)) and len(str(value)) <= 200 else None
+        if at is not None:
+            problems = [_placed(p, at, data) for p in problems]
         return cls(row, problems, rid, source)
 
     @classmethod
-    def duplicate(cls, row: int | None, rid: Any, source: str | None) -> ErrorReport:
-        """The error row of a record whose (kind, id) repeats an earlier one of the same batch."""
+    def duplicate(cls, row: int | None, rid: Any, source: str | None, at: Locator | None = None) -> ErrorReport:
+        """The error row of a record whose (kind, id) repeats an earlier one of the same batch (``at`` places it)."""
         problem = Problem(
             "record.duplicate-id",
             f"编号 '{rid}' 与前面的记录重复",
@@ -528,7 +534,7 @@ class ErrorReport:
             Location(row=row, field="id", file=source),
             value=rid,
         )
-        return cls(row, [problem], rid, source)
+        return cls(row, [_placed(problem, at, None) if at is not None else problem], rid, source)
 
     def __repr__(self) -> str:
         codes = ", ".join(dict.fromkeys(p.code for p in self.problems[:3]))
@@ -546,7 +552,8 @@ class ErrorReport:
             }
             if p.value is not None:
                 error["value"] = _plain(p.value)
-            errors.append(error)
+            place = _place(p.location)
+            errors.append(cast("ErrorJSON", {**error, **place}) if place else error)
         out: dict[str, Any] = {"row": self.row}  # the keys in the order of the contract
         if self.id is not None:
             out["id"] = self.id
@@ -556,6 +563,49 @@ class ErrorReport:
             out["source"] = self.source
         out["schema_version"] = REPORT_SCHEMA_VERSION
         return cast("ErrorRowJSON", out)
+
+
+class _Columns(Protocol):
+    def location(
+        self, path: str, row: int | None, source: str | None, excel_row: int | None, record: Any = None
+    ) -> Location: ...
+
+
+Locator = tuple[_Columns, "int | None"]
+"""Where a ledger row is: its sheet's column table (``records.readers.columns.ColumnTable``) and its Excel row."""
+
+
+def _placed(problem: Problem, at: Locator, data: Any) -> Problem:
+    """``problem`` with the sheet, cell and header of its field, unless it already says where it is."""
+    here = problem.location
+    if here.cell or here.sheet or here.line is not None or here.field is None:
+        return problem
+    columns, excel_row = at
+    found = columns.location(here.field, here.row, here.file, excel_row, data)
+    return dataclasses.replace(problem, location=found)
+
+
+def _place(location: Location) -> dict[str, Any]:
+    """Where the analyst looks in the ledger: ``sheet``, ``cell`` (``C7``), ``header`` as written, ``line`` (CSV)."""
+    place: dict[str, Any] = {"sheet": location.sheet, "cell": location.cell, "header": location.header}
+    if location.row is not None and location.line is not None:
+        place["line"] = location.line
+    return {k: v for k, v in place.items() if v is not None}
+
+
+def unread_warning(problem: Problem) -> dict[str, Any]:
+    """The report warning of a refused value in a field no rule of the policy reads (the record was checked)."""
+    out: dict[str, Any] = {
+        "code": problem.code,
+        "message": f"{problem.message}（本策略不读取此字段：此值未采用，记录照常核查）",
+        "message_en": f"{problem.message_en} (this policy reads no such field: the value was not used and the record "
+        "was checked)",
+        "field": problem.location.field,
+    }
+    if problem.value is not None:
+        out["value"] = _plain(problem.value)
+    out.update(_place(problem.location))
+    return out
 
 
 def short(value: Any, width: int = 40) -> str:

@@ -121,9 +121,14 @@ class _ErrorBase(TypedDict):
 
 
 class ErrorJSON(_ErrorBase, total=False):
-    """One problem of an error row."""
+    """One problem of an error row; ``sheet``, ``cell`` (``C7``), ``header`` (as written) and ``line`` (of a CSV
+    file) say where the analyst looks in the ledger."""
 
     value: Any
+    sheet: str
+    cell: str
+    header: str
+    line: int
 
 
 class _ErrorRowBase(TypedDict):

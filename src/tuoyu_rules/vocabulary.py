@@ -216,8 +216,14 @@ VALUE_LABELS_ZH_ANY_FIELD: dict[str, str] = _by_value(VALUE_LABELS_ZH)
 
 
 # ---- how cells read: yes/no words and the units a number may carry ------------------------------------------------
-TRUE = {"true", "yes", "y", "1", "是", "有", "对", "√", "t"}
-FALSE = {"false", "no", "n", "0", "否", "无", "没有", "×", "f"}
+TRUE = {"true", "yes", "y", "1", "是", "有", "对", "√", "✓", "✔", "t"}
+FALSE = {"false", "no", "n", "0", "否", "无", "没有", "×", "✗", "✘", "f"}
+# yes/no spellings that fit one field only (已备案 answers 是否备案, not 是否普惠), by the field's own name
+FIELD_YES_NO: dict[str, dict[str, bool]] = {
+    "filed": {"已备案": True, "未备案": False},
+    "nonprofit": {"非营利性": True, "非营利": True, "营利性": False, "营利": False},
+    "inclusive": {"普惠性": True, "普惠": True, "非普惠性": False, "非普惠": False},
+}
 UNITS = {  # the units a number may carry in a ledger cell, by the kind of field
     "area": re.compile(r"(平方米|平米|㎡|m2|m²)$"),
     "money": re.compile(r"(元/人/月|元/月|元)$"),

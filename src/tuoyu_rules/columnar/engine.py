@@ -18,7 +18,7 @@ import polars as pl
 
 from ..compiler import CompiledPolicy, CompiledRule, CompiledSubsidy
 from ..errors import RecordError
-from ..evaluate import evaluate_record
+from ..evaluate import evaluate_despite, evaluate_record
 from ..expressions import Scope, compile_expression
 from ..records import normalize_record
 from ..records.readers.base import LedgerNotice, RawRow
@@ -381,18 +381,26 @@ class Checker:
     def row_wise(self, raw: RawRow, mapper: CellRows) -> dict[str, Any]:
         """The report or error row of one row, as ``Policy.evaluate_many`` gives it."""
         self.rows["row"] += 1
+        at = (raw.columns, raw.excel_row) if raw.columns is not None else None
         if raw.problems or raw.data is None:
-            return dict(ErrorReport.of(raw.row, list(raw.problems), None, raw.source).to_dict())
+            return dict(ErrorReport.of(raw.row, list(raw.problems), None, raw.source, at).to_dict())
         data = mapper.record(cast("list[str]", raw.data))
+        report = None
         try:
-            record = normalize_record(data, row=raw.row, source=raw.source, text=True)
-        except RecordError as exc:
-            return dict(ErrorReport.of(raw.row, exc.problems, data, raw.source).to_dict())
+            record = normalize_record(
+                data, row=raw.row, source=raw.source, text=True, columns=raw.columns, excel_row=raw.excel_row
+            )
+        except RecordError as exc:  # refused values in fields the policy never reads: checked, with warnings
+            report = evaluate_despite(self.policy, exc, self.as_of)
+            if report is None:
+                return dict(ErrorReport.of(raw.row, exc.problems, data, raw.source, at).to_dict())
+            record = dict(report.record)
         key = hash((record["kind"], record.get("id")))
         if key in self.seen:
-            return dict(ErrorReport.duplicate(raw.row, record.get("id"), raw.source).to_dict())
+            return dict(ErrorReport.duplicate(raw.row, record.get("id"), raw.source, at).to_dict())
         self.seen.add(key)
-        return dict(evaluate_record(self.policy, record, self.as_of).to_dict(passes=self.passes))
+        report = report or evaluate_record(self.policy, record, self.as_of)
+        return dict(report.to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
         rows, mappers = read_ledger(path, encoding, self.on_notice, self.header_row)
@@ -440,7 +448,8 @@ class Checker:
             rid = row[lay.id_index]
             key = hash((kind, rid))
             if key in self.seen:
-                yield dict(ErrorReport.duplicate(raw.row, rid, raw.source).to_dict())
+                at = (raw.columns, raw.excel_row) if raw.columns is not None else None
+                yield dict(ErrorReport.duplicate(raw.row, rid, raw.source, at).to_dict())
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1

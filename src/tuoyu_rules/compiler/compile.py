@@ -8,6 +8,7 @@ every phase is collected and raised together as one :class:`PolicyError`.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import difflib
 import functools
@@ -34,7 +35,16 @@ from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_
 from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
 from .parameters import CompiledParameter
 from .plan import plan_kind
-from .policy import OPS, CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy, Fn
+from .policy import (
+    OPS,
+    CompiledBenefit,
+    CompiledExclusion,
+    CompiledPolicy,
+    CompiledRule,
+    CompiledSubsidy,
+    Fn,
+    record_reads,
+)
 from .provenance import provenance_of
 
 
@@ -82,6 +92,27 @@ def load_compiled(ref: str | Path) -> CompiledPolicy:
     return compiled
 
 
+def presence_reads(text: str) -> set[str]:
+    """The fields ``has(…)`` calls of an expression test for: the path as written, and (since a loop variable's list
+    is not resolved here) its last field in every list item (over-reading is safe: the value is then checked)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "has" and node.args:
+            parts, arg = [], node.args[0]
+            while isinstance(arg, ast.Attribute):
+                parts.append(arg.attr)
+                arg = arg.value
+            if isinstance(arg, ast.Name):
+                path = ".".join([arg.id, *reversed(parts)])
+                leaf = path.rsplit(".", 1)[-1]
+                out.update((path, leaf, f"classes[].{leaf}", f"staff[].{leaf}", f"subregions[].{leaf}"))
+    return out
+
+
 def _never(*_args: Any) -> bool:
     return False
 
@@ -110,6 +141,8 @@ class _Builder:
     )  # the globals every generated function of this load shares
     _param_types: dict[str, str] = field(default_factory=dict)
     _rule_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # record kind -> its rule ids
+    # (subject, record path) of every field any expression of the policy reads (rules, templates, subsidies …)
+    field_reads: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def own(self) -> Layer:
@@ -253,6 +286,9 @@ class _Builder:
             return None
         # every passes() anywhere needs the rule outcomes of the record (else it would read an empty table: pass)
         self.uses_passes = self.uses_passes or bool(result.passes)
+        self.field_reads.update((subject, path) for path in result.reads)
+        if "has" in text:  # has(field) reads whether the field is there, which Compiled.reads leaves out
+            self.field_reads.update((subject, path) for path in presence_reads(text))
         return result
 
     def template(
@@ -465,6 +501,7 @@ class _Builder:
             needs_outcomes=self.uses_passes,
             has_aims=any(r.severity == "aim" for r in rules),
             columns=dict(self.columns),
+            reads=record_reads(self.field_reads, {r.subject for r in rules}),
         )
 
 

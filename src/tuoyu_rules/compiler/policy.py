@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from ..errors import Problem
 from ..expressions import Template
 from ..model import Benefit, PolicyModel, Rule, Subsidy, Text
+from ..vocabulary import RECORD_KIND
 from .layers import Origin
 from .parameters import CompiledParameter, ParamSet, date_warnings, override_values, resolve_parameters
 from .provenance import Provenance
@@ -144,6 +146,9 @@ class CompiledPolicy:
     # the source files they are how a policy pickles (.pickling), so they are kept exactly as given
     what_if: tuple[tuple[tuple[tuple[str, str], ...], str], ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)  # the column map of the chain: header -> field key
+    # record kind -> the record paths some rule, template, subsidy or benefit reads (classes[].enrolled …), plus
+    # those the engine and the reports read themselves (see record_reads); worked out once at compile time
+    reads: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _cache: dict[datetime.date, ParamSet] = field(default_factory=dict, compare=False, repr=False)
     # facts derived from this policy alone, worked out on first use by report rendering (key: what they are about)
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -154,6 +159,13 @@ class CompiledPolicy:
         if found is _MISSING:
             found = self._memo[key] = compute()
         return found
+
+    def reads_field(self, kind: str, path: str) -> bool:
+        """Whether some rule, subsidy or benefit of this policy (or the engine) may read the field at ``path`` of a
+        record of ``kind`` (``staff[2].certificates[0]``), so that a bad value there must void the record. A policy
+        compiled without a read set reads everything."""
+        reads = self.reads.get(kind)
+        return reads is None or path_is_read(reads, path)
 
     def params_at(self, as_of: datetime.date) -> ParamSet:
         """The parameters in force on ``as_of`` (cached per date, at most 64 dates)."""
@@ -177,3 +189,51 @@ def override_parameters(policy: CompiledPolicy, values: Mapping[str, Any], reaso
     return dataclasses.replace(
         policy, parameters=params, provenance=provenance, what_if=(*policy.what_if, step), _cache={}, _memo={}
     )
+
+
+# read by the engine or the reports whatever the rules say: who the record is, its kind, level and year (which
+# rules apply and to which date), and what reports and breakdowns show of it (name, form, district)
+ALWAYS_READ = frozenset({"id", "kind", "level", "year", "name", "form", "district"})
+_ITEM_PATHS = {
+    "class": ("institution", "classes[]."),
+    "staff": ("institution", "staff[]."),
+    "subregion": ("region", "subregions[]."),
+}
+_INDEX = re.compile(r"\[[0-9]+\]")
+
+
+def record_reads(field_reads: set[tuple[str, str]], subjects: set[str]) -> dict[str, frozenset[str]]:
+    """Record kind -> every record path read, from the (subject, path) pairs the expressions read: a class rule's
+    ``enrolled`` is ``classes[].enrolled`` of its institution, its ``institution.form`` is ``form``; a rule about
+    classes (``subjects``) reads the list of classes itself."""
+    out: dict[str, set[str]] = {kind: set(ALWAYS_READ) for kind in ("institution", "region", "residential_area")}
+    for subject in subjects & _ITEM_PATHS.keys():
+        kind, prefix = _ITEM_PATHS[subject]
+        out[kind].add(prefix.removesuffix("[]."))
+    for subject, path in field_reads:
+        kind, prefix = _ITEM_PATHS.get(subject, (RECORD_KIND[subject], ""))
+        parent = f"{kind}."
+        out[kind].add(path[len(parent) :] if prefix and path.startswith(parent) else prefix + path)
+    return {kind: frozenset(paths) for kind, paths in out.items()}
+
+
+def path_is_read(reads: frozenset[str], path: str) -> bool:
+    """Whether dropping the value at ``path`` (``classes[0].enrolled``) could change what a reader of ``reads``
+    sees: the path itself is read, or something inside it, or an object it is inside; a list entry dropped (a
+    certificate, a class that is not an object) changes the list itself. Under ``subregions`` a field counts as read
+    when it is read at any depth (conservative)."""
+    plain = _INDEX.sub("[]", path)
+    plain = plain.removesuffix("[]")
+    forms = {plain}
+    if plain.startswith("subregions[]."):
+        forms.add(re.sub(r"^(subregions\[\]\.)+", "subregions[].", plain))
+        forms.add(re.sub(r"^(subregions\[\]\.)+", "", plain))
+    for form in forms:
+        if form in reads or any(r.startswith((form + ".", form + "[")) for r in reads):
+            return True
+        head = form
+        while "." in head:  # an object it is inside, read whole
+            head = head.rsplit(".", 1)[0]
+            if head in reads and not head.endswith("[]"):
+                return True
+    return False

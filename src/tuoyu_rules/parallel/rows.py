@@ -11,7 +11,7 @@ from typing import Any, cast
 from ..api import Policy, records_of
 from ..compiler import CompiledPolicy
 from ..evaluate import evaluate_record
-from ..report import ErrorReport
+from ..report import ErrorReport, Report
 from .pool import dumps, in_order, paused_collector, setup
 
 __all__ = ["CHUNK_ROWS", "Options", "check_items"]
@@ -22,7 +22,7 @@ flight keep memory low."""
 
 Key = tuple[str, Any]
 Result = tuple[Key | None, int, str | None, dict[str, Any]]  # (kind, id) of a read record, row, source, its item
-Places = list[tuple[Any, Any]]  # the row and source each input row was read from
+Places = list[tuple[Any, Any, Any]]  # the row and source each input row was read from, and its ledger place
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,11 @@ def check_items(
     """The items of ``rows`` in input order, as ``check`` makes them in one process, from ``jobs`` processes."""
     seen: set[int] = set()  # as in Policy.evaluate_many: the hashes of the (kind, id) of every record so far
     for places, results in _evaluated(policy.compiled, options, _chunks(rows, chunk_rows or CHUNK_ROWS), jobs):
-        for (row_at, source_at), (key, row, source, item) in zip(places, results, strict=True):
+        for (row_at, source_at, at), (key, row, source, item) in zip(places, results, strict=True):
             if key is not None:
                 fingerprint = hash(key)
                 if fingerprint in seen:
-                    duplicate = ErrorReport.duplicate(row, key[1], source)
+                    duplicate = ErrorReport.duplicate(row, key[1], source, at)
                     item = cast("dict[str, Any]", duplicate.to_dict(options.passes, options.trace))
                 else:
                     seen.add(fingerprint)
@@ -58,12 +58,18 @@ def check_items(
             yield item
 
 
+def _place(raw: Any) -> Any:
+    """The column table and Excel row of a ledger row (a repeated id is located in its cell), or None."""
+    columns = getattr(raw, "columns", None)
+    return (columns, raw.excel_row) if columns is not None else None
+
+
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[tuple[Places, tuple[int, list[Any]]]]:
     """(where each row was read, (position of the first row, the rows)) of consecutive chunks of ``size`` rows."""
     start = 1
     it = iter(rows)
     while chunk := list(itertools.islice(it, size)):
-        places = [(getattr(raw, "row", None), getattr(raw, "source", None)) for raw in chunk]
+        places = [(getattr(raw, "row", None), getattr(raw, "source", None), _place(raw)) for raw in chunk]
         yield places, (start, chunk)
         start += len(chunk)
 
@@ -89,11 +95,12 @@ def _task(start: int, chunk: list[Any]) -> bytes:
 def evaluate_chunk(compiled: CompiledPolicy, options: Options, start: int, chunk: list[Any]) -> list[Result]:
     """Each row's item and its record's (kind, id); ids are not compared here (the parent does that)."""
     out: list[Result] = []
-    for row, source, record in records_of(chunk, start):
+    for row, source, record in records_of(chunk, start, compiled, options.as_of):
         if isinstance(record, ErrorReport):
             out.append((None, row, source, cast("dict[str, Any]", record.to_dict(options.passes, options.trace))))
             continue
-        report = evaluate_record(compiled, record, options.as_of)
+        # a Report: checked despite refused values in fields the policy never reads (each a warning)
+        report = record if isinstance(record, Report) else evaluate_record(compiled, record, options.as_of)
         item = cast("dict[str, Any]", report.to_dict(passes=options.passes, trace=options.trace))
-        out.append(((record["kind"], record.get("id")), row, source, item))
+        out.append(((report.record["kind"], report.record.get("id")), row, source, item))
     return out

@@ -14,10 +14,23 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import Location, Problem
-from ..vocabulary import CERTIFICATES, ENUMS, FALSE, INSTITUTION_FIELDS, KINDS, TRUE, UNITS, unit_kind
+from ..vocabulary import (
+    CERTIFICATE_FIELD,
+    CERTIFICATES,
+    ENUM_VALUES,
+    ENUMS,
+    FALSE,
+    FIELD_YES_NO,
+    HEADERS,
+    INSTITUTION_FIELDS,
+    KINDS,
+    TRUE,
+    UNITS,
+    unit_kind,
+)
 from .limits import (
     MAX_COUNT,
     MAX_DEPTH,
@@ -31,6 +44,9 @@ from .limits import (
     clean_text,
 )
 
+if TYPE_CHECKING:
+    from .readers.columns import ColumnTable
+
 
 class Converter(Protocol):
     """Converts one field's value, or records a problem on the checker and returns None."""
@@ -39,27 +55,39 @@ class Converter(Protocol):
 
 
 class _Checker:
-    """Collects the problems of one record while its fields are converted."""
+    """Collects the problems of one record while its fields are converted; with the row's column table, each
+    problem names the sheet, the cell and the header as the user wrote it."""
 
-    __slots__ = ("problems", "row", "source")
+    __slots__ = ("columns", "data", "excel_row", "problems", "row", "source")
 
-    def __init__(self, row: int | None, source: str | None):
+    def __init__(
+        self,
+        row: int | None,
+        source: str | None,
+        columns: ColumnTable | None = None,
+        excel_row: int | None = None,
+        data: Any = None,
+    ):
         self.problems: list[Problem] = []
         self.row, self.source = row, source
+        self.columns, self.excel_row, self.data = columns, excel_row, data
 
     def bad(self, field: str, code: str, zh: str, en: str, value: Any) -> None:
         shown = value if isinstance(value, (str, int, bool)) or value is None else str(value)
         if isinstance(shown, str) and len(shown) > 100:
             shown = shown[:100] + "…"
-        self.problems.append(
-            Problem(
-                code,
-                f"{field}：{zh}",
-                f"{field}: {en}",
-                Location(row=self.row, field=field, file=self.source),
-                value=shown,
+        if self.columns is None:
+            location = Location(row=self.row, field=field, file=self.source)
+        else:
+            location = self.columns.location(field, self.row, self.source, self.excel_row, self.data)
+        if location.header:  # the column as the analyst sees it: 性质（C7）, and the field id in English
+            message, message_en = (
+                f"{location.header}（{location.cell}）：{zh}",
+                f"{location.header} ({field}, {location.cell}): {en}",
             )
-        )
+        else:
+            message, message_en = f"{field}：{zh}", f"{field}: {en}"
+        self.problems.append(Problem(code, message, message_en, location, value=shown))
 
     def fields(
         self, data: Mapping[str, Any], table: Mapping[str, Converter], prefix: str, depth: int
@@ -317,6 +345,9 @@ def _bool(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
             return True
         if text in FALSE:
             return False
+        own = FIELD_YES_NO.get(key, {}).get(text)
+        if own is not None:
+            return own
     ck.bad(
         prefix + key,
         "record.not-a-boolean",
@@ -359,8 +390,13 @@ def _text(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
     return text or None  # a text of nothing but spaces and control characters is missing, as an empty cell is
 
 
-def _enum(allowed: Mapping[str, str]) -> Converter:
-    choices = ", ".join(sorted(set(allowed.values())))
+def _enum(field: str) -> Converter:
+    """The converter of an enum field: its codes and spellings (:data:`ENUM_VALUES`); an unknown value's message
+    lists the allowed values by their Chinese labels (the English message by their codes)."""
+    allowed = CERTIFICATES if field == CERTIFICATE_FIELD else ENUMS[field]
+    values = ENUM_VALUES[field]
+    labels = "、".join(label or code for code, (label, _) in values.items())
+    codes = ", ".join(f"{code} ({label})" if label else code for code, (label, _) in values.items())
 
     def convert(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
         found = allowed.get(value) if type(value) is str else None
@@ -371,16 +407,29 @@ def _enum(allowed: Mapping[str, str]) -> Converter:
             return None
         found = allowed.get(text) or allowed.get(text.lower())
         if found is None:
+            hint_zh, hint_en = _elsewhere(text)
             ck.bad(
                 prefix + key,
                 "record.unknown-value",
-                f"未知取值 '{text}'，可选：{choices}",
-                f"unknown value '{text}'; allowed: {choices}",
+                f"未知取值 '{text}'，可选：{labels}{hint_zh}",
+                f"unknown value '{text}'; allowed: {codes}{hint_en}",
                 text,
             )
         return found
 
     return convert
+
+
+def _elsewhere(text: str) -> tuple[str, str]:
+    """A hint when a value is a yes/no answer of another field (营利性 in the 性质 column answers 是否非营利)."""
+    for field, spellings in FIELD_YES_NO.items():
+        if unicodedata.normalize("NFKC", text).strip() in spellings:
+            header = next((h for h, f in HEADERS.items() if f == field and h.startswith("是否")), field)
+            return (
+                f"（'{text}' 是“{header}”的写法，请填在该列）",
+                f" ('{text}' answers {header} ({field}); put it in that column)",
+            )
+    return "", ""
 
 
 def _object(table: Mapping[str, Converter]) -> Converter:
@@ -450,7 +499,7 @@ def _compile_table(
             if kind == "obj":
                 out[key] = _object(_compile_table(inner, done))
             elif inner == "str":
-                out[key] = _list(_enum(CERTIFICATES) if key == "certificates" else _text, of_text=True)
+                out[key] = _list(_enum(CERTIFICATE_FIELD) if key == CERTIFICATE_FIELD else _text, of_text=True)
             else:
                 out[key] = _list(_compile_table(inner, done), of_text=False)
         elif spec == "int":
@@ -460,7 +509,7 @@ def _compile_table(
         elif spec == "bool":
             out[key] = _bool
         elif key in ENUMS and not (key == "kind" and table is not INSTITUTION_FIELDS["construction"][1]):
-            out[key] = _enum(ENUMS[key])
+            out[key] = _enum(key)
         else:
             out[key] = _text
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
@@ -20,6 +20,9 @@ from ..errors import RecordError
 from ..vocabulary import CERTIFICATES, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 from .convert import TABLES, Converter, _Checker
 from .limits import EDGE_RANGES, MAX_COUNT, MAX_LIST, MAX_MEASURE, MAX_TEXT
+
+if TYPE_CHECKING:
+    from .readers.columns import ColumnTable
 
 
 # ---- the fast path -----------------------------------------------------------------------------------------------
@@ -83,7 +86,13 @@ _FAST = _fast_validators()
 
 
 def normalize_record(
-    data: Mapping[str, Any], *, row: int | None = None, source: str | None = None, text: bool = False
+    data: Mapping[str, Any],
+    *,
+    row: int | None = None,
+    source: str | None = None,
+    text: bool = False,
+    columns: ColumnTable | None = None,
+    excel_row: int | None = None,
 ) -> dict[str, Any]:
     """Check one record and return its evaluation dict; raise :class:`RecordError` listing every problem.
 
@@ -91,7 +100,9 @@ def normalize_record(
     pydantic-core in one pass; any other record, and every record with a problem, goes through the field-by-field
     converters that read Chinese spellings and units and name each problem. ``text=True`` says every value is text
     as read from a CSV file, which the strict pydantic types always refuse: such a record goes to the converters
-    directly.
+    directly. ``columns`` (the row's :class:`~.readers.columns.ColumnTable`) and ``excel_row`` locate each problem
+    in the sheet (cell, header as written). The :class:`RecordError` carries the record without the refused values
+    (``record``), for a policy that reads none of them.
     """
     if type(data) is dict and not text:
         kind = data.get("kind", "institution")
@@ -105,19 +116,26 @@ def normalize_record(
                 if "id" in out:
                     out["kind"] = kind
                     return out
-    return _convert_record(data, row, source)
+    return _convert_record(data, row, source, columns, excel_row)
 
 
 # ---- the converters ----------------------------------------------------------------------------------------------
-def _convert_record(data: Mapping[str, Any], row: int | None, source: str | None) -> dict[str, Any]:
-    """The general path: every field through its converter, every problem collected, raised once."""
-    checker = _Checker(row, source)
+def _convert_record(
+    data: Mapping[str, Any],
+    row: int | None,
+    source: str | None,
+    columns: ColumnTable | None = None,
+    excel_row: int | None = None,
+) -> dict[str, Any]:
+    """The general path: every field through its converter, every problem collected, raised once (with the record
+    as read without the refused values)."""
+    checker = _Checker(row, source, columns, excel_row, data)
     kind, table = _kind_table(checker, data)
     out = checker.fields(data, table, "", 0)
     _check_id(checker, out)
-    if checker.problems:
-        raise RecordError(checker.problems)
     out["kind"] = kind
+    if checker.problems:
+        raise RecordError(checker.problems, record=out)
     return out
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ...errors import Location, Problem
 from .columns import ColumnMap, RowMapper
 from .kinds import TableKind, kind_notice, said_kinds, table_kind
+
+if TYPE_CHECKING:
+    from .columns import ColumnTable
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class RawRow:
     problems: tuple[Problem, ...] = ()
     text: bool = False  # every value is text, as in a CSV file (see normalize_record)
     excel_row: int | None = None  # the row number the user sees (the Excel row, the CSV line), when known
+    columns: ColumnTable | None = None  # where each field of the row's sheet is (one object per sheet, shared)
 
 
 @dataclass(frozen=True)

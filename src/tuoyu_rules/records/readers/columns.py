@@ -289,25 +289,62 @@ class RowMapper:
         """The known keys the headers name (the fields this table can fill)."""
         return {key for key, _ in self.matches if key and is_known(key)}
 
-    def conflicts(self, cells: list[Any], row: int, source: str) -> list[Problem]:
-        """The problems of a row whose duplicate columns hold different values (one problem per such field)."""
+    def conflicts(
+        self, cells: list[Any], row: int, source: str, line: int | None = None, table: ColumnTable | None = None
+    ) -> list[Problem]:
+        """The problems of a row whose duplicate columns hold different values (one problem per such field), each
+        naming both columns by letter and header; ``line`` (the row's Excel row or CSV line) and ``table`` (from
+        :meth:`table`) locate it."""
         problems = []
         for field, group in self.duplicates:
-            filled = [(i, _filled(cells[i])) for i in group if i < len(cells) and _filled(cells[i]) is not None]
+            filled = [(i, str(cells[i]).strip()) for i in group if i < len(cells) and _filled(cells[i]) is not None]
             differing = [(i, v) for i, v in filled if v != filled[0][1]]
             if differing:
                 (a, one), (b, two) = filled[0], differing[0]
-                ha, hb = self.headers[a], self.headers[b]
+                la, lb, ha, hb = column_letter(a), column_letter(b), _shown(self.headers[a]), _shown(self.headers[b])
+                one, two = one[:100], two[:100]
+                at = Location(row=row, field=field, file=source)
+                if table is not None and line is not None:
+                    at = table.at_columns(at, (a, b), line)
                 problems.append(
                     Problem(
                         "record.duplicate-key",
-                        f"{field}：第 {a + 1} 列（{ha}）和第 {b + 1} 列（{hb}）都填了值（{one} / {two}），不知以哪个为准",
-                        f"{field}: column {a + 1} ({ha}) and column {b + 1} ({hb}) both hold a value ({one} / {two})",
-                        Location(row=row, field=field, file=source),
+                        f"{field}：{la} 列（{ha}）和 {lb} 列（{hb}）都填了值（{one} / {two}），不知以哪个为准",
+                        f"{field}: columns {la} ({ha}) and {lb} ({hb}) both hold a value ({one} / {two})",
+                        at,
                         value=f"{one} / {two}",
                     )
                 )
         return problems
+
+    def table(self, sheet: str | None = None, *, lines: bool = False, items: bool = True) -> ColumnTable:
+        """Where each field of this sheet's rows is, built once per sheet and shared by its rows (see
+        :class:`ColumnTable`): ``sheet`` its name (None for a CSV file), ``lines`` for a CSV file (a cell's row is its
+        file line), ``items=False`` when class items of other sheets are joined onto these rows."""
+        fields: dict[str, list[tuple[int, str]]] = {}
+        for i, key, class_field, _dotted in self._steps:
+            name = f"classes.{class_field[0]}.{class_field[1]}" if class_field else key
+            fields.setdefault(name, []).append((i, _shown(self.headers[i])))
+        return ColumnTable({k: tuple(v) for k, v in fields.items()}, sheet, lines, items)
+
+    def duplicates_notice(self, where: str) -> tuple[str, str] | None:
+        """The (zh, en) notice naming the fields two or more columns name (a row that fills them with different
+        values is an error row; equal values are read once), or None."""
+        if not self.duplicates:
+            return None
+        zh = "；".join(
+            f"{field}：" + "、".join(f"{column_letter(i)} 列（{_shown(self.headers[i])}）" for i in group)
+            for field, group in self.duplicates
+        )
+        en = "; ".join(
+            f"{field}: " + ", ".join(f"column {column_letter(i)} ({_shown(self.headers[i])})" for i in group)
+            for field, group in self.duplicates
+        )
+        return (
+            f"{where}：几列表示同一字段（值相同时读一次，不同时该行为错误行）：{zh}",
+            f"{where}: several columns name one field (equal values are read once; different values make the row an "
+            f"error row): {en}",
+        )
 
     def map(self, cells: list[Any]) -> dict[str, Any]:
         record: dict[str, Any] = {}
@@ -348,6 +385,64 @@ class RowMapper:
             f"{where}：第 {letters} 列没有表头，其中的值未读取",
             f"{where}: column {letters.replace('、', ', ')} has no header; its values were not read",
         )
+
+
+_ITEM = re.compile(r"classes\[([0-9]+)\]\.(\w+)")
+
+
+@dataclass(frozen=True)
+class ColumnTable:
+    """Where the fields of one sheet's rows are, one object per sheet shared by all its rows (cheap to carry): each
+    field's columns as (0-based index, header as written), flattened class columns keyed ``classes.<type>.<field>``.
+
+    Record problems are located with it (:meth:`location`): the sheet, the cell as Excel shows it, the header."""
+
+    fields: Mapping[str, tuple[tuple[int, str], ...]]
+    sheet: str | None = None  # the sheet's name; None for a CSV file
+    lines: bool = False  # a CSV file: a cell's row is the file line the row starts on (Location.line says it too)
+    items: bool = True  # whether class items come from this sheet's flattened columns only
+
+    def place(self, path: str, record: Any, excel_row: int | None) -> tuple[str, str] | None:
+        """(cell, header) of a field path of one row (``("C7", "性质")``; ``"C7,F7"`` for a field two columns
+        name), or None when no column of this sheet holds it."""
+        columns = self.fields.get(path)
+        if columns is None:
+            columns = self._item_columns(path, record)
+        if not columns or excel_row is None:
+            return None
+        cell = ",".join(f"{column_letter(i)}{excel_row}" for i, _ in columns)
+        return cell, " / ".join(dict.fromkeys(h for _, h in columns))
+
+    def _item_columns(self, path: str, record: Any) -> tuple[tuple[int, str], ...] | None:
+        """The columns of ``classes[k].field`` when the item came from a flattened column (``乳儿班人数``)."""
+        match = _ITEM.fullmatch(path)
+        if match is None or not self.items or not isinstance(record, Mapping):
+            return None
+        items, k = record.get("classes"), int(match.group(1))
+        if not isinstance(items, list) or k >= len(items) or not isinstance(items[k], Mapping):
+            return None
+        return self.fields.get(f"classes.{items[k].get('type')}.{match.group(2)}")
+
+    def at_columns(self, at: Location, columns: tuple[int, ...], excel_row: int) -> Location:
+        """``at`` with the sheet, the cells of ``columns`` in row ``excel_row`` and their headers."""
+        headers = " / ".join(dict.fromkeys(h for i, h in self._headers() if i in columns))
+        cell = ",".join(f"{column_letter(i)}{excel_row}" for i in columns)
+        line = excel_row if self.lines else None
+        return Location(at.file, line, None, at.row, at.field, self.sheet, cell, headers or None)
+
+    def _headers(self) -> list[tuple[int, str]]:
+        return sorted({c for columns in self.fields.values() for c in columns})
+
+    def location(
+        self, path: str, row: int | None, source: str | None, excel_row: int | None, record: Any = None
+    ) -> Location:
+        """The location of a problem of field ``path`` in a row: row, field, file, and the sheet, cell and header
+        (and the file line of a CSV row) when a column holds the field."""
+        place = self.place(path, record, excel_row)
+        line = excel_row if self.lines else None
+        if place is None:
+            return Location(row=row, field=path, file=source, sheet=self.sheet, line=line)
+        return Location(row=row, field=path, file=source, sheet=self.sheet, cell=place[0], header=place[1], line=line)
 
 
 def column_letter(index: int) -> str:

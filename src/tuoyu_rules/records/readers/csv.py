@@ -101,6 +101,8 @@ def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] | 
             layout.above(line, cells) if isinstance(cells, list) else layout.unreadable(line)
         ledger.notice(source, ignored_notice(mapper.ignored, source))
         ledger.table(source, layout.first_line, mapper, last_line=layout.header_line)
+        ledger.notice(source, mapper.duplicates_notice(source))
+        columns = mapper.table(lines=True)
         row = 0
         for line, cells in chain(head[found.index + found.height :], items):
             row += 1
@@ -109,15 +111,15 @@ def read_csv(ledger: LedgerInput, mapper_of: Callable[[list[str]], RowMapper] | 
                 continue
             if not any(c.strip() for c in cells) or layout.below(line, cells):
                 continue
-            problems = mapper.conflicts(cells, row, source) if mapper.duplicates else []
+            problems = mapper.conflicts(cells, row, source, line, columns) if mapper.duplicates else []
             if text.dirty and any(UNDECODABLE.search(c) for c in cells):
                 i = next(i for i, c in enumerate(cells) if UNDECODABLE.search(c))
                 field = mapper.headers[i] if i < len(mapper.headers) else None
                 problems.append(undecodable_problem(row, source, cells[i], field))
             if problems:
-                yield RawRow(row, source, None, tuple(problems), excel_row=line)
+                yield RawRow(row, source, None, tuple(problems), excel_row=line, columns=columns)
                 continue
-            yield RawRow(row, source, mapper.map(cells), text=True, excel_row=line)
+            yield RawRow(row, source, mapper.map(cells), text=True, excel_row=line, columns=columns)
         ledger.notice(source, layout.notice(source))
         ledger.notice(source, mapper.dropped_notice(source))
 

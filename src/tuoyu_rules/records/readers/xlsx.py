@@ -189,6 +189,8 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
             layout.above(line, cells) if not bad else layout.unreadable(line)
         layout.merged_above(merges)
         ledger.notice(where, ignored_notice(mapper.ignored, where))
+        ledger.notice(where, mapper.duplicates_notice(where))
+        columns = mapper.table(name, items="classes" not in extra.items)
         fill = _Fill(merges, mapper, header_line, layout)
         named = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
         decided = ledger.table(where, layout.first_line, mapper, named, last_line=header_line)
@@ -200,13 +202,13 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
             row_number += 1
             if bad:
                 unreadable = tuple(_cell_problem(row_number, where, name, line, b) for b in bad)
-                yield RawRow(row_number, where, None, unreadable, excel_row=line)
+                yield RawRow(row_number, where, None, unreadable, excel_row=line, columns=columns)
                 continue
-            problems = mapper.conflicts(cells, row_number, where) if mapper.duplicates else []
+            problems = mapper.conflicts(cells, row_number, where, line, columns) if mapper.duplicates else []
             if problems:
-                yield RawRow(row_number, where, None, tuple(problems), excel_row=line)
+                yield RawRow(row_number, where, None, tuple(problems), excel_row=line, columns=columns)
                 continue
-            yield RawRow(row_number, where, _joined(mapper, cells, extra), excel_row=line)
+            yield RawRow(row_number, where, _joined(mapper, cells, extra), excel_row=line, columns=columns)
         ledger.notice(where, layout.notice(where))
         ledger.notice(where, mapper.dropped_notice(where))
     if joinable:  # the class and staff rows no institution row took are error rows after the main rows
@@ -332,7 +334,7 @@ def _cell_problem(row: int, source: str, sheet: str, line: int, bad: BadCell) ->
         code,
         f"工作表 {sheet} 的单元格 {cell} 无法读取：{bad.reason}",
         f"cell {cell} of sheet {sheet} cannot be read: {bad.reason}",
-        Location(row=row, field=cell, file=source),
+        Location(row=row, field=cell, file=source, sheet=sheet, cell=cell),
         value=cell,
     )
 
