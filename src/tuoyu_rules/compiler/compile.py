@@ -30,7 +30,7 @@ from ..expressions import (
 )
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
 from ..records.readers.columns import map_target, target_problem
-from ..vocabulary import RECORD_KIND
+from ..vocabulary import ALL_FIELDS, RECORD_KIND
 from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite, target_meta
 from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
 from .parameters import CompiledParameter
@@ -93,8 +93,8 @@ def load_compiled(ref: str | Path) -> CompiledPolicy:
 
 
 def presence_reads(text: str) -> set[str]:
-    """The fields ``has(…)`` calls of an expression test for: the path as written, and (since a loop variable's list
-    is not resolved here) its last field in every list item (over-reading is safe: the value is then checked)."""
+    """The fields ``has(…)`` calls of an expression test for: the path as written, and for a loop variable's field
+    (its list is not resolved here) that field in every list of items (over-reading is safe: the value is checked)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
@@ -108,8 +108,9 @@ def presence_reads(text: str) -> set[str]:
                 arg = arg.value
             if isinstance(arg, ast.Name):
                 path = ".".join([arg.id, *reversed(parts)])
-                leaf = path.rsplit(".", 1)[-1]
-                out.update((path, leaf, f"classes[].{leaf}", f"staff[].{leaf}", f"subregions[].{leaf}"))
+                out.add(path)
+                if parts and arg.id not in ("institution", "region") and arg.id not in ALL_FIELDS:  # a loop variable
+                    out.update(f"{items}[].{parts[0]}" for items in ("classes", "staff", "subregions"))
     return out
 
 

@@ -204,8 +204,9 @@ _INDEX = re.compile(r"\[[0-9]+\]")
 
 def record_reads(field_reads: set[tuple[str, str]], subjects: set[str]) -> dict[str, frozenset[str]]:
     """Record kind -> every record path read, from the (subject, path) pairs the expressions read: a class rule's
-    ``enrolled`` is ``classes[].enrolled`` of its institution, its ``institution.form`` is ``form``; a rule about
-    classes (``subjects``) reads the list of classes itself."""
+    ``enrolled`` is ``classes[].enrolled`` of its institution, its ``institution.form`` is ``form``; a subregion
+    rule's ``population`` is both ``subregions[].population`` and the region's own; a rule about classes
+    (``subjects``) reads the list of classes itself."""
     out: dict[str, set[str]] = {kind: set(ALWAYS_READ) for kind in ("institution", "region", "residential_area")}
     for subject in subjects & _ITEM_PATHS.keys():
         kind, prefix = _ITEM_PATHS[subject]
@@ -214,6 +215,8 @@ def record_reads(field_reads: set[tuple[str, str]], subjects: set[str]) -> dict[
         kind, prefix = _ITEM_PATHS.get(subject, (RECORD_KIND[subject], ""))
         parent = f"{kind}."
         out[kind].add(path[len(parent) :] if prefix and path.startswith(parent) else prefix + path)
+        if subject == "subregion" and not path.startswith(parent):  # a rule bound to a level judges a region of
+            out[kind].add(path)  # that level itself, reading its own fields
     return {kind: frozenset(paths) for kind, paths in out.items()}
 
 
