@@ -202,3 +202,62 @@ def test_a_location_without_a_sheet_reads_as_before() -> None:
     assert str(Location(row=3, field="total_slots", file="a.jsonl")) == "a.jsonl: row 3: total_slots"
     assert str(Location(file="p.yaml", line=4, column=2)) == "p.yaml:4:2"
     assert Location(row=3, field="x").to_dict() == {"row": 3, "field": "x"}
+
+
+def test_located_error_rows_and_warnings_validate_against_the_report_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tuoyu_rules.authoring.report_schema import report_schema
+
+    schema = report_schema()
+    items = [dict(r.to_dict()) for r in _check(_workbook(tmp_path / "a.xlsx", ROWS))]
+    items += [dict(r.to_dict()) for r in _check(_csv(tmp_path / "a.csv", ROWS))]
+    items += [dict(r.to_dict()) for r in _check(_workbook(tmp_path / "b.xlsx", [ROWS[2][:6]]), "national")]
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for i in items for e in validator.iter_errors(i)] == []
+    typed_error = set(schema["$defs"]["error_row"]["properties"]["errors"]["items"]["properties"])
+    typed_warning = set(schema["$defs"]["warning"]["properties"])
+    errors = [e for i in items for e in i.get("errors", ())]
+    warnings = [w for i in items for w in i.get("warnings", ())]
+    assert errors and warnings and {"sheet", "cell", "header", "line"} <= {k for e in errors for k in e}
+    assert {k for e in errors for k in e} <= typed_error and {k for w in warnings for k in w} <= typed_warning
+    bad = {**errors[0], "cell": "row 4"}
+    assert list(validator.iter_errors({**items[0], "errors": [bad]}))
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "html", "github", "sarif", "junit"])
+def test_every_writer_shows_where_an_error_is(tmp_path: Path, fmt: str) -> None:
+    import io
+
+    from tuoyu_rules.writers import write_reports
+
+    items = [r.to_dict() for r in _check(_workbook(tmp_path / "a.xlsx", ROWS))]
+    for item in items:  # check adds row and source for the CI formats
+        item.setdefault("source", f"{tmp_path / 'a.xlsx'}#机构")
+    out = io.StringIO()
+    write_reports(items, fmt, out)
+    text = out.getvalue()
+    assert "机构!D4" in text and "托位数 （个）（D4）：" in text, fmt  # the cell, and the header as written
+
+
+def test_the_xlsx_writer_has_sheet_cell_and_header_columns_for_errors(tmp_path: Path) -> None:
+    from tuoyu_rules.writers import write_reports
+
+    items = [r.to_dict() for r in _check(_workbook(tmp_path / "a.xlsx", ROWS))]
+    write_reports(items, "xlsx", tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["错误"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][-3:] == ("工作表", "单元格", "表头")
+    assert rows[1][2] == "total_slots" and rows[1][-3:] == ("机构", "D4", "托位数 （个）")
+
+
+def test_a_ci_annotation_of_a_csv_error_points_at_its_file_line(tmp_path: Path) -> None:
+    import io
+
+    from tuoyu_rules.writers import write_reports
+
+    path = _csv(tmp_path / "a.csv", ROWS)  # a title line above the header: data row 1 is line 3
+    items = [r.to_dict() for r in _check(path)]
+    out = io.StringIO()
+    write_reports(items[:1], "github", out)
+    assert f"file={path},line=3," in out.getvalue().replace("%3A", ":").replace("%2C", ",")

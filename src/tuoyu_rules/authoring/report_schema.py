@@ -107,6 +107,29 @@ _PROVENANCE = {
         "overrides": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
+# where the analyst looks in a ledger (error rows and record warnings): additions of minor version 1.x
+_PLACE = {
+    "sheet": {"type": "string", "description": "工作表名称 · the sheet's name"},
+    "cell": {
+        "type": "string",
+        "pattern": r"^[A-Z]{1,3}[0-9]+(,[A-Z]{1,3}[0-9]+)*$",
+        "description": "Excel 中的单元格（C7；两列表示同一字段时 C7,F7）· the cell as Excel shows it",
+    },
+    "header": {"type": "string", "description": "用户所写的表头 · the column's header as the user wrote it"},
+    "line": {"type": "integer", "minimum": 1, "description": "CSV 文件中该行起始的行号 · the CSV file line"},
+}
+_WARNING = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "message_en": _TEXT_OR_NULL,
+        "field": _TEXT_OR_NULL,
+        "value": {},
+        **_PLACE,
+    },
+}
 _VERSION = {"type": "string", "pattern": "^" + REPORT_SCHEMA_VERSION.split(".")[0] + r"\.[0-9]+$"}
 _REPORT = {
     "type": "object",
@@ -121,7 +144,7 @@ _REPORT = {
         "violations": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
         "subsidies": {"type": "array", "items": {"$ref": "#/$defs/subsidy"}},
         "benefits": {"type": "array", "items": {"$ref": "#/$defs/benefit"}},
-        "warnings": {"type": "array", "items": {"type": "object"}},
+        "warnings": {"type": "array", "items": {"$ref": "#/$defs/warning"}},
         "record": {"type": "object"},
         "passes_omitted": {"type": "integer", "minimum": 0},
         "aims": {  # aims (力争, 鼓励 …) counted apart: they never make the status fail
@@ -196,6 +219,7 @@ _ERROR_ROW = {
                     "message": {"type": "string"},
                     "message_en": _TEXT_OR_NULL,
                     "value": {},
+                    **_PLACE,
                 },
             },
         },
@@ -222,6 +246,7 @@ def report_schema() -> dict[str, Any]:
             "report": _REPORT,
             "error_row": _ERROR_ROW,
             "finding": _FINDING,
+            "warning": _WARNING,
             "subsidy": _SUBSIDY,
             "benefit": _BENEFIT,
             "provenance": _PROVENANCE,

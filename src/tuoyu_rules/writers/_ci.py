@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._format import STATUS_LABEL, _missing, _name, _text, _unknown_findings
+from ._format import STATUS_LABEL, _missing, _name, _text, _unknown_findings, error_place
 
 __all__ = ["LOCATED_FORMATS", "file_line", "problem_lines", "record_name", "record_title", "xml_text"]
 
@@ -23,8 +23,12 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def file_line(item: dict[str, Any]) -> int | None:
-    """The line of the source file a row starts on, when the format makes it exact enough to point at (JSONL: the
-    row; CSV: the row plus the header line, exact unless an earlier cell spans lines); None for XLSX, JSON, stdin."""
+    """The line of the source file a row starts on, when the format makes it exact enough to point at (an error row
+    of a CSV file says it; else JSONL: the row; CSV: the row plus the header line, exact unless rows above the
+    header were skipped or an earlier cell spans lines); None for XLSX, JSON, stdin."""
+    said = next((e["line"] for e in item.get("errors") or () if isinstance(e.get("line"), int)), None)
+    if said is not None:
+        return int(said)
     source, row = str(item.get("source") or ""), item.get("row")
     if not isinstance(row, int) or source in ("", "-"):
         return None
@@ -51,7 +55,8 @@ def problem_lines(item: dict[str, Any], lang: str) -> list[str]:
     """One line per reason: each violation (rule: message → fix), each unknown finding, or each error of a row."""
     if item.get("status") == "error":
         return [
-            f"{e.get('field') or '-'} [{e.get('code')}]: {_text(e, 'message', lang)}" for e in item.get("errors") or ()
+            f"{e.get('field') or '-'}{_at(e)} [{e.get('code')}]: {_text(e, 'message', lang)}"
+            for e in item.get("errors") or ()
         ]
     lines = []
     for v in item.get("violations") or ():
@@ -60,6 +65,11 @@ def problem_lines(item: dict[str, Any], lang: str) -> list[str]:
         lines.append(f"{v.get('rule')}{severity}: {_text(v, 'message', lang)}" + (f" → {fix}" if fix else ""))
     lines += [f"{f.get('rule')}: {_missing(f, lang)}" for f in _unknown_findings(item)]
     return lines
+
+
+def _at(e: dict[str, Any]) -> str:
+    place = error_place(e)
+    return f" @ {place}" if place else ""
 
 
 def xml_text(text: str) -> str:

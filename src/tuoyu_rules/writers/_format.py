@@ -165,8 +165,15 @@ def _subsidy_total(subsidies: Sequence[Keyed], lang: str) -> str:
 
 def _error_text(item: dict[str, Any], e: dict[str, Any], lang: str) -> str:
     where = f"第 {item.get('row')} 行" if lang == "zh" else f"row {item.get('row')}"
+    place = error_place(e)
     field = f" {e['field']}" if e.get("field") else ""
-    return f"{where}{field}: {_text(e, 'message', lang)}"
+    return f"{where}{f' {place}' if place else ''}{field}: {_text(e, 'message', lang)}"
+
+
+def error_place(e: dict[str, Any]) -> str:
+    """Where an error (or a record warning) is in its ledger as Excel names it: ``机构!D4``, ``D4``, or ""."""
+    cell = str(e.get("cell") or "")
+    return f"{e['sheet']}!{cell}" if cell and e.get("sheet") else cell
 
 
 FINDING_COLUMNS = (

@@ -21,6 +21,7 @@ from ._format import (
     _text,
     _unknown_findings,
     _yuan,
+    error_place,
 )
 
 __all__ = ["CARD_LIMIT", "HTML_ROW_LIMIT", "PERIOD_WORD", "PageData"]
@@ -124,6 +125,8 @@ class PageData:
 
     def _error(self, item: dict[str, Any], e: dict[str, Any]) -> str:
         where = f"第 {item.get('row')} 行" if self.lang == "zh" else f"row {item.get('row')}"
+        place = error_place(e)  # the cell the analyst opens: 机构!D4
+        where += f" {place}" if place else ""
         field = f" {field_label(str(e['field']), self.lang)}" if e.get("field") else ""
         return f"{where}{field}: {_text(e, 'message', self.lang)}"
 

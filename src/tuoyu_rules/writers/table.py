@@ -16,6 +16,7 @@ from ._format import (
     _subsidy_total,
     _text,
     _width,
+    error_place,
 )
 from .base import WriteOptions
 from .rows import ReportRow
@@ -43,7 +44,9 @@ def _write_error(out: _Lines, mark: str, ident: str, item: dict[str, Any], lang:
     out.write(f"{mark} {ident} {_pad(where + source, NAME_WIDTH)} {STATUS_LABEL[lang]['error']}\n")
     for e in item.get("errors") or ():
         value = f" = {e['value']!r}" if e.get("value") not in (None, "") else ""
-        out.write(f"    ! {e.get('field') or '—'}{value} [{e.get('code', '')}] {_text(e, 'message', lang)}\n")
+        place = error_place(e)  # the cell the analyst opens: 机构!D4
+        at = f" @ {place}" if place else ""
+        out.write(f"    ! {e.get('field') or '—'}{at}{value} [{e.get('code', '')}] {_text(e, 'message', lang)}\n")
 
 
 def _write_details(out: _Lines, item: ReportRow, lang: str) -> None:

@@ -75,7 +75,18 @@ XLSX_SHEETS: dict[str, dict[str, tuple[str, list[tuple[str, int]]]]] = {
         ),
         "errors": (
             "错误",
-            [("行", 6), ("编号", 16), ("字段", 18), ("代码", 24), ("说明", 48), ("值", 16), ("文件", 24)],
+            [
+                ("行", 6),
+                ("编号", 16),
+                ("字段", 18),
+                ("代码", 24),
+                ("说明", 48),
+                ("值", 16),
+                ("文件", 24),
+                ("工作表", 12),
+                ("单元格", 10),
+                ("表头", 18),
+            ],
         ),
     },
     "en": {
@@ -126,7 +137,18 @@ XLSX_SHEETS: dict[str, dict[str, tuple[str, list[tuple[str, int]]]]] = {
         ),
         "errors": (
             "errors",
-            [("row", 6), ("id", 16), ("field", 18), ("code", 24), ("message", 48), ("value", 16), ("source", 24)],
+            [
+                ("row", 6),
+                ("id", 16),
+                ("field", 18),
+                ("code", 24),
+                ("message", 48),
+                ("value", 16),
+                ("source", 24),
+                ("sheet", 12),
+                ("cell", 10),
+                ("header", 18),
+            ],
         ),
     },
 }
@@ -279,6 +301,9 @@ def _append_errors(sheets: _Sheets, item: dict[str, Any], lang: str) -> None:
                 _text(e, "message", lang),
                 _plain(e.get("value")),
                 item.get("source"),
+                e.get("sheet"),
+                e.get("cell"),
+                e.get("header"),
             ],
         )
 
