@@ -261,3 +261,40 @@ def test_a_ci_annotation_of_a_csv_error_points_at_its_file_line(tmp_path: Path) 
     out = io.StringIO()
     write_reports(items[:1], "github", out)
     assert f"file={path},line=3," in out.getvalue().replace("%3A", ":").replace("%2C", ",")
+
+
+def test_docs_ledgers_md_lists_every_spelling_in_both_halves() -> None:
+    from tuoyu_rules.vocabulary import FALSE, FIELD_YES_NO, TRUE
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "ledgers.md").read_text(encoding="utf-8")
+    zh, en = text.split("\n## English\n")
+    for spelling in [s for table in FIELD_YES_NO.values() for s in table]:
+        assert f"`{spelling}`" in zh and spelling in en, spelling
+    for word in sorted((TRUE | FALSE) - {"t", "f", "y", "n", "yes", "no", "对"}):
+        assert f"`{word}`" in zh or f"`{word.upper()}`" in zh, word
+
+
+def test_a_record_warning_is_in_every_output_and_said_once_in_the_summary(tmp_path: Path) -> None:
+    import io
+
+    from tuoyu_rules.writers import write_reports
+
+    rows = [["A3", "丙", "营利性", 30, "√", "托育中心", 6], ["A5", "戊", "营利性", 30, "√", "托育中心", 6]]
+    items = [r.to_dict() for r in _check(_workbook(tmp_path / "a.xlsx", rows))]
+    assert [i["status"] != "error" and len(i["warnings"]) for i in items] == [1, 1]
+    for fmt in ("table", "csv", "html"):
+        out = io.StringIO()
+        summary = write_reports(items, fmt, out)
+        text = out.getvalue()
+        assert "性质（C4）" in text and "性质（C5）" in text, fmt  # each record's own warning, with its cell
+    lines = summary.notices.values()
+    assert list(lines) == [("本策略不读取的字段中有填错的值（未采用，记录照常核查；见各记录的警告）", UNREAD_EN)]
+    write_reports(items, "xlsx", tmp_path / "out.xlsx")
+    errors = list(openpyxl.load_workbook(tmp_path / "out.xlsx")["错误"].iter_rows(values_only=True))
+    assert [(r[1], r[3], r[-2]) for r in errors[1:]] == [
+        ("A3", "record.unknown-value", "C4"),
+        ("A5", "record.unknown-value", "C5"),
+    ]
+
+
+UNREAD_EN = "bad values in fields this policy does not read (not used; the records were checked: see their warnings)"

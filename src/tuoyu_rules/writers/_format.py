@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,18 @@ def _error_text(item: dict[str, Any], e: dict[str, Any], lang: str) -> str:
     place = error_place(e)
     field = f" {e['field']}" if e.get("field") else ""
     return f"{where}{f' {place}' if place else ''}{field}: {_text(e, 'message', lang)}"
+
+
+UNREAD_NOTE = {
+    "zh": "本策略不读取的字段中有填错的值（未采用，记录照常核查；见各记录的警告）",
+    "en": "bad values in fields this policy does not read (not used; the records were checked: see their warnings)",
+}
+"""What a summary says once about record warnings (a bad value in a field no rule reads), instead of each one."""
+
+
+def record_warnings(warnings: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The warnings of a report about its own record (a refused value no rule reads), which name a field."""
+    return [w for w in warnings or () if w.get("field") is not None]
 
 
 def error_place(e: dict[str, Any]) -> str:

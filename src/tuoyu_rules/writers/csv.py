@@ -15,7 +15,9 @@ from ._format import (
     _amount_unknown,
     _error_text,
     _money,
+    _text,
     finding_rows,
+    record_warnings,
 )
 from .base import WriteOptions
 from .provenance import provenance_line
@@ -98,12 +100,13 @@ def _write_findings(stream: Iterator[ReportRow], out: IO[str], options: WriteOpt
 class _Row:
     """The cells of one record, before the subsidy columns are known."""
 
-    __slots__ = ("errors", "head", "subsidies", "titles")
+    __slots__ = ("errors", "head", "subsidies", "titles", "warnings")
 
     def __init__(
         self, head: list[Any], subsidies: dict[str, str], titles: dict[str, str | None], errors: str | None
     ) -> None:
         self.head, self.subsidies, self.titles, self.errors = head, subsidies, titles, errors
+        self.warnings = ""  # a report's record warnings go in the last column (nothing the ledger gave is silent)
 
     @classmethod
     def of(cls, item: ReportRow, lang: str) -> _Row:
@@ -120,7 +123,9 @@ class _Row:
             ";".join(dict.fromkeys(f["rule"] for f in item.unknown)),
         ]
         titles = {s["id"]: s.get("title") if lang == "zh" else None for s in item.subsidies}
-        return cls(head, {s["id"]: _subsidy_cell(s, lang) for s in item.subsidies}, titles, None)
+        row = cls(head, {s["id"]: _subsidy_cell(s, lang) for s in item.subsidies}, titles, None)
+        row.warnings = "; ".join(_text(w, "message", lang) for w in record_warnings(item.warnings))
+        return row
 
     @classmethod
     def of_error(cls, item: dict[str, Any], lang: str) -> _Row:
@@ -132,7 +137,7 @@ class _Row:
         if self.errors is not None:  # an error row
             return [*self.head, *[""] * (width - 4 + len(columns) + 1), self.errors]
         others = [f"{sid}={cell}" for sid, cell in self.subsidies.items() if sid not in columns and cell]
-        return [*self.head, *(self.subsidies.get(sid, "") for sid in columns), ";".join(others), ""]
+        return [*self.head, *(self.subsidies.get(sid, "") for sid in columns), ";".join(others), self.warnings]
 
 
 def _spreadsheet_text(cell: Any) -> Any:

@@ -13,6 +13,7 @@ from ..text import field_label, label_zh, subject_label
 from ..vocabulary import ALL_FIELDS
 from ._format import (
     STATUS_LABEL,
+    UNREAD_NOTE,
     _aims_not_met,
     _amount_open,
     _amount_unknown,
@@ -86,8 +87,10 @@ class PageData:
             if s.get("eligible") is None or s.get("status") == "unknown":
                 self.subsidy_unknown[s["id"]] = self.subsidy_unknown.get(s["id"], 0) + 1
         for w in item.get("warnings") or ():
+            own = w.get("field") is not None  # a record's own warning (its card shows it): counted under one line
             warning = self.warnings.setdefault(
-                str(w.get("code")), {"count": 0, "message": _text(w, "message", self.lang)}
+                "record" if own else str(w.get("code")),
+                {"count": 0, "message": UNREAD_NOTE[self.lang] if own else _text(w, "message", self.lang)},
             )
             warning["count"] += 1
 

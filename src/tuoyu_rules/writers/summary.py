@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ._format import _amount_open, _amount_unknown, _is_number, _money, _yuan
+from ._format import UNREAD_NOTE, _amount_open, _amount_unknown, _is_number, _money, _yuan
 from .items import Item
 from .provenance import PROVENANCE_LIMIT, provenance_key
 from .rows import Keyed, ReportRow, report_row
@@ -67,7 +67,9 @@ class Summary:
             else:
                 self._add_violation(v)
         for w in item.warnings:
-            if len(self.notices) < 10:
+            if w.get("field") is not None:  # a record's own warning: said once for all records (each report has it)
+                self.notices.setdefault("record", (UNREAD_NOTE["zh"], UNREAD_NOTE["en"]))
+            elif len(self.notices) < 10:
                 self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
         for s in item.subsidies:
             self._add_subsidy(s, item.district)

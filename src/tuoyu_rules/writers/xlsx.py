@@ -16,6 +16,7 @@ from ._format import (
     _json_default,
     _missing,
     _text,
+    record_warnings,
 )
 from .base import WriteOptions
 from .provenance import PROVENANCE_SHEET, provenance_rows
@@ -241,6 +242,9 @@ def write_xlsx(stream: Iterator[ReportRow], out: Any, options: WriteOptions) -> 
         _append_report(sheets, item, lang)
         _append_violations(sheets, item, lang)
         _append_subsidies(sheets, item, lang)
+        refused = record_warnings(item.warnings)
+        if refused:  # a value no rule reads, refused: listed with the errors (its message says so)
+            _append_errors(sheets, {"id": item.id, "errors": refused}, lang)
     sheets.add_filters()
     _provenance_sheet(book, options.summary.provenances.values(), lang)
     _save(book, out)
