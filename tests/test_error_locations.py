@@ -298,3 +298,15 @@ def test_a_record_warning_is_in_every_output_and_said_once_in_the_summary(tmp_pa
 
 
 UNREAD_EN = "bad values in fields this policy does not read (not used; the records were checked: see their warnings)"
+
+
+def test_cells_keep_their_excel_letters_past_a_hidden_helper_column(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["机构编号", "辅助列", "机构名称", "托位数"])
+    sheet.append(["A1", "x", "甲", "abc"])
+    sheet.column_dimensions["B"].hidden = True
+    book.save(tmp_path / "a.xlsx")
+    (out,) = _check(tmp_path / "a.xlsx")
+    assert (_error(out)["cell"], _error(out)["header"]) == ("D2", "托位数")
