@@ -79,7 +79,9 @@ def test_two_worker_processes_give_the_results_of_one_process(
     assert list(mine["row"]) == [k for n in sizes for k in range(1, n + 1)]  # the position in its partition
     same = [c for c in one.columns if c != "row"]
     assert cells(mine[same]) == cells(one[same])
-    assert (mine["status"] == "error").sum() == 1
+    # "abc" in total_slots voids the record where the policy reads that field; elsewhere it is a warning on the row
+    read = policy.compiled.reads_field("institution", "total_slots")
+    assert (mine["status"] == "error").sum() == (1 if read else 0)
     money = [c for c in mine.columns if c.count("/") == 1 or c.endswith(("/min", "/max"))]
     assert money and all(v is None or isinstance(v, Decimal) for c in money for v in mine[c])  # never a float
 

@@ -120,7 +120,7 @@ def test_every_kind_of_missing_cell_is_missing_data_not_an_error() -> None:
 
 
 def test_bad_rows_are_error_rows_in_place_never_dropped() -> None:
-    policy = tuoyu_rules.load_policy("national")
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")  # it reads 托位数, so "abc" there voids the record
     frame = pd.DataFrame({"机构编号": ["A", None, "C", "A"], "托位数": ["20", "10", "abc", "5"]})
     results = policy.evaluate_frame(frame, as_of=AS_OF)
     assert results["status"].tolist() == ["incomplete", "error", "error", "error"]
