@@ -414,3 +414,5 @@ KIND_HEADERS = {
     "小区编号": "residential_area",
 }
 FILL_DOWN = {"district"}  # fields whose vertically merged cells in a sheet are filled down to every row they span
+# in a class or staff sheet also the owner id (机构编号 merged over the rows of one institution's classes)
+JOIN_FILL_DOWN = {*FILL_DOWN, "id", "institution_id"}

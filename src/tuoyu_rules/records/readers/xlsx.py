@@ -15,21 +15,23 @@ naming the cell; the other rows are read.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from itertools import chain
 from typing import Any
 
 from ...errors import Location, Problem, RecordError
-from ...vocabulary import FILL_DOWN, KIND_SHEETS, SUBSHEETS
+from ...vocabulary import FILL_DOWN, JOIN_FILL_DOWN, KIND_SHEETS, SUBSHEETS
 from ..limits import MAX_XLSX_COLUMNS
 from .base import LedgerInput, RawRow
 from .book import BadCell, Book, Range, Row, open_book, unreadable
 from .columns import ColumnMap, RowMapper, column_letter, header_match, ignored_notice, is_known
 from .layout import (
-    HEADER_SCAN,
+    Header,
     Layout,
-    find_header,
     first_rows,
     header_row_index,
     is_notes_sheet,
@@ -67,38 +69,52 @@ def _subsheet(name: str) -> str | None:
     return SUBSHEETS.get(name.strip().lower()) or SUBSHEETS.get(name.strip())
 
 
+@dataclass(frozen=True)
+class _Held:
+    """One row of a class or staff sheet: where, its owner's id (trimmed; None when it has none or cannot be joined),
+    its cells that cannot be read, and for a row whose duplicate columns disagree, its problems (given the row)."""
+
+    sheet: str
+    line: int
+    owner: str | None
+    bad: list[BadCell] = field(default_factory=list)
+    conflicts: Callable[[int, str], list[Problem]] | None = None
+
+
 class _Joined:
     """The rows of the class and staff sheets (held in memory), keyed by institution id after trimming, to be joined
     onto the main rows; a row whose id matches no main row, or that cannot be read, is an error row of its own."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, list[dict[str, Any]]]] = {}  # target field -> institution id -> items
-        self.rows: list[tuple[str, int, str | None, list[BadCell]]] = []  # (sheet, Excel row, id, bad cells)
+        self.rows: list[_Held] = []
         self.matched: set[str] = set()  # the ids some main row had
 
     def add(self, target: str, sheet: str, line: int, item: dict[str, Any]) -> None:
         owner = item.pop("institution_id", None) or item.pop("id", None)
         key = str(owner).strip() or None if owner is not None else None
-        self.rows.append((sheet, line, key, []))
+        self.rows.append(_Held(sheet, line, key))
         if key is not None:
             self.items.setdefault(target, {}).setdefault(key, []).append(item)
 
     def orphans(self, after: int, source: str) -> Iterator[RawRow]:
         """The error rows, numbered on from row ``after``, of the rows no main row took, in sheet order."""
         row = after
-        for sheet, line, owner, bad in self.rows:
-            if owner is not None and owner in self.matched and not bad:
+        for held in self.rows:
+            if held.owner is not None and held.owner in self.matched:
                 continue
             row += 1
-            where = f"{source}#{sheet}"
-            if bad:
-                problems = tuple(_cell_problem(row, where, sheet, line, b) for b in bad)
+            where = f"{source}#{held.sheet}"
+            if held.bad:
+                problems = tuple(_cell_problem(row, where, held.sheet, held.line, b) for b in held.bad)
+            elif held.conflicts is not None:
+                problems = tuple(held.conflicts(row, where))
             else:
-                problems = (_orphan_problem(row, where, sheet, line, owner),)
-            yield RawRow(row, where, None, problems, excel_row=line)
+                problems = (_orphan_problem(row, where, held.sheet, held.line, held.owner),)
+            yield RawRow(row, where, None, problems, excel_row=held.line)
 
     def unjoined_notice(self, source: str) -> tuple[str, str]:
-        sheets = "、".join(dict.fromkeys(sheet for sheet, *_ in self.rows))
+        sheets = "、".join(dict.fromkeys(held.sheet for held in self.rows))
         return (
             f"{source}：读取的工作表中没有机构记录，{sheets} 的 {len(self.rows)} 行未并入（也未检查）",
             f"{source}: no sheet read holds institutions; the {len(self.rows)} rows of {sheets} were not joined "
@@ -119,33 +135,98 @@ def _orphan_problem(row: int, source: str, sheet: str, line: int, owner: str | N
 
 
 def _subsheet_items(book: Workbook, ledger: LedgerInput) -> _Joined:
-    """The class and staff sheets, keyed by institution id, to be joined onto the main rows (held in memory)."""
+    """The class and staff sheets, keyed by institution id, to be joined onto the main rows (held in memory). Their
+    table is found as a main sheet's is (:func:`_find_table`; the header always found, never ``--header-row``), and
+    a vertically merged owner id is filled down over the rows it spans, as a district is in a main sheet."""
     extra = _Joined()
     for name in book.sheetnames:
         target = _subsheet(name)
-        if target:
-            where = f"{ledger.source}#{name}"
-            rows = list(_rows(book, name))
-            index = find_header([[] if bad else cells for _, cells, bad in rows[:HEADER_SCAN]], ledger.columns) or 0
-            line, raw, _ = rows[index] if rows else (1, [], [])
-            mapper = ledger.mapper([str(h) if h is not None else "" for h in raw])
-            ledger.notice(where, ignored_notice(mapper.ignored, name))
-            ledger.table(where, line, mapper, joins=target)
-            layout = Layout(line, raw)
-            for above, cells, bad in rows[:index]:
-                layout.above(above, cells) if not bad else layout.unreadable(above)
-            for line, cells, bad in rows[index + 1 :]:
-                if bad:
-                    extra.rows.append((name, line, None, bad))
-                elif any(c not in (None, "") for c in cells) and not layout.below(line, cells):
-                    item = {
-                        mapper.key_of(i): _cell(v)
-                        for i, v in enumerate(cells)
-                        if mapper.key_of(i) and v not in (None, "")
-                    }
-                    extra.add(target, name, line, item)
-            ledger.notice(where, layout.notice(where))
+        if not target:
+            continue
+        where = f"{ledger.source}#{name}"
+        table = _find_table(book, name, where, ledger, None, JOIN_FILL_DOWN)
+        if table is None:
+            continue
+        ledger.table(where, table.first_line, table.mapper, joins=target, last_line=table.header_line)
+        for line, cells, bad in table.rows():
+            if bad:
+                extra.rows.append(_Held(name, line, None, bad))
+            elif table.mapper.duplicates and table.mapper.conflicts(cells, 0, where):
+                located = partial(table.mapper.conflicts, cells, line=line, table=table.mapper.table(name))
+                extra.rows.append(_Held(name, line, None, [], located))
+            else:
+                extra.add(target, name, line, _item(table.mapper, cells))
+        table.done(ledger)
     return extra
+
+
+def _item(mapper: RowMapper, cells: list[Any]) -> dict[str, Any]:
+    """A class or staff row as an item (its keys as the headers name them); the values of columns without a header
+    are noted as dropped (:meth:`RowMapper.dropped_notice`)."""
+    item = {}
+    for i, value in enumerate(cells):
+        if value in (None, ""):
+            continue
+        key = mapper.key_of(i)
+        if key:
+            item[key] = _cell(value)
+        elif str(value).strip():
+            mapper.dropped.add(i)
+    return item
+
+
+class _SheetTable:
+    """The table found in one sheet, main or class/staff: its header's lines, the hidden helper columns left out, how
+    its headers are read, its layout (rows skipped) and the merged cells filled down; :meth:`rows` gives its data."""
+
+    def __init__(self, where: str, found: Header, head: list[_Row], rest: Iterator[_Row], parts: _Parts):
+        self.where, self.first_line = where, head[found.index][0]
+        self.header_line = head[found.index + found.height - 1][0]
+        self.helpers, self.mapper, self.layout, self.fill = parts
+        self._data = chain(head[found.index + found.height :], rest)
+
+    def rows(self) -> Iterator[_Row]:
+        """The data rows (helper columns blanked, merged cells filled), without blank rows and rows of layout."""
+        for line, cells, bad in self._data:
+            cells = self.fill(line, _without(cells, self.helpers))
+            if not bad and (all(c in (None, "") for c in cells) or self.layout.below(line, cells)):
+                continue
+            yield line, cells, bad
+
+    def done(self, ledger: LedgerInput) -> None:
+        """The notices said once the rows are read: rows skipped as layout, values in columns without a header."""
+        ledger.notice(self.where, self.layout.notice(self.where))
+        ledger.notice(self.where, self.mapper.dropped_notice(self.where))
+
+
+def _find_table(
+    book: Workbook, name: str, where: str, ledger: LedgerInput, header_row: int | None, fill_down: AbstractSet[str]
+) -> _SheetTable | None:
+    """The table of one sheet (main or class/staff): its header found (one row or two, :func:`.layout.locate_header`)
+    or at ``header_row``, the rows above it listed as layout, its hidden helper columns left out, with a notice for
+    each; None, with a notice, for a sheet that holds no table. ``fill_down``: the fields whose merged cells are
+    filled down."""
+    rows, merges = _rows(book, name), _merged(book, name)
+    head, notes = _head(rows, name, ledger, header_row)
+    found = None if notes else locate_header(*_first(head), where, header_row, merges, _bad(head), ledger.columns)
+    if found is None:
+        filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
+        if filled:
+            ledger.notice(where, no_table_notice(where, filled, notes))
+        return None
+    header_line = head[found.index + found.height - 1][0]
+    helpers = _hidden_helpers(book, name, found.cells, ledger.columns)
+    header = _without(found.cells, helpers)
+    ledger.notice(where, _hidden_notice(where, header_line, helpers))
+    mapper = ledger.mapper(header)
+    layout = Layout(header_line, header, head[found.index][0])
+    for line, cells, bad in head[: found.index]:
+        layout.above(line, cells) if not bad else layout.unreadable(line)
+    layout.merged_above(merges)
+    ledger.notice(where, ignored_notice(mapper.ignored, where))
+    ledger.notice(where, mapper.duplicates_notice(where))
+    fill = _Fill(merges, mapper, header_line, layout, fill_down)
+    return _SheetTable(where, found, head, rows, (helpers, mapper, layout, fill))
 
 
 def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
@@ -167,38 +248,15 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
         _check_header_row(book, names, ledger)  # before any row is given out
     for name in names:
         where = f"{ledger.source}#{name}" if len(names) > 1 else ledger.source
-        rows, merges = _rows(book, name), _merged(book, name)
-        head, notes = _head(rows, name, ledger)
-        found = (
-            None
-            if notes
-            else locate_header(*_first(head), where, ledger.header_row, merges, _bad(head), ledger.columns)
-        )
-        if found is None:
-            filled = sum(1 for _, cells, bad in chain(head, rows) if bad or any(c not in (None, "") for c in cells))
-            if filled:
-                ledger.notice(where, no_table_notice(where, filled, notes))
+        table = _find_table(book, name, where, ledger, ledger.header_row, FILL_DOWN)
+        if table is None:
             continue
-        header_line = head[found.index + found.height - 1][0]
-        helpers = _hidden_helpers(book, name, found.cells, ledger.columns)
-        header = _without(found.cells, helpers)
-        ledger.notice(where, _hidden_notice(where, header_line, helpers))
-        mapper = ledger.mapper(header)
-        layout = Layout(header_line, header, head[found.index][0])
-        for line, cells, bad in head[: found.index]:
-            layout.above(line, cells) if not bad else layout.unreadable(line)
-        layout.merged_above(merges)
-        ledger.notice(where, ignored_notice(mapper.ignored, where))
-        ledger.notice(where, mapper.duplicates_notice(where))
+        mapper = table.mapper
         columns = mapper.table(name, items="classes" not in extra.items)
-        fill = _Fill(merges, mapper, header_line, layout)
         named = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
-        decided = ledger.table(where, layout.first_line, mapper, named, last_line=header_line)
+        decided = ledger.table(where, table.first_line, mapper, named, last_line=table.header_line)
         joinable = joinable or decided.how == "column" or decided.kind == "institution"
-        for line, cells, bad in chain(head[found.index + found.height :], rows):
-            cells = fill(line, _without(cells, helpers))
-            if not bad and (all(c in (None, "") for c in cells) or layout.below(line, cells)):
-                continue
+        for line, cells, bad in table.rows():
             row_number += 1
             if bad:
                 unreadable = tuple(_cell_problem(row_number, where, name, line, b) for b in bad)
@@ -209,8 +267,7 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
                 yield RawRow(row_number, where, None, tuple(problems), excel_row=line, columns=columns)
                 continue
             yield RawRow(row_number, where, _joined(mapper, cells, extra), excel_row=line, columns=columns)
-        ledger.notice(where, layout.notice(where))
-        ledger.notice(where, mapper.dropped_notice(where))
+        table.done(ledger)
     if joinable:  # the class and staff rows no institution row took are error rows after the main rows
         yield from extra.orphans(row_number, ledger.source)
     elif extra.rows:
@@ -220,11 +277,11 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
 _Row = tuple[int, list[Any], list[BadCell]]
 
 
-def _head(rows: Iterator[_Row], name: str, ledger: LedgerInput) -> tuple[list[_Row], bool]:
-    """The first rows of a sheet (where its header is), and whether it is a notes sheet, skipped (unless it is the
-    ``--sheet`` read with a ``--header-row``)."""
-    notes = is_notes_sheet(name) and not (ledger.sheet and ledger.header_row is not None)
-    return first_rows(rows, lambda item: item[0], None if notes else ledger.header_row), notes
+def _head(rows: Iterator[_Row], name: str, ledger: LedgerInput, header_row: int | None) -> tuple[list[_Row], bool]:
+    """The first rows of a sheet (where its header is, at ``header_row`` if given), and whether it is a notes sheet,
+    skipped (unless it is the ``--sheet`` read with a ``--header-row``)."""
+    notes = is_notes_sheet(name) and not (ledger.sheet and header_row is not None)
+    return first_rows(rows, lambda item: item[0], None if notes else header_row), notes
 
 
 def _first(head: list[_Row]) -> tuple[list[list[Any]], list[int]]:
@@ -242,7 +299,7 @@ def _check_header_row(book: Workbook, names: list[str], ledger: LedgerInput) -> 
     for name in names:
         rows = _rows(book, name)
         try:
-            head, notes = _head(rows, name, ledger)
+            head, notes = _head(rows, name, ledger, ledger.header_row)
             if not notes and ledger.header_row is not None:
                 cells, lines = _first(head)
                 header_row_index(lines, cells, ledger.header_row, f"{ledger.source}#{name}", True, _bad(head))
@@ -254,8 +311,15 @@ class _Fill:
     """Fills vertically merged cells of the district columns down (Excel keeps the value in the first row only); a
     merged data cell of another column is read in its first row only, and the layout notice names it."""
 
-    def __init__(self, ranges: list[tuple[int, int, int, int]], mapper: RowMapper, header_line: int, layout: Layout):
-        district = {i for i, h in enumerate(mapper.headers) if h.strip() and mapper.key_of(i) in FILL_DOWN}
+    def __init__(
+        self,
+        ranges: list[tuple[int, int, int, int]],
+        mapper: RowMapper,
+        header_line: int,
+        layout: Layout,
+        fields: AbstractSet[str] = FILL_DOWN,
+    ):
+        district = {i for i, h in enumerate(mapper.headers) if h.strip() and mapper.key_of(i) in fields}
         self._ranges: list[tuple[int, int, int]] = []  # (first row, last row, 0-based column)
         for first_row, first_col, last_row, last_col in ranges:
             if first_row <= header_line or last_row == first_row:
@@ -276,6 +340,9 @@ class _Fill:
                     cells = [*cells, *[None] * (col + 1 - len(cells))]
                     cells[col] = self._values.get((first, col))
         return cells
+
+
+_Parts = tuple[dict[int, str], RowMapper, Layout, _Fill]  # helper columns, mapper, layout, fill of a sheet
 
 
 def _merged(book: Workbook, name: str) -> list[Range]:
