@@ -52,6 +52,19 @@ def _texts(cells: list[Any]) -> list[str]:
     return ["".join(str(c).split()) for c in cells if c is not None and str(c).strip()]
 
 
+def _first_texts(cells: list[Any], count: int) -> list[str]:
+    """The first ``count`` of :func:`_texts` (the non-blank cells, white space removed), the other cells not read."""
+    out: list[str] = []
+    for c in cells:
+        if c is not None:
+            text = "".join(str(c).split())
+            if text:
+                out.append(text)
+                if len(out) == count:
+                    break
+    return out
+
+
 def header_score(cells: list[Any], columns: ColumnMap | None = None) -> int:
     """How many distinct known fields a row names, read as headers (a header the column map names counts)."""
     keys = {header_match(str(c), columns)[0] for c in cells if isinstance(c, str) and c.strip()}
@@ -274,8 +287,10 @@ class Layout:
         self.skipped.append((line, "unreadable"))
 
     def below(self, line: int, cells: list[Any]) -> bool:
-        """Whether a non-blank row below the header is layout (it is then listed as skipped)."""
-        texts = _texts(cells)
+        """Whether a non-blank row below the header is layout (it is then listed as skipped). Once a data row has been
+        read only the first non-blank cell matters (and, inside a note, whether there is a second), so only those are
+        stripped of white space (:func:`_first_texts`), not every cell of every row."""
+        texts = _first_texts(cells, 2 if self._in_note else 1) if self._data else _texts(cells)
         reason = None
         if texts and _TOTAL.match(texts[0]):
             reason = "total"
