@@ -2,8 +2,10 @@
 ``--sheet``; the cells come from :mod:`.book` (python-calamine), this module finds the table in each sheet.
 
 Sheets named 班级/classes and 人员/staff are joined by institution id onto the main rows (those two sheets are held
-in memory); rows of sheets named 区域/regions and 居住区/residential_areas are regions and residential areas. A
-hidden helper column whose header names no field is skipped, with a notice.
+in memory); rows of sheets named 区域/regions and 居住区/residential_areas are regions and residential areas. Every
+sheet, main or class/staff, finds its table through one function (:func:`_find_table`): the header (one row or two),
+the layout rows above and below it, hidden helper columns (a hidden column whose header names no field, skipped), and
+merged cells filled down (the district; in a class or staff sheet also the owner id), each said in a notice.
 
 The workbook is bounded before its cells are read (:func:`.book.open_book`: zip parts from the zip directory, the
 grid of each sheet, the size of an ``.xls``). Rows and cells are read as the sheet holds them, never from its
