@@ -3,6 +3,9 @@
 The policy they work on is the guide's own: the YAML blocks of steps 2–7 of its Chinese section, written to
 ``policies/my_city.yaml`` of a throw-away copy of the repository, committed twice (an older version first) so that
 ``git show HEAD~1:…`` has something to show.
+
+The walk-throughs of docs/ledgers.md run too: each of their runnable blocks in an empty directory holding the analyst's
+workbook (tests/data/ledgers/台账_分析员.xlsx), its output compared with the ``text`` block shown after it.
 """
 
 from __future__ import annotations
@@ -69,3 +72,41 @@ def test_a_runnable_block_of_the_authoring_guide_runs_as_written(repo: Path, num
     assert result.returncode == 0, (
         f"block {number} failed:\n{block}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     )
+
+
+# docs/ledgers.md: each runnable block of its walk-throughs is followed by a ``text`` block of what it prints
+LEDGERS_DOC = ROOT / "docs" / "ledgers.md"
+SHOWN = re.compile(r"<!-- runnable -->\n```bash\n(.*?)\n```\n+```text\n(.*?)\n```", re.S)
+LEDGER_FILES = ("台账_分析员.xlsx",)  # copied into the empty directory the walk-through runs in
+
+
+def ledger_blocks() -> list[tuple[str, str]]:
+    return SHOWN.findall(LEDGERS_DOC.read_text(encoding="utf-8"))
+
+
+def run_ledger_block(block: str, where: Path) -> subprocess.CompletedProcess[str]:
+    for name in LEDGER_FILES:
+        shutil.copyfile(ROOT / "tests" / "data" / "ledgers" / name, where / name)
+    env = {**clean_env(), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env["PYTHONUNBUFFERED"] = "1"  # stdout and stderr in the order a terminal shows them
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f"exec 2>&1\n{block}"],
+        cwd=where,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_the_ledger_walk_throughs_have_runnable_blocks_in_both_halves() -> None:
+    chinese, english = LEDGERS_DOC.read_text(encoding="utf-8").split("\n## English", 1)
+    assert len(SHOWN.findall(chinese)) >= 4 and len(SHOWN.findall(english)) >= 4
+
+
+@pytest.mark.parametrize("number", range(len(ledger_blocks())))
+def test_a_walk_through_block_of_the_ledger_guide_prints_what_it_shows(tmp_path: Path, number: int) -> None:
+    block, shown = ledger_blocks()[number]
+    result = run_ledger_block(block, tmp_path)
+    assert result.returncode == 0, f"block {number} failed:\n{block}\n--- output\n{result.stdout}"
+    assert result.stdout.rstrip("\n") == shown, f"block {number}:\n{block}"
