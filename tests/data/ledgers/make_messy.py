@@ -13,7 +13,8 @@
   examples/luzhou_longmatan/institutions.jsonl as a district clerk keeps them — a merged title row and a 填报单位 row
   above the header; headers with units, suffixes and a line break (是否普惠性, 托位数（个）, 月收费标准（元/月）,
   所属乡镇（街道）, 室内使用⏎面积（㎡）); two unknown headers (星级评定, 联系人电话); 所属乡镇（街道） merged down over
-  LMT-002 and LMT-003; a blank row; a tick (√) for 是; a row whose 托位数 is 约40 and 机构类型 托儿所; a 合计 row and a note; a 班级 sheet and a 人员 sheet
+  LMT-002 and LMT-003; a blank row; a tick (√) for 是, 已备案/未备案 for 是/否 and 营利性 in 性质 (a
+  field no luzhou rule reads); a row whose 托位数 is 约40 and 机构类型 托儿所; a 合计 row and a note; a 班级 sheet and a 人员 sheet
   with Chinese headers and values, an id with a trailing space (LMT-008 ) and an orphan class row (LMT-099); a
   填表说明 sheet.
 - 台账_分析员.csv, 台账_分析员_gb18030.csv: its 机构 sheet as CSV (UTF-8, GB18030), the classes as flat columns
@@ -268,6 +269,8 @@ def analyst_workbook() -> None:
     lines = [[_number(v) for v in row] + [phone] for row, phone in zip(table, phones, strict=True)]
     lines[2][2] = None  # LMT-003: 所属乡镇（街道） merged with LMT-002's cell above
     lines[0][flat.index("监控是否安装")] = "√"  # LMT-001: a tick for 是
+    lines[1][flat.index("是否备案")], lines[2][flat.index("是否备案")] = "已备案", "未备案"  # LMT-002, LMT-003
+    lines[5][flat.index("性质")] = "营利性"  # LMT-024: not an ownership, in a field no rule of luzhou reads
     for line in lines[:3]:
         ws.append(line)
     ws.append([])  # a blank row: Excel rows and data rows part here
