@@ -262,13 +262,6 @@ def test_a_bad_value_in_a_field_no_rule_reads_is_a_warning_and_the_spellings_are
     assert [f["outcome"] for f in by_id["LMT-001"]["findings"] if f["rule"] == "surveillance.always_on"] == ["pass"]
 
 
-ROW_LABEL = (
-    "not yet true: the table writer labels an error row by its data-row number ('第 7 行' for Excel row 11, after a"
-    " blank row) and an orphan by its place in the output ('第 8 行' for row 14 of 班级); the cells (J11) are right"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ROW_LABEL)
 def test_the_table_labels_an_error_row_by_the_excel_row_the_analyst_looks_at(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

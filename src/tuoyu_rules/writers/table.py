@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -37,9 +38,22 @@ class _Lines:
         self._write(printable(line.removesuffix("\n")) + "\n")
 
 
+def shown_row(item: dict[str, Any]) -> Any:
+    """The row of an error row as the analyst finds it: the Excel row of its first located cell, else the sheet row or
+    CSV line its errors name, else its data row (JSON and YAML ledgers have no other)."""
+    for e in item.get("errors") or ():
+        cell = re.match(r"[A-Z]+([0-9]+)", str(e.get("cell") or ""))
+        if cell:
+            return int(cell.group(1))
+        if e.get("line") is not None:
+            return e["line"]
+    return item.get("row")
+
+
 def _write_error(out: _Lines, mark: str, ident: str, item: dict[str, Any], lang: str) -> None:
     """An error row: where it was read, then each error with its field, value and code."""
-    where = f"第 {item.get('row')} 行" if lang == "zh" else f"row {item.get('row')}"
+    seen = shown_row(item)
+    where = f"第 {seen} 行" if lang == "zh" else f"row {seen}"
     source = f" ({item['source']})" if item.get("source") else ""
     out.write(f"{mark} {ident} {_pad(where + source, NAME_WIDTH)} {STATUS_LABEL[lang]['error']}\n")
     for e in item.get("errors") or ():

@@ -131,7 +131,7 @@ def _orphan_problem(row: int, source: str, sheet: str, line: int, owner: str | N
         "record.orphan-item",
         zh + "，未并入任何机构",
         en + "; joined to no institution",
-        Location(row=row, field="id", file=source),
+        Location(row=row, field="id", file=source, sheet=sheet, line=line),  # no cell: the sheet row it is on
         value=owner,
     )
 
