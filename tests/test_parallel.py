@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuoyu_rules import cli, load_policy
-from tuoyu_rules.parallel import Options, check_items, rows
+from tuoyu_rules.parallel import JsonLine, Options, check_items, rows
 from tuoyu_rules.records import read_rows
+from tuoyu_rules.report import Report
+from tuoyu_rules.writers import write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
@@ -58,7 +60,16 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], job
 
 @pytest.mark.parametrize(
     "fmt, extra, jobs",
-    [("csv", [], (2, 3)), ("jsonl", ["--omit-passes", "--trace"], (2,)), ("github", [], (2,)), ("table", [], (3,))],
+    [
+        ("csv", [], (2, 3)),  # row views without their rendered texts, made by the workers
+        ("csv", ["--findings"], (2,)),  # the long form: reports, pickled lean
+        ("jsonl", [], (2,)),  # row views with the JSON text the workers wrote
+        ("jsonl", ["--omit-passes", "--trace"], (2,)),
+        ("jsonl", ["--compact"], (2,)),  # report dicts
+        ("github", [], (2,)),
+        ("table", [], (3,)),  # row views with their texts
+        ("table", ["--lang", "en"], (2,)),
+    ],
 )
 def test_the_row_engine_writes_the_same_bytes_with_any_number_of_jobs(
     tmp_path: Path,
@@ -127,3 +138,36 @@ def test_the_columnar_engine_refuses_jobs(tmp_path: Path, capsys: pytest.Capture
     ledger = str(write_ledger(tmp_path / "ledger.csv"))
     argv = ["check", "--policy", "chaisang", "--format", "csv", "--engine", "columnar", "--jobs", "2", ledger]
     assert cli.main(argv) == 2 and "the columnar engine runs in one process" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("policy_id", ["luzhou_longmatan", "chaisang", "nanchang"])
+@pytest.mark.parametrize(
+    "fmt, form", [("csv", "verdicts"), ("table", "row"), ("table", "report"), ("jsonl", "json_line")]
+)
+def test_what_workers_send_writes_as_reports_do(tmp_path: Path, policy_id: str, fmt: str, form: str) -> None:
+    """Institutions and regions (whose target findings the summary reads): the row views and JSON lines made by
+    workers, pickled and unpickled, write the bytes and the summary of the reports themselves."""
+    policy = load_policy(policy_id)
+    ledgers = [ROOT / "examples" / policy_id / name for name in ("institutions.csv", "regions.jsonl")]
+    day = datetime.date(2025, 6, 1)
+
+    def written(items: list[Any], name: str) -> tuple[bytes, dict[str, Any]]:
+        out = tmp_path / name
+        summary = write_reports(iter(items), fmt, out, lang="en" if form == "row" else "zh")
+        return out.read_bytes(), summary.to_dict()
+
+    for ledger in ledgers:
+        raws = list(read_rows(ledger))
+        reports = list(policy.evaluate_many(raws, as_of=day))
+        assert any(isinstance(r, Report) for r in reports)
+        sent = list(check_items(policy, raws, Options(day, form=form), jobs=2, chunk_rows=2))
+        if form != "report":
+            assert not any(isinstance(item, Report) for item in sent)  # row views, without the report
+        if form == "json_line":
+            assert any(isinstance(item, JsonLine) for item in sent)
+        assert written(sent, f"{ledger.stem}-sent") == written(reports, f"{ledger.stem}-one")
+
+
+def test_an_unknown_form_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"Options\.form is one of"):
+        Options(DAY, form="pickles")

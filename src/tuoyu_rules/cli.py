@@ -433,7 +433,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     def items() -> Iterator[Any]:
         if change is None and jobs > 1:
             for item in _parallel_items(policy, rows(), args, jobs):
-                state["failed"] = state["failed"] or item.get("status") in ("fail", "error")
+                status = item.get("status") if isinstance(item, dict) else item.status
+                state["failed"] = state["failed"] or status in ("fail", "error")
                 yield item
             return
         if change is None:
@@ -473,10 +474,27 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _output(report: Any, args: argparse.Namespace) -> Any:
     """What the writer reads of a report: the report itself for a writer of verdicts (csv, xlsx, table), which
-    never builds its dict, else the dict (``--omit-passes`` leaves passing findings out of the long form)."""
-    if WRITERS[args.format].verdicts and not (args.omit_passes and _findings(args)):
+    never builds its dict, and for JSONL (not ``--compact``), which writes its ``to_json()`` text; else the dict
+    (``--omit-passes`` leaves passing findings out of the long form; JSONL with ``--omit-passes`` or ``--trace``)."""
+    passes = not args.omit_passes
+    form = _form(args, jobs=1)
+    if form == "report" or (form == "json_line" and passes and not args.trace):
         return report
-    return _json(report.to_dict(passes=not args.omit_passes, trace=args.trace))
+    return _json(report.to_dict(passes=passes, trace=args.trace))
+
+
+def _form(args: argparse.Namespace, jobs: int) -> str:
+    """The form a report reaches its writer in (:data:`tuoyu_rules.parallel.rows.FORMS`): the report for a writer of
+    verdicts (from ``--jobs`` workers its row view, unless the long form needs every finding), its JSON text for
+    JSONL (not ``--compact``), else its dict."""
+    writer = WRITERS[args.format]
+    if writer.verdicts and not (args.omit_passes and _findings(args)):
+        if jobs == 1 or _findings(args):
+            return "report"
+        return "verdicts" if args.format == "csv" else "row"  # the csv rows show no message (the summary neither)
+    if writer.json_text and not _compact(args):
+        return "json_line"
+    return "dict"
 
 
 def _job_count(args: argparse.Namespace) -> int:
@@ -489,12 +507,15 @@ def _job_count(args: argparse.Namespace) -> int:
     return jobs
 
 
-def _parallel_items(policy: Any, rows: Iterator[Any], args: argparse.Namespace, jobs: int) -> Iterator[dict[str, Any]]:
-    """``check --jobs N`` of the row engine: the items of one process, from ``jobs`` processes."""
+def _parallel_items(policy: Any, rows: Iterator[Any], args: argparse.Namespace, jobs: int) -> Iterator[Any]:
+    """``check --jobs N`` of the row engine: the items of one process (:func:`_output`), from ``jobs`` processes —
+    reports (lean pickles, by policy reference) for the writers of verdicts, reports with their JSON text made by
+    the workers for JSONL, dicts for the others."""
     from .parallel import Options, check_items
 
     day = args.as_of or datetime.date.today()
-    options = Options(day, passes=not args.omit_passes, trace=args.trace, located=args.format in LOCATED_FORMATS)
+    located = args.format in LOCATED_FORMATS
+    options = Options(day, passes=not args.omit_passes, trace=args.trace, located=located, form=_form(args, jobs))
     return check_items(policy, rows, options, jobs)
 
 

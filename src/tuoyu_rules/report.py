@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -441,10 +442,27 @@ def policy_reference(policy: CompiledPolicy) -> tuple[Any, ...]:
     then does not pickle: :class:`pickle.PicklingError`)."""
     if policy.provenance is None:
         return ("policy", policy)
-    ref = reference(policy)
+    ref = _reference(policy)
     if POLICIES.get(ref) is None:
         POLICIES[ref] = policy
     return ("ref", ref)
+
+
+_REFERENCES: dict[int, tuple[weakref.ref[CompiledPolicy], str, Any]] = {}  # id → (the policy, cwd, its reference)
+
+
+def _reference(policy: CompiledPolicy) -> Any:
+    """``reference(policy)``, made once per policy and working directory: it resolves paths (a few file-system calls),
+    which cost more than the rest of a report's pickle; the one object also lets a list of reports pickle it once."""
+    cwd = os.getcwd()
+    known = _REFERENCES.get(id(policy))
+    if known is not None and known[0]() is policy and known[1] == cwd:
+        return known[2]
+    ref = reference(policy)
+    if len(_REFERENCES) >= 64:
+        _REFERENCES.clear()
+    _REFERENCES[id(policy)] = (weakref.ref(policy), cwd, ref)
+    return ref
 
 
 def restore_policy(ref: tuple[Any, ...]) -> CompiledPolicy:

@@ -13,6 +13,6 @@ process.
 """
 
 from .pool import cores
-from .rows import CHUNK_ROWS, Options, check_items
+from .rows import CHUNK_ROWS, JsonLine, Options, check_items
 
-__all__ = ["CHUNK_ROWS", "Options", "check_items", "cores"]
+__all__ = ["CHUNK_ROWS", "JsonLine", "Options", "check_items", "cores"]

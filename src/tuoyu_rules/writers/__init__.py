@@ -69,6 +69,7 @@ WRITERS: dict[str, Writer] = {
             write_jsonl,
             binary=False,
             suffix="jsonl",
+            json_text=True,
             zh="每行一个报告对象，供流水线和大台账使用",
             en="one report object per line, for pipelines and large ledgers",
         ),
@@ -168,7 +169,10 @@ def write_reports(
     options = WriteOptions(
         lang=_lang(lang), title=title, summary=Summary(), meta=meta, findings=findings, compact=compact
     )
-    stream = _rows(items, options.summary) if writer.verdicts else _counted(items, options.summary)
+    if writer.verdicts:
+        stream: Iterator[Any] = _rows(items, options.summary)
+    else:
+        stream = _counted(items, options.summary, texts=writer.json_text and not compact)
     if writer.binary:
         writer.write(stream, _binary_target(out, writer.name), options)
     else:
@@ -181,9 +185,14 @@ def long_forms() -> list[str]:
     return [name for name, writer in WRITERS.items() if writer.long_form]
 
 
-def _counted(items: Iterable[Item], summary: Summary) -> Iterator[dict[str, Any]]:
-    """Each item as its dict, counted."""
+def _counted(items: Iterable[Item], summary: Summary, texts: bool = False) -> Iterator[Any]:
+    """Each item as its dict, counted; with ``texts``, an object with ``to_json()`` (a ``Report``) as it is, counted
+    from its row view (it never becomes a dict)."""
     for item in items:
+        if texts and not isinstance(item, Mapping) and hasattr(item, "to_json"):
+            summary.add_row(report_row(item))
+            yield item
+            continue
         d = as_dict(item)
         summary.add_row(report_row(d))
         yield d

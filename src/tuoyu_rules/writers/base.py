@@ -55,6 +55,9 @@ class Writer:
     verdicts: bool = False
     """Whether it reads row views (:class:`~.rows.ReportRow`: verdicts, rendered texts only where shown) rather
     than report dicts; ``write_reports`` then never builds a report's dict."""
+    json_text: bool = False
+    """Whether it writes a report object by its ``to_json()`` text (``Report``: byte for byte its dict's encoding);
+    ``write_reports`` then hands such objects over as they are (their row views feed the summary)."""
 
     @property
     def available(self) -> bool:
