@@ -373,6 +373,25 @@ def _plan_ended_notice(compiled: Any, day: datetime.date, lang: str) -> None:
         print(en if lang == "en" else zh, file=sys.stderr)
 
 
+def _check_usage(args: argparse.Namespace, refused: str | None, use_columnar: bool, jobs: int) -> str | None:
+    """The usage error of a ``check`` whose options do not go together (the line to print), or None."""
+    usage = "tuoyu-rules: 用法错误 usage error:"
+    writer = WRITERS[args.format]
+    if args.findings and not writer.long_form:
+        return f"{usage} --findings 只用于 csv、parquet (--format {args.format})"
+    if args.compact and args.format != "jsonl":
+        return f"{usage} --compact 只用于 jsonl (--format {args.format})"
+    if writer.binary and not args.output:
+        return f"tuoyu-rules: --format {args.format} 需要 --output FILE.{writer.suffix}"
+    if refused:
+        return f"{usage} --engine columnar: {refused}"
+    if jobs > 1 and args.overrides:
+        return f"{usage} --jobs 与 --set 不能同用 --set runs in one process (--jobs 1)"
+    if use_columnar and jobs > 1:
+        return f"{usage} --jobs 只用于逐行引擎 the columnar engine runs in one process (--engine row, or --jobs 1)"
+    return None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import load_policy
     from .writers import check_output
@@ -383,36 +402,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     written = policy
     if args.overrides:
         policy = policy.with_parameters(_overrides(args.overrides))
-    if args.findings and not WRITERS[args.format].long_form:
-        print(
-            f"tuoyu-rules: 用法错误 usage error: --findings 只用于 csv、parquet (--format {args.format})",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    if args.compact and args.format != "jsonl":
-        print(f"tuoyu-rules: 用法错误 usage error: --compact 只用于 jsonl (--format {args.format})", file=sys.stderr)
-        return EXIT_USAGE
-    if WRITERS[args.format].binary and not args.output:
-        print(f"tuoyu-rules: --format {args.format} 需要 --output FILE.{WRITERS[args.format].suffix}", file=sys.stderr)
-        return EXIT_USAGE
-
     use_columnar, refused = _columnar(args, policy)
-    if refused:
-        print(f"tuoyu-rules: 用法错误 usage error: --engine columnar: {refused}", file=sys.stderr)
-        return EXIT_USAGE
     jobs = _job_count(args)
-    if jobs > 1 and args.overrides:
-        print(
-            "tuoyu-rules: 用法错误 usage error: --jobs 与 --set 不能同用 --set runs in one process (--jobs 1)",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    if use_columnar and jobs > 1:
-        print(
-            "tuoyu-rules: 用法错误 usage error: --jobs 只用于逐行引擎 the columnar engine runs in one process "
-            "(--engine row, or --jobs 1)",
-            file=sys.stderr,
-        )
+    problem = _check_usage(args, refused, use_columnar, jobs)
+    if problem:
+        print(problem, file=sys.stderr)
         return EXIT_USAGE
     if use_columnar:
         return _check_columnar(policy, args)
