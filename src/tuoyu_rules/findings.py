@@ -16,23 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
 from .report_types import BenefitJSON, Citation, ExclusionJSON, FindingJSON, SubsidyJSON
-from .text import format_value, shown_decimal
+from .text import format_value, json_number
 
 if TYPE_CHECKING:
     from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
-
-
-def json_number(value: Any) -> Any:
-    """A display value for JSON: integers stay integers, decimals become numbers rounded to four places."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
-        return float(shown_decimal(value))
-    if isinstance(value, (bool, int, str)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_number(v) for v in value]
-    return str(value)
 
 
 def _both(value: Any) -> tuple[str, str]:

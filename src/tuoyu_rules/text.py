@@ -70,6 +70,21 @@ def shown_decimal(value: Decimal) -> Decimal:
     return rounded
 
 
+def json_number(value: Any) -> Any:
+    """A finding's ``observed``/``required`` (or a trace value) as its JSON writes it: integers stay integers,
+    decimals become numbers rounded as reports show them (:func:`shown_decimal`), lists item by item, anything else
+    its text. Shared by ``Finding.to_dict()`` and the writers' row views, so the two cannot drift apart."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(shown_decimal(value))
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_number(v) for v in value]
+    return str(value)
+
+
 def _decimal(value: Decimal) -> str:
     if value == value.to_integral_value():
         return str(int(value))

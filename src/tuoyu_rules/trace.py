@@ -18,7 +18,7 @@ import ast
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from .findings import json_number
+from .text import json_number
 
 if TYPE_CHECKING:
     from .compiler import CompiledPolicy

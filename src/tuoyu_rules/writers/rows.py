@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, localcontext
 from typing import Any, ClassVar
 
-from ..text import DECIMAL_CONTEXT, shown_decimal
+from ..text import DECIMAL_CONTEXT, json_number
 from .items import as_dict
 
 __all__ = ["ReportRow", "report_row"]
@@ -48,21 +48,6 @@ class _Keys(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def json_number(value: Any) -> Any:
-    """A finding's ``observed`` or ``required`` as its JSON object writes it: integers stay integers, decimals
-    become numbers rounded as reports show them (the rule of ``Finding.to_dict()``, kept here so that the writers
-    import nothing of the engine; the recorded-outputs test holds the two together)."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
-        return float(shown_decimal(value))
-    if isinstance(value, (bool, int, str)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [json_number(v) for v in value]
-    return str(value)
 
 
 def _subject_id(f: Any) -> Any:
