@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import os
 from pathlib import Path
-from typing import Any
 
-import pytest
+from frames_extra import frames_library
 
 import tuoyu_rules
 
-
-def _library(name: str) -> Any:
-    """The library, or a skip naming the extra that installs it (a failure under TUOYU_REQUIRE_FRAMES=1, as in CI)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        reason = f"{name} is not installed: pip install -e '.[{name}]' to run these tests"
-        if os.environ.get("TUOYU_REQUIRE_FRAMES") == "1":
-            pytest.fail(f"the DataFrame tests are required here (TUOYU_REQUIRE_FRAMES=1) but {reason}")
-        pytest.skip(reason, allow_module_level=True)
-
-
-pd = _library("pandas")
+pd = frames_library("pandas")
 POLICY = Path(__file__).resolve().parent.parent / "policies" / "luzhou_longmatan.yaml"
 
 

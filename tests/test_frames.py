@@ -4,11 +4,9 @@ unknown, never errors; class and staff frames join by trimmed id and an orphan i
 from __future__ import annotations
 
 import datetime
-import importlib
 import io
 import json
 import math
-import os
 import re
 import sys
 from decimal import Decimal
@@ -16,23 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from frames_extra import frames_library
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tuoyu_rules
 from tuoyu_rules.cli import main
-
-
-def frames_library(name: str) -> Any:
-    """The library, or a skip naming the extra that installs it (a failure under TUOYU_REQUIRE_FRAMES=1, as in CI)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        reason = f"{name} is not installed: pip install -e '.[{name}]' to run these tests"
-        if os.environ.get("TUOYU_REQUIRE_FRAMES") == "1":
-            pytest.fail(f"the DataFrame tests are required here (TUOYU_REQUIRE_FRAMES=1) but {reason}")
-        pytest.skip(reason, allow_module_level=True)
-
 
 pd = frames_library("pandas")
 
