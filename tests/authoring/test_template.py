@@ -218,3 +218,18 @@ def test_a_filled_template_checks_as_a_whole_workbook(tmp_path: Path) -> None:
     sheets = write_template(policy.compiled, path)
     _fill(path, sheets, _records("fujian"))
     assert [r.status for r in policy.evaluate_many(read_rows(path), as_of=AS_OF) if r.status == "error"] == []
+
+
+def test_a_filled_template_keeps_each_institutions_district_for_budget(tmp_path: Path) -> None:
+    """No rule reads 区县, but `budget` breaks its totals down by it: the 机构 sheet has the column, and a filled
+    template gives every institution the district of the record it was filled from."""
+    policy = tuoyu_rules.load_policy("luzhou_longmatan")
+    path = tmp_path / "t.xlsx"
+    sheets = write_template(policy.compiled, path)
+    assert "区县" in [c.header for c in sheets[0].columns]
+    records = _records("luzhou_longmatan")
+    _fill(path, sheets, records)
+    read = {r.id: r.record.get("district") for r in policy.evaluate_many(_template_rows(path, sheets), as_of=AS_OF)}
+    given = {r["id"]: r.get("district") for r in records if r.get("kind", "institution") == "institution"}
+    assert given and all(given.values())
+    assert {k: read[k] for k in given} == given

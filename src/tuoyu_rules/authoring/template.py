@@ -39,8 +39,9 @@ LIST_NOTE = "可填多个，用、分隔；一个也没有时填“无”（空�
 UNITS = {"area": "㎡", "money": "元/月", "years": "年", "days": "天"}  # the unit a header names (counts: none)
 TYPE_TEXT = {"int": "整数（≥0）", "num": "数值（≥0，可有小数）", "bool": "是/否", "str": "文本", "list": "文本列表"}
 # the fields a sheet always has, whether or not a rule reads them: who the row is, and for a region its year and its
-# level (which targets bind it: a target `applies_to` one level; no expression needs to read the field for that)
-IDENTITY = {"institution": ("id", "name"), "region": ("id", "name", "level", "year"), "residential_area": ("id",)}
+# level (which targets bind it: a target `applies_to` one level; no expression needs to read the field for that); an
+# institution's district, which no rule reads but `budget` breaks its totals down by
+IDENTITY = {"institution": ("id", "name", "district"), "region": ("id", "name", "level", "year"), "residential_area": ("id",)}
 ITEM_KINDS = {"classes": ("class", CLASS_FIELDS, "type"), "staff": ("staff", STAFF_FIELDS, "role")}
 OWNER_HEADER = "机构编号"  # the column of a 班级/人员 row that names its institution (read as its id)
 
@@ -153,7 +154,7 @@ def _field_paths(table: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def _columns(holder: str, fields: Iterable[str], reads: dict[str, list[str]]) -> tuple[Column, ...]:
-    table = KINDS.get(holder) or ITEM_KINDS[holder][1]
+    table = {**KINDS[holder], "district": "str"} if holder in KINDS else ITEM_KINDS[holder][1]
     columns = []
     for field in dict.fromkeys(fields):
         spec = _spec(table, field)
