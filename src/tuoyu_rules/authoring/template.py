@@ -41,7 +41,11 @@ TYPE_TEXT = {"int": "整数（≥0）", "num": "数值（≥0，可有小数）"
 # the fields a sheet always has, whether or not a rule reads them: who the row is, and for a region its year and its
 # level (which targets bind it: a target `applies_to` one level; no expression needs to read the field for that); an
 # institution's district, which no rule reads but `budget` breaks its totals down by
-IDENTITY = {"institution": ("id", "name", "district"), "region": ("id", "name", "level", "year"), "residential_area": ("id",)}
+IDENTITY = {
+    "institution": ("id", "name", "district"),
+    "region": ("id", "name", "level", "year"),
+    "residential_area": ("id",),
+}
 ITEM_KINDS = {"classes": ("class", CLASS_FIELDS, "type"), "staff": ("staff", STAFF_FIELDS, "role")}
 OWNER_HEADER = "机构编号"  # the column of a 班级/人员 row that names its institution (read as its id)
 
