@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from ..records.readers.base import LedgerInput, RawRow, Table
 from ..records.readers.columns import RowMapper, column_map, header_key, is_known
 from ..records.readers.csv import read_csv
 from ..records.readers.kinds import TableKind
-from ..records.readers.xlsx import CellsOf, read_xlsx
+from ..records.readers.xlsx import CellsOf, cell_values, read_xlsx
 from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 
 SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
@@ -219,14 +220,17 @@ def read_ledger(
 class Cells(list[str]):
     """A workbook row's data for the columnar engine: its cells as text, read exactly as the record converters read
     the cell values (:func:`cell_text`), empty when the row must go row-wise; :meth:`record` is the record the row
-    reader builds of it (``values`` mapped by ``mapper``, or the record itself when ``mapper`` is None)."""
+    reader builds of it (the sheet's ``cells`` mapped by ``mapper``, or ``cells`` is that record when ``mapper`` is
+    None)."""
 
-    def __init__(self, text: list[str], mapper: RowMapper | None, values: Any):
+    def __init__(self, text: list[str], mapper: RowMapper | None, cells: Any):
         super().__init__(text)
-        self.mapper, self.values = mapper, values
+        self.mapper, self.cells = mapper, cells
 
     def record(self) -> dict[str, Any]:
-        return self.mapper.map(self.values) if self.mapper is not None else cast("dict[str, Any]", self.values)
+        if self.mapper is None:
+            return cast("dict[str, Any]", self.cells)
+        return self.mapper.map(cell_values(self.cells))
 
 
 class BookRows(CellRows):
@@ -254,9 +258,9 @@ _DECIMAL = re.compile(r"[0-9]{1,10}\.[0-9]{0,3}[1-9]")
 
 def cell_text(value: Any, known: bool) -> str | None:
     """A workbook cell as the text that reads the same in every field (a count, a measure, yes/no, an enum, text):
-    text as it is, an int as its digits, a decimal of at most four places as written; None when no text does (a
-    date, a bool, another decimal in a column that names a field: the row goes row-wise). A value in a column no
-    field reads is never read: any text does."""
+    text as it is, an int as its digits, a float as its shortest exact decimal (as the row reader hands it over) of
+    at most four places; None when no text does (a date, a bool, another decimal in a column that names a field:
+    the row goes row-wise). A value in a column no field reads is never read: any text does."""
     if value is None:
         return ""
     kind = type(value)
@@ -264,6 +268,8 @@ def cell_text(value: Any, known: bool) -> str | None:
         return cast("str", value)
     if kind is int:
         return str(value)
+    if kind is float and math.isfinite(value):
+        value, kind = Decimal(repr(value)), Decimal
     if kind is Decimal and _DECIMAL.fullmatch(text := str(value)):
         return text
     return None if known else ""
@@ -283,8 +289,11 @@ def _book_cells(rows: BookRows) -> CellsOf:
 
         def cells(values: list[Any]) -> Cells:
             if len(values) > len(known) or mapper.unnamed:
-                mapper.map(values)  # notes the values of columns without a header, for the same notice
-            text = [cell_text(v, i < len(known) and known[i]) for i, v in enumerate(values)]
+                mapper.map(cell_values(values))  # notes the values of columns without a header, for the notice
+            text = [
+                v if type(v) is str else "" if v is None else cell_text(v, i < len(known) and known[i])
+                for i, v in enumerate(values)
+            ]
             return Cells([] if None in text else cast("list[str]", text), mapper, values)
 
         return cells

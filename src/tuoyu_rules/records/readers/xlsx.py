@@ -42,12 +42,12 @@ from .layout import (
     no_table_notice,
 )
 
-__all__ = ["BadCell", "CellsOf", "read_xlsx"]
+__all__ = ["BadCell", "CellsOf", "cell_values", "read_xlsx"]
 
 Workbook = Book  # the sheet walking below reads a Book as it read an openpyxl workbook: sheetnames, rows, merged
 CellsOf = Callable[[RowMapper, TableKind], Callable[[list[Any]], Any] | None]
 """The columnar engine's hook: told a main sheet's mapper and kind, the function that makes a data row's ``data`` of
-its cells (as the mapper would be given them: a float an exact decimal), or None to keep the row's record."""
+its cells (as the sheet gives them; :func:`cell_values` are what the mapper is given), or None to keep the record."""
 
 
 def read_xlsx(ledger: LedgerInput, as_cells: CellsOf | None = None) -> Iterator[RawRow]:
@@ -276,7 +276,7 @@ def _sheet_rows(
             if problems:
                 yield RawRow(row_number, where, None, tuple(problems), excel_row=line, columns=columns)
                 continue
-            data = cells_of([_cell(c) for c in cells]) if cells_of else _joined(mapper, cells, extra)
+            data = cells_of(cells) if cells_of else _joined(mapper, cells, extra)
             yield RawRow(row_number, where, data, excel_row=line, columns=columns)
         table.done(ledger)
     if joinable:  # the class and staff rows no institution row took are error rows after the main rows
@@ -390,9 +390,14 @@ def _hidden_notice(where: str, header_line: int, columns: dict[int, str]) -> tup
     )
 
 
+def cell_values(cells: list[Any]) -> list[Any]:
+    """A row's cells as the mapper is given them: a float its shortest exact decimal."""
+    return [_cell(c) for c in cells]
+
+
 def _joined(mapper: RowMapper, cells: list[Any], extra: _Joined) -> dict[str, Any]:
     """A main row's record, with the class and staff rows of its id (both trimmed) joined on."""
-    record = mapper.map([_cell(c) for c in cells])
+    record = mapper.map(cell_values(cells))
     if record.get("id") is None:
         return record
     key = str(record["id"]).strip()
