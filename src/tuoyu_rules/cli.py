@@ -129,8 +129,8 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         "--engine",
         choices=["auto", "row", "columnar"],
         default="row",
-        help="row (default): the reference engine; columnar: polars, for big trusted CSV ledgers with --format csv "
-        "(docs/columnar.md); auto: columnar for big CSV ledgers when polars is installed",
+        help="row (default): the reference engine; columnar: polars, for big flat CSV ledgers and workbooks with "
+        "--format csv (docs/columnar.md); auto: columnar for big ones when polars is installed",
     )
     p.add_argument(
         "--jobs",
@@ -553,14 +553,17 @@ def _columnar(args: argparse.Namespace, policy: Any) -> tuple[bool, str | None]:
 
 
 def _read_kinds(args: argparse.Namespace, policy: Any) -> bool:
-    """Whether the inputs are read with a column map or ``--kind``, or some CSV input's headers are not plainly
-    an institution's (only the row engine reads those)."""
-    if getattr(args, "kind", None) or _read_options(args)["columns"] or policy.column_map:
+    """Whether some CSV input is read with a column map or ``--kind``, or its headers are not plainly an
+    institution's (only the row engine reads those; a workbook's sheets are told apart by the columnar reader)."""
+    from .columnar.choose import WORKBOOK_SUFFIXES
+
+    csvs = [t for t in args.inputs if Path(t).suffix.lower() not in WORKBOOK_SUFFIXES]
+    if csvs and (getattr(args, "kind", None) or _read_options(args)["columns"] or policy.column_map):
         return True
     from .records import read_rows
 
     tables: list[Any] = []
-    for text in args.inputs:
+    for text in csvs:
         if text != "-" and Path(text).is_file():
             next(iter(read_rows(text, **_read_options(args), on_table=tables.append)), None)
     return any(t.kind.how != "default" for t in tables)
@@ -575,6 +578,7 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
         passes=not args.omit_passes,
         on_notice=lambda notice: print(notice.render(args.lang), file=sys.stderr),
         header_row=args.header_row,
+        read_options=_workbook_options(args, policy),
     )
     _plan_ended_notice(policy.compiled, checker.as_of, args.lang)
     state = {"failed": False}
@@ -592,6 +596,14 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
         line = f"列式引擎：{done['columnar']} 行按列计算，{done['row']} 行逐行计算；按列计算的规则与补贴：{rules}"
     print(line, file=sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _workbook_options(args: argparse.Namespace, policy: Any) -> dict[str, Any]:
+    """The options the columnar engine reads a workbook with, as :func:`_rows` reads it: ``--sheet``, ``--kind`` and
+    the column map (the user's over the policy's)."""
+    options = _read_options(args)
+    columns = options["columns"].over(policy.column_map) if options["columns"] else policy.column_map
+    return {"sheet": options["sheet"], "columns": columns, "kind": options["kind"]}
 
 
 def _progress(rows: Iterator[Any], args: argparse.Namespace) -> Iterator[Any]:

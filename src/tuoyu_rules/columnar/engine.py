@@ -370,9 +370,11 @@ class Checker:
         passes: bool = True,
         on_notice: Callable[[LedgerNotice], None] | None = None,
         header_row: int | None = None,
+        read_options: dict[str, Any] | None = None,
     ):
         self.policy, self.as_of, self.passes, self.on_notice = policy, as_of, passes, on_notice
         self.header_row = header_row  # --header-row: the 1-based line of the header (None: found)
+        self.read_options = read_options or {}  # a workbook's sheet, columns (the column map) and kind (frame.py)
         # (kind, id) of every record so far as hashes, as evaluate_many keeps them: a repeated id is an error row
         self.seen: set[int] = set()
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
@@ -382,13 +384,14 @@ class Checker:
         """The report or error row of one row, as ``Policy.evaluate_many`` gives it."""
         self.rows["row"] += 1
         at = (raw.columns, raw.excel_row) if raw.columns is not None else None
-        if raw.problems or raw.data is None:
-            return dict(ErrorReport.of(raw.row, list(raw.problems), None, raw.source, at).to_dict())
+        if raw.problems or raw.data is None:  # a workbook's error row may keep its record (it shows the id)
+            kept = mapper.record(cast("list[str]", raw.data)) if raw.data is not None else None
+            return dict(ErrorReport.of(raw.row, list(raw.problems), kept, raw.source, at).to_dict())
         data = mapper.record(cast("list[str]", raw.data))
         report = None
         try:
             record = normalize_record(
-                data, row=raw.row, source=raw.source, text=True, columns=raw.columns, excel_row=raw.excel_row
+                data, row=raw.row, source=raw.source, text=raw.text, columns=raw.columns, excel_row=raw.excel_row
             )
         except RecordError as exc:  # refused values in fields the policy never reads: checked, with warnings
             report = evaluate_despite(self.policy, exc, self.as_of)
@@ -403,7 +406,7 @@ class Checker:
         return dict(report.to_dict(passes=self.passes))
 
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
-        rows, mappers = read_ledger(path, encoding, self.on_notice, self.header_row)
+        rows, mappers = read_ledger(path, encoding, self.on_notice, self.header_row, **self.read_options)
         kinds: dict[str, tuple[Layout, Plan]] | None = None
         while batch := list(itertools.islice(rows, batch_size)):
             if kinds is None:

@@ -12,11 +12,14 @@ an exact yes/no spelling, an exact enum spelling, text without surrounding white
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,9 +27,12 @@ import polars as pl
 
 from ..records.convert import _BOOL_SPELLINGS
 from ..records.limits import MAX_TEXT
-from ..records.readers.base import LedgerInput, RawRow
-from ..records.readers.columns import RowMapper, header_key
+from ..records.readers import _kind, _with_kinds
+from ..records.readers.base import LedgerInput, RawRow, Table
+from ..records.readers.columns import RowMapper, column_map, header_key, is_known
 from ..records.readers.csv import read_csv
+from ..records.readers.kinds import TableKind
+from ..records.readers.xlsx import CellsOf, cell_values, read_xlsx
 from ..vocabulary import CLASS_COLUMNS, CLASS_HEADER, ENUMS, INSTITUTION_FIELDS, KIND_ALIASES, KINDS
 
 SCALE = 4  # measures are held as integers of 1/10,000; a cell with more decimals goes row-wise
@@ -180,17 +186,150 @@ class CellRows(RowMapper):
         return super().map(cells)
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
 def read_ledger(
-    path: str, encoding: str | None, on_notice: Any = None, header_row: int | None = None
+    path: str,
+    encoding: str | None,
+    on_notice: Any = None,
+    header_row: int | None = None,
+    *,
+    sheet: str | None = None,
+    columns: Any = None,
+    kind: str | None = None,
 ) -> tuple[Iterator[RawRow], list[CellRows]]:
-    """The rows of a CSV ledger as the row reader reads them (each data row's ``data`` is its cells; ``header_row``
-    as ``--header-row``), and the list that holds the header's :class:`CellRows` once the header is found."""
+    """The rows of a CSV ledger or a workbook as the row reader reads them (each data row's ``data`` is its cells;
+    ``header_row``, ``sheet``, ``columns`` and ``kind`` as ``--header-row``, ``--sheet``, ``--columns`` and
+    ``--kind``), and the list that holds the mapper whose :meth:`CellRows.record` builds a row's record."""
+    p = Path(path)
+    if p.suffix.lower() in WORKBOOK_SUFFIXES:
+        return read_book(p, on_notice, header_row, sheet, columns, kind)
+    if columns or kind or sheet:
+        raise ValueError("the columnar engine reads a CSV ledger without a column map, --kind or --sheet")
     mappers: list[CellRows] = []
 
     def mapper_of(header: list[str]) -> CellRows:
         mappers.append(CellRows(header))
         return mappers[0]
 
-    p = Path(path)
     ledger = LedgerInput(p, None, path, p.suffix.lower().lstrip("."), encoding, None, on_notice, header_row)
     return read_csv(ledger, mapper_of), mappers
+
+
+class Cells(list[str]):
+    """A workbook row's data for the columnar engine: its cells as text, read exactly as the record converters read
+    the cell values (:func:`cell_text`), empty when the row must go row-wise; :meth:`record` is the record the row
+    reader builds of it (the sheet's ``cells`` mapped by ``mapper``, or ``cells`` is that record when ``mapper`` is
+    None)."""
+
+    def __init__(self, text: list[str], mapper: RowMapper | None, cells: Any):
+        super().__init__(text)
+        self.mapper, self.cells = mapper, cells
+
+    def record(self) -> dict[str, Any]:
+        if self.mapper is None:
+            return cast("dict[str, Any]", self.cells)
+        return self.mapper.map(cell_values(self.cells))
+
+
+class BookRows(CellRows):
+    """The one mapper of a workbook read column-wise: its ``headers`` are the field keys of the first main sheet
+    whose rows go column-wise (a sheet with other keys goes row-wise), so a column map has already been applied;
+    :meth:`record` is each row's own (:class:`Cells`)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.keys_taken: list[str] | None = None
+
+    def take(self, keys: list[str]) -> bool:
+        """Whether a sheet of these keys goes column-wise: the first such sheet sets them."""
+        if self.keys_taken is None:
+            self.keys_taken, self.headers = keys, keys
+        return keys == self.keys_taken
+
+    def record(self, cells: list[str]) -> dict[str, Any]:
+        return cast("Cells", cells).record()
+
+
+# a decimal (a float cell's shortest exact value) as plain text: what the converters read it as, in every field
+_DECIMAL = re.compile(r"[0-9]{1,10}\.[0-9]{0,3}[1-9]")
+
+
+def cell_text(value: Any, known: bool) -> str | None:
+    """A workbook cell as the text that reads the same in every field (a count, a measure, yes/no, an enum, text):
+    text as it is, an int as its digits, a float as its shortest exact decimal (as the row reader hands it over) of
+    at most four places; None when no text does (a date, a bool, another decimal in a column that names a field:
+    the row goes row-wise). A value in a column no field reads is never read: any text does."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return cast("str", value)
+    if kind is int:
+        return str(value)
+    if kind is float and math.isfinite(value):
+        value, kind = Decimal(repr(value)), Decimal
+    if kind is Decimal and _DECIMAL.fullmatch(text := str(value)):
+        return text
+    return None if known else ""
+
+
+def _book_cells(rows: BookRows) -> CellsOf:
+    """The hook of :func:`~tuoyu_rules.records.readers.xlsx.read_xlsx`: the rows of a main sheet as :class:`Cells`
+    when its rows are institutions unless a 记录类型 column says otherwise, its keys read as the layout reads them,
+    and they are the first such sheet's keys."""
+
+    def of_sheet(mapper: RowMapper, decided: TableKind) -> Callable[[list[Any]], Any] | None:
+        keys = [mapper.key_of(i) for i in range(len(mapper.headers))]
+        plain_kind = decided.how == "default" or (decided.how == "column" and decided.kind is None)
+        if not plain_kind or any(header_key(k) != k for k in keys if k) or not rows.take(keys):
+            return None
+        known = [bool(k) and is_known(k) for k in keys]
+
+        def cells(values: list[Any]) -> Cells:
+            if len(values) > len(known) or mapper.unnamed:
+                mapper.map(cell_values(values))  # notes the values of columns without a header, for the notice
+            text = [
+                v if type(v) is str else "" if v is None else cell_text(v, i < len(known) and known[i])
+                for i, v in enumerate(values)
+            ]
+            return Cells([] if None in text else cast("list[str]", text), mapper, values)
+
+        return cells
+
+    return of_sheet
+
+
+def read_book(
+    path: Path, on_notice: Any, header_row: int | None, sheet: str | None, columns: Any, kind: str | None
+) -> tuple[Iterator[RawRow], list[CellRows]]:
+    """The rows of a workbook as :func:`~tuoyu_rules.records.read_rows` gives them (the same reader, kinds, notices),
+    each row's ``data`` its :class:`Cells`: the cells as text where the row can go column-wise, else empty."""
+    rows = BookRows()
+    tables: dict[str, Table] = {}
+
+    def found(table: Table) -> None:
+        tables[table.source] = table
+
+    ledger = LedgerInput(
+        path,
+        None,
+        str(path),
+        path.suffix.lower().lstrip("."),
+        None,
+        sheet,
+        on_notice,
+        header_row,
+        column_map(columns),
+        _kind(kind, str(path)),
+        found,
+    )
+
+    def read() -> Iterator[RawRow]:
+        for raw in _with_kinds(read_xlsx(ledger, _book_cells(rows)), ledger, tables):
+            if isinstance(raw.data, dict):  # a record the row-wise engine reads (its data kept for an error row)
+                raw = dataclasses.replace(raw, data=cast("dict[str, Any]", Cells([], None, raw.data)))
+            yield raw
+
+    return read(), [rows]

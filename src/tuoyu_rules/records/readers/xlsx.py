@@ -31,6 +31,7 @@ from ..limits import MAX_XLSX_COLUMNS
 from .base import LedgerInput, RawRow
 from .book import BadCell, Book, Range, Row, open_book, unreadable
 from .columns import ColumnMap, RowMapper, column_letter, header_match, ignored_notice, is_known
+from .kinds import TableKind
 from .layout import (
     Header,
     Layout,
@@ -41,19 +42,23 @@ from .layout import (
     no_table_notice,
 )
 
-__all__ = ["BadCell", "read_xlsx"]
+__all__ = ["BadCell", "CellsOf", "cell_values", "read_xlsx"]
 
 Workbook = Book  # the sheet walking below reads a Book as it read an openpyxl workbook: sheetnames, rows, merged
+CellsOf = Callable[[RowMapper, TableKind], Callable[[list[Any]], Any] | None]
+"""The columnar engine's hook: told a main sheet's mapper and kind, the function that makes a data row's ``data`` of
+its cells (as the sheet gives them; :func:`cell_values` are what the mapper is given), or None to keep the record."""
 
 
-def read_xlsx(ledger: LedgerInput) -> Iterator[RawRow]:
+def read_xlsx(ledger: LedgerInput, as_cells: CellsOf | None = None) -> Iterator[RawRow]:
     """One RawRow per non-blank data row of each main sheet, numbered across sheets; with several sheets the
-    source names the sheet (``file.xlsx#Sheet1``)."""
+    source names the sheet (``file.xlsx#Sheet1``). ``as_cells`` (:data:`CellsOf`) is asked only when no class or
+    staff row is joined (the records of such a workbook hold lists: they are records, never cells)."""
     book = _load_workbook(ledger)
     try:
         extra = _subsheet_items(book, ledger)
         names = _main_sheets(book, ledger.sheet, ledger.source)
-        yield from _sheet_rows(book, names, extra, ledger)
+        yield from _sheet_rows(book, names, extra, ledger, None if extra.rows else as_cells)
     finally:
         book.close()
 
@@ -244,7 +249,9 @@ def _main_sheets(book: Workbook, sheet: str | None, source: str) -> list[str]:
     return names
 
 
-def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: LedgerInput) -> Iterator[RawRow]:
+def _sheet_rows(
+    book: Workbook, names: list[str], extra: _Joined, ledger: LedgerInput, as_cells: CellsOf | None = None
+) -> Iterator[RawRow]:
     row_number, joinable = 0, False  # joinable: some sheet read holds institutions, onto which classes join
     if ledger.header_row is not None and len(names) > 1:
         _check_header_row(book, names, ledger)  # before any row is given out
@@ -258,6 +265,7 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
         named = KIND_SHEETS.get(name.strip().lower()) or KIND_SHEETS.get(name.strip())
         decided = ledger.table(where, table.first_line, mapper, named, last_line=table.header_line)
         joinable = joinable or decided.how == "column" or decided.kind == "institution"
+        cells_of = as_cells(mapper, decided) if as_cells is not None else None
         for line, cells, bad in table.rows():
             row_number += 1
             if bad:
@@ -268,7 +276,8 @@ def _sheet_rows(book: Workbook, names: list[str], extra: _Joined, ledger: Ledger
             if problems:
                 yield RawRow(row_number, where, None, tuple(problems), excel_row=line, columns=columns)
                 continue
-            yield RawRow(row_number, where, _joined(mapper, cells, extra), excel_row=line, columns=columns)
+            data = cells_of(cells) if cells_of else _joined(mapper, cells, extra)
+            yield RawRow(row_number, where, data, excel_row=line, columns=columns)
         table.done(ledger)
     if joinable:  # the class and staff rows no institution row took are error rows after the main rows
         yield from extra.orphans(row_number, ledger.source)
@@ -381,9 +390,14 @@ def _hidden_notice(where: str, header_line: int, columns: dict[int, str]) -> tup
     )
 
 
+def cell_values(cells: list[Any]) -> list[Any]:
+    """A row's cells as the mapper is given them: a float its shortest exact decimal."""
+    return [_cell(c) for c in cells]
+
+
 def _joined(mapper: RowMapper, cells: list[Any], extra: _Joined) -> dict[str, Any]:
     """A main row's record, with the class and staff rows of its id (both trimmed) joined on."""
-    record = mapper.map([_cell(c) for c in cells])
+    record = mapper.map(cell_values(cells))
     if record.get("id") is None:
         return record
     key = str(record["id"]).strip()
