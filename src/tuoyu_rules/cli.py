@@ -410,6 +410,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if use_columnar:
         return _check_columnar(policy, args)
+    ranged = _ranged(policy, args, jobs)
+    if ranged is not None:
+        return _check_ranged(ranged, policy, args)
     where: dict[str, Any] = {}  # the row and source of the input row last read (for the CI formats)
     located = args.format in LOCATED_FORMATS and jobs == 1  # with --jobs the items come back located
 
@@ -511,6 +514,51 @@ def _parallel_items(policy: Any, rows: Iterator[Any], args: argparse.Namespace, 
     located = args.format in LOCATED_FORMATS
     options = Options(day, passes=not args.omit_passes, trace=args.trace, located=located, form=_form(args, jobs))
     return check_items(policy, rows, options, jobs)
+
+
+def _ranged(policy: Any, args: argparse.Namespace, jobs: int) -> Any:
+    """``check --jobs N`` of one CSV file whose workers read their own byte ranges (docs/scale.md), or None when the
+    ledger, the format or the options are not for it (standard input, XLSX, several files, --findings …)."""
+    if jobs < 2 or args.overrides or len(args.inputs) != 1 or _findings(args) or _compact(args):
+        return None
+    from .parallel import Output, ranged_check
+
+    day = args.as_of or datetime.date.today()
+    output = Output(args.format, day, passes=not args.omit_passes, trace=args.trace, lang=args.lang)
+    return ranged_check(policy, args.inputs[0], output, jobs, **_ledger_options(args, policy), on_notice=_notice(args))
+
+
+def _check_ranged(ranged: Any, policy: Any, args: argparse.Namespace) -> int:
+    """Write what :func:`_ranged`'s check gives, then the summary line, as :func:`_write` does."""
+    from .writers import safe_output
+
+    _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
+    counts = ranged.counts
+    try:
+        if args.output:
+            with safe_output(args.output, [*args.inputs, args.policy]) as out:
+                for chunk in ranged.chunks():
+                    out.write(chunk)
+        else:
+            _write_stdout(ranged.chunks())
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_PIPE
+    _print_summary(counts, sys.stderr, args.lang)
+    return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_OK
+
+
+def _write_stdout(chunks: Iterator[bytes]) -> None:
+    """UTF-8 output on standard output, as its text stream writes it."""
+    sys.stdout.flush()
+    plain = (sys.stdout.encoding or "").lower().replace("_", "-") in ("utf-8", "utf8") and os.linesep == "\n"
+    buffer = getattr(sys.stdout, "buffer", None) if plain else None
+    for chunk in chunks:
+        if buffer is not None:
+            buffer.write(chunk)
+        else:
+            sys.stdout.write(chunk.decode("utf-8"))
+    (buffer or sys.stdout).flush()
 
 
 def _remember(rows: Iterator[Any], where: dict[str, Any]) -> Iterator[Any]:
@@ -639,18 +687,23 @@ def _rows(inputs: Sequence[str], args: argparse.Namespace, policy: Any = None, o
     """The rows of every input, read with the ledger options (and the column map of ``policy``, under the user's)."""
     from .records import read_rows
 
+    options = _ledger_options(args, policy)
+    for text in inputs:
+        stdin = sys.stdin.buffer if text == "-" else None
+        yield from read_rows(text, stdin=stdin, **options, on_notice=_notice(args), on_table=on_table)
+
+
+def _ledger_options(args: argparse.Namespace, policy: Any = None) -> dict[str, Any]:
+    """:func:`_read_options` with the column map of ``policy`` under the user's."""
     options = _read_options(args)
     if policy is not None:
         options["columns"] = options["columns"].over(policy.column_map) if options["columns"] else policy.column_map
-    for text in inputs:
-        stdin = sys.stdin.buffer if text == "-" else None
-        yield from read_rows(
-            text,
-            stdin=stdin,
-            **options,
-            on_notice=lambda notice: print(notice.render(getattr(args, "lang", "zh")), file=sys.stderr),
-            on_table=on_table,
-        )
+    return options
+
+
+def _notice(args: argparse.Namespace) -> Callable[[Any], None]:
+    """Print a reader's notice on standard error."""
+    return lambda notice: print(notice.render(getattr(args, "lang", "zh")), file=sys.stderr)
 
 
 # ---- explain, diff, test, coverage, budget, schema ----------------------------------------------------------------

@@ -13,6 +13,7 @@ process.
 """
 
 from .pool import cores
+from .ranges import Output, RangedCheck, ranged_check
 from .rows import CHUNK_ROWS, JsonLine, Options, check_items
 
-__all__ = ["CHUNK_ROWS", "JsonLine", "Options", "check_items", "cores"]
+__all__ = ["CHUNK_ROWS", "JsonLine", "Options", "Output", "RangedCheck", "check_items", "cores", "ranged_check"]

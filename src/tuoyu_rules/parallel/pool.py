@@ -12,7 +12,7 @@ import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["cores", "dumps", "in_order", "paused_collector", "setup"]
+__all__ = ["cores", "dumps", "in_order", "paused_collector", "setup", "started"]
 
 
 def cores() -> int:
@@ -23,18 +23,32 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def in_order(
-    task: Callable[..., bytes], state: tuple[Any, ...], chunks: Iterator[tuple[Any, tuple[Any, ...]]], jobs: int
-) -> Iterator[tuple[Any, Any]]:
-    """``(tag, task(*args))`` for each ``(tag, args)`` of ``chunks``, in their order, from ``jobs`` spawned workers.
-
-    Each worker runs ``_start(*state)`` once (the state is pickled to it: a policy goes by reference); ``task``
-    returns its result pickled, which is unpickled here. The tag stays in this process. At most two tasks per worker
-    are in flight, so memory stays bounded while the workers are kept busy.
-    """
+def started(jobs: int, state: tuple[Any, ...]) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of ``jobs`` spawned workers, each starting now (importing the package, compiling the policy) while
+    this process goes on: a worker runs ``_start(*state)`` once (the state is pickled to it: a policy goes by
+    reference)."""
     pool = concurrent.futures.ProcessPoolExecutor(
         jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=state
     )
+    for _ in range(jobs):  # a worker is spawned per task submitted while none is idle
+        pool.submit(_idle)
+    return pool
+
+
+def in_order(
+    task: Callable[..., bytes],
+    state: tuple[Any, ...],
+    chunks: Iterator[tuple[Any, tuple[Any, ...]]],
+    jobs: int,
+    pool: concurrent.futures.ProcessPoolExecutor | None = None,
+) -> Iterator[tuple[Any, Any]]:
+    """``(tag, task(*args))`` for each ``(tag, args)`` of ``chunks``, in their order, from ``jobs`` spawned workers
+    (those of ``pool``, from :func:`started`, else a pool of ``state`` started here, shut down at the end either way).
+
+    ``task`` returns its result pickled, which is unpickled here. The tag stays in this process. At most two tasks
+    per worker are in flight, so memory stays bounded while the workers are kept busy.
+    """
+    pool = pool or started(jobs, state)
     pending: collections.deque[tuple[Any, concurrent.futures.Future[bytes]]] = collections.deque()
     try:
         for tag, args in chunks:
@@ -81,6 +95,10 @@ _STATE: tuple[Any, ...] = ()
 def _start(*state: Any) -> None:
     global _STATE
     _STATE = state
+
+
+def _idle() -> None:
+    """A task that does nothing: it makes a worker start."""
 
 
 def setup() -> tuple[Any, ...]:

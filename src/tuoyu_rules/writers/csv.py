@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
@@ -23,7 +24,7 @@ from .base import WriteOptions
 from .provenance import provenance_line
 from .rows import Keyed, ReportRow
 
-__all__ = ["CSV_LOOKAHEAD", "write_csv"]
+__all__ = ["CSV_LOOKAHEAD", "CsvRows", "subsidy_columns", "write_csv"]
 
 CSV_LOOKAHEAD = 1000
 """Records read ahead by the CSV writer to learn the subsidy columns before it writes the header."""
@@ -64,15 +65,45 @@ def write_csv(stream: Iterator[ReportRow], out: IO[str], options: WriteOptions) 
         return
     ahead = [_Row.of(item, lang) for item in itertools.islice(stream, CSV_LOOKAHEAD)]
     _write_provenance(out, options)
-    columns: dict[str, str] = {}
-    for row in ahead:
-        for sid, title in row.titles.items():
-            columns.setdefault(sid, f"{title}(元)" if title else sid)
+    columns = _columns(ahead)
     writer = csv.writer(out)
     writer.writerow([*CSV_HEADERS[lang], *columns.values(), *CSV_TAIL[lang]])
     rows = itertools.chain(ahead, (_Row.of(item, lang) for item in stream))
     for row in rows:
         writer.writerow([_spreadsheet_text(cell) for cell in row.cells(columns, len(CSV_HEADERS[lang]))])
+
+
+def _columns(ahead: Iterable[_Row]) -> dict[str, str]:
+    """The subsidy columns (id → header) of the records read ahead, in the order they first appear."""
+    columns: dict[str, str] = {}
+    for row in ahead:
+        for sid, title in row.titles.items():
+            columns.setdefault(sid, f"{title}(元)" if title else sid)
+    return columns
+
+
+def subsidy_columns(items: Iterable[ReportRow], lang: str) -> dict[str, str]:
+    """The subsidy columns :func:`write_csv` writes for a stream whose first :data:`CSV_LOOKAHEAD` items are
+    ``items`` (``check --jobs`` learns them so, then has each part's rows written by :class:`CsvRows`)."""
+    return _columns(_Row.of(item, lang) for item in itertools.islice(items, CSV_LOOKAHEAD))
+
+
+class CsvRows:
+    """The text of one data row as :func:`write_csv` writes it under known subsidy columns (a worker of
+    ``check --jobs`` writes its part's rows so)."""
+
+    def __init__(self, lang: str, columns: dict[str, str]):
+        self._lang, self._columns, self._width = lang, columns, len(CSV_HEADERS[lang])
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out)
+
+    def text(self, item: ReportRow) -> str:
+        out = self._out
+        out.seek(0)
+        out.truncate()
+        cells = _Row.of(item, self._lang).cells(self._columns, self._width)
+        self._writer.writerow([_spreadsheet_text(cell) for cell in cells])
+        return out.getvalue()
 
 
 def _write_provenance(out: IO[str], options: WriteOptions) -> None:

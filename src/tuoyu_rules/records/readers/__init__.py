@@ -7,7 +7,7 @@ formats in docs/ledgers.md are read from this table.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -15,13 +15,29 @@ from ...errors import Location, Problem, RecordError
 from ...vocabulary import KIND_ALIASES, KINDS
 from .base import LedgerInput, LedgerNotice, RawRow, Reader, Table
 from .columns import ColumnMap, column_map, unused_notice
-from .csv import read_csv
+from .csv import CsvPart, CsvPlan, PartRead, csv_parts, plan_csv, read_csv, read_csv_part
 from .json import read_json, read_jsonl
 from .kinds import ambiguous_problem
 from .xlsx import read_xlsx
 from .yaml_doc import read_yaml
 
-__all__ = ["READERS", "ColumnMap", "LedgerInput", "LedgerNotice", "RawRow", "Reader", "Table", "read_rows"]
+__all__ = [
+    "READERS",
+    "ColumnMap",
+    "CsvPart",
+    "CsvPlan",
+    "LedgerInput",
+    "LedgerNotice",
+    "PartRead",
+    "RawRow",
+    "Reader",
+    "Table",
+    "csv_parts",
+    "csv_ranges",
+    "end_csv_ranges",
+    "read_csv_range",
+    "read_rows",
+]
 
 # format name -> reader; a file is read by the entry whose suffixes hold its suffix (or the --input-format given)
 READERS: dict[str, Reader] = {
@@ -158,3 +174,49 @@ def _with_kinds(rows: Iterator[RawRow], ledger: LedgerInput, tables: dict[str, T
                 f"{ledger.source}: the column map applies to CSV and Excel headers; this ledger has none, so it was not used",
             ),
         )
+
+
+# ---- a CSV file in byte ranges (check --jobs): the same rows as read_rows, read by parts ---------------------------
+def csv_ranges(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    fmt: str | None = None,
+    on_notice: Callable[[LedgerNotice], None] | None = None,
+    header_row: int | None = None,
+    columns: Mapping[str, str] | ColumnMap | None = None,
+    kind: str | None = None,
+) -> CsvPlan | None:
+    """How :func:`read_rows` with these options would read the body of a CSV file, for reading it in byte ranges
+    (:func:`~.csv.csv_parts`, :func:`read_csv_range`); None, with nothing told or raised, when the input is no CSV
+    file read so or cannot be cut exactly (:func:`~.csv.plan_csv`). Nothing is told until
+    :meth:`CsvPlan.tell_header`; :func:`end_csv_ranges` tells the rest."""
+    source = str(path)
+    p = Path(source)
+    fmt_name = (fmt or p.suffix.lower().lstrip(".")).lower()
+    if source == "-" or not p.is_file() or fmt_name not in READERS["csv"].suffixes:
+        return None
+    try:
+        ledger = LedgerInput(
+            p, None, source, fmt_name, encoding, None, on_notice, header_row, column_map(columns), _kind(kind, source)
+        )
+    except RecordError:
+        return None
+    return plan_csv(ledger)
+
+
+def read_csv_range(plan: CsvPlan, part: CsvPart, read: PartRead) -> Iterator[RawRow]:
+    """The rows of one part of a CSV file's body as :func:`read_rows` gives them there (kinds too), if the part's
+    assumptions hold (``read`` says: :class:`~.csv.PartRead`); ``plan`` has told its header."""
+    assert plan.table is not None, "tell the header first (CsvPlan.tell_header)"
+    quiet = LedgerInput(plan.ledger.path, None, plan.ledger.source, plan.ledger.fmt)
+    return _with_kinds(read_csv_part(plan, part, read), quiet, {plan.ledger.source: plan.table})
+
+
+def end_csv_ranges(plan: CsvPlan, reads: Iterable[PartRead]) -> None:
+    """Tell what :func:`read_rows` tells once every row is read (rows skipped as layout, values without a header,
+    map entries no header matched), from what reading each part found, in order."""
+    ledger = plan.ledger
+    plan.tell_end(reads)
+    used = plan.table.mapper.used if plan.table is not None else set()
+    ledger.notice(ledger.source, unused_notice(ledger.columns, used, ledger.source))
