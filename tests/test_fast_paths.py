@@ -271,3 +271,32 @@ def test_duplicate_ids_are_found_exactly_whichever_path_checks_them(ids: list[st
         else:
             assert report["status"] != "error" and report["id"] == key
             seen.add(key)
+
+
+@given(
+    st.one_of(st.integers(-(10**11), 10**11), st.decimals(allow_nan=False, allow_infinity=False)),
+    st.sampled_from(["indoor_area_m2", "monthly_fee", "lease_years", "guide_price"]),
+)
+def test_typed_measures_get_what_the_general_converter_gives(value: Any, field: str) -> None:
+    """A measure given as an int (JSON 1000000001, a whole-number cell) has a measure's bound, as 1000000001.0 does:
+    the fast path once took it up to a count's bound (found by the xlsx differential test)."""
+    fast, general = _Checker(3, "x.json"), _Checker(3, "x.json")
+    got = _num(fast, "", field, value, 1)
+    expected = _number(general, field, value, False)
+    assert got == expected and type(got) is type(expected)
+    assert _problems(fast) == _problems(general)
+
+
+@given(st.integers(0, 10**11), st.sampled_from(["indoor_area_m2", "monthly_fee", "lease_years", "guide_price"]))
+def test_a_whole_number_measure_has_the_bound_of_its_decimal(value: int, field: str) -> None:
+    """normalize_record reads a measure of 1000000001 as it reads 1000000001.0 (both paths: typed and text)."""
+
+    def read(v: Any, text: bool) -> Any:
+        try:
+            return normalize_record({"id": "A", field: v}, text=text)[field]
+        except tuoyu_rules.RecordError as exc:
+            return [p.code for p in exc.problems]
+
+    whole = read(value, False)
+    assert whole == read(Decimal(value), False) == read(str(value), True)
+    assert (whole == ["record.too-large"]) == (value > 10**9)

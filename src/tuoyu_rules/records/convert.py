@@ -302,7 +302,7 @@ def _int(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
 
 def _num(ck: _Checker, prefix: str, key: str, value: Any, depth: int) -> Any:
     kind = type(value)
-    if (kind is int and 0 <= value <= MAX_COUNT) or (
+    if (kind is int and 0 <= value <= MAX_MEASURE) or (  # a measure's bound, whether written 1000 or 1000.0
         kind is Decimal and value.is_finite() and 0 <= value <= MAX_MEASURE
     ):
         return value

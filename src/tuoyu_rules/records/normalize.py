@@ -39,7 +39,7 @@ def _pydantic_type(key: str, spec: Any) -> Any:
     if spec == "num":  # an int stays an int (as on the slow path); a float or a decimal becomes an exact Decimal
         return Annotated[
             Union[  # noqa: UP007 (pydantic reads the union's members in order)
-                Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)],
+                Annotated[int, Field(strict=True, ge=0, le=MAX_MEASURE)],  # a measure's bound, as for 1000.0
                 Annotated[Decimal, Field(ge=0, le=MAX_MEASURE, allow_inf_nan=False)],
             ],
             Field(union_mode="left_to_right"),
