@@ -187,9 +187,25 @@ def test_sheets_of_one_header_go_column_wise_and_others_row_wise(tmp_path: Path)
     assert assert_same(path, DAYS[0])["national"] == {"columnar": 6, "row": 7}
 
 
-def test_classes_and_staff_sheets_send_the_workbook_row_wise(tmp_path: Path) -> None:
+def test_rows_that_take_class_or_staff_rows_go_row_wise_the_others_column_wise(tmp_path: Path) -> None:
     counts = assert_same(LEDGERS / "台账_分析员.xlsx", datetime.date(2025, 6, 30))
-    assert counts["luzhou_longmatan"] == {"columnar": 0, "row": 8}
+    assert counts["luzhou_longmatan"] == {"columnar": 0, "row": 8}  # every institution there has classes or staff
+    rows = [generate.flat(r) for r in generate.records(10, 3)]
+    path = tmp_path / "joined.xlsx"
+    write_book(path, rows, generate.CSV_COLUMNS, generate.CSV_COLUMNS, 3)
+    book = openpyxl.load_workbook(path)
+    classes = book.create_sheet("班级")
+    classes.append(["机构编号", "班级类型", "在托人数", "保育人员数"])
+    classes.append([f" {rows[1]['id']}", "托小班", 12, 2])  # joined after trimming, beside its flat class columns
+    classes.append(["NO-SUCH-ID", "托大班", 20, 3])  # an orphan: an error row of its own
+    staff = book.create_sheet("人员")
+    staff.append(["机构编号", "岗位", "学历", "是否受过培训"])
+    staff.append([rows[4]["id"], "负责人", "本科", "是"])
+    book.save(path)
+    for day in DAYS:
+        counts = assert_same(path, day)
+        if day == DAYS[0]:
+            assert counts["national"] == {"columnar": 8, "row": 3}, counts
 
 
 @pytest.mark.parametrize(
@@ -322,3 +338,17 @@ def test_a_cell_s_text_reads_as_its_value_in_every_field(value: Any, field: str)
         return
     if known:
         assert outcome(field, cell_values([value])[0], False) == outcome(field, text, True)
+
+
+def test_auto_takes_columnar_for_a_big_workbook_and_an_xlsm_is_a_workbook(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.xlsm"  # an xlsm is read as the xlsx it is
+    write_book(path, [generate.flat(r) for r in generate.records(30, 2)], generate.CSV_COLUMNS, generate.CSV_COLUMNS, 2)
+    assert_same(path, DAYS[0], ["national"])
+    args = ["check", "--policy", "national", "--format", "csv", "-o", str(tmp_path / "o.csv"), "--engine", "auto"]
+    cli.main([*args, str(path)])
+    assert "列式引擎" not in capsys.readouterr().err  # 31 rows: under the threshold
+    monkeypatch.setattr("tuoyu_rules.columnar.choose.big_enough.__defaults__", (31,))
+    cli.main([*args, str(path)])
+    assert "列式引擎：30 行按列计算" in capsys.readouterr().err

@@ -1,5 +1,5 @@
-"""A CSV ledger read by the row-wise CSV reader itself, and the typed polars frame of the cells that need no general
-reading.
+"""A CSV ledger read by the row-wise CSV reader itself (a workbook by the row-wise workbook reader: :func:`read_book`),
+and the typed polars frame of the cells that need no general reading.
 
 Rows, row numbers, the header (found among title and 填报单位 rows), skipped 合计 and note rows, bad and undecodable
 rows, the delimiter, the encoding and every notice come from :func:`tuoyu_rules.records.readers.csv.read_csv`

@@ -52,13 +52,13 @@ its cells (as the sheet gives them; :func:`cell_values` are what the mapper is g
 
 def read_xlsx(ledger: LedgerInput, as_cells: CellsOf | None = None) -> Iterator[RawRow]:
     """One RawRow per non-blank data row of each main sheet, numbered across sheets; with several sheets the
-    source names the sheet (``file.xlsx#Sheet1``). ``as_cells`` (:data:`CellsOf`) is asked only when no class or
-    staff row is joined (the records of such a workbook hold lists: they are records, never cells)."""
+    source names the sheet (``file.xlsx#Sheet1``). ``as_cells`` (:data:`CellsOf`) gives the data of the rows onto
+    which no class or staff row is joined (a row that takes some holds lists: it is a record, never cells)."""
     book = _load_workbook(ledger)
     try:
         extra = _subsheet_items(book, ledger)
         names = _main_sheets(book, ledger.sheet, ledger.source)
-        yield from _sheet_rows(book, names, extra, ledger, None if extra.rows else as_cells)
+        yield from _sheet_rows(book, names, extra, ledger, as_cells)
     finally:
         book.close()
 
@@ -276,7 +276,8 @@ def _sheet_rows(
             if problems:
                 yield RawRow(row_number, where, None, tuple(problems), excel_row=line, columns=columns)
                 continue
-            data = cells_of(cells) if cells_of else _joined(mapper, cells, extra)
+            joins = bool(extra.items) and _joins(mapper, cells, extra)
+            data = cells_of(cells) if cells_of and not joins else _joined(mapper, cells, extra)
             yield RawRow(row_number, where, data, excel_row=line, columns=columns)
         table.done(ledger)
     if joinable:  # the class and staff rows no institution row took are error rows after the main rows
@@ -393,6 +394,12 @@ def _hidden_notice(where: str, header_line: int, columns: dict[int, str]) -> tup
 def cell_values(cells: list[Any]) -> list[Any]:
     """A row's cells as the mapper is given them: a float its shortest exact decimal."""
     return [_cell(c) for c in cells]
+
+
+def _joins(mapper: RowMapper, cells: list[Any], extra: _Joined) -> bool:
+    """Whether some class or staff row is joined onto this main row (by its id, trimmed, as :func:`_joined` joins)."""
+    owner = mapper.map(cell_values(cells)).get("id")
+    return owner is not None and any(str(owner).strip() in table for table in extra.items.values())
 
 
 def _joined(mapper: RowMapper, cells: list[Any], extra: _Joined) -> dict[str, Any]:
