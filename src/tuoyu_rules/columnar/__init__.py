@@ -18,7 +18,7 @@ __all__ = ["Checker", "check_rows", "plan"]
 def __getattr__(name: str) -> Any:
     """The engine (and polars) load on first use, so that :mod:`.choose` can probe for polars without it."""
     if name in __all__:
-        from . import engine
+        from . import engine, native
 
-        return getattr(engine, name)
+        return getattr(native if name == "check_rows" else engine, name)
     raise AttributeError(name)

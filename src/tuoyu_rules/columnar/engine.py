@@ -371,14 +371,18 @@ class Checker:
         on_notice: Callable[[LedgerNotice], None] | None = None,
         header_row: int | None = None,
         read_options: dict[str, Any] | None = None,
+        native: bool = False,
     ):
         self.policy, self.as_of, self.passes, self.on_notice = policy, as_of, passes, on_notice
+        self.native = native  # the plain body of a big ledger read and written natively, in blocks (.native)
+        self.provenance: dict[str, Any] | None = None  # the provenance of the reports (check_rows sets it)
         self.header_row = header_row  # --header-row: the 1-based line of the header (None: found)
         self.read_options = read_options or {}  # a workbook's sheet, columns (the column map) and kind (frame.py)
         # (kind, id) of every record so far as hashes, as evaluate_many keeps them: a repeated id is an error row
         self.seen: set[int] = set()
         self.columnwise: list[str] = []  # the rules and subsidies of the last plan
         self.rows = {"columnar": 0, "row": 0}
+        self.native_lines = 0  # body lines read natively (.native), however each row then went
 
     def row_wise(self, raw: RawRow, mapper: CellRows) -> dict[str, Any]:
         """The report or error row of one row, as ``Policy.evaluate_many`` gives it."""
@@ -405,7 +409,12 @@ class Checker:
         report = report or evaluate_record(self.policy, record, self.as_of)
         return dict(report.to_dict(passes=self.passes))
 
+    def tell(self, notice: LedgerNotice) -> None:
+        if self.on_notice is not None:
+            self.on_notice(notice)
+
     def check(self, path: str, encoding: str | None, batch_size: int) -> Iterator[dict[str, Any]]:
+        """The verdict rows of one ledger, every row read by the row reader (``native``: see :mod:`.native`)."""
         rows, mappers = read_ledger(path, encoding, self.on_notice, self.header_row, **self.read_options)
         kinds: dict[str, tuple[Layout, Plan]] | None = None
         while batch := list(itertools.islice(rows, batch_size)):
@@ -471,23 +480,3 @@ def _name(row: list[str], lay: Layout) -> str:
     """The name a report shows: the field as read (plain: no surrounding white space), or an extra field as written."""
     cell = row[lay.name_index] if 0 <= lay.name_index < len(row) else ""
     return cell if lay.name_field or cell.strip() else ""
-
-
-def check_rows(
-    policy: Any,
-    csv_path: str | Sequence[str],
-    as_of: datetime.date | None = None,
-    batch_size: int = 10_000,
-    encoding: str | None = None,
-    checker: Checker | None = None,
-) -> Iterator[dict[str, Any]]:
-    """The verdict rows of CSV ledgers (one per data row, in order) that ``write_reports(..., "csv", ...)`` writes
-    byte for byte as ``tuoyu-rules check --format csv`` does; ``policy`` is a Policy or a CompiledPolicy."""
-    compiled = getattr(policy, "compiled", policy)
-    run = checker or Checker(compiled, as_of or datetime.date.today())
-    # the provenance every report of the row engine carries: one dict, shared by the rows (the CSV's comment line)
-    known = compiled.provenance
-    provenance = known.to_dict(run.as_of.isoformat()) if known is not None else None
-    for path in [csv_path] if isinstance(csv_path, str) else csv_path:
-        for item in run.check(str(path), encoding, batch_size):
-            yield {**item, "provenance": provenance} if provenance and item.get("status") != "error" else item

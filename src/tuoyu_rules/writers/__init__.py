@@ -201,6 +201,11 @@ def _counted(items: Iterable[Item], summary: Summary, texts: bool = False) -> It
 def _rows(items: Iterable[Item], summary: Summary) -> Iterator[ReportRow]:
     """Each item as its row view, counted: a ``Report`` never becomes a dict."""
     for item in items:
+        if getattr(item, "verdict_block", False):  # many verdict rows at once (the columnar engine; csv only)
+            block: Any = item
+            block.add_to(summary)
+            yield block
+            continue
         row = report_row(item)
         summary.add_row(row)
         yield row

@@ -22,7 +22,7 @@ from ._format import (
 )
 from .base import WriteOptions
 from .provenance import provenance_line
-from .rows import Keyed, ReportRow
+from .rows import Keyed, ReportRow, report_row
 
 __all__ = ["CSV_LOOKAHEAD", "CsvRows", "subsidy_columns", "write_csv"]
 
@@ -68,8 +68,14 @@ def write_csv(stream: Iterator[ReportRow], out: IO[str], options: WriteOptions) 
     columns = _columns(ahead)
     writer = csv.writer(out)
     writer.writerow([*CSV_HEADERS[lang], *columns.values(), *CSV_TAIL[lang]])
-    rows = itertools.chain(ahead, (_Row.of(item, lang) for item in stream))
+    rows: Iterator[Any] = itertools.chain(
+        ahead, (item if getattr(item, "verdict_block", False) else _Row.of(item, lang) for item in stream)
+    )
+    line_of = _line_of(columns, lang)
     for row in rows:
+        if not isinstance(row, _Row):  # a block of verdict rows: written from the lines of its distinct outcomes
+            out.write(row.csv_text(line_of))
+            continue
         writer.writerow([_spreadsheet_text(cell) for cell in row.cells(columns, len(CSV_HEADERS[lang]))])
 
 
@@ -104,6 +110,12 @@ class CsvRows:
         cells = _Row.of(item, self._lang).cells(self._columns, self._width)
         self._writer.writerow([_spreadsheet_text(cell) for cell in cells])
         return out.getvalue()
+
+
+def _line_of(columns: dict[str, str], lang: str) -> Any:
+    """The CSV line of one report dict, as :func:`write_csv` writes it under these subsidy columns."""
+    rows = CsvRows(lang, columns)
+    return lambda item: rows.text(report_row(item))
 
 
 def _write_provenance(out: IO[str], options: WriteOptions) -> None:

@@ -54,41 +54,51 @@ class Summary:
         its row view."""
         self.add_row(report_row(item))
 
-    def add_row(self, item: ReportRow) -> None:
-        """Count the row view of one report or error row."""
-        self.rows += 1
+    def add_row(self, item: ReportRow, times: int = 1) -> None:
+        """Count the row view of one report or error row (``times``: that many rows with these very verdicts, as the
+        columnar engine counts a run of identical outcomes at once)."""
+        self.rows += times
         if item.error is not None:
-            self.errors += 1
+            self.errors += times
             return
-        self._add_report(item)
+        self._add_report(item, times)
         for v in item.violations:
             if v.get("severity") == "aim":
-                self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + 1
+                self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + times
             else:
-                self._add_violation(v)
+                self._add_violation(v, times)
         for w in item.warnings:
             if w.get("field") is not None:  # a record's own warning: said once for all records (each report has it)
                 self.notices.setdefault("record", (UNREAD_NOTE["zh"], UNREAD_NOTE["en"]))
             elif len(self.notices) < 10:
                 self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
         for s in item.subsidies:
-            self._add_subsidy(s, item.district)
+            self._add_subsidy(s, item.district, times)
         for f in item.unknown:
-            self.unknown_by_rule[f["rule"]] = self.unknown_by_rule.get(f["rule"], 0) + 1
+            self.unknown_by_rule[f["rule"]] = self.unknown_by_rule.get(f["rule"], 0) + times
         if item.kind == "region":
-            self._add_targets(item)
+            for _ in range(times):
+                self._add_targets(item)
 
-    def _add_report(self, item: ReportRow) -> None:
-        self.reports += 1
+    def add_amounts(self, totals: dict[tuple[str, str], Decimal]) -> None:
+        """Add amounts summed elsewhere, keyed (subsidy id, ``amount``/``amount_min``/``amount_max``): the columnar
+        engine counts a run of rows by outcome with their amounts as 0.00 (:meth:`add_row`), then adds their sums."""
+        tables = {"amount": self.subsidy_totals, "amount_min": self.subsidy_min, "amount_max": self.subsidy_max}
+        for (sid, key), total in totals.items():
+            table = tables[key]
+            table[sid] = table.get(sid, Decimal(0)) + total
+
+    def _add_report(self, item: ReportRow, times: int = 1) -> None:
+        self.reports += times
         status = item.status
         if status == "pass":
-            self.passed += 1
+            self.passed += times
         elif status == "fail":
-            self.failed += 1
+            self.failed += times
         else:
-            self.incomplete += 1
+            self.incomplete += times
         if item.policy:
-            self.policies[item.policy] = self.policies.get(item.policy, 0) + 1
+            self.policies[item.policy] = self.policies.get(item.policy, 0) + times
         if item.as_of and len(self.as_of) < 10:
             self.as_of.add(str(item.as_of))
         if len(self.provenances) < PROVENANCE_LIMIT:
@@ -96,34 +106,34 @@ class Summary:
             if provenance:
                 self.provenances.setdefault(provenance_key(provenance), provenance)
 
-    def _add_violation(self, v: Keyed) -> None:
+    def _add_violation(self, v: Keyed, times: int = 1) -> None:
         rule = v["rule"]
-        self.violations_by_rule[rule] = self.violations_by_rule.get(rule, 0) + 1
+        self.violations_by_rule[rule] = self.violations_by_rule.get(rule, 0) + times
         if rule not in self.rule_titles and (v.get("title") or v.get("title_en")):
             self.rule_titles[rule] = (v.get("title"), v.get("title_en"))
 
-    def _add_subsidy(self, s: Keyed, district: Any) -> None:
+    def _add_subsidy(self, s: Keyed, district: Any, times: int = 1) -> None:
         sid = s["id"]
         if sid not in self.subsidy_titles:
             self.subsidy_titles[sid] = (s.get("title"), s.get("title_en"))
             if s.get("period"):
                 self.subsidy_periods[sid] = s["period"]
         if s.get("eligible"):
-            self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
+            self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + times
             if _amount_open(s):
-                self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
+                self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + times
         if _amount_unknown(s):
-            self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + 1
+            self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + times
         for table, key in (
             (self.subsidy_totals, "amount"),
             (self.subsidy_min, "amount_min"),
             (self.subsidy_max, "amount_max"),
         ):
             if s.get(key) is not None:
-                table[sid] = table.get(sid, Decimal(0)) + Decimal(s[key])
+                table[sid] = table.get(sid, Decimal(0)) + Decimal(s[key]) * times
         if s.get("amount") is not None and district:
             by = self.subsidy_by_district.setdefault(sid, {})
-            by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"])
+            by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"]) * times
 
     def _add_targets(self, item: ReportRow) -> None:
         name, ident = item.name, item.id
