@@ -47,9 +47,10 @@ if TYPE_CHECKING:
 
 HEAD_LINES = 2000
 """Lines read by the row reader itself before the body goes native (the header is looked for in the first 30)."""
-CHUNK = 1 << 20
-"""Bytes of the body read, split and evaluated at once (cut at a line end; about 7,000 rows of a generated ledger): the
-plans' hundreds of expressions hold several columns per row while they run, so memory follows the chunk's rows."""
+CHUNK = 1 << 19
+"""Bytes of the body read, split and evaluated at once (cut at a line end; about 3,700 rows of a generated ledger):
+the plans' hundreds of expressions hold several columns per row while they run, so memory follows the chunk's rows
+(1,000,000 rows: 281 MB peak at 512 KiB, 304 MB at 1 MiB), while each chunk costs about 40 ms whatever its size."""
 _UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf8-sig", "utf_8", "utf_8_sig")
 _LAYOUT = f"(?:{_TOTAL.pattern})|(?:{_NOTE.pattern})"
 _FORMULA = r"^[=+\-@\t\r]"
@@ -200,7 +201,7 @@ def _plain_chunk(chunk: _Chunk, ncols: int) -> bool:
     return True
 
 
-_KEPT = 16  # chunks of the first pass kept for the second (16 MB of body: a 100,000-row ledger is read once)
+_KEPT = 8  # chunks of the first pass kept for the second (4 MiB of body, about 28,000 rows: not read twice)
 
 
 def _body_plain(path: str, cut: _Cut, ncols: int) -> list[_Chunk] | None:
@@ -321,26 +322,28 @@ class Block:
         return ("fail" if self.failed else "pass") if key == "status" else default
 
     def add_to(self, summary: Any) -> None:
-        for key, n in self.frame["_key"].value_counts().iter_rows():
-            summary.add_row(report_row(self.body.reps[key][1]), times=n)
-        if not self.body.amounts:
-            return
-        sums = self.frame.select(pl.col(c).sum() for c in self.body.amounts).row(0)
-        totals = {}
-        for (sid, name), total in zip(self.body.amounts.values(), sums, strict=True):
-            if total:
-                totals[(sid, name)] = Decimal(total).scaleb(-2)
-        summary.add_amounts(totals)
+        """Counted by shape, with the amounts summed column-wise; said to ``summary`` once the body is read (each
+        shape's row once, ``times`` its rows: :meth:`_Body.flush`)."""
+        self.body.count(self.frame, summary)
 
     def csv_text(self, line_of: Any) -> str:
         """The CSV lines of the rows: ``line_of(report)`` is the writer's line of a report; it writes each shape once
         (an empty id and name, amounts as tokens: :func:`_token`), and each row's id, name and amounts go in."""
         tails = self.body.tails_for(line_of)
+        here = {}
         for key in self.frame["_key"].unique().to_list():
             if key not in tails:
                 tails[key] = line_of(self.body.reps[key][0])[1:]  # ",<empty name>,kind,…\r\n": after the id
-        line = pl.col("_id") + "," + pl.col("_name") + pl.col("_key").replace_strict(tails, return_dtype=pl.Utf8)
-        for c in self.body.amounts:
+            here[key] = tails[key]
+        line = pl.col("_id") + "," + pl.col("_name") + pl.col("_key").replace_strict(here, return_dtype=pl.Utf8)
+        present = (
+            self.frame.select(pl.col(c).is_not_null().any() for c in self.body.amounts).row(0)
+            if self.body.amounts
+            else ()
+        )
+        for c, used in zip(self.body.amounts, present, strict=True):
+            if not used:
+                continue
             j, m = (int(x) for x in c[2:].split("_"))
             line = line.str.replace_all(_cents(_token(j, m)), _money(pl.col(c)).fill_null(""), literal=True)
         return str(self.frame.select(line.str.join("")).item())
@@ -361,6 +364,34 @@ class _Body:
             for j, (subsidy, *_) in enumerate(plan.subsidies):
                 for m in (1, 2, 3):
                     self.amounts[f"_c{j}_{m}"] = (subsidy.id, _AMOUNTS[m])
+        self.summary: Any = None  # the summary the blocks are counted in (one: the CSV writer's)
+        self.counts: dict[str, int] = {}  # rows of each shape not yet told to it
+        self.sums = [0] * len(self.amounts)  # and their amounts, in cents
+
+    def count(self, frame: pl.DataFrame, summary: Any) -> None:
+        if self.summary is not summary:
+            self.flush()
+            self.summary = summary
+        for key, n in frame["_key"].value_counts().iter_rows():
+            self.counts[key] = self.counts.get(key, 0) + n
+        if self.amounts:
+            sums = frame.select(pl.col(c).sum() for c in self.amounts).row(0)
+            self.sums = [a + (b or 0) for a, b in zip(self.sums, sums, strict=True)]
+
+    def flush(self) -> None:
+        """Tell the summary the blocks counted so far: each shape's verdict row (its amounts 0.00) that many times,
+        then the amounts summed column-wise."""
+        if self.summary is None:
+            return
+        for key, n in self.counts.items():
+            self.summary.add_row(report_row(self.reps[key][1]), times=n)
+        totals = {
+            where: Decimal(total).scaleb(-2)
+            for where, total in zip(self.amounts.values(), self.sums, strict=True)
+            if total
+        }
+        self.summary.add_amounts(totals)
+        self.counts, self.sums = {}, [0] * len(self.amounts)
 
     def tails_for(self, line_of: Any) -> dict[str, str]:
         if self._tails[0] is not line_of:
@@ -376,6 +407,7 @@ class _Body:
         if more:
             for chunk in _chunks(self.path, self.cut, self.ncols, start, first):
                 yield from self._batch(chunk)
+        self.flush()
 
     def _batch(self, chunk: _Chunk) -> Iterator[Any]:
         self.checker.native_lines += chunk.cells.height
