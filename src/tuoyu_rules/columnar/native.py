@@ -39,6 +39,7 @@ from ..report import ErrorReport
 from ..vocabulary import KIND_ALIASES, KINDS
 from ..writers import csv as csv_writer
 from ..writers.rows import report_row
+from .choose import CSV_SUFFIXES
 from .engine import Checker, _cents, _rule_part, _subsidy_part, evaluate_batch
 from .frame import _PATTERNS, _SPACE, SCALE, CellRows, Layout, typed
 
@@ -237,6 +238,8 @@ def check(checker: Checker, path: str, encoding: str | None, batch_size: int) ->
 
 def _head(checker: Checker, path: str, encoding: str | None) -> Any:
     """(cut, head rows, mapper, notices before them, notices after them) when the body goes native, else None."""
+    if Path(path).suffix.lower() not in CSV_SUFFIXES or any(checker.read_options.values()):
+        return None  # a workbook, or a column map, --kind or --sheet: the ordinary path
     cut = _cut(path, encoding, checker.header_row)
     if cut is None:
         return None
