@@ -103,3 +103,26 @@ def test_an_amount_the_record_cannot_show_is_unknown_never_open_or_zero() -> Non
     assert "（另有 2 项金额未知）" in text_of("table", [item])
     rows = read_csv(text_of("csv", [item]))
     assert rows[1][rows[0].index("租金补助(元)")] == "未知"
+
+
+def test_a_row_counted_n_times_at_once_is_the_row_counted_n_times() -> None:
+    """``add_row(row, times=n)`` (the columnar engine counts a run of rows of one outcome so) is ``n`` calls, for
+    reports, error rows and region rows alike; ``add_amounts`` adds sums to the three amount totals."""
+    from tuoyu_rules.writers.rows import report_row
+
+    for n in (1, 3, 7):
+        once, many = Summary(), Summary()
+        for item in [*items(), region()]:
+            row = report_row(item)
+            for _ in range(n):
+                once.add_row(row)
+            many.add_row(row, times=n)
+        assert many.to_dict() == once.to_dict() and many.targets == once.targets
+    summary = Summary()
+    summary.add_amounts({("s", "amount"): Decimal("1.50"), ("s", "amount_min"): Decimal("2.00")})
+    summary.add_amounts({("s", "amount"): Decimal("0.25"), ("s", "amount_max"): Decimal("3.00")})
+    assert (summary.subsidy_totals, summary.subsidy_min, summary.subsidy_max) == (
+        {"s": Decimal("1.75")},
+        {"s": Decimal("2.00")},
+        {"s": Decimal("3.00")},
+    )
