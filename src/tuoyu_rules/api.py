@@ -15,7 +15,7 @@ from .evaluate import evaluate_despite, evaluate_record
 from .records import RawRow, RecordModel, normalize_record, read_rows
 from .records.readers import ColumnMap, LedgerNotice, Table
 from .records.readers.columns import column_map
-from .report import ErrorReport, Report
+from .report import ErrorReport, Keeper, Report
 
 AsOf = Union[datetime.date, datetime.datetime, str]  # noqa: UP007 (an alias evaluated at run time on 3.10)
 """What ``as_of`` may be: a date, a datetime (its date is used) or ISO text (``"2024-06-30"``)."""
@@ -213,6 +213,7 @@ class Policy:
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9
         seen: set[int] = set()
         current: list[Any] = [None]  # the item being read: a repeated id is located in its ledger row
+        keeper = Keeper()
 
         def tap(items: Iterable[Any]) -> Iterator[Any]:
             for item in items:
@@ -233,7 +234,9 @@ class Policy:
                 yield ErrorReport.duplicate(row, key[1], source, at)
                 continue
             seen.add(fingerprint)
-            yield checked if checked is not None else evaluate_record(compiled, fields, day)
+            report = checked if checked is not None else evaluate_record(compiled, fields, day)
+            keeper.add(report)  # a kept report's record gets packed (a model's record, the caller's, is left as is)
+            yield report
 
     def evaluate_frame(
         self,

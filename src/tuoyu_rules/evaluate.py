@@ -17,7 +17,7 @@ from .compiler import CompiledBenefit, CompiledPolicy, CompiledRule, CompiledSub
 from .errors import RecordError
 from .expressions import EVAL_ERRORS, Undecided, Unknown
 from .findings import Finding, missing_fields, unknown_reason, value_or_none
-from .report import Report, unread_warning
+from .report import Report, shared_texts, unread_warning
 from .text import DECIMAL_CONTEXT
 
 CENT = Decimal("0.01")
@@ -441,7 +441,8 @@ def _subsidy(
             except EVAL_ERRORS as exc:
                 amount_missing = _why(exc)
     unspecified = not params.unspecified.isdisjoint(s.amount_params)
-    return eligible, amount, amount_min, amount_max, (*missing, *amount_missing), excluded_by, unspecified
+    missing = shared_texts((*missing, *amount_missing)) if missing or amount_missing else ()
+    return eligible, amount, amount_min, amount_max, missing, excluded_by, unspecified
 
 
 def _missing(reads: tuple[str, ...], r: Mapping[str, Any], p: Mapping[str, Any], exc: BaseException) -> tuple[str, ...]:
@@ -470,4 +471,4 @@ def _benefit(
     except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(bf.reads, r, params.point, exc)
     value = value_or_none(bf.value, args) if bf.value is not None else None
-    return eligible, value, missing
+    return eligible, value, shared_texts(missing)

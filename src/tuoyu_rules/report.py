@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import os
+import pickle
+import sys
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +54,10 @@ class Report:
     A report keeps only its verdict state, in plain values the cyclic garbage collector does not walk: bitmasks of
     the rules that failed and that were unknown, a tuple of raw results ``(rule index, True | False | unknown
     marker, observed, required, subject label)``, the subsidy and benefit lines as tuples of values, and the record it
-    was given (read again when findings are built: do not change a record after evaluating it). :attr:`findings`,
+    was given (read again when findings are built: do not change a record after evaluating it). A report that
+    :meth:`~tuoyu_rules.Policy.evaluate_many` made and the caller kept holds that record packed
+    (:func:`pack_record`) once nothing else holds it; :attr:`record` unpacks it, the same dict as before, on first
+    use. :attr:`findings`,
     :attr:`subsidies`, :attr:`benefits`, messages and :meth:`to_dict` are built from that state when asked (findings
     and lines once, then kept), so a caller that only needs ``status`` or ``failed_rules()`` pays for nothing else and
     a kept list of reports stays cheap. A report pickles without its policy (:meth:`__reduce__`).
@@ -64,6 +70,7 @@ class Report:
         "_lines",
         "_outcomes",
         "_raw",
+        "_record",
         "_status",
         "_subsidies",
         "_targets",
@@ -72,7 +79,6 @@ class Report:
         "as_of",
         "kind",
         "policy",
-        "record",
         "year",
     )
 
@@ -90,7 +96,8 @@ class Report:
         outcomes: Mapping[str, str] | None = None,
         warnings: tuple[dict[str, str], ...] = (),
     ):
-        self.policy, self.record, self.kind, self.as_of, self.year = policy, record, kind, as_of, year
+        self.policy, self.kind, self.as_of, self.year = policy, kind, as_of, year
+        self._record: Mapping[str, Any] | Packed = record
         failed = unknown = 0
         for k, entry in enumerate(raw):  # one pass: the masks, and plain text in place of each exception
             ok = entry[1]
@@ -100,7 +107,7 @@ class Report:
                 failed |= 1 << entry[0]
             else:
                 unknown |= 1 << entry[0]
-                raw[k] = (entry[0], unknown_marker(ok), None, None, entry[4])
+                raw[k] = (entry[0], shared_texts(unknown_marker(ok)), None, None, entry[4])
         for f in targets:
             if f.outcome == "fail":
                 failed |= 1 << f.compiled_rule.index
@@ -124,25 +131,48 @@ class Report:
         """Pickle the verdict state and a reference to the policy (its source, the SHA-256 of its files and its
         what-if values), never the compiled policy: see :func:`restore_policy`."""
         targets = tuple(_pack(f) for f in self._targets)
-        state: tuple[Any, ...] = (self.record, self.kind, self.as_of, self.year, self._raw, targets)
+        state: tuple[Any, ...] = (self._fields(), self.kind, self.as_of, self.year, self._raw, targets)
         state += (self._subsidies, self._benefits, self._outcomes, self._warnings)
         state += (self._failed, self._unknown, self._status)
         return _restore, (policy_reference(self.policy), state)
 
     @property
+    def record(self) -> Mapping[str, Any]:
+        """The evaluation record (normalized: :func:`tuoyu_rules.records.normalize_record`); a packed one is
+        unpacked on first use and kept, so that this is the same dict on every call."""
+        record = self._record
+        if type(record) is tuple:
+            record = self._record = unpack_record(record)
+        return cast("Mapping[str, Any]", record)
+
+    @record.setter
+    def record(self, value: Mapping[str, Any]) -> None:
+        self._record = value
+
+    def _fields(self) -> Mapping[str, Any]:
+        """The record, unpacked for this use only when it is packed (the report stays lean)."""
+        record = self._record
+        return unpack_record(record) if type(record) is tuple else cast("Mapping[str, Any]", record)
+
+    @property
     def id(self) -> Any:
-        return self.record.get("id")
+        record = self._record
+        if type(record) is tuple:
+            return packed_get(record, "id")
+        return cast("Mapping[str, Any]", record).get("id")
 
     @property
     def findings(self) -> list[Finding]:
         """Every finding, in rule order (then subject order)."""
         if self._findings is None:
-            self._findings = self._build(self._raw)
+            self._findings = self._build(self._raw, self.record)
         return self._findings
 
-    def _build(self, raw: tuple[tuple[Any, ...], ...] | list[tuple[Any, ...]]) -> list[Finding]:
+    def _build(
+        self, raw: tuple[tuple[Any, ...], ...] | list[tuple[Any, ...]], record: Mapping[str, Any]
+    ) -> list[Finding]:
         """Findings from these raw entries, with every target finding, in rule order (then subject order)."""
-        policy, record, year = self.policy, self.record, self.year
+        policy, year = self.policy, self.year
         p = policy.params_at(self.as_of).point
         made = [raw_to_finding(policy, entry, year, p, record) for entry in raw]
         made.extend(self._targets)
@@ -161,27 +191,27 @@ class Report:
 
     def _built_lines(self) -> tuple[list[SubsidyLine], list[BenefitLine]]:
         if self._lines is None:
-            self._lines = self._make_lines()
+            self._lines = self._make_lines(self.record)
         return self._lines
 
-    def _make_lines(self) -> tuple[list[SubsidyLine], list[BenefitLine]]:
+    def _make_lines(self, record: Mapping[str, Any]) -> tuple[list[SubsidyLine], list[BenefitLine]]:
         """The subsidy and benefit lines, built anew (to_dict and to_json do not keep them: a kept report that was
         written stays as small as before)."""
         if self._lines is not None:
             return self._lines
         policy = self.policy
-        args = (self.record, policy.params_at(self.as_of).point, None, self.year, dict(self._outcomes), None)
+        args = (record, policy.params_at(self.as_of).point, None, self.year, dict(self._outcomes), None)
         subsidies = [subsidy_line(s, st, args) for s, st in zip(policy.subsidies, self._subsidies, strict=False)]
         benefits = [
             BenefitLine(b, st[0], st[1], st[2], policy) for b, st in zip(policy.benefits, self._benefits, strict=False)
         ]
         return subsidies, benefits
 
-    def _chosen(self, passes: bool) -> list[Finding]:
+    def _chosen(self, passes: bool, record: Mapping[str, Any]) -> list[Finding]:
         """The findings a dict or JSON text shows, without keeping them on the report (unless already kept)."""
         if self._findings is not None:
             return self._findings if passes else self.problem_findings()
-        return self._build(self._raw) if passes else self.problem_findings()
+        return self._build(self._raw, record) if passes else self._problems(record)
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
@@ -230,7 +260,10 @@ class Report:
         order; passing findings of plain rules are never built."""
         if self._findings is not None:
             return [f for f in self._findings if f.outcome != "pass" or f.year is not None]
-        built = self._build([entry for entry in self._raw if entry[1] is not True])
+        return self._problems(self._fields())
+
+    def _problems(self, record: Mapping[str, Any]) -> list[Finding]:
+        built = self._build([entry for entry in self._raw if entry[1] is not True], record)
         return [f for f in built if f.outcome != "pass" or f.year is not None]
 
     def to_dict(self, passes: bool = True, trace: bool = False) -> ReportJSON:
@@ -248,9 +281,10 @@ class Report:
         ``passes=False`` leaves out the passing findings of plain rules (by-year targets stay, passed or not) and
         counts them in ``passes_omitted``: a much smaller report with the same status, violations and subsidies.
         """
-        chosen = self._chosen(passes)
+        record = self._fields()
+        chosen = self._chosen(passes, record)
         findings: list[FindingJSON] = [f.to_dict() for f in chosen]
-        subsidies, benefits = self._make_lines()
+        subsidies, benefits = self._make_lines(record)
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
@@ -268,7 +302,7 @@ class Report:
             out["aims"] = aims
         if self._warnings:
             out["warnings"] = self.warnings
-        extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
+        extra = {k: record[k] for k in ("name", "form", "district") if k in record}
         if extra:
             out["record"] = extra
         if not passes:
@@ -288,8 +322,9 @@ class Report:
 
     def _to_json(self, passes: bool) -> str:
         parts = json_parts(self.policy)
-        subsidies, benefits = self._make_lines()
-        findings, failed = self._finding_texts(parts, passes)
+        record = self._fields()
+        subsidies, benefits = self._make_lines(record)
+        findings, failed = self._finding_texts(parts, passes, record)
         out = ['{"kind": ', json_text(self.kind), ', "id": ', json_text(self.id), ', "policy": ']
         out += [json_text(self.policy.id), ', "as_of": "', self.as_of.isoformat(), '", "status": "', self._status]
         out += ['", "findings": [', ", ".join(findings), '], "violations": [', ", ".join(failed), "]"]
@@ -301,7 +336,7 @@ class Report:
             out += [', "aims": ', json_text(aims)]
         if self._warnings:
             out += [', "warnings": ', json_text(self.warnings)]
-        extra = {k: self.record[k] for k in ("name", "form", "district") if k in self.record}
+        extra = {k: record[k] for k in ("name", "form", "district") if k in record}
         if extra:
             out += [', "record": ', json_text(extra)]
         if not passes:
@@ -311,14 +346,14 @@ class Report:
         out.append(', "schema_version": ' + json_text(REPORT_SCHEMA_VERSION) + "}")
         return "".join(out)
 
-    def _finding_texts(self, parts: JsonParts, passes: bool) -> tuple[list[str], list[str]]:
+    def _finding_texts(self, parts: JsonParts, passes: bool, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """(the JSON text of every finding ``to_dict(passes)`` shows, of those that failed), in rule order; the
         findings that passed are written straight from their raw entries."""
         if self._findings is not None:
-            chosen = self._chosen(passes)
+            chosen = self._chosen(passes, record)
             texts = [finding_json(f, parts) for f in chosen]
             return texts, [t for f, t in zip(chosen, texts, strict=True) if f.outcome == "fail"]
-        policy, record, year = self.policy, self.record, self.year
+        policy, year = self.policy, self.year
         p = policy.params_at(self.as_of).point
         items: list[tuple[int, str, bool]] = []  # (rule index, text, failed), sorted by rule index (stable)
         for entry in self._raw:
@@ -423,6 +458,122 @@ def _ids(policy: CompiledPolicy, mask: int) -> frozenset[str]:
     return frozenset(ids)
 
 
+# ---- packed records: a kept report's record as plain values the cyclic collector lets go of -------------------------
+Shape = tuple[tuple[str, ...], tuple[int, ...]]
+"""A packed record's keys and the positions of its lists and dicts: made once per key order, shared."""
+Packed = tuple[Shape, tuple[Any, ...], bytes]
+"""A record packed by :func:`pack_record`: its shape, its values with None at the positions of its lists and dicts,
+and those lists and dicts pickled together."""
+
+_SHAPES: dict[tuple[str, ...], Shape] = {}  # at most 256 key orders
+_tracked = gc.is_tracked
+
+
+def _shape(keys: tuple[str, ...], values: list[Any]) -> Shape:
+    shape = (keys, tuple(i for i, v in enumerate(values) if type(v) is list or type(v) is dict))
+    if len(_SHAPES) < 256:
+        _SHAPES[keys] = shape
+    return shape
+
+
+def pack_record(record: Mapping[str, Any]) -> Packed | None:
+    """``record`` as a tuple of plain values, which the cyclic garbage collector stops walking at its next pass
+    (a kept normalized record is some 15 lists and dicts it walks on every full collection, which made a kept list of
+    reports three times as slow as streaming them); None when there is nothing to pack.
+
+    :func:`unpack_record` gives back an equal dict: the same keys in the same order, values of the same types (the
+    lists and dicts go through :mod:`pickle`, as fast as :mod:`marshal` here and exact for Decimal too). The positions
+    of the lists and dicts are those of the first record with the same keys in the same order: a list where that one
+    had a plain value stays in the values as it is (the packed record is then walked, and still exact). A value that
+    does not pickle leaves the record unpacked (None)."""
+    if type(record) is not dict or not _tracked(record):
+        return None
+    keys = tuple(record)
+    values = list(record.values())
+    shape = _SHAPES.get(keys) or _shape(keys, values)
+    try:
+        blob = pickle.dumps(tuple([values[i] for i in shape[1]]), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a value pickle cannot write: the record stays as it is
+        return None
+    for i in shape[1]:
+        values[i] = None
+    return shape, tuple(values), blob
+
+
+def unpack_record(packed: Packed) -> dict[str, Any]:
+    """The record :func:`pack_record` packed: a new dict equal to it, key for key and type for type."""
+    (keys, positions), values, blob = packed
+    items = list(values)
+    for i, value in zip(positions, pickle.loads(blob), strict=True):  # bytes this process wrote
+        items[i] = value
+    return dict(zip(keys, items, strict=True))
+
+
+def packed_get(packed: Packed, key: str) -> Any:
+    """``unpack_record(packed).get(key)``, unpacking only when that value is a list or dict."""
+    keys, positions = packed[0]
+    if key not in keys:
+        return None
+    i = keys.index(key)
+    return unpack_record(packed)[key] if i in positions else packed[1][i]
+
+
+def _counts(ring: list[Any]) -> tuple[Any, int, int]:
+    """The first report of ``ring`` (taken out), how many references it has, and how many its record has."""
+    report = ring.pop(0)
+    return report, sys.getrefcount(report), sys.getrefcount(report._record)
+
+
+def _probe() -> Report:
+    probe = Report.__new__(Report)
+    probe._record = {}
+    return probe
+
+
+class Keeper:
+    """Packs the records of the reports a caller keeps, in :meth:`Policy.evaluate_many
+    <tuoyu_rules.Policy.evaluate_many>`: each report is looked at once two more have been made (a loop's variable
+    holds the last one by then). A report the caller still holds whose record nothing else holds (no findings or
+    lines built, no reference taken to ``report.record``) gets its record packed; a stream that drops its reports
+    pays only for counting the references. What the report shows never changes: :attr:`Report.record` unpacks it."""
+
+    _BASE = _counts([_probe()])[1:]  # the counts of a report (and its record) nothing else holds
+
+    def __init__(self) -> None:
+        self.ring: list[Report] = []
+
+    def add(self, report: Report) -> None:
+        ring = self.ring
+        ring.append(report)
+        if len(ring) > 2:
+            self._look(ring)
+
+    def _look(self, ring: list[Report]) -> None:
+        report, refs, record_refs = _counts(ring)
+        base_report, base_record = self._BASE
+        if refs > base_report and record_refs <= base_record:
+            packed = pack_record(report._record)
+            if packed is not None:
+                report._record = packed
+
+
+_TEXTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def shared_texts(value: tuple[str, ...]) -> tuple[str, ...]:
+    """An equal tuple of texts made before (missing fields, an unknown's marker), when there is one: a kept report
+    then holds tuples of plain values only one level deep, which the collector lets go of at its next pass (at most
+    4,096 are kept; only for tuples of ``str``, which compare equal only when they are the same text)."""
+    if not value:
+        return ()
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= 4096:
+            _TEXTS.clear()
+        found = _TEXTS[value] = value
+    return found
+
+
 # ---- pickling: a report names its policy (compiler.pickling's PolicyRef), never carries it --------------------------
 POLICIES: weakref.WeakValueDictionary[Any, CompiledPolicy] = weakref.WeakValueDictionary()
 """The compiled policies of this process by their :class:`~tuoyu_rules.compiler.pickling.PolicyRef`: filled when a
@@ -507,7 +658,7 @@ def _restore(ref: tuple[Any, ...], state: tuple[Any, ...]) -> Report:
     """Unpickle a report (:meth:`Report.__reduce__`)."""
     report = Report.__new__(Report)
     report.policy = restore_policy(ref)
-    report.record, report.kind, report.as_of, report.year, report._raw, targets = state[:6]
+    report._record, report.kind, report.as_of, report.year, report._raw, targets = state[:6]
     if targets:
         p = report.policy.params_at(report.as_of).point
         report._targets = tuple(_unpack(report.policy, t, p) for t in targets)

@@ -8,6 +8,10 @@ from .policy import CompiledRule, Fn, KindPlan
 
 _LIST_FIELD = {"class": "classes", "staff": "staff", "subregion": "subregions"}
 _MAIN_SUBJECT = {"institution": "institution", "region": "region", "residential_area": "residential_area"}
+# the subject labels of the first items of each list, made once: a kept raw finding then holds a label the collector
+# already let go of, and is itself let go of at the collector's next pass (a label made per finding took two)
+_SHARED = 64
+_LABELS = {f: tuple((f, k) for k in range(_SHARED)) for f in _LIST_FIELD.values()}
 
 
 def plan_kind(kind: str, rules: list[CompiledRule]) -> KindPlan:
@@ -20,11 +24,14 @@ def plan_kind(kind: str, rules: list[CompiledRule]) -> KindPlan:
     return KindPlan(main, targets)
 
 
-def _rule_lines(rules: list[CompiledRule], indent: str) -> list[str]:
+def _rule_lines(rules: list[CompiledRule], indent: str, item: bool = False) -> list[str]:
     lines = []
     for rule in rules:
         src = rule.sources
-        if "check" in src:
+        if "check" in src and not item:  # two constant tuples (S is None): nothing made per record
+            i = rule.index
+            body = [f"append(({i}, True, None, None, None) if {src['check']} else ({i}, False, None, None, None))"]
+        elif "check" in src:
             body = [f"append(({rule.index}, bool({src['check']}), None, None, S))"]
         else:
             body = [
@@ -67,12 +74,13 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
         lines.append("    else:")
         lines.append("        R = root")
         lines.append("        for k, r in enumerate(items):")
-        lines.append(f"            S = ({list_field!r}, k)")
-        lines.extend(_rule_lines(group, "            "))
+        lines.append(f"            S = _L_{list_field}[k] if k < {_SHARED} else ({list_field!r}, k)")
+        lines.extend(_rule_lines(group, "            ", item=True))
         lines.append("        R = S = None")
     lines.append("    return out")
     names = namespace()
     names["_ERRS"] = EVAL_ERRORS
     names.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
+    names.update({f"_L_{f}": labels for f, labels in _LABELS.items()})
     exec(compile("\n".join(lines), "<tuoyu-rules fused rules>", "exec"), names)
     return names["fused"]  # type: ignore[no-any-return]
