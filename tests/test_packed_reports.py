@@ -184,3 +184,34 @@ def test_a_decimal_inside_a_list_is_packed_exactly() -> None:
     packed = pack_record(record)
     assert packed is not None
     assert _typed(unpack_record(packed)) == _typed(record)
+
+
+def test_changing_a_report_dict_changes_no_other_nor_the_next(
+    luzhou: tuoyu_rules.Policy, raw: list[dict[str, Any]]
+) -> None:
+    """to_dict() hands out copies of the dicts it keeps per policy (passing and unknown findings, lines): a caller
+    that edits one (its keys, its missing lists, an exclusion, a benefit's superseded figures) changes nothing else.
+    Citations are shared by every finding of a rule, as they always were, and are not to be changed."""
+    reports = [r for r in luzhou.evaluate_many(raw[:60], as_of=AS_OF) if isinstance(r, Report)]
+    expected = [json.dumps(r.to_dict(), ensure_ascii=False) for r in reports]
+    for report in reports:
+        d = report.to_dict()
+        for item in [*d["findings"], *d["subsidies"], *d.get("benefits", [])]:
+            for key in list(item):
+                if key == "citation":
+                    continue
+                value = item[key]
+                if isinstance(value, list):
+                    value.append("changed")
+                    for sub in value:
+                        if isinstance(sub, dict):
+                            sub["value"] = "changed"
+                            sub["citation"] = "changed"
+                elif isinstance(value, dict):
+                    value["reason"] = "changed"
+                item[key] = "changed" if key in ("message", "outcome", "title") else item[key]
+            item["added"] = True
+    assert [json.dumps(r.to_dict(), ensure_ascii=False) for r in reports] == expected
+    assert [r.to_json() for r in reports] == expected
+    found = {k for d in map(json.loads, expected) for item in d["subsidies"] + d.get("benefits", []) for k in item}
+    assert {"missing", "stated"} <= found, "the records give lines with missing fields and superseded figures"

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
 from .report_types import BenefitJSON, Citation, ExclusionJSON, FindingJSON, SubsidyJSON
@@ -606,6 +606,10 @@ class JsonParts:
         # the texts of findings that passed or are unknown: a pure function of their rule, subject and values (and of
         # nothing else of the record), and the same ones recur from record to record; at most TEXTS are kept
         self.texts: dict[tuple[Any, ...], str] = {}
+        # the dicts of such findings, by the same keys: to_dict() hands out a copy of one (never the kept one)
+        self.dicts: dict[tuple[Any, ...], FindingJSON] = {}
+        # the dicts of subsidy lines that are not eligible and of benefit lines, by what they depend on
+        self.lines: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.subsidies = {s.id: _subsidy_parts(s) for s in policy.subsidies}
         self.benefits = {b.id: _benefit_parts(policy, b) for b in policy.benefits}
 
@@ -617,6 +621,20 @@ class JsonParts:
                 self.texts.clear()
             self.texts[key] = text
         return text
+
+    def remember_line(self, key: tuple[Any, ...], made: dict[str, Any]) -> dict[str, Any]:
+        if len(self.lines) >= self.TEXTS:
+            self.lines.clear()
+        self.lines[key] = made
+        return made
+
+    def remember_dict(self, key: tuple[Any, ...] | None, made: FindingJSON) -> FindingJSON:
+        """Keep ``made`` for ``key`` and give a copy of it (a new dict; its citation is the rule's, as always)."""
+        if key is not None:
+            if len(self.dicts) >= self.TEXTS:
+                self.dicts.clear()
+            self.dicts[key] = made
+        return copy_finding(made)
 
     def rule(self, rule: CompiledRule, year: int | None) -> tuple[str, str, str]:
         key = (rule.index, year if year in rule.year_meta else None)
@@ -755,16 +773,58 @@ def _met(where: str, title: str, title_en: str, o: str, o_en: str, q: str, q_en:
     )
 
 
-def passed_json(
-    policy: CompiledPolicy,
-    parts: JsonParts,
-    entry: tuple[Any, ...],
-    year: int,
-    p: Mapping[str, Any],
-    record: Mapping[str, Any],
-) -> str:
-    """The JSON text of the finding of a raw entry that passed, without building the :class:`Finding` (the text
-    of ``finding_json(raw_to_finding(…))``; most findings of a report pass)."""
+def subsidy_dict(s: CompiledSubsidy, state: tuple[Any, ...], parts: JsonParts, args: Any) -> SubsidyJSON:
+    """``subsidy_line(s, state, args()).to_dict()``; a line that is not eligible (its amounts all ``0.00`` or all
+    None, no basis) depends only on its subsidy, eligibility, missing fields, exclusion and open amount, and is a
+    copy of the dict of the last such line."""
+    if state[0] is True:
+        return subsidy_line(s, state, args()).to_dict()
+    key = ("subsidy", s.id, state[0], state[4], state[5], state[6])
+    found = parts.lines.get(key)
+    if found is None:
+        found = parts.remember_line(key, dict(subsidy_line(s, state, args()).to_dict()))
+    out = found.copy()
+    if "missing" in found:
+        out["missing"] = list(found["missing"])
+    if "excluded_by" in found:
+        out["excluded_by"] = dict(found["excluded_by"])
+    return cast("SubsidyJSON", out)
+
+
+def benefit_dict(policy: CompiledPolicy, b: CompiledBenefit, state: tuple[Any, ...], parts: JsonParts) -> BenefitJSON:
+    """``BenefitLine(b, *state, policy).to_dict()``: a copy of the dict of the last line of the same benefit with the
+    same eligibility, value and missing fields (its superseded figures fresh, as always)."""
+    eligible, computed, missing = state
+    kv = text_key(computed)
+    key = None if kv is None else ("benefit", b.id, eligible, kv, missing)
+    found = parts.lines.get(key) if key is not None else None
+    if found is None:
+        made = dict(BenefitLine(b, eligible, computed, missing, policy).to_dict())
+        if key is None:
+            return cast("BenefitJSON", made)
+        found = parts.remember_line(key, made)
+    out = found.copy()
+    if "missing" in found:
+        out["missing"] = list(found["missing"])
+    if "stated" in found:
+        out["stated"] = [{**d, "citation": dict(d["citation"])} for d in found["stated"]]
+    return cast("BenefitJSON", out)
+
+
+def copy_finding(d: FindingJSON) -> FindingJSON:
+    """A new finding dict equal to ``d``: its own ``missing`` list; the citation is shared as in every finding of
+    its rule (do not change a report dict's citations)."""
+    out = d.copy()
+    if "missing" in d:
+        out["missing"] = list(d["missing"])
+    return out
+
+
+def _passed_values(
+    policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any], record: Mapping[str, Any]
+) -> tuple[Any, Any, Any, tuple[Any, ...] | None]:
+    """(observed, required, subject id, cache key) of a raw entry that passed; the key is None when a value is
+    not one a key tells apart (see :func:`text_key`)."""
     index, _, o, q, label = entry
     rule = policy.rules[index]
     subject, parent = raw_subject(record, label)
@@ -776,6 +836,39 @@ def passed_json(
         subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
     ko, kq, ks = text_key(o), text_key(q), text_key(subject_id)
     key = None if ko is None or kq is None or ks is None else ("pass", index, label, ks, ko, kq)
+    return o, q, subject_id, key
+
+
+def passed_dict(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> FindingJSON:
+    """``raw_to_finding(…).to_dict()`` of a raw entry that passed: a copy of the dict of the last entry with the same
+    rule, subject and values when there is one (the same bytes: a passing finding's dict depends on nothing else)."""
+    key = _passed_values(policy, entry, year, p, record)[3]
+    found = parts.dicts.get(key) if key is not None else None
+    if found is not None:
+        return copy_finding(found)
+    return parts.remember_dict(key, raw_to_finding(policy, entry, year, p, record).to_dict())
+
+
+def passed_json(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> str:
+    """The JSON text of the finding of a raw entry that passed, without building the :class:`Finding` (the text
+    of ``finding_json(raw_to_finding(…))``; most findings of a report pass)."""
+    index, label = entry[0], entry[4]
+    rule = policy.rules[index]
+    o, q, subject_id, key = _passed_values(policy, entry, year, p, record)
     found = parts.texts.get(key) if key is not None else None
     if found is not None:
         return found

@@ -25,12 +25,16 @@ from .findings import (
     Finding,
     JsonParts,
     SubsidyLine,
+    benefit_dict,
     benefit_json,
+    copy_finding,
     finding_json,
     json_parts,
     json_text,
+    passed_dict,
     passed_json,
     raw_to_finding,
+    subsidy_dict,
     subsidy_json,
     subsidy_line,
     text_key,
@@ -282,9 +286,7 @@ class Report:
         counts them in ``passes_omitted``: a much smaller report with the same status, violations and subsidies.
         """
         record = self._fields()
-        chosen = self._chosen(passes, record)
-        findings: list[FindingJSON] = [f.to_dict() for f in chosen]
-        subsidies, benefits = self._make_lines(record)
+        findings = self._finding_dicts(passes, record)
         out: dict[str, Any] = {
             "kind": self.kind,
             "id": self.id,
@@ -293,10 +295,10 @@ class Report:
             "status": self._status,
             "findings": findings,
             "violations": [d for d in findings if d["outcome"] == "fail"],
-            "subsidies": [s.to_dict() for s in subsidies],
+            "subsidies": self._subsidy_dicts(record),
         }
         if self._benefits:
-            out["benefits"] = [b.to_dict(self.policy) for b in benefits]
+            out["benefits"] = self._benefit_dicts()
         aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out["aims"] = aims
@@ -368,6 +370,48 @@ class Report:
         items.sort(key=_first)
         return [t for _, t, _ in items], [t for _, t, bad in items if bad]
 
+    def _subsidy_dicts(self, record: Mapping[str, Any]) -> list[Any]:
+        if self._lines is not None:
+            return [s.to_dict() for s in self._lines[0]]
+        policy = self.policy
+        parts = json_parts(policy)
+        made: list[tuple[Any, ...]] = []
+
+        def args() -> tuple[Any, ...]:  # the arguments of an eligible line's basis, made once
+            if not made:
+                made.append((record, policy.params_at(self.as_of).point, None, self.year, dict(self._outcomes), None))
+            return made[0]
+
+        return [subsidy_dict(s, st, parts, args) for s, st in zip(policy.subsidies, self._subsidies, strict=False)]
+
+    def _benefit_dicts(self) -> list[Any]:
+        policy = self.policy
+        if self._lines is not None:
+            return [b.to_dict(policy) for b in self._lines[1]]
+        parts = json_parts(policy)
+        return [benefit_dict(policy, b, st, parts) for b, st in zip(policy.benefits, self._benefits, strict=False)]
+
+    def _finding_dicts(self, passes: bool, record: Mapping[str, Any]) -> list[FindingJSON]:
+        """The dict of every finding ``to_dict(passes)`` shows, in rule order; those that passed or are unknown are
+        copies of the dicts of earlier findings with the same rule, subject and values (kept per policy)."""
+        if self._findings is not None:
+            return [f.to_dict() for f in self._chosen(passes, record)]
+        policy, year = self.policy, self.year
+        p = policy.params_at(self.as_of).point
+        parts = json_parts(policy)
+        items: list[tuple[int, FindingJSON]] = []  # (rule index, dict), sorted by rule index (stable)
+        for entry in self._raw:
+            if entry[1] is True:
+                if passes:
+                    items.append((entry[0], passed_dict(policy, parts, entry, year, p, record)))
+            else:
+                items.append((entry[0], _unpassed_dict(policy, parts, entry, year, p, record)))
+        for f in self._targets:
+            if passes or f.outcome != "pass" or f.year is not None:
+                items.append((f.compiled_rule.index, f.to_dict()))
+        items.sort(key=_first)
+        return [d for _, d in items]
+
     def _aims(self) -> dict[str, int] | None:
         """``aims()``, counted from the raw entries and targets without building findings."""
         rules = self.policy.rules
@@ -410,7 +454,25 @@ def _unpassed_json(
     return found if found is not None else parts.remember(key, finding_json(f, parts))
 
 
-def _first(item: tuple[int, str, bool]) -> int:
+def _unpassed_dict(
+    policy: CompiledPolicy,
+    parts: JsonParts,
+    entry: tuple[Any, ...],
+    year: int,
+    p: Mapping[str, Any],
+    record: Mapping[str, Any],
+) -> FindingJSON:
+    """The dict of a raw entry that failed or is unknown; an unknown one's is kept as its text is (parts.dicts)."""
+    f = raw_to_finding(policy, entry, year, p, record)
+    if f.outcome != "unknown":
+        return f.to_dict()
+    ks = text_key(f.subject_id)
+    key = None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
+    found = parts.dicts.get(key) if key is not None else None
+    return copy_finding(found) if found is not None else parts.remember_dict(key, f.to_dict())
+
+
+def _first(item: tuple[int, Any, Any] | tuple[int, Any]) -> int:
     return item[0]
 
 
