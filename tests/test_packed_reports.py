@@ -215,3 +215,23 @@ def test_changing_a_report_dict_changes_no_other_nor_the_next(
     assert [r.to_json() for r in reports] == expected
     found = {k for d in map(json.loads, expected) for item in d["subsidies"] + d.get("benefits", []) for k in item}
     assert {"missing", "stated"} <= found, "the records give lines with missing fields and superseded figures"
+
+
+def test_items_past_the_shared_labels_are_judged_alike(luzhou: tuoyu_rules.Policy, raw: list[dict[str, Any]]) -> None:
+    """The first 64 items of a list get raw findings made once; later ones are made per item, with the same verdicts."""
+    record = json.loads(json.dumps(raw[0]))
+    good, bad = dict(record["classes"][0]), {**record["classes"][0], "caregivers": 0}
+    record["classes"] = [good if k % 2 else bad for k in range(70)]
+    record["staff"] = [record["staff"][0]] * 70
+    report = luzhou.evaluate(record, as_of=AS_OF)
+    seen: dict[tuple[str, str, int], set[tuple[str, str]]] = {}
+    items: dict[tuple[str, str], set[int]] = {}
+    for f in report.findings:
+        if f.subject is not None:
+            name, k = f.subject.rstrip("]").split("[")
+            parity = int(k) % 2 if name == "classes" else 0
+            seen.setdefault((f.rule, name, parity), set()).add((f.outcome, f.message.split("] ", 1)[1]))
+            items.setdefault((f.rule, name), set()).add(int(k))
+    assert all(len(v) == 1 for v in seen.values()), "every item alike is judged alike, before 64 and after"
+    assert all(v == set(range(70)) for v in items.values()), "every item has its finding of every rule of its list"
+    assert any(outcome == "fail" for v in seen.values() for outcome, _ in v)

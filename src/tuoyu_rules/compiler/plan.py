@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..expressions import EVAL_ERRORS, namespace
 from ..vocabulary import RECORD_KIND
 from .policy import CompiledRule, Fn, KindPlan
@@ -12,6 +14,19 @@ _MAIN_SUBJECT = {"institution": "institution", "region": "region", "residential_
 # already let go of, and is itself let go of at the collector's next pass (a label made per finding took two)
 _SHARED = 64
 _LABELS = {f: tuple((f, k) for k in range(_SHARED)) for f in _LIST_FIELD.values()}
+_ENTRIES: dict[tuple[str, int], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+
+
+def _entries(list_field: str, index: int) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The raw findings of a check of the first items of a list, passed and failed, made once per rule index."""
+    key = (list_field, index)
+    if key not in _ENTRIES:
+        labels = _LABELS[list_field]
+        _ENTRIES[key] = (
+            tuple((index, True, None, None, label) for label in labels),
+            tuple((index, False, None, None, label) for label in labels),
+        )
+    return _ENTRIES[key]
 
 
 def plan_kind(kind: str, rules: list[CompiledRule]) -> KindPlan:
@@ -24,13 +39,17 @@ def plan_kind(kind: str, rules: list[CompiledRule]) -> KindPlan:
     return KindPlan(main, targets)
 
 
-def _rule_lines(rules: list[CompiledRule], indent: str, item: bool = False) -> list[str]:
+def _rule_lines(rules: list[CompiledRule], indent: str, item: bool = False, shared: str | None = None) -> list[str]:
+    """The lines of each rule; a check's raw finding is a constant tuple of the record (``item`` False) or, with
+    ``shared`` (the list field, inside the loop's first items), one of a table made once: nothing made per record."""
     lines = []
     for rule in rules:
         src = rule.sources
-        if "check" in src and not item:  # two constant tuples (S is None): nothing made per record
-            i = rule.index
+        i = rule.index
+        if "check" in src and not item:
             body = [f"append(({i}, True, None, None, None) if {src['check']} else ({i}, False, None, None, None))"]
+        elif "check" in src and shared is not None:
+            body = [f"append(_P_{shared}_{i}[k] if {src['check']} else _F_{shared}_{i}[k])"]
         elif "check" in src:
             body = [f"append(({rule.index}, bool({src['check']}), None, None, S))"]
         else:
@@ -61,6 +80,7 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
     bound to the item and ``R`` to the record. Generated from the checked expression trees (never from policy
     text), compiled once.
     """
+    names = namespace()
     lines = ["def fused(r, p, Y, out):", "    append = out.append", "    R = S = None"]
     lines.extend(_rule_lines(rules, "    "))
     if lists:
@@ -74,11 +94,19 @@ def _fuse(rules: list[CompiledRule], lists: list[tuple[str, list[CompiledRule]]]
         lines.append("    else:")
         lines.append("        R = root")
         lines.append("        for k, r in enumerate(items):")
-        lines.append(f"            S = _L_{list_field}[k] if k < {_SHARED} else ({list_field!r}, k)")
-        lines.extend(_rule_lines(group, "            ", item=True))
+        lines.append(f"            if k < {_SHARED}:")
+        lines.append(f"                S = _L_{list_field}[k]")
+        lines.extend(_rule_lines(group, "                ", item=True, shared=list_field))
+        lines.append("            else:")
+        lines.append(f"                S = ({list_field!r}, k)")
+        lines.extend(_rule_lines(group, "                ", item=True))
         lines.append("        R = S = None")
+        for rule in group:
+            if "check" in rule.sources:
+                names[f"_P_{list_field}_{rule.index}"], names[f"_F_{list_field}_{rule.index}"] = _entries(
+                    list_field, rule.index
+                )
     lines.append("    return out")
-    names = namespace()
     names["_ERRS"] = EVAL_ERRORS
     names.update(bool=bool, enumerate=enumerate, KeyError=KeyError)
     names.update({f"_L_{f}": labels for f, labels in _LABELS.items()})
