@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from sys import getrefcount
 from typing import Any, Union
 
 from .compiler import CompiledPolicy, compile_file, load_compiled, override_parameters
@@ -15,7 +16,7 @@ from .evaluate import evaluate_despite, evaluate_record
 from .records import RawRow, RecordModel, normalize_record, read_rows
 from .records.readers import ColumnMap, LedgerNotice, Table
 from .records.readers.columns import column_map
-from .report import ErrorReport, Keeper, Report
+from .report import HELD_BY_NONE, ErrorReport, Report, keep
 
 AsOf = Union[datetime.date, datetime.datetime, str]  # noqa: UP007 (an alias evaluated at run time on 3.10)
 """What ``as_of`` may be: a date, a datetime (its date is used) or ISO text (``"2024-06-30"``)."""
@@ -213,7 +214,7 @@ class Policy:
         # distinct id); a hash collision could only report a false duplicate, with odds far below 1 in 10^9
         seen: set[int] = set()
         current: list[Any] = [None]  # the item being read: a repeated id is located in its ledger row
-        keeper = Keeper()
+        older = newer = None  # the last two reports: a kept one gets its record packed (report.keep) …
 
         def tap(items: Iterable[Any]) -> Iterator[Any]:
             for item in items:
@@ -235,7 +236,9 @@ class Policy:
                 continue
             seen.add(fingerprint)
             report = checked if checked is not None else evaluate_record(compiled, fields, day)
-            keeper.add(report)  # a kept report's record gets packed (a model's record, the caller's, is left as is)
+            oldest, older, newer = older, newer, report  # … two reports later (a loop's variable holds the last)
+            if oldest is not None and getrefcount(oldest) > HELD_BY_NONE:  # the caller kept it
+                keep(oldest)
             yield report
 
     def evaluate_frame(

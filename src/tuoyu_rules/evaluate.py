@@ -442,26 +442,7 @@ def _subsidy(
                 amount_missing = _why(exc)
     unspecified = not params.unspecified.isdisjoint(s.amount_params)
     missing = shared_texts((*missing, *amount_missing)) if missing or amount_missing else ()
-    if eligible is not True:  # its amounts are all 0.00 or all None: the state is one of few, made once
-        return _state(s.id, eligible, amount, missing, excluded_by, unspecified)
     return eligible, amount, amount_min, amount_max, missing, excluded_by, unspecified
-
-
-_STATES: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _state(
-    sid: str, eligible: Any, amount: Any, missing: tuple[str, ...], excluded: Any, open_: bool
-) -> tuple[Any, ...]:
-    """The kept state of a subsidy line that is not eligible, shared by every line with the same (a kept report then
-    holds no tuple of its own for it; at most 4,096 kept)."""
-    key = (sid, eligible, missing, excluded, open_)
-    found = _STATES.get(key)
-    if found is None:
-        if len(_STATES) >= 4096:
-            _STATES.clear()
-        found = _STATES[key] = (eligible, amount, amount, amount, missing, excluded, open_)
-    return found
 
 
 def _missing(reads: tuple[str, ...], r: Mapping[str, Any], p: Mapping[str, Any], exc: BaseException) -> tuple[str, ...]:

@@ -820,6 +820,9 @@ def copy_finding(d: FindingJSON) -> FindingJSON:
     return out
 
 
+_NO_ID = (type(None), None)  # text_key(None)
+
+
 def _passed_values(
     policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any], record: Mapping[str, Any]
 ) -> tuple[Any, Any, Any, tuple[Any, ...] | None]:
@@ -827,14 +830,20 @@ def _passed_values(
     not one a key tells apart (see :func:`text_key`)."""
     index, _, o, q, label = entry
     rule = policy.rules[index]
-    subject, parent = raw_subject(record, label)
+    subject_id = None
+    if label is None:
+        subject: Any = record
+        parent = None
+    else:
+        subject, parent = record[label[0]][label[1]], record
+        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
     if rule.check is not None:
         args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
         o, q = value_or_none(rule.observed, args), value_or_none(rule.required, args)
-    subject_id = None
-    if label is not None:
-        subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
-    ko, kq, ks = text_key(o), text_key(q), text_key(subject_id)
+    # text_key of each value, inline for the common ones (the hot path of passing findings)
+    ko = (int, o) if type(o) is int else text_key(o)
+    kq = (int, q) if type(q) is int else text_key(q)
+    ks = _NO_ID if subject_id is None else text_key(subject_id)
     key = None if ko is None or kq is None or ks is None else ("pass", index, label, ks, ko, kq)
     return o, q, subject_id, key
 

@@ -580,43 +580,34 @@ def packed_get(packed: Packed, key: str) -> Any:
     return unpack_record(packed)[key] if i in positions else packed[1][i]
 
 
-def _counts(ring: list[Any]) -> tuple[Any, int, int]:
-    """The first report of ``ring`` (taken out), how many references it has, and how many its record has."""
-    report = ring.pop(0)
-    return report, sys.getrefcount(report), sys.getrefcount(report._record)
-
-
 def _probe() -> Report:
     probe = Report.__new__(Report)
     probe._record = {}
     return probe
 
 
-class Keeper:
-    """Packs the records of the reports a caller keeps, in :meth:`Policy.evaluate_many
-    <tuoyu_rules.Policy.evaluate_many>`: each report is looked at once two more have been made (a loop's variable
-    holds the last one by then). A report the caller still holds whose record nothing else holds (no findings or
-    lines built, no reference taken to ``report.record``) gets its record packed; a stream that drops its reports
-    pays only for counting the references. What the report shows never changes: :attr:`Report.record` unpacks it."""
+def _base_counts() -> tuple[int, int]:
+    """How many references a report held only by a local variable shows to ``sys.getrefcount``, and its record held
+    only by the report (the same expressions as in :func:`keep` and its caller, so any interpreter counts alike)."""
+    oldest = _probe()
+    return sys.getrefcount(oldest), sys.getrefcount(oldest._record)
 
-    _BASE = _counts([_probe()])[1:]  # the counts of a report (and its record) nothing else holds
 
-    def __init__(self) -> None:
-        self.ring: list[Report] = []
+HELD_BY_NONE, RECORD_ALONE = _base_counts()
 
-    def add(self, report: Report) -> None:
-        ring = self.ring
-        ring.append(report)
-        if len(ring) > 2:
-            self._look(ring)
 
-    def _look(self, ring: list[Report]) -> None:
-        report, refs, record_refs = _counts(ring)
-        base_report, base_record = self._BASE
-        if refs > base_report and record_refs <= base_record:
-            packed = pack_record(report._record)
-            if packed is not None:
-                report._record = packed
+def keep(report: Report) -> None:
+    """Pack the record of a report the caller kept, when nothing else holds that record (no findings or lines built,
+    no reference taken to ``report.record``).
+
+    :meth:`Policy.evaluate_many <tuoyu_rules.Policy.evaluate_many>` calls it for each report two reports later (a
+    loop's variable holds the last one by then) when ``sys.getrefcount`` shows that something beside its own local
+    variable still holds the report (``HELD_BY_NONE``): a stream that drops its reports pays only for that count.
+    What the report shows never changes: :attr:`Report.record` unpacks the record."""
+    if type(report._record) is dict and sys.getrefcount(report._record) <= RECORD_ALONE:
+        packed = pack_record(cast("dict[str, Any]", report._record))
+        if packed is not None:
+            report._record = packed
 
 
 _TEXTS: dict[tuple[str, ...], tuple[str, ...]] = {}
