@@ -523,12 +523,25 @@ def unknown_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+_PLAIN_PATHS: set[str] = set()  # reads that name one field of the subject (no ".", no "[]", not institution/region)
+
+
 def missing_fields(
     reads: tuple[str, ...], r: Mapping[str, Any], parent: Mapping[str, Any] | None, p: Mapping[str, Any]
 ) -> tuple[str, ...]:
     """Which of the fields a rule reads are absent from the record (slow path: only for unknown findings)."""
     out: list[str] = []
     for path in reads:
+        if path in _PLAIN_PATHS:  # a field of the subject itself, as most reads are: the walk in one test
+            if (type(r) is not dict and not isinstance(r, Mapping)) or path not in r:
+                out.append(path)
+            continue
+        if "." not in path and path[-2:] != "[]" and path not in ("institution", "region"):
+            if len(_PLAIN_PATHS) < 4096:
+                _PLAIN_PATHS.add(path)
+            if (type(r) is not dict and not isinstance(r, Mapping)) or path not in r:
+                out.append(path)
+            continue
         base: Any = r
         parts = path.split(".")
         if parent is not None and parts[0] in ("institution", "region"):
