@@ -471,4 +471,4 @@ def _benefit(
     except EVAL_ERRORS as exc:
         eligible, missing = None, _missing(bf.reads, r, params.point, exc)
     value = value_or_none(bf.value, args) if bf.value is not None else None
-    return eligible, value, shared_texts(missing)
+    return eligible, value, shared_texts(missing) if missing else ()
