@@ -6,11 +6,15 @@ lines, GB18030, a BOM, CRLF, a quote that opens no cell and one that never close
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import importlib.util
 import io
 import itertools
+import os
+import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tuoyu_rules import cli
-from tuoyu_rules.parallel import ranges
+from tuoyu_rules.parallel import pool, ranges
 from tuoyu_rules.records.readers import csv_parts, csv_ranges
 from tuoyu_rules.records.readers.csv import RANGE_CODECS
 from tuoyu_rules.writers import csv as csv_writer
@@ -136,8 +140,13 @@ def test_any_cut_writes_the_bytes_of_one_process(
 
 
 @pytest.mark.parametrize(
-    "fmt, extra, jobs",
-    [("csv", [], 2), ("csv", ["--lang", "en"], 3), ("jsonl", [], 2), ("jsonl", ["--omit-passes", "--trace"], 2)],
+    "fmt, extra, jobs, fork",
+    [
+        ("csv", [], 2, True),
+        ("csv", ["--lang", "en"], 3, False),
+        ("jsonl", [], 2, False),
+        ("jsonl", ["--omit-passes", "--trace"], 2, True),
+    ],
 )
 def test_the_workers_write_the_bytes_of_one_process(
     tmp_path: Path,
@@ -147,8 +156,13 @@ def test_the_workers_write_the_bytes_of_one_process(
     fmt: str,
     extra: list[str],
     jobs: int,
+    fork: bool,
 ) -> None:
-    """Real workers, many parts: ids repeated across parts (of rows checked here and by workers), notices."""
+    """Real workers, forked or spawned, many parts: ids repeated across parts (of rows checked here and by workers),
+    notices."""
+    if fork and not pool._can_fork():
+        pytest.skip("workers are forked only on Linux, in a process without other threads")
+    monkeypatch.setattr(pool, "_can_fork", lambda: fork)
     monkeypatch.setattr(csv_writer, "CSV_LOOKAHEAD", 7)
     monkeypatch.setattr(ranges, "CSV_LOOKAHEAD", 7)
     monkeypatch.setitem(ranges.PART_ROWS, fmt, 5)
@@ -259,3 +273,74 @@ def test_no_character_of_the_range_encodings_holds_a_line_feed_a_return_or_a_quo
         found += 1
         assert not {0x0A, 0x0D, 0x22} & set(data), (name, hex(point), data)
     assert found > 7000  # GB2312 alone has 7,445 characters
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_on_a_terminal_the_progress_line_is_drawn_as_parts_are_written(tmp_path: Path) -> None:
+    ledger = write(tmp_path / "ledger.csv", ledger_lines(6000, 0, {}, []), "utf-8", "\n")
+    primary, secondary = os.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    argv = [*POLICY, "--format", "csv", "--jobs", "2", str(ledger)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuoyu_rules", "check", *argv], stdout=subprocess.PIPE, stderr=secondary, env=env
+    )
+    os.close(secondary)
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # the terminal is read while standard output is
+        with contextlib.suppress(OSError):  # EIO once the child closed the terminal (Linux)
+            while chunk := os.read(primary, 1 << 16):
+                chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    stdout = proc.stdout.read() if proc.stdout else b""
+    proc.wait(timeout=300)
+    reader.join(timeout=30)
+    os.close(primary)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 1 and stdout.decode("utf-8-sig").count("\n") > 6000
+    assert "已检查" in text and "行/秒" in text and "共 6000 行" in text
+
+
+LEDGERS = sorted(
+    [*(ROOT / "tests" / "data" / "ledgers").rglob("*.csv"), *(ROOT / "examples").glob("*/*.csv")],
+    key=lambda p: str(p),
+)
+
+
+@pytest.mark.parametrize("ledger", LEDGERS, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("options", [["--format", "csv"], ["--format", "jsonl", "--kind", "institution"]])
+def test_the_bundled_ledgers_read_by_parts_give_the_bytes_of_one_process(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    taken: list[Any],
+    ledger: Path,
+    options: list[str],
+) -> None:
+    """Title rows, two-row headers, GB18030, bad rows, kinds read from the headers, the examples of every policy."""
+    monkeypatch.setattr(csv_writer, "CSV_LOOKAHEAD", 2)
+    monkeypatch.setattr(ranges, "CSV_LOOKAHEAD", 2)
+    monkeypatch.setitem(ranges.PART_ROWS, options[1], 1)
+    monkeypatch.setattr(ranges, "started", lambda *args: None)
+    policy = ledger.parent.name if ledger.parent.parent.name == "examples" else "luzhou_longmatan"
+    argv = ["--policy", policy, "--as-of", "2025-06-01", *options, str(ledger)]
+    assert run(capsys, tmp_path, argv, 2) == run(capsys, tmp_path, argv, 1)
+    assert taken[0] is not None  # read by parts
+
+
+@pytest.mark.parametrize("extra", [["--header-row", "3"], ["--header-row", "1"], ["--encoding", "gb18030"]])
+def test_ledger_options_read_by_parts_give_the_bytes_of_one_process(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    taken: list[Any],
+    extra: list[str],
+) -> None:
+    monkeypatch.setitem(ranges.PART_ROWS, "jsonl", 2)
+    monkeypatch.setattr(ranges, "started", lambda *args: None)
+    ledger = write(tmp_path / "ledger.csv", ledger_lines(20, 0, {4: ["合计,,,"]}, [(2, 15)]), "gb18030", "\n")
+    argv = [*POLICY, "--format", "jsonl", *extra, str(ledger)]
+    assert run(capsys, tmp_path, argv, 2) == run(capsys, tmp_path, argv, 1)
+    assert taken[0] is not None

@@ -534,18 +534,37 @@ def _check_ranged(ranged: Any, policy: Any, args: argparse.Namespace) -> int:
 
     _plan_ended_notice(policy.compiled, args.as_of or datetime.date.today(), args.lang)
     counts = ranged.counts
+    chunks = _progress_of(ranged.chunks(), counts, args)
     try:
         if args.output:
             with safe_output(args.output, [*args.inputs, args.policy]) as out:
-                for chunk in ranged.chunks():
+                for chunk in chunks:
                     out.write(chunk)
         else:
-            _write_stdout(ranged.chunks())
+            _write_stdout(chunks)
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_PIPE
     _print_summary(counts, sys.stderr, args.lang)
     return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_OK
+
+
+def _progress_of(chunks: Iterator[bytes], counts: dict[str, int], args: argparse.Namespace) -> Iterator[bytes]:
+    """``chunks`` with the progress line of :func:`_progress`, redrawn as each chunk is written."""
+    import time
+
+    from . import progress
+
+    if not progress.wanted(sys.stderr, sys.stdout, args.quiet, os.environ, to_stdout=not args.output):
+        yield from chunks
+        return
+    shown = progress.Progress(sys.stderr, args.lang, time.monotonic, progress.count_lines(args.inputs))
+    try:
+        for chunk in chunks:
+            yield chunk
+            shown.update(counts["rows"])
+    finally:
+        shown.close()
 
 
 def _write_stdout(chunks: Iterator[bytes]) -> None:
