@@ -5,8 +5,9 @@
 
 Each round runs every configuration once, in turn (so a machine shared with other work slows them alike), and each
 configuration keeps its best round (and the CPU time of that round: the command and its worker processes, user plus
-system). The outputs must be byte-identical (asserted). The load average before and after is printed: on a loaded
-machine the wall-time ratio says little, the CPU time less so. Results go to standard output as a Markdown table.
+system). The outputs must be byte-identical (asserted). The one-minute load average is printed before and after,
+and its lowest and highest before each run: on a loaded machine the wall-time ratio says little, the CPU time less
+so. Results go to standard output as a Markdown table.
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         best: dict[int, float] = {}
         cpu: dict[int, float] = {}
         digests: dict[int, str] = {}
+        loads: list[float] = []
         for _ in range(args.rounds):
             for jobs in args.jobs:
+                loads.append(os.getloadavg()[0])
                 seconds, used, digest = run_check(ledger, Path(tmp) / f"out-{jobs}", jobs, args.format, args.engine)
                 if seconds < best.get(jobs, float("inf")):
                     best[jobs], cpu[jobs] = seconds, used
@@ -71,12 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"`check --format {args.format} --engine {args.engine}` on {rows:,} rows, {os.cpu_count()} processors, ")
     print(
         f"best of {args.rounds} interleaved rounds; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+        f" ({min(loads):.2f}–{max(loads):.2f} before each run)"
     )
-    print("\n| --jobs | seconds | rows/s | vs --jobs 1 | CPU seconds |\n|---|---|---|---|---|")
+    print("\n| --jobs | seconds | rows/s | vs --jobs 1 | CPU seconds | CPU vs --jobs 1 |\n|---|---|---|---|---|---|")
     base = best.get(1)
     for jobs in args.jobs:
         ratio = f"{base / best[jobs]:.2f}×" if base else "-"
-        print(f"| {jobs} | {best[jobs]:.2f} | {rows / best[jobs]:,.0f} | {ratio} | {cpu[jobs]:.1f} |")
+        share = f"{cpu[jobs] / cpu[1]:.2f}×" if 1 in cpu else "-"
+        print(f"| {jobs} | {best[jobs]:.2f} | {rows / best[jobs]:,.0f} | {ratio} | {cpu[jobs]:.1f} | {share} |")
     print("\noutputs byte-identical: yes")
     return 0
 

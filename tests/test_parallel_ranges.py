@@ -277,6 +277,7 @@ def test_no_character_of_the_range_encodings_holds_a_line_feed_a_return_or_a_quo
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
 def test_on_a_terminal_the_progress_line_is_drawn_as_parts_are_written(tmp_path: Path) -> None:
+    """In a process of its own (so with forked workers), on a terminal: the progress line, and the bytes of one."""
     ledger = write(tmp_path / "ledger.csv", ledger_lines(6000, 0, {}, []), "utf-8", "\n")
     primary, secondary = os.openpty()
     env = {k: v for k, v in os.environ.items() if k != "CI"}
@@ -301,6 +302,10 @@ def test_on_a_terminal_the_progress_line_is_drawn_as_parts_are_written(tmp_path:
     text = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 1 and stdout.decode("utf-8-sig").count("\n") > 6000
     assert "已检查" in text and "行/秒" in text and "共 6000 行" in text
+    one = subprocess.run(  # a fresh process runs no other thread: its workers were forked
+        [sys.executable, "-m", "tuoyu_rules", "check", *argv[:-2], "1", str(ledger)], capture_output=True, check=False
+    )
+    assert one.stdout == stdout
 
 
 LEDGERS = sorted(

