@@ -349,3 +349,26 @@ def test_ledger_options_read_by_parts_give_the_bytes_of_one_process(
     argv = [*POLICY, "--format", "jsonl", *extra, str(ledger)]
     assert run(capsys, tmp_path, argv, 2) == run(capsys, tmp_path, argv, 1)
     assert taken[0] is not None
+
+
+def test_the_python_of_docs_scale_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/scale.md's example of ``check_items`` and ``ranged_check``, run as written, writes one process's bytes."""
+    import datetime
+    import re
+
+    from tuoyu_rules import load_policy
+    from tuoyu_rules.records import read_rows
+
+    text = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)\n```", text, re.S) if "ranged_check" in b)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(ranges.PART_ROWS, "csv", 10)
+    write(tmp_path / "ledger.csv", ledger_lines(1200, 0, {}, [(3, 1100)]), "utf-8", "\n")
+    policy = load_policy("luzhou_longmatan")
+    names: dict[str, Any] = {"policy": policy, "read_rows": read_rows, "datetime": datetime}
+    exec(block, names)
+    assert names["check"] is not None and len(names["items"]) == 1200
+    argv = ["check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30", "--format", "csv", "-o", "one.csv"]
+    cli.main([*argv, "ledger.csv"])
+    assert (tmp_path / "report.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert names["check"].counts["rows"] == 1200 and names["check"].counts["errors"] == 2

@@ -138,9 +138,10 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
         type=_jobs,
         default=1,
         metavar="N",
-        help="用 N 个进程核查台账（0：每个处理器一个），输出与单进程逐字节相同（目前尚不更快，见 docs/scale.md）split the "
-        "ledger across N processes (0: one per processor); the output is byte for byte that of one process (not "
-        "faster yet: docs/scale.md)",
+        help="用 N 个进程核查台账（0：每个处理器一个），输出与单进程逐字节相同；CSV 文件输出 csv、jsonl 时各进程自读文件的"
+        "一段（docs/scale.md）split the ledger across N processes (0: one per processor); the output is byte for byte "
+        "that of one process; a CSV file written as csv or jsonl is read by the workers, each its own byte range "
+        "(docs/scale.md)",
     )
     p.add_argument(
         "--trace",
