@@ -119,12 +119,15 @@ class RangedCheck:
                 yield from self._parts(parts, pool)
             else:
                 head, cut = self._head(parts)
-                if cut is not None:  # read here from that part on, and written by the writer as one process does
-                    rest = (self._checked(*item) for item in self._rest(cut))
-                    yield self._written(itertools.chain(head, rest))
+                items = iter(head)
+                if cut is not None:  # read here from that part on
+                    items = itertools.chain(head, (self._checked(*item) for item in self._rest(cut)))
+                    head = list(itertools.islice(items, CSV_LOOKAHEAD))
+                yield self._written(head)
+                self._subsidies = subsidy_columns((report_row(item) for item in head), self.output.lang)
+                if cut is not None:
+                    yield from self._rendered(items)
                 else:
-                    yield self._written(head)
-                    self._subsidies = subsidy_columns((report_row(item) for item in head), self.output.lang)
                     yield from self._parts(parts[len(self._reads) :], pool)
         finally:
             if pool is not None:
@@ -221,13 +224,16 @@ class RangedCheck:
 
     def _rest_written(self, part: CsvPart) -> Iterator[bytes]:
         """The output of the rest of the file from ``part`` on, read and written here."""
+        yield from self._rendered(self._checked(*item) for item in self._rest(part))
+
+    def _rendered(self, items: Iterable[Any]) -> Iterator[bytes]:
+        """The output of ``items`` (ids compared) in batches, the csv rows under the subsidy columns learned."""
         render = _renderer(self.output, self._subsidies)
         batch: list[bytes] = []
         statuses: list[str] = []
-        for item in self._rest(part):
-            checked = self._checked(*item)
-            batch.append(render(checked).encode("utf-8"))
-            statuses.append(_STATUS[checked.status])
+        for item in items:
+            batch.append(render(item).encode("utf-8"))
+            statuses.append(_STATUS[item.status])
             if len(batch) >= 1000:
                 self._count("".join(statuses))
                 yield b"".join(batch)
