@@ -465,7 +465,7 @@ class Checker:
                 continue
             self.seen.add(key)
             self.rows["columnar"] += 1
-            yield {
+            item: dict[str, Any] = {
                 "kind": kind,
                 "id": rid,
                 "name": _name(row, lay),
@@ -474,6 +474,10 @@ class Checker:
                 "findings": unknown,
                 "subsidies": subsidies,
             }
+            district = row[lay.district_index] if 0 <= lay.district_index < len(row) else ""
+            if district.strip():  # the summary's subsidy_by_district reads it, as it reads a report's record
+                item["record"] = {"district": district}
+            yield item
 
 
 def _name(row: list[str], lay: Layout) -> str:

@@ -59,6 +59,7 @@ class Layout:
     name_index: int = -1
     name_field: bool = True
     kind_index: int = -1
+    district_index: int = -1  # the ``district`` field's column (the summary's subsidy_by_district), -1: none
 
 
 def layout(header: list[str], kind: str = "institution") -> Layout | None:
@@ -103,6 +104,8 @@ def layout(header: list[str], kind: str = "institution") -> Layout | None:
                 return None
             if key == "name":  # shown in the report as the row gives it
                 out.name_index, out.name_field = i, False
+            if key == "district":  # the summary's subsidy_by_district reads it as the row gives it
+                out.district_index = i
             tops.add(key)
             continue
         if path in paths or heads & tops:

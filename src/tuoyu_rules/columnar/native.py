@@ -363,10 +363,14 @@ class _Body:
         self.amounts: dict[str, tuple[str, str]] = {}  # amount column -> (subsidy id, amount|amount_min|amount_max)
         self._tails: tuple[Any, dict[str, str]] = (None, {})
         self.index = next(iter(kinds.values()))[0].kind_index if kinds else -1
+        self.districts: dict[str, str] = {}  # by-district amount column -> subsidy id (amount 0 when not eligible)
         for _, plan in kinds.values():
             for j, (subsidy, *_) in enumerate(plan.subsidies):
                 for m in (1, 2, 3):
                     self.amounts[f"_c{j}_{m}"] = (subsidy.id, _AMOUNTS[m])
+                self.districts[f"_d{j}"] = subsidy.id
+        self.kept = ["_id", "_name", "_key", "_district", *self.amounts, *self.districts]
+        self.by_district: dict[tuple[str, str], int] = {}  # (subsidy id, district) -> cents, as the summary adds
         self.summary: Any = None  # the summary the blocks are counted in (one: the CSV writer's)
         self.counts: dict[str, int] = {}  # rows of each shape not yet told to it
         self.sums = [0] * len(self.amounts)  # and their amounts, in cents
@@ -380,6 +384,20 @@ class _Body:
         if self.amounts:
             sums = frame.select(pl.col(c).sum() for c in self.amounts).row(0)
             self.sums = [a + (b or 0) for a, b in zip(self.sums, sums, strict=True)]
+        self._count_districts(frame)
+
+    def _count_districts(self, frame: pl.DataFrame) -> None:
+        """The amounts by district (a row with a district and an amount, 0.00 when not eligible, as
+        ``Summary.add_row`` adds a report's): summed per district column-wise."""
+        if not self.districts:
+            return
+        named = frame.filter(pl.col("_district").is_not_null())
+        aggs = [x for c in self.districts for x in (pl.col(c).sum(), pl.col(c).is_not_null().any().alias(c + "?"))]
+        for row in named.group_by("_district").agg(aggs).iter_rows(named=True):
+            for c, sid in self.districts.items():
+                if row[c + "?"]:
+                    where = (sid, row["_district"])
+                    self.by_district[where] = self.by_district.get(where, 0) + row[c]
 
     def flush(self) -> None:
         """Tell the summary the blocks counted so far: each shape's verdict row (its amounts 0.00) that many times,
@@ -393,8 +411,9 @@ class _Body:
             for where, total in zip(self.amounts.values(), self.sums, strict=True)
             if total
         }
-        self.summary.add_amounts(totals)
-        self.counts, self.sums = {}, [0] * len(self.amounts)
+        by_district = {where: Decimal(total).scaleb(-2) for where, total in self.by_district.items()}
+        self.summary.add_amounts(totals, by_district)
+        self.counts, self.sums, self.by_district = {}, [0] * len(self.amounts), {}
 
     def tails_for(self, line_of: Any) -> dict[str, str]:
         if self._tails[0] is not line_of:
@@ -444,22 +463,30 @@ class _Body:
                 has = (code == 1) & pl.col(f"_s{j}_{m}").is_not_null()
                 shape.append(has.cast(pl.Utf8))
                 amounts.append(pl.when(has).then(pl.col(f"_s{j}_{m}")).cast(pl.Int64).alias(f"_c{j}_{m}"))
+            amount = pl.when(pl.col(f"_s{j}_1").is_not_null()).then(pl.col(f"_s{j}_1"))
+            amounts.append(pl.when(code == 0).then(0).when(code == 1).then(amount).cast(pl.Int64).alias(f"_d{j}"))
         out = out.with_columns(pl.concat_str(shape, separator=",").alias("_key"), *amounts)
         self._remember(out, rule_cols, plan, kind)
         name = pl.col(f"c{lay.name_index}") if lay.name_index >= 0 else pl.lit("")
         if not lay.name_field:
             name = pl.when(name.str.contains(f"[^{_SPACE}]")).then(name).otherwise(pl.lit(""))
         ident = pl.col(f"c{lay.id_index}")
+        district = pl.col(f"c{lay.district_index}") if lay.district_index >= 0 else pl.lit(None, pl.Utf8)
+        district = pl.when(district.str.contains(f"[^{_SPACE}]")).then(district)  # as the summary reads a report's
         shown = rows.select(
             "j",
             pl.lit(kind).alias("_kind"),
             ident.alias("_rid"),
             _csv_cell(ident).alias("_id"),
             _csv_cell(name).alias("_name"),
+            district.alias("_district"),
         )
         kept = [
             pl.col("_key"),
-            *(pl.col(c) if c in out.columns else pl.lit(None, pl.Int64).alias(c) for c in self.amounts),
+            *(
+                pl.col(c) if c in out.columns else pl.lit(None, pl.Int64).alias(c)
+                for c in [*self.amounts, *self.districts]
+            ),
         ]
         return shown.hstack(out.select(kept))
 
@@ -514,7 +541,7 @@ class _Body:
         if len(set(keys)) == len(keys) and seen.isdisjoint(keys):
             seen.update(keys)
             self.checker.rows["columnar"] += len(keys)
-            yield Block(part.select("_id", "_name", "_key", *self.amounts), self)
+            yield Block(part.select(*self.kept), self)
             return
         begin = 0
         for i, key in enumerate(keys):
@@ -523,14 +550,14 @@ class _Body:
                 continue
             if begin < i:
                 self.checker.rows["columnar"] += i - begin
-                yield Block(part.slice(begin, i - begin).select("_id", "_name", "_key", *self.amounts), self)
+                yield Block(part.slice(begin, i - begin).select(*self.kept), self)
             begin = i + 1
             j = part["j"][i] + done
             at = (self.columns, self.cut.lines + 1 + j)
             yield dict(ErrorReport.duplicate(self.row0 + 1 + j, part["_rid"][i], self.path, at).to_dict())
         if begin < len(keys):
             self.checker.rows["columnar"] += len(keys) - begin
-            yield Block(part.slice(begin).select("_id", "_name", "_key", *self.amounts), self)
+            yield Block(part.slice(begin).select(*self.kept), self)
 
     def _row_wise(self, j: int, text: str) -> dict[str, Any] | None:
         """A body line the native path does not decide, as the ordinary path reads and checks it (None: blank)."""

@@ -80,13 +80,19 @@ class Summary:
             for _ in range(times):
                 self._add_targets(item)
 
-    def add_amounts(self, totals: dict[tuple[str, str], Decimal]) -> None:
+    def add_amounts(
+        self, totals: dict[tuple[str, str], Decimal], by_district: dict[tuple[str, str], Decimal] | None = None
+    ) -> None:
         """Add amounts summed elsewhere, keyed (subsidy id, ``amount``/``amount_min``/``amount_max``): the columnar
-        engine counts a run of rows by outcome with their amounts as 0.00 (:meth:`add_row`), then adds their sums."""
+        engine counts a run of rows by outcome with their amounts as 0.00 and no district (:meth:`add_row`), then
+        adds their sums, and ``by_district`` (subsidy id, district) the sums of their ``amount`` by district."""
         tables = {"amount": self.subsidy_totals, "amount_min": self.subsidy_min, "amount_max": self.subsidy_max}
         for (sid, key), total in totals.items():
             table = tables[key]
             table[sid] = table.get(sid, Decimal(0)) + total
+        for (sid, district), total in (by_district or {}).items():
+            by = self.subsidy_by_district.setdefault(sid, {})
+            by[district] = by.get(district, Decimal(0)) + total
 
     def _add_report(self, item: ReportRow, times: int = 1) -> None:
         self.reports += times
