@@ -634,7 +634,8 @@ def _read_kinds(args: argparse.Namespace, policy: Any) -> bool:
     for text in csvs:
         if text != "-" and Path(text).is_file():
             next(iter(read_rows(text, **_read_options(args), on_table=tables.append)), None)
-    return any(t.kind.how != "default" for t in tables)
+    # a kind column (记录类型) with a plain header is read row by row, as the columnar reader does (docs/columnar.md)
+    return any(t.kind.how != "default" and not (t.kind.how == "column" and t.kind.kind is None) for t in tables)
 
 
 def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
