@@ -113,3 +113,29 @@ def test_the_cli_reads_a_kind_column_column_wise(tmp_path: Path, capsys: pytest.
         said[engine] = (code, out.read_bytes() if out.exists() else None, err)
     assert said["row"] == said["columnar"]
     assert said["row"][1] is not None and said["row"][1].count(b",region,") == 4
+
+
+def test_a_workbook_district_of_number_zero_is_counted_alike(tmp_path: Path) -> None:
+    """A 区县 cell holding the number 0 (an office's district code): the row engine's summary left its amounts out
+    of subsidy_by_district (``and district``: 0 is falsy) while the columnar engine, reading the cell as the text
+    "0", counted them; a text "0" was counted by both. Now a district is left out only when absent or empty."""
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = ledger(30, 5)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(generate.CSV_COLUMNS)
+    for i, r in enumerate(rows):
+        cells = [str(r.get(c, "")) for c in generate.CSV_COLUMNS]  # numbers as numbers, yes/no as 是/否
+        values: list[Any] = [int(v) if v.isdigit() else {"True": "是", "False": "否"}.get(v, v or None) for v in cells]
+        values[generate.CSV_COLUMNS.index("district")] = 0 if i % 3 == 0 else "0" if i % 3 == 1 else "红星街道"
+        sheet.append(values)
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    policy = load_policy("nanchang")
+    text, expected = _summary(r.to_dict() for r in policy.evaluate_many(read_rows(path), as_of=DAY))
+    assert expected["subsidy_by_district"]["subsidy.operating"]["0"] != "0.00"
+    checker = Checker(policy.compiled, DAY)
+    got = _summary(check_rows(policy, str(path), DAY, checker=checker))
+    assert checker.rows["columnar"] > 0
+    assert got[0] == text
+    assert got[1]["subsidy_by_district"] == expected["subsidy_by_district"]

@@ -137,7 +137,7 @@ class Summary:
         ):
             if s.get(key) is not None:
                 table[sid] = table.get(sid, Decimal(0)) + Decimal(s[key]) * times
-        if s.get("amount") is not None and district:
+        if s.get("amount") is not None and district is not None and district != "":  # a district 0 is one
             by = self.subsidy_by_district.setdefault(sid, {})
             by[str(district)] = by.get(str(district), Decimal(0)) + Decimal(s["amount"]) * times
 
