@@ -448,8 +448,7 @@ def _unpassed_json(
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
         return finding_json(f, parts)
-    ks = text_key(f.subject_id)
-    key = None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
+    key = _unknown_key(entry, f)
     found = parts.texts.get(key) if key is not None else None
     return found if found is not None else parts.remember(key, finding_json(f, parts))
 
@@ -466,10 +465,16 @@ def _unpassed_dict(
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
         return f.to_dict()
-    ks = text_key(f.subject_id)
-    key = None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
+    key = _unknown_key(entry, f)
     found = parts.dicts.get(key) if key is not None else None
     return copy_finding(found) if found is not None else parts.remember_dict(key, f.to_dict())
+
+
+def _unknown_key(entry: tuple[Any, ...], f: Finding) -> tuple[Any, ...] | None:
+    """What an unknown finding's text and dict depend on: its rule, subject, missing fields and reason (None when
+    its subject's id has no exact key)."""
+    ks = text_key(f.subject_id)
+    return None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
 
 
 def _first(item: tuple[int, Any, Any] | tuple[int, Any]) -> int:
