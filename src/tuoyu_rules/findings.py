@@ -7,7 +7,6 @@ the report needs nothing of the evaluator.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
 from .report_types import BenefitJSON, Citation, ExclusionJSON, FindingJSON, SubsidyJSON
-from .text import format_value, json_number
+from .text import format_value, json_default, json_number
 
 if TYPE_CHECKING:
     from .compiler import CompiledBenefit, CompiledExclusion, CompiledPolicy, CompiledRule, CompiledSubsidy
@@ -577,17 +576,7 @@ _str = json.encoder.encode_basestring  # what json.dumps uses for text with ensu
 _NOTE = ', "amount_open": true, "note": ' + _str(_OPEN_NOTE[0]) + ', "note_en": ' + _str(_OPEN_NOTE[1])
 
 
-def _default(value: Any) -> Any:  # the writers' default (tuoyu_rules.writers._format), for values of records
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_default).encode
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=json_default).encode
 
 
 def json_text(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
@@ -145,3 +146,15 @@ def subject_label(subject: str, lang: str = "zh") -> str:
         return field_label(subject, lang)
     zh, en = SUBJECT_LABELS[match.group(1)]
     return (en if lang == "en" else zh).format(n=int(match.group(2)) + 1)
+
+
+def json_default(value: Any) -> Any:
+    """How reports and writers encode the values of records JSON has no type for: Decimal as its text, dates in ISO
+    form, sets and tuples as lists (``json.dumps(..., default=json_default)``)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -6,11 +6,12 @@ the dicts' keys and nothing else of the package.
 
 from __future__ import annotations
 
-import datetime
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from ..text import json_default
 
 if TYPE_CHECKING:
     from .rows import Keyed, ReportRow
@@ -31,14 +32,7 @@ def _lang(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+_json_default = json_default  # the writers' name for it
 
 
 def _is_number(value: Any) -> bool:
