@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "tuoyu_rules"
 
 # Low to high. A module may import only from a lower layer (or from inside its own subpackage).
 LAYERS: list[set[str]] = [
-    {"_version", "errors", "vocabulary", "report_types", "progress"},
+    {"_version", "_lazy", "errors", "vocabulary", "report_types", "progress"},
     {"errors_doc"},
     {"text"},
     {"source", "records"},

@@ -5,28 +5,65 @@
 >>> report = policy.evaluate({"id": "LMT-001", "total_slots": 60}, as_of=datetime.date(2024, 6, 30))
 >>> report.status
 'incomplete'
+
+Every public name is imported on first use (``tuoyu_rules.load_policy``, ``from tuoyu_rules import Report``):
+``import tuoyu_rules`` alone, and ``tuoyu-rules --version``, load nothing of the engine, pydantic or the writers.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .api import Policy, load_policy, validate_files
-from .errors import Location, PolicyError, Problem, RecordError
-from .findings import Finding
-from .records import Institution, Region, ResidentialArea, read_rows
-from .report import ErrorReport, Report
 
 if TYPE_CHECKING:
+    from .api import Policy, load_policy, validate_files
+    from .errors import Location, PolicyError, Problem, RecordError
+    from .findings import Finding
+    from .records import Institution, Region, ResidentialArea, read_rows
+    from .report import ErrorReport, Report
     from .writers import write_reports
+
+# each public name -> the module that defines it (imported when the name is first read)
+_HOMES = {
+    "ErrorReport": "report",
+    "Finding": "findings",
+    "Institution": "records",
+    "Location": "errors",
+    "Policy": "api",
+    "PolicyError": "errors",
+    "Problem": "errors",
+    "RecordError": "errors",
+    "Region": "records",
+    "Report": "report",
+    "ResidentialArea": "records",
+    "load_policy": "api",
+    "read_rows": "records",
+    "validate_files": "api",
+    "write_reports": "writers",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``write_reports`` is imported on first use: the writers (HTML, XLSX …) are not needed to evaluate."""
-    if name == "write_reports":
-        from .writers import write_reports
+    """A public name, imported from its module on first use and kept here (the next read is a plain lookup); a
+    submodule's name (``tuoyu_rules.compiler``) imports it, as the eager imports of earlier versions made it an
+    attribute."""
+    import importlib
 
-        return write_reports
-    raise AttributeError(f"module 'tuoyu_rules' has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+        globals()[name] = value
+        return value
+    problem = None
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ImportError as exc:  # no such module, or one whose optional extra is absent (tuoyu_rules.dask)
+            problem = exc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from problem
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
 
 
 __all__ = [

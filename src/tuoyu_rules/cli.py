@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from ._version import __version__
-from .api import validate_files
 from .errors import PolicyError, Problem, RecordError
-from .records import READERS
+from .records.readers import READERS
 from .text import printable
 from .vocabulary import KINDS
 from .writers import WRITERS, OutputError, safe_output, write_reports
 from .writers._ci import LOCATED_FORMATS
+
+# Nothing of the engine is imported here (the API, the compiler, pydantic): each command imports what it runs, so
+# that --version, --help and a usage error are quick (docs/performance.md, "Start-up").
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE: what a shell reports for either signal
@@ -327,6 +329,7 @@ def _quiet_stdout() -> None:
 
 # ---- validate ----------------------------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .api import validate_files
     from .authoring.annotations import github_annotations, sarif
 
     results = validate_files(args.paths, strict=args.strict, expiring_within=args.expiring_within)

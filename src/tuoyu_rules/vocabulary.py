@@ -185,6 +185,20 @@ ENUM_VALUES: dict[str, dict[str, tuple[str | None, tuple[str, ...]]]] = {
         "security_guard": ("保安员证", ("保安员证",)),
     },
 }
+
+# The enum fields whose codes the record models list in the order above (high to low) rather than sorted: the levels,
+# listed as the policy schema (model.py's UnitLevel) lists the same six. ``typing`` caches ``X | None`` by the *set* of
+# a Literal's values, so two orders of one set would make the schemas depend on which module was imported first.
+ORDERED_ENUMS = frozenset({"level"})
+
+
+def enum_codes(field: str) -> tuple[str, ...]:
+    """The codes of an enum field as the record models and their schema list them: sorted, or for an ordered enum
+    (:data:`ORDERED_ENUMS`) in the order of :data:`ENUM_VALUES`."""
+    codes = tuple(ENUM_VALUES[field])
+    return codes if field in ORDERED_ENUMS else tuple(sorted(codes))
+
+
 CERTIFICATE_FIELD = "certificates"  # a list of str whose items are ENUM_VALUES["certificates"] codes
 
 

@@ -29,7 +29,6 @@ from ..expressions import (
     split_template,
 )
 from ..model import Benefit, Citation, Document, Exclusion, Rule, Subsidy, Text
-from ..records.readers.columns import map_target, target_problem
 from ..vocabulary import ALL_FIELDS, RECORD_KIND
 from .checks import ParamEntry, Path_, by_year_targets, check_parameters, check_references, cite, target_meta
 from .layers import Layer, bundled_dir, bundled_ids, load_chain, resolve_ref
@@ -172,6 +171,10 @@ class _Builder:
 
     def _merge_columns(self, layer: Layer) -> None:
         """The policy's column map (``columns:``): every target must be a field a ledger column can fill."""
+        if not layer.model.columns:
+            return
+        from ..records.readers.columns import map_target, target_problem  # the readers, only for a policy's map
+
         for header, target in layer.model.columns.items():
             problem = target_problem(header, target, Location())
             if problem is not None:

@@ -8,14 +8,52 @@ cannot be read still yields one :class:`RawRow`, so nothing is lost.
 
 ``fields`` holds the tables (kinds, spellings, headers, bounds), ``convert`` the field converters, ``normalize``
 the fast path and the general path, ``models`` the models, ``readers`` one module per family of formats.
+
+Each name is imported from its module on first use: the column maps (which the compiler reads) do not load the
+readers or pydantic's record models, and the readers' table does not load the models.
 """
 
 from __future__ import annotations
 
-from .models import Institution, RecordModel, Region, ResidentialArea
-from .normalize import normalize_record
-from .readers import READERS, LedgerInput, LedgerNotice, RawRow, Reader, read_rows
-from .readers.columns import header_key
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Institution, RecordModel, Region, ResidentialArea
+    from .normalize import normalize_record
+    from .readers import READERS, LedgerInput, LedgerNotice, RawRow, Reader, read_rows
+    from .readers.columns import header_key
+
+# each name -> the module (of this package) that defines it
+_HOMES = {
+    "READERS": "readers",
+    "Institution": "models",
+    "LedgerInput": "readers",
+    "LedgerNotice": "readers",
+    "RawRow": "readers",
+    "Reader": "readers",
+    "RecordModel": "base",
+    "Region": "models",
+    "ResidentialArea": "models",
+    "header_key": "readers.columns",
+    "normalize_record": "normalize",
+    "read_rows": "readers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A name of :data:`__all__`, imported from its module on first use and kept here."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __all__ = [
     "READERS",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..vocabulary import ENUM_VALUES, KINDS, SUBJECTS
+from ..vocabulary import ENUM_VALUES, KINDS, SUBJECTS, enum_codes
 from .models import MODELS
 
 __all__ = ["typed_models_source"]
@@ -53,7 +53,7 @@ def _nested_name(key: str, table: dict[str, Any], kind: str) -> str:
 
 
 def _literal(key: str) -> str:
-    return "Literal[" + ", ".join(f'"{code}"' for code in sorted(ENUM_VALUES[key])) + "]"
+    return "Literal[" + ", ".join(f'"{code}"' for code in enum_codes(key)) + "]"
 
 
 class _Source:

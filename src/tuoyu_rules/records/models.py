@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import create_model
 
-from ..vocabulary import CERTIFICATES, ENUMS, KINDS
+from ..vocabulary import CERTIFICATES, ENUMS, KINDS, enum_codes
 from .base import RecordModel
 
 __all__ = ["MODELS", "Institution", "RecordModel", "Region", "ResidentialArea"]
@@ -49,7 +49,7 @@ def _annotation(key: str, spec: Any) -> Any:
     if spec == "bool":
         return bool
     if key in ENUMS and key != "kind":
-        return Literal[tuple(sorted(set(ENUMS[key].values())))]
+        return Literal[enum_codes(key)]
     return str
 
 

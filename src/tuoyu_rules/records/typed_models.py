@@ -70,7 +70,7 @@ class SubregionRecord(TypedDict, total=False):
 
     id: str
     name: str
-    level: Literal["city", "community", "county", "national", "province", "township"]
+    level: Literal["national", "province", "city", "county", "township", "community"]
     year: int
     population: int
     total_slots: int
@@ -164,7 +164,7 @@ class Region(RecordModel):
 
     id: str
     name: str | None = None
-    level: Literal["city", "community", "county", "national", "province", "township"] | None = None
+    level: Literal["national", "province", "city", "county", "township", "community"] | None = None
     year: int | None = None
     population: int | None = None
     total_slots: int | None = None

@@ -14,23 +14,18 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from .._lazy import Later
 from ._format import _lang
 from .base import WriteOptions, Writer
-from .csv import write_csv
-from .github import write_github
-from .html import HTML_ROW_LIMIT, write_html
 from .items import Item, as_dict
-from .json import write_json, write_jsonl
-from .junit import write_junit
 from .output import OutputError, check_output, safe_output
-from .parquet import write_parquet
 from .rows import ReportRow, report_row
-from .sarif import write_sarif
 from .summary import Summary
-from .table import write_table
-from .xlsx import write_xlsx
+
+if TYPE_CHECKING:
+    from .html_page import HTML_ROW_LIMIT
 
 __all__ = [
     "HTML_ROW_LIMIT",
@@ -44,12 +39,32 @@ __all__ = [
     "write_reports",
 ]
 
+
+def _later(module: str, name: str) -> Later:
+    """A writer function of a module of this package, imported when it first writes: the table names every format
+    without loading Jinja2 (html), the XML tools (junit) or any writer a command does not use."""
+    return Later(f"{__name__}.{module}", name)
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`HTML_ROW_LIMIT` and the writer functions (``write_csv`` …) that this module imported eagerly before,
+    each read from its module when first asked for."""
+    if name == "HTML_ROW_LIMIT":
+        from .html_page import HTML_ROW_LIMIT
+
+        return HTML_ROW_LIMIT
+    for writer in WRITERS.values():
+        if isinstance(writer.write, Later) and writer.write.name == name:
+            return writer.write.resolve()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 WRITERS: dict[str, Writer] = {
     w.name: w
     for w in (
         Writer(
             "table",
-            write_table,
+            _later("table", "write_table"),
             binary=False,
             suffix="txt",
             verdicts=True,
@@ -58,7 +73,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "json",
-            write_json,
+            _later("json", "write_json"),
             binary=False,
             suffix="json",
             zh="报告对象组成的 JSON 数组，供服务使用",
@@ -66,7 +81,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "jsonl",
-            write_jsonl,
+            _later("json", "write_jsonl"),
             binary=False,
             suffix="jsonl",
             json_text=True,
@@ -75,7 +90,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "csv",
-            write_csv,
+            _later("csv", "write_csv"),
             binary=False,
             suffix="csv",
             long_form=True,
@@ -85,7 +100,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "parquet",
-            write_parquet,
+            _later("parquet", "write_parquet"),
             binary=True,
             suffix="parquet",
             zh="Parquet 结果表（每条记录一行，金额为精确小数；需要 pyarrow 与 -o）",
@@ -95,7 +110,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "xlsx",
-            write_xlsx,
+            _later("xlsx", "write_xlsx"),
             binary=True,
             suffix="xlsx",
             verdicts=True,
@@ -104,7 +119,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "html",
-            write_html,
+            _later("html", "write_html"),
             binary=False,
             suffix="html",
             zh="自包含网页：汇总卡片、条形图和可筛选的表格",
@@ -112,7 +127,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "github",
-            write_github,
+            _later("github", "write_github"),
             binary=False,
             suffix="txt",
             zh="GitHub Actions 注释：每条未通过的记录一条，指明台账文件和行",
@@ -120,7 +135,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "sarif",
-            write_sarif,
+            _later("sarif", "write_sarif"),
             binary=False,
             suffix="sarif",
             zh="SARIF 2.1.0：每条未通过的记录一个结果，供代码扫描使用",
@@ -128,7 +143,7 @@ WRITERS: dict[str, Writer] = {
         ),
         Writer(
             "junit",
-            write_junit,
+            _later("junit", "write_junit"),
             binary=False,
             suffix="xml",
             zh="JUnit XML：每个台账文件一个测试套件，每条记录一个测试用例",

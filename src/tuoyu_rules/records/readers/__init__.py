@@ -11,15 +11,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
+from ..._lazy import Later
 from ...errors import Location, Problem, RecordError
 from ...vocabulary import KIND_ALIASES, KINDS
 from .base import LedgerInput, LedgerNotice, RawRow, Reader, Table
 from .columns import ColumnMap, column_map, unused_notice
 from .csv import CsvPart, CsvPlan, PartRead, csv_parts, plan_csv, read_csv, read_csv_part
-from .json import read_json, read_jsonl
 from .kinds import ambiguous_problem
-from .xlsx import read_xlsx
-from .yaml_doc import read_yaml
+
+# imported on first use (docs/performance.md, "Start-up"): a CSV ledger, or a policy load, never loads the workbook
+# reader (python-calamine, zipfile, ElementTree), the JSON or the YAML reader
+read_xlsx = Later(f"{__name__}.xlsx", "read_xlsx")
+read_json = Later(f"{__name__}.json", "read_json")
+read_jsonl = Later(f"{__name__}.json", "read_jsonl")
+read_yaml = Later(f"{__name__}.yaml_doc", "read_yaml")
 
 __all__ = [
     "READERS",
