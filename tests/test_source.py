@@ -63,3 +63,29 @@ def test_bom_is_accepted_and_non_utf8_is_reported(tmp_path) -> None:
 def test_invalid_date_is_a_located_problem() -> None:
     doc = load_yaml_text("since: 2023-13-01\n", "f.yaml")
     assert [(p.code, p.location.line) for p in doc.problems] == [("policy.bad-date", 1)]
+
+
+def test_a_text_read_again_gives_its_own_data_and_its_own_problems(tmp_path) -> None:
+    """The node tree of a text is kept for the next read of the same text; every read builds its own data."""
+    text = "a: 1\nb: [x, y]\na: 2\nwhen: 2024-02-30\n"
+    first, second = load_yaml_text(text, "one.yaml"), load_yaml_text(text, "two.yaml")
+    assert first.data == second.data and first.data is not second.data and first.data["b"] is not second.data["b"]
+    first.data["b"].append("z")
+    assert second.data["b"] == ["x", "y"]
+    assert [(p.code, p.location.file) for p in second.problems] == [
+        ("policy.duplicate-key", "two.yaml"),
+        ("policy.bad-date", "two.yaml"),
+    ]
+    with pytest.raises(PolicyError) as info:  # a text that does not parse fails on every read, under its own name
+        load_yaml_text("a: [1\n", "three.yaml")
+    with pytest.raises(PolicyError) as again:
+        load_yaml_text("a: [1\n", "four.yaml")
+    assert info.value.problems[0].location.file == "three.yaml" and again.value.problems[0].location.file == "four.yaml"
+
+
+def test_a_changed_file_is_read_anew(tmp_path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("rate: 4.7\n", encoding="utf-8")
+    assert load_yaml_file(path).data == {"rate": Decimal("4.7")}
+    path.write_text("rate: 4.8\n", encoding="utf-8")
+    assert load_yaml_file(path).data == {"rate": Decimal("4.8")}

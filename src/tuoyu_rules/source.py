@@ -7,6 +7,7 @@ decimals are problems, collected and raised together as one :class:`PolicyError`
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -246,9 +247,18 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> PolicyErro
     return _fail("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)
 
 
+@functools.lru_cache(maxsize=8)
+def _composed(text: str) -> yaml.Node | None:
+    """The node tree of a text, kept for the last few texts: a process that reads one file again (``validate`` reads
+    national.yaml under each city and each file again for its dates) composes it once. Keyed by the whole text, so a
+    changed file is composed anew; the nodes are only read (every load builds its own data from them), and a text
+    that fails to compose raises every time."""
+    return yaml.compose(text, Loader=_Loader)
+
+
 def _compose(text: str, file: str) -> yaml.Node:
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _composed(text)
     except RecursionError:
         zh, en = f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）", f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)"
         raise _fail("policy.too-deep", zh, en, file) from None

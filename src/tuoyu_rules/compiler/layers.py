@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,9 @@ from ..source import SourceDoc, load_yaml_file
 
 
 def bundled_dir() -> Path:
-    """The folder of the policies that ship with the package."""
-    return Path(str(resources.files("tuoyu_rules") / "policies"))
+    """The folder of the policies that ship with the package (the package's own folder, as
+    ``importlib.resources.files`` names it for an installed package, without importing importlib.resources)."""
+    return Path(__file__).parent.parent / "policies"
 
 
 def bundled_ids() -> list[str]:

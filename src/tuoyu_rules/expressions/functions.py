@@ -7,10 +7,12 @@ test fails when the list and the table differ). Adding a function is one entry h
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from types import CodeType
 from typing import Any
 
 from .runtime import OPERATORS, Undecided, Undefined, Unknown, _ceil_div, _dec, _div, _floor_div
@@ -177,10 +179,17 @@ def build_function(source: str, names: dict[str, Any] | None = None) -> Callable
 
     ``names`` is the namespace it runs in (default: a fresh :func:`namespace`); the compiler builds one per load and
     shares it among the functions of that load (generated code never assigns a global)."""
-    code = compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
     # generated from an allowlisted tree, never policy text
-    function: Callable[..., Any] = eval(code, namespace() if names is None else names)
+    function: Callable[..., Any] = eval(_code(source), namespace() if names is None else names)
     return function
+
+
+@functools.lru_cache(maxsize=4096)
+def _code(source: str) -> CodeType:
+    """The code object of one generated function, compiled once per process: a city's policy and every other that
+    extends ``national`` share national's expressions (``validate policies/`` compiles each once, not per chain).
+    Code objects are immutable; each load still makes its own function, in its own namespace."""
+    return compile(f"lambda r, p, R, Y, F, T, O=None, Q=None: ({source})", "<policy expression>", "eval")
 
 
 def functions_markdown() -> str:
