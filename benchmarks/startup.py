@@ -8,9 +8,10 @@ Every case runs in a fresh interpreter (the venv's python, ``-m tuoyu_rules`` as
 ``PYTHONPATH`` pointing at the tree's ``src``: the old tree is ``git archive`` of ``--old`` unpacked into a temporary
 folder, so both run with the same interpreter and the same installed dependencies. Each round runs every case once
 in each tree, in turn, so a machine shared with other work slows both alike; each (case, tree) keeps its best round
-(and its median). Standard output and the exit code of the two trees must be the same (asserted: a start-up change
+(and its median), of the wall time and of the CPU time (user + system of the process, which a loaded machine
+disturbs less). Standard output and the exit code of the two trees must be the same (asserted: a start-up change
 never changes an output). The one-minute load average is printed before and after. Results go to standard output as
-a Markdown table.
+Markdown tables.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,17 +72,20 @@ def old_tree(ref: str, folder: Path) -> Path:
     return target / "src"
 
 
-def run(argv: list[str], src: Path) -> tuple[float, bytes, int]:
-    """(seconds, standard output, exit code) of one fresh interpreter with ``src`` first on its path."""
+def run(argv: list[str], src: Path) -> tuple[float, float, bytes, int]:
+    """(seconds, CPU seconds, standard output, exit code) of one fresh interpreter with ``src`` first on its path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["PYTHONPATH"] = str(src)
     env["TUOYU_NO_BROWSER"] = "1"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, *argv], capture_output=True, env=env, cwd=str(ROOT), check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{argv} failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
-    return seconds, done.stdout, done.returncode
+    return seconds, cpu, done.stdout, done.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,19 +101,23 @@ def main(argv: list[str] | None = None) -> int:
             trees = {"old": old_tree(args.old, folder), **trees}
         table = cases(folder)
         times: dict[tuple[str, str], list[float]] = {(c, t): [] for c in table for t in trees}
+        cpus: dict[tuple[str, str], list[float]] = {(c, t): [] for c in table for t in trees}
         outputs: dict[str, dict[str, tuple[bytes, int]]] = {c: {} for c in table}
         load_before = os.getloadavg()[0]
         for _ in range(args.rounds):
             for case, case_argv in table.items():
                 for tree, src in trees.items():
-                    seconds, out, code = run(case_argv, src)
+                    seconds, cpu, out, code = run(case_argv, src)
                     times[case, tree].append(seconds)
+                    cpus[case, tree].append(cpu)
                     outputs[case][tree] = (out, code)
         load_after = os.getloadavg()[0]
         for case, by_tree in outputs.items():
             if len(set(by_tree.values())) > 1:
                 raise SystemExit(f"{case}: the trees' outputs or exit codes differ")
-        report(table, trees, times, args, (load_before, load_after))
+        report(table, trees, times, args, (load_before, load_after), "wall time")
+        print()
+        report(table, trees, cpus, args, (load_before, load_after), "CPU time (user + system)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0
@@ -120,8 +129,9 @@ def report(
     times: dict[tuple[str, str], list[float]],
     args: argparse.Namespace,
     load: tuple[float, float],
+    what: str,
 ) -> None:
-    print(f"best (median) of {args.rounds} fresh processes, rounds interleaved; old = {args.old}")
+    print(f"{what}: best (median) of {args.rounds} fresh processes, rounds interleaved; old = {args.old}")
     print(f"python {sys.version.split()[0]}; one-minute load average {load[0]:.2f} before, {load[1]:.2f} after\n")
     heads = [f"{t} best (median) s" for t in trees]
     ratio = len(trees) == 2
