@@ -954,7 +954,7 @@ def passed_values(
     else:
         subject, parent = record[label[0]][label[1]], record
         subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
-        ks = _NO_ID if subject_id is None else text_key(subject_id)
+        ks = _NO_ID if subject_id is None else (str, subject_id) if type(subject_id) is str else text_key(subject_id)
     if rule.check is not None:
         args = (subject, p, parent, year, _NO_OUTCOMES, None)
         fn = rule.observed

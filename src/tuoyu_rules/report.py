@@ -334,18 +334,25 @@ class Report:
         subsidies, benefits = self._line_texts(parts, record)
         out = ['{"kind": ', json_text(self.kind), ', "id": ', json_text(self.id), ', "policy": ']
         out += [json_text(self.policy.id), ', "as_of": "', self.as_of.isoformat(), '", "status": "', self._status]
-        out += ['", "findings": [', ", ".join(findings), '], "violations": [', ", ".join(failed), "]"]
-        out += [', "subsidies": [', ", ".join(subsidies), "]"]
+        out.append('", "findings": [')
+        out += _separated(findings)  # the texts themselves: the one join at the end copies them once
+        out.append('], "violations": [')
+        out += _separated(failed)
+        out.append('], "subsidies": [')
+        out += _separated(subsidies)
+        out.append("]")
         if self._benefits:
-            out += [', "benefits": [', ", ".join(benefits), "]"]
+            out.append(', "benefits": [')
+            out += _separated(benefits)
+            out.append("]")
         aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out += [', "aims": ', json_text(aims)]
         if self._warnings:
             out += [', "warnings": ', json_text(self.warnings)]
-        extra = {k: record[k] for k in ("name", "form", "district") if k in record}
+        extra = [f"{_KEYS[k]}{json_text(record[k])}" for k in ("name", "form", "district") if k in record]
         if extra:
-            out += [', "record": ', json_text(extra)]
+            out += [', "record": {', ", ".join(extra), "}"]
         if not passes:
             out += [', "passes_omitted": ', json_text(self._passes())]
         if self.policy.provenance is not None:
@@ -513,6 +520,16 @@ def _unknown_key(entry: tuple[Any, ...], f: Finding) -> tuple[Any, ...] | None:
 
 
 _first = itemgetter(0)  # the sort key of (rule index, …) items, in C
+_KEYS = {k: json_text(k) + ": " for k in ("name", "form", "district")}
+
+
+def _separated(texts: list[str]) -> list[str]:
+    """``texts`` with ``", "`` between them, as one list (``"".join`` of it is ``", ".join(texts)``)."""
+    if len(texts) < 2:
+        return texts
+    out = [", "] * (2 * len(texts) - 1)
+    out[::2] = texts
+    return out
 
 
 def _severity_masks(policy: CompiledPolicy) -> tuple[int, int]:
