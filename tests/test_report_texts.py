@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import tuoyu_rules
 from tuoyu_rules.compiler import bundled_ids
-from tuoyu_rules.findings import failed_key, value_key
+from tuoyu_rules.findings import finding_key, value_key
 from tuoyu_rules.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,9 +124,50 @@ def test_template_values_are_keys_by_type_and_text() -> None:
     assert value_key(1.5) is None and value_key([1, 1.5]) is None and value_key({"a": 1}) is None
 
 
-def test_a_failed_finding_of_a_target_year_is_not_kept(policies: dict[str, tuoyu_rules.Policy]) -> None:
-    """By-year targets are written from their findings, never from a kept text (their citation is the year's)."""
+def _regions() -> list[dict[str, Any]]:
+    rows = []
+    for path in sorted(ROOT.glob("examples/*/regions.jsonl")):
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+REGIONS = _regions()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6), day=st.sampled_from(DAYS))
+def test_by_year_targets_through_kept_texts_are_the_ones_built_afresh(
+    policies: dict[str, tuoyu_rules.Policy], seed: int, day: datetime.date
+) -> None:
+    """Region records (by-year targets: their year, progress and the year's citation are in their texts) with their
+    counts drawn anew, twice each, under every policy."""
+    rng = random.Random(seed)
+    records = []
+    for row in rng.sample(REGIONS, k=4):
+        for _ in range(2):
+            variant = json.loads(json.dumps(row))
+            for key, value in row.items():
+                if isinstance(value, int) and not isinstance(value, bool) and key != "year" and rng.random() < 0.5:
+                    variant[key] = rng.choice((0, 1, value // 2, value, value * 2, value + 1))
+            records.append(variant)
+    for policy in policies.values():
+        for report, record in zip(policy.evaluate_many(records, as_of=day), records, strict=True):
+            if not isinstance(report, Report):
+                continue
+            fresh = _afresh(policy, record, day)
+            expected = json.dumps(fresh.to_dict(), ensure_ascii=False)
+            assert report.to_json() == expected and json.dumps(report.to_dict(), ensure_ascii=False) == expected
+
+
+def test_findings_are_keyed_by_their_year_and_progress(policies: dict[str, tuoyu_rules.Policy]) -> None:
+    """Two target findings of one rule that differ only in year or progress never share a key."""
     policy = policies["luzhou_longmatan"]
-    rows = [json.loads(line) for line in (ROOT / "examples/luzhou_longmatan/regions.jsonl").read_text().splitlines()]
-    targets = [f for r in policy.evaluate_many(rows, as_of=DAYS[0]) for f in r.findings if f.year is not None]
-    assert targets and all(failed_key(f, None) is None for f in targets)
+    reports = list(policy.evaluate_many(REGIONS, as_of=DAYS[0]))
+    targets = [f for r in reports if isinstance(r, Report) for f in r.findings if f.year is not None]
+    assert targets, "the example regions give by-year targets"
+    keys = {finding_key(f) for f in targets}
+    assert None not in keys
+    by_key: dict[Any, set[tuple[Any, ...]]] = {}
+    for f in targets:
+        by_key.setdefault(finding_key(f), set()).add((f.year, str(f.progress), f.outcome, str(f.observed)))
+    assert all(len(v) == 1 for v in by_key.values())

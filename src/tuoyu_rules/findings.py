@@ -613,8 +613,8 @@ class JsonParts:
         self.dicts: dict[tuple[Any, ...], FindingJSON] = {}
         # the dicts of subsidy lines that are not eligible and of benefit lines, by what they depend on
         self.lines: dict[tuple[Any, ...], dict[str, Any]] = {}
-        # the texts and dicts of failed findings, by their rule, subject, values and the values of their templates
-        # (failed_key): kept apart, as more of them differ from record to record
+        # the texts and dicts of failed and by-year findings, by their rule, subject, values and the values of their
+        # templates (finding_key): kept apart, as more of them differ from record to record
         self.failed: dict[tuple[Any, ...], str] = {}
         self.failed_dicts: dict[tuple[Any, ...], FindingJSON] = {}
         # the texts of subsidy and benefit lines, by what they depend on (line_key)
@@ -713,22 +713,42 @@ def _values_key(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None if None in keys else keys
 
 
-def failed_key(f: Finding, label: Any) -> tuple[Any, ...] | None:
-    """What the text and dict of a failed finding of a raw entry depend on: its rule, subject (``label``, its id),
-    observed and required values and the values of the placeholders of its message and fix in both languages (a
-    template's text is a pure function of them); None when a value is not one a key tells apart."""
+def finding_key(f: Finding) -> tuple[Any, ...] | None:
+    """What the text and dict of a finding depend on: its rule, outcome, target year, subject and subject id,
+    observed and required values, progress, missing fields and reason, and for a failed one the values of the
+    placeholders of its message and fix templates in both languages (a template's text is a pure function of them;
+    the other messages are made of the title and these values); None when a value is not one a key tells apart."""
     rule = f.compiled_rule
-    ko, kq, ks = text_key(f.observed), text_key(f.required), text_key(f.subject_id)
-    if ko is None or kq is None or ks is None or f.year is not None:
+    ko, kq, ks, kp = text_key(f.observed), text_key(f.required), text_key(f.subject_id), text_key(f.progress)
+    if ko is None or kq is None or ks is None or kp is None:
         return None
-    key: list[Any] = ["fail", rule.index, label, ks, ko, kq]
-    for template in rule.message if rule.fix is None else (*rule.message, *rule.fix):
-        if template.values is not None:
-            k = _values_key(template.values(*f.args))
-            if k is None:
-                return None
-            key.append(k)
+    key: list[Any] = ["finding", rule.index, f.outcome, f.year, f.subject, ks, ko, kq, kp, f.missing, f.reason]
+    if f.outcome == "fail":
+        for template in rule.message if rule.fix is None else (*rule.message, *rule.fix):
+            if template.values is not None:
+                k = _values_key(template.values(*f.args))
+                if k is None:
+                    return None
+                key.append(k)
     return tuple(key)
+
+
+def kept_json(f: Finding, parts: JsonParts) -> str:
+    """``finding_json(f, parts)``, kept under :func:`finding_key` (parts.failed: failed and by-year findings)."""
+    key = finding_key(f)
+    if key is None:
+        return finding_json(f, parts)
+    text = parts.failed.get(key)
+    return text if text is not None else parts.remember_failed(key, finding_json(f, parts))
+
+
+def kept_dict(f: Finding, parts: JsonParts) -> FindingJSON:
+    """``f.to_dict()``: a copy of the dict kept under :func:`finding_key` (parts.failed_dicts)."""
+    key = finding_key(f)
+    if key is None:
+        return f.to_dict()
+    made = parts.failed_dicts.get(key)
+    return copy_finding(made) if made is not None else parts.remember_failed_dict(key, f.to_dict())
 
 
 def json_parts(policy: CompiledPolicy) -> JsonParts:

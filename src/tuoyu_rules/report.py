@@ -30,10 +30,11 @@ from .findings import (
     benefit_json,
     benefit_text,
     copy_finding,
-    failed_key,
     finding_json,
     json_parts,
     json_text,
+    kept_dict,
+    kept_json,
     passed_dict,
     passed_text,
     passed_values,
@@ -398,7 +399,7 @@ class Report:
                 items.append((entry[0], _unpassed_json(policy, parts, entry, year, p, record), entry[1] is False))
         for f in self._targets:
             if passes or f.outcome != "pass" or f.year is not None:
-                items.append((f.compiled_rule.index, finding_json(f, parts), f.outcome == "fail"))
+                items.append((f.compiled_rule.index, kept_json(f, parts), f.outcome == "fail"))
         items.sort(key=_first)
         return [t for _, t, _ in items], [t for _, t, bad in items if bad]
 
@@ -440,7 +441,7 @@ class Report:
                 items.append((entry[0], _unpassed_dict(policy, parts, entry, year, p, record)))
         for f in self._targets:
             if passes or f.outcome != "pass" or f.year is not None:
-                items.append((f.compiled_rule.index, f.to_dict()))
+                items.append((f.compiled_rule.index, kept_dict(f, parts)))
         items.sort(key=_first)
         return [d for _, d in items]
 
@@ -477,14 +478,10 @@ def _unpassed_json(
 ) -> str:
     """The JSON text of a raw entry that failed or is unknown; an unknown one's text depends only on its rule,
     subject, missing fields and reason, and is kept (parts.texts) for the next record that gives the same; a failed
-    one's on what :func:`~.findings.failed_key` names (kept in parts.failed)."""
+    one's on what :func:`~.findings.finding_key` names (kept in parts.failed)."""
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
-        key = failed_key(f, entry[4])
-        if key is None:
-            return finding_json(f, parts)
-        text = parts.failed.get(key)
-        return text if text is not None else parts.remember_failed(key, finding_json(f, parts))
+        return kept_json(f, parts)
     key = _unknown_key(entry, f)
     found = parts.texts.get(key) if key is not None else None
     return found if found is not None else parts.remember(key, finding_json(f, parts))
@@ -502,11 +499,7 @@ def _unpassed_dict(
     (parts.dicts, parts.failed_dicts) and handed out as a copy."""
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
-        key = failed_key(f, entry[4])
-        if key is None:
-            return f.to_dict()
-        made = parts.failed_dicts.get(key)
-        return copy_finding(made) if made is not None else parts.remember_failed_dict(key, f.to_dict())
+        return kept_dict(f, parts)
     key = _unknown_key(entry, f)
     found = parts.dicts.get(key) if key is not None else None
     return copy_finding(found) if found is not None else parts.remember_dict(key, f.to_dict())
