@@ -12,6 +12,10 @@
 2. ``tuoyu-rules check --format csv`` on a CSV ledger (``generate.py``, seed 7) against Python's csv module merely
    reading the same file, best of the rounds, each engine that can run.
 3. Peak memory (the check process's own VmHWM) of ``check --format csv`` on a 1,000,000-row CSV.
+4. With ``--then SRC`` (the ``src`` of an older tree), a report's JSON line then and now (``json_then_now.py``: a
+   worker process per tree, taking turns round by round), and where ``to_dict()``'s time goes: with the collector
+   on and off, dicts kept or dropped, the objects the collector tracks per dict, and the floor of merely keeping
+   dicts of that shape (copies of one report's dict, built in C).
 """
 
 from __future__ import annotations
@@ -101,6 +105,75 @@ def in_process(rows: int, seed: int, rounds: int) -> list[tuple[str, float]]:
     return [(label, seconds) for label, seconds in best.items()]
 
 
+def _tracked(value: Any, seen: set[int]) -> int:
+    """The objects of ``value`` the cyclic collector tracks (each counted once: shared citations once)."""
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    count = int(gc.is_tracked(value))
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return count + sum(_tracked(v, seen) for v in items)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a report dict with containers of its own but its findings' citations, as to_dict() shares them."""
+    if isinstance(value, dict):
+        out = value.copy()
+        for k, v in out.items():
+            if isinstance(v, (dict, list)) and k != "citation":
+                out[k] = _copy(v)
+        return out
+    if isinstance(value, list):
+        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
+
+
+def _off(run: Callable[[], Any]) -> Callable[[], Any]:
+    def without_collector() -> Any:
+        gc.disable()
+        try:
+            return run()
+        finally:
+            gc.enable()
+
+    return without_collector
+
+
+def to_dict_anatomy(rows: int, seed: int, rounds: int) -> list[tuple[str, float]]:
+    """Seconds of the ways of making ``to_dict()`` of every report, rounds interleaved (item 2 of issue 18). The
+    copies of one report's dict tell what merely keeping dicts of this shape costs the collector (kept minus off),
+    whatever builds them."""
+    raw = [json.loads(json.dumps(r)) for r in whole_policy.records(rows, seed)]
+    policy = tuoyu_rules.load_policy(POLICY)
+    reference = whole_policy.Reference(dict(policy.compiled.params_at(AS_OF).point))
+    one = next(iter(policy.evaluate_many(raw[:1], as_of=AS_OF))).to_dict()
+
+    def many() -> Any:
+        return policy.evaluate_many(raw, as_of=AS_OF)
+
+    def kept() -> Any:
+        return [r.to_dict() for r in many()]
+
+    entries = {
+        "reference, with validation": timed(lambda: [reference.validated(r) for r in raw]),
+        "streamed, `failed_rules()`": timed(lambda: [r.failed_rules() for r in many()]),
+        "`to_dict()` of every report, kept (the target's measure)": timed(kept),
+        "the same, the collector off (`gc.disable()`)": timed(_off(kept)),
+        "`to_dict()` of every report, each dropped at once": timed(lambda: [r.to_dict() and None for r in many()]),
+        "copies of one report's dict (its shape and tracked objects), kept": timed(lambda: [_copy(one) for _ in raw]),
+        "the same copies, the collector off": timed(_off(lambda: [_copy(one) for _ in raw])),
+    }
+    best = best_of(entries, rounds)
+    sample = [r.to_dict() for r in policy.evaluate_many(raw[:200], as_of=AS_OF)]
+    seen: set[int] = set()
+    per_dict = sum(_tracked(d, seen) for d in sample) / len(sample)
+    best[
+        f"(objects the collector tracks per report dict: {per_dict:.1f}; of one report's copy: "
+        f"{_tracked(_copy(one), set()):.0f})"
+    ] = 0.0
+    return list(best.items())
+
+
 def check_argv(ledger: Path, engine: str) -> list[str]:
     return [
         "check",
@@ -169,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", type=int, default=1_000_000, help="rows of the memory test CSV (0 to skip)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--then", help="an older tree's src: its JSON lines against this tree's, and to_dict()'s anatomy"
+    )
     args = parser.parse_args(argv)
+    if args.then:
+        return then_and_now(args)
 
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -203,6 +281,27 @@ def main(argv: list[str] | None = None) -> int:
             for engine in engines():
                 seconds, peak, _code = run_check(ledger, engine)
                 print(f"| `--engine {engine}` | {seconds:.0f} | {args.big / seconds:,.0f} | {peak:.0f} |")
+    return 0
+
+
+def then_and_now(args: argparse.Namespace) -> int:
+    """Part 4: the JSON line then and now, and where to_dict()'s time goes (no CLI runs)."""
+    import json_then_now
+
+    print(f"Load average before: {os.getloadavg()[0]:.2f}")
+    facts, best = json_then_now.measure(args.then, args.rows, args.rounds)
+    print(f"### A report's JSON line, then ({args.then}) and now (best of {args.rounds} rounds, CPU time)")
+    print(json_then_now.table(facts, best))
+    results = to_dict_anatomy(args.rows, args.seed, args.rounds)
+    base = results[0][1]
+    print(f"\n### `to_dict()` on {args.rows:,} whole-policy institutions (best of {args.rounds} rounds)\n")
+    print("| path | µs per record | × the reference with validation |\n|---|---:|---:|")
+    for label, seconds in results:
+        if seconds:
+            print(f"| {label} | {seconds / args.rows * 1e6:.1f} | {seconds / base:.2f}× |")
+        else:
+            print(f"\n{label}")
+    print(f"Load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 

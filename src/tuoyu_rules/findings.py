@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from .expressions import EVAL_ERRORS, Undecided, Undefined, Unknown
+from .expressions.runtime import NO_VALUE
 from .report_types import BenefitJSON, Citation, ExclusionJSON, FindingJSON, SubsidyJSON
 from .text import format_value, json_default, json_number
 
@@ -612,6 +613,12 @@ class JsonParts:
         self.dicts: dict[tuple[Any, ...], FindingJSON] = {}
         # the dicts of subsidy lines that are not eligible and of benefit lines, by what they depend on
         self.lines: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # the texts and dicts of failed and by-year findings, by their rule, subject, values and the values of their
+        # templates (finding_key): kept apart, as more of them differ from record to record
+        self.failed: dict[tuple[Any, ...], str] = {}
+        self.failed_dicts: dict[tuple[Any, ...], FindingJSON] = {}
+        # the texts of subsidy and benefit lines, by what they depend on (line_key)
+        self.line_texts: dict[tuple[Any, ...], str] = {}
         self.subsidies = {s.id: _subsidy_parts(s) for s in policy.subsidies}
         self.benefits = {b.id: _benefit_parts(policy, b) for b in policy.benefits}
 
@@ -622,6 +629,24 @@ class JsonParts:
             if len(self.texts) >= self.TEXTS:
                 self.texts.clear()
             self.texts[key] = text
+        return text
+
+    def remember_failed(self, key: tuple[Any, ...], text: str) -> str:
+        if len(self.failed) >= self.TEXTS:
+            self.failed.clear()
+        self.failed[key] = text
+        return text
+
+    def remember_failed_dict(self, key: tuple[Any, ...], made: FindingJSON) -> FindingJSON:
+        if len(self.failed_dicts) >= self.TEXTS:
+            self.failed_dicts.clear()
+        self.failed_dicts[key] = made
+        return copy_finding(made)
+
+    def remember_line_text(self, key: tuple[Any, ...], text: str) -> str:
+        if len(self.line_texts) >= self.TEXTS:
+            self.line_texts.clear()
+        self.line_texts[key] = text
         return text
 
     def remember_line(self, key: tuple[Any, ...], made: dict[str, Any]) -> dict[str, Any]:
@@ -666,6 +691,64 @@ def text_key(value: Any) -> tuple[Any, Any] | None:
     if kind is int or kind is str or kind is bool or value is None:
         return kind, value
     return None
+
+
+_DASH = ("dash",)  # the key of a placeholder without a value (NO_VALUE: it shows a dash)
+
+
+def value_key(value: Any) -> Any:
+    """:func:`text_key` for the values of template placeholders too: a dash (no value), and lists and tuples of
+    values it keys; None for a value that is not kept as a key."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        keys = tuple([value_key(v) for v in value])
+        return None if None in keys else (kind, keys)
+    if value is NO_VALUE:
+        return _DASH
+    return text_key(value)
+
+
+def _values_key(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    keys = tuple([value_key(v) for v in values])
+    return None if None in keys else keys
+
+
+def finding_key(f: Finding) -> tuple[Any, ...] | None:
+    """What the text and dict of a finding depend on: its rule, outcome, target year, subject and subject id,
+    observed and required values, progress, missing fields and reason, and for a failed one the values of the
+    placeholders of its message and fix templates in both languages (a template's text is a pure function of them;
+    the other messages are made of the title and these values); None when a value is not one a key tells apart."""
+    rule = f.compiled_rule
+    ko, kq, ks, kp = text_key(f.observed), text_key(f.required), text_key(f.subject_id), text_key(f.progress)
+    if ko is None or kq is None or ks is None or kp is None:
+        return None
+    key: list[Any] = ["finding", rule.index, f.outcome, f.year, f.subject, ks, ko, kq, kp, f.missing, f.reason]
+    if f.outcome == "fail":
+        for template in rule.message if rule.fix is None else (*rule.message, *rule.fix):
+            if template.values is not None:
+                k = _values_key(template.values(*f.args))
+                if k is None:
+                    return None
+                key.append(k)
+    return tuple(key)
+
+
+def kept_json(f: Finding, parts: JsonParts) -> str:
+    """``finding_json(f, parts)``, kept under :func:`finding_key` (parts.failed: failed and by-year findings)."""
+    key = finding_key(f)
+    if key is None:
+        return finding_json(f, parts)
+    text = parts.failed.get(key)
+    return text if text is not None else parts.remember_failed(key, finding_json(f, parts))
+
+
+def kept_dict(f: Finding, parts: JsonParts) -> FindingJSON:
+    """``f.to_dict()``: a copy of the dict kept under :func:`finding_key` (parts.failed_dicts)."""
+    key = finding_key(f)
+    if key is None:
+        return f.to_dict()
+    made = parts.failed_dicts.get(key)
+    return copy_finding(made) if made is not None else parts.remember_failed_dict(key, f.to_dict())
 
 
 def json_parts(policy: CompiledPolicy) -> JsonParts:
@@ -753,6 +836,53 @@ def _benefit_parts(policy: CompiledPolicy, b: CompiledBenefit) -> tuple[bool, st
     return money, '{"id": ' + json_text(b.id) + ', "eligible": ', cited, tail
 
 
+def _line_key(s: CompiledSubsidy, state: tuple[Any, ...], args: Any) -> tuple[Any, ...] | None:
+    """What a subsidy line's dict and text depend on: the subsidy, the line's state (amounts by their text) and,
+    for an eligible line with a basis, the values of the placeholders of its basis in both languages; None when a
+    value is not one a key tells apart. ``args()`` gives the arguments of the basis (made once per report)."""
+    eligible, amount, low, high, missing, excluded, unspecified = state
+    key: list[Any] = ["subsidy", s.id, eligible, missing, excluded, unspecified]
+    for value in (amount, low, high):
+        k = text_key(value)
+        if k is None:
+            return None
+        key.append(k)
+    if s.basis is not None and eligible:
+        made = args()
+        for template in s.basis:
+            if template.values is not None:
+                k = _values_key(template.values(*made))
+                if k is None:
+                    return None
+                key.append(k)
+    return tuple(key)
+
+
+def subsidy_text(s: CompiledSubsidy, state: tuple[Any, ...], parts: JsonParts, args: Any) -> str:
+    """``subsidy_json(subsidy_line(s, state, args()), parts)``, kept under :func:`_line_key`."""
+    key = _line_key(s, state, args)
+    if key is None:
+        return subsidy_json(subsidy_line(s, state, args()), parts)
+    found = parts.line_texts.get(key)
+    if found is None:
+        found = parts.remember_line_text(key, subsidy_json(subsidy_line(s, state, args()), parts))
+    return found
+
+
+def benefit_text(policy: CompiledPolicy, b: CompiledBenefit, state: tuple[Any, ...], parts: JsonParts) -> str:
+    """``benefit_json(BenefitLine(b, *state, policy), parts)``, kept under the benefit, its eligibility, value (by
+    its type and text) and missing fields."""
+    eligible, computed, missing = state
+    kv = text_key(computed)
+    if kv is None:
+        return benefit_json(BenefitLine(b, eligible, computed, missing, policy), parts)
+    key = ("benefit", b.id, eligible, kv, missing)
+    found = parts.line_texts.get(key)
+    if found is None:
+        found = parts.remember_line_text(key, benefit_json(BenefitLine(b, eligible, computed, missing, policy), parts))
+    return found
+
+
 def benefit_json(line: BenefitLine, parts: JsonParts) -> str:
     """The JSON text of ``line.to_dict()`` (the line's policy is the one of ``parts``)."""
     money, head, cited, tail = parts.benefits[line.benefit.id]
@@ -776,12 +906,11 @@ def _met(where: str, title: str, title_en: str, o: str, o_en: str, q: str, q_en:
 
 
 def subsidy_dict(s: CompiledSubsidy, state: tuple[Any, ...], parts: JsonParts, args: Any) -> SubsidyJSON:
-    """``subsidy_line(s, state, args()).to_dict()``; a line that is not eligible (its amounts all ``0.00`` or all
-    None, no basis) depends only on its subsidy, eligibility, missing fields, exclusion and open amount, and is a
-    copy of the dict of the last such line."""
-    if state[0] is True:
+    """``subsidy_line(s, state, args()).to_dict()``: a copy of the dict of the last line with the same key
+    (:func:`_line_key`: the subsidy, its state and the values its basis shows), its lists and dicts its own."""
+    key = _line_key(s, state, args)
+    if key is None:
         return subsidy_line(s, state, args()).to_dict()
-    key = ("subsidy", s.id, state[0], state[4], state[5], state[6])
     found = parts.lines.get(key)
     if found is None:
         found = parts.remember_line(key, dict(subsidy_line(s, state, args()).to_dict()))
@@ -825,29 +954,55 @@ def copy_finding(d: FindingJSON) -> FindingJSON:
 _NO_ID = (type(None), None)  # text_key(None)
 
 
-def _passed_values(
+_NO_OUTCOMES: dict[str, Any] = {}  # the outcomes a passing finding's values are computed with (read, never written)
+_PLAIN_TYPES = (int, str, bool, type(None))
+
+
+def passed_values(
     policy: CompiledPolicy, entry: tuple[Any, ...], year: int, p: Mapping[str, Any], record: Mapping[str, Any]
 ) -> tuple[Any, Any, Any, tuple[Any, ...] | None]:
     """(observed, required, subject id, cache key) of a raw entry that passed; the key is None when a value is
-    not one a key tells apart (see :func:`text_key`)."""
+    not one a key tells apart (see :func:`text_key`). One call per finding (most findings of a report pass): the
+    values computed and keyed inline, the key one flat tuple ``(rule index, label, subject id key, type of
+    observed, observed, type of required, required)`` with a decimal as its text."""
     index, _, o, q, label = entry
     rule = policy.rules[index]
-    subject_id = None
     if label is None:
         subject: Any = record
-        parent = None
+        parent = subject_id = None
+        ks: Any = _NO_ID
     else:
         subject, parent = record[label[0]][label[1]], record
         subject_id = subject.get("id") if type(subject) is dict or isinstance(subject, Mapping) else None
+        ks = _NO_ID if subject_id is None else (str, subject_id) if type(subject_id) is str else text_key(subject_id)
     if rule.check is not None:
-        args: tuple[Any, ...] = (subject, p, parent, year, {}, None)
-        o, q = value_or_none(rule.observed, args), value_or_none(rule.required, args)
-    # text_key of each value, inline for the common ones (the hot path of passing findings)
-    ko = (int, o) if type(o) is int else text_key(o)
-    kq = (int, q) if type(q) is int else text_key(q)
-    ks = _NO_ID if subject_id is None else text_key(subject_id)
-    key = None if ko is None or kq is None or ks is None else ("pass", index, label, ks, ko, kq)
-    return o, q, subject_id, key
+        args = (subject, p, parent, year, _NO_OUTCOMES, None)
+        fn = rule.observed
+        try:
+            o = None if fn is None else fn(*args)
+        except EVAL_ERRORS:
+            o = None
+        fn = rule.required
+        try:
+            q = None if fn is None else fn(*args)
+        except EVAL_ERRORS:
+            q = None
+    to, tq = type(o), type(q)
+    if ks is None:
+        return o, q, subject_id, None
+    if to is Decimal:
+        ko: Any = str(o)
+    elif to in _PLAIN_TYPES:
+        ko = o
+    else:
+        return o, q, subject_id, None
+    if tq is Decimal:
+        kq: Any = str(q)
+    elif tq in _PLAIN_TYPES:
+        kq = q
+    else:
+        return o, q, subject_id, None
+    return o, q, subject_id, (index, label, ks, to, ko, tq, kq)
 
 
 def passed_dict(
@@ -860,7 +1015,7 @@ def passed_dict(
 ) -> FindingJSON:
     """``raw_to_finding(…).to_dict()`` of a raw entry that passed: a copy of the dict of the last entry with the same
     rule, subject and values when there is one (the same bytes: a passing finding's dict depends on nothing else)."""
-    key = _passed_values(policy, entry, year, p, record)[3]
+    key = passed_values(policy, entry, year, p, record)[3]
     found = parts.dicts.get(key) if key is not None else None
     if found is not None:
         return copy_finding(found)
@@ -877,12 +1032,18 @@ def passed_json(
 ) -> str:
     """The JSON text of the finding of a raw entry that passed, without building the :class:`Finding` (the text
     of ``finding_json(raw_to_finding(…))``; most findings of a report pass)."""
-    index, label = entry[0], entry[4]
-    rule = policy.rules[index]
-    o, q, subject_id, key = _passed_values(policy, entry, year, p, record)
+    o, q, subject_id, key = passed_values(policy, entry, year, p, record)
     found = parts.texts.get(key) if key is not None else None
-    if found is not None:
-        return found
+    return found if found is not None else passed_text(policy, parts, entry, (o, q, subject_id, key))
+
+
+def passed_text(
+    policy: CompiledPolicy, parts: JsonParts, entry: tuple[Any, ...], values: tuple[Any, Any, Any, Any]
+) -> str:
+    """The JSON text of a passing raw entry from its :func:`passed_values` (kept under their key)."""
+    o, q, subject_id, key = values
+    label = entry[4]
+    rule = policy.rules[entry[0]]
     head, middle, cited = parts.rule(rule, None)
     name = None if label is None else f"{label[0]}[{label[1]}]"
     title = rule.spec.title or rule.id

@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import localcontext
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .compiler.pickling import lookup, reference
@@ -27,16 +28,21 @@ from .findings import (
     SubsidyLine,
     benefit_dict,
     benefit_json,
+    benefit_text,
     copy_finding,
     finding_json,
     json_parts,
     json_text,
+    kept_dict,
+    kept_json,
     passed_dict,
-    passed_json,
+    passed_text,
+    passed_values,
     raw_to_finding,
     subsidy_dict,
     subsidy_json,
     subsidy_line,
+    subsidy_text,
     text_key,
     unknown_marker,
 )
@@ -325,28 +331,52 @@ class Report:
     def _to_json(self, passes: bool) -> str:
         parts = json_parts(self.policy)
         record = self._fields()
-        subsidies, benefits = self._make_lines(record)
         findings, failed = self._finding_texts(parts, passes, record)
+        subsidies, benefits = self._line_texts(parts, record)
         out = ['{"kind": ', json_text(self.kind), ', "id": ', json_text(self.id), ', "policy": ']
         out += [json_text(self.policy.id), ', "as_of": "', self.as_of.isoformat(), '", "status": "', self._status]
-        out += ['", "findings": [', ", ".join(findings), '], "violations": [', ", ".join(failed), "]"]
-        out += [', "subsidies": [', ", ".join([subsidy_json(s, parts) for s in subsidies]), "]"]
+        out.append('", "findings": [')
+        out += _separated(findings)  # the texts themselves: the one join at the end copies them once
+        out.append('], "violations": [')
+        out += _separated(failed)
+        out.append('], "subsidies": [')
+        out += _separated(subsidies)
+        out.append("]")
         if self._benefits:
-            out += [', "benefits": [', ", ".join([benefit_json(b, parts) for b in benefits]), "]"]
+            out.append(', "benefits": [')
+            out += _separated(benefits)
+            out.append("]")
         aims = self._aims() if self.policy.has_aims else None
         if aims is not None:
             out += [', "aims": ', json_text(aims)]
         if self._warnings:
             out += [', "warnings": ', json_text(self.warnings)]
-        extra = {k: record[k] for k in ("name", "form", "district") if k in record}
+        extra = [f"{_KEYS[k]}{json_text(record[k])}" for k in ("name", "form", "district") if k in record]
         if extra:
-            out += [', "record": ', json_text(extra)]
+            out += [', "record": {', ", ".join(extra), "}"]
         if not passes:
             out += [', "passes_omitted": ', json_text(self._passes())]
         if self.policy.provenance is not None:
             out += [', "provenance": ', _provenance_json(self.policy, self.as_of)]
         out.append(', "schema_version": ' + json_text(REPORT_SCHEMA_VERSION) + "}")
         return "".join(out)
+
+    def _line_texts(self, parts: JsonParts, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """The JSON texts of the subsidy and benefit lines: of the kept lines when there are, else from the lines'
+        states through the texts kept per policy (no line object built unless a text is new)."""
+        if self._lines is not None:
+            return [subsidy_json(s, parts) for s in self._lines[0]], [benefit_json(b, parts) for b in self._lines[1]]
+        policy = self.policy
+        made: list[tuple[Any, ...]] = []
+
+        def args() -> tuple[Any, ...]:  # the arguments of an eligible line's basis, made once
+            if not made:
+                made.append((record, policy.params_at(self.as_of).point, None, self.year, dict(self._outcomes), None))
+            return made[0]
+
+        subsidies = [subsidy_text(s, st, parts, args) for s, st in zip(policy.subsidies, self._subsidies, strict=False)]
+        benefits = [benefit_text(policy, b, st, parts) for b, st in zip(policy.benefits, self._benefits, strict=False)]
+        return subsidies, benefits
 
     def _finding_texts(self, parts: JsonParts, passes: bool, record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
         """(the JSON text of every finding ``to_dict(passes)`` shows, of those that failed), in rule order; the
@@ -358,15 +388,18 @@ class Report:
         policy, year = self.policy, self.year
         p = policy.params_at(self.as_of).point
         items: list[tuple[int, str, bool]] = []  # (rule index, text, failed), sorted by rule index (stable)
+        kept = parts.texts
         for entry in self._raw:
             if entry[1] is True:
-                if passes:
-                    items.append((entry[0], passed_json(policy, parts, entry, year, p, record), False))
+                if passes:  # passed_json, inline: most findings pass
+                    values = passed_values(policy, entry, year, p, record)
+                    text = kept.get(values[3]) if values[3] is not None else None
+                    items.append((entry[0], text or passed_text(policy, parts, entry, values), False))
             else:
                 items.append((entry[0], _unpassed_json(policy, parts, entry, year, p, record), entry[1] is False))
         for f in self._targets:
             if passes or f.outcome != "pass" or f.year is not None:
-                items.append((f.compiled_rule.index, finding_json(f, parts), f.outcome == "fail"))
+                items.append((f.compiled_rule.index, kept_json(f, parts), f.outcome == "fail"))
         items.sort(key=_first)
         return [t for _, t, _ in items], [t for _, t, bad in items if bad]
 
@@ -408,7 +441,7 @@ class Report:
                 items.append((entry[0], _unpassed_dict(policy, parts, entry, year, p, record)))
         for f in self._targets:
             if passes or f.outcome != "pass" or f.year is not None:
-                items.append((f.compiled_rule.index, f.to_dict()))
+                items.append((f.compiled_rule.index, kept_dict(f, parts)))
         items.sort(key=_first)
         return [d for _, d in items]
 
@@ -444,10 +477,11 @@ def _unpassed_json(
     record: Mapping[str, Any],
 ) -> str:
     """The JSON text of a raw entry that failed or is unknown; an unknown one's text depends only on its rule,
-    subject, missing fields and reason, and is kept (parts.texts) for the next record that gives the same."""
+    subject, missing fields and reason, and is kept (parts.texts) for the next record that gives the same; a failed
+    one's on what :func:`~.findings.finding_key` names (kept in parts.failed)."""
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
-        return finding_json(f, parts)
+        return kept_json(f, parts)
     key = _unknown_key(entry, f)
     found = parts.texts.get(key) if key is not None else None
     return found if found is not None else parts.remember(key, finding_json(f, parts))
@@ -461,10 +495,11 @@ def _unpassed_dict(
     p: Mapping[str, Any],
     record: Mapping[str, Any],
 ) -> FindingJSON:
-    """The dict of a raw entry that failed or is unknown; an unknown one's is kept as its text is (parts.dicts)."""
+    """The dict of a raw entry that failed or is unknown; an unknown or failed one's is kept as its text is
+    (parts.dicts, parts.failed_dicts) and handed out as a copy."""
     f = raw_to_finding(policy, entry, year, p, record)
     if f.outcome != "unknown":
-        return f.to_dict()
+        return kept_dict(f, parts)
     key = _unknown_key(entry, f)
     found = parts.dicts.get(key) if key is not None else None
     return copy_finding(found) if found is not None else parts.remember_dict(key, f.to_dict())
@@ -477,8 +512,17 @@ def _unknown_key(entry: tuple[Any, ...], f: Finding) -> tuple[Any, ...] | None:
     return None if ks is None else ("unknown", entry[0], entry[4], ks, f.missing, f.reason)
 
 
-def _first(item: tuple[int, Any, Any] | tuple[int, Any]) -> int:
-    return item[0]
+_first = itemgetter(0)  # the sort key of (rule index, …) items, in C
+_KEYS = {k: json_text(k) + ": " for k in ("name", "form", "district")}
+
+
+def _separated(texts: list[str]) -> list[str]:
+    """``texts`` with ``", "`` between them, as one list (``"".join`` of it is ``", ".join(texts)``)."""
+    if len(texts) < 2:
+        return texts
+    out = [", "] * (2 * len(texts) - 1)
+    out[::2] = texts
+    return out
 
 
 def _severity_masks(policy: CompiledPolicy) -> tuple[int, int]:
