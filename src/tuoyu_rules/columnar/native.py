@@ -137,14 +137,16 @@ class _Chunk:
         return self._texts
 
 
-def _chunks(path: str, cut: _Cut, ncols: int, offset: int | None = None, first: int = 0) -> Iterator[_Chunk]:
-    """The body (from ``offset``, line ``first`` of it), a chunk at a time (ValueError or a polars error when some
-    line is not one plain row)."""
+def _chunks(
+    path: str, cut: _Cut, ncols: int, offset: int | None = None, first: int = 0, until: int | None = None
+) -> Iterator[_Chunk]:
+    """The body (from ``offset``, line ``first`` of it, to the byte offset ``until`` or the end of the file), a chunk
+    at a time (ValueError or a polars error when some line is not one plain row)."""
     with open(path, "rb") as f:
         f.seek(cut.offset if offset is None else offset)
         rest, at = b"", f.tell()
         while True:
-            data = f.read(CHUNK)
+            data = f.read(CHUNK if until is None else max(0, min(CHUNK, until - f.tell())))
             if not data:
                 break
             data = rest + data
@@ -332,6 +334,10 @@ class Block:
     def csv_text(self, line_of: Any) -> str:
         """The CSV lines of the rows: ``line_of(report)`` is the writer's line of a report; it writes each shape once
         (an empty id and name, amounts as tokens: :func:`_token`), and each row's id, name and amounts go in."""
+        return str(self.frame.select(self.csv_line(line_of).str.join("")).item())
+
+    def csv_line(self, line_of: Any) -> pl.Expr:
+        """The expression of each row's CSV line (:meth:`csv_text`)."""
         tails = self.body.tails_for(line_of)
         here = {}
         for key in self.frame["_key"].unique().to_list():
@@ -349,7 +355,7 @@ class Block:
                 continue
             j, m = (int(x) for x in c[2:].split("_"))
             line = line.str.replace_all(_cents(_token(j, m)), _money(pl.col(c)).fill_null(""), literal=True)
-        return str(self.frame.select(line.str.join("")).item())
+        return line
 
 
 class _Body:
@@ -369,7 +375,8 @@ class _Body:
                 for m in (1, 2, 3):
                     self.amounts[f"_c{j}_{m}"] = (subsidy.id, _AMOUNTS[m])
                 self.districts[f"_d{j}"] = subsidy.id
-        self.kept = ["_id", "_name", "_key", "_district", *self.amounts, *self.districts]
+        self.kept = ["j", "_kind", "_rid", "_id", "_name", "_key", "_district", *self.amounts, *self.districts]
+        self.where = 0  # the body line (0-based) of the last row handed over one by one (a row-wise or error row)
         self.by_district: dict[tuple[str, str], int] = {}  # (subsidy id, district) -> cents, as the summary adds
         self.summary: Any = None  # the summary the blocks are counted in (one: the CSV writer's)
         self.counts: dict[str, int] = {}  # rows of each shape not yet told to it
@@ -554,6 +561,7 @@ class _Body:
             begin = i + 1
             j = part["j"][i] + done
             at = (self.columns, self.cut.lines + 1 + j)
+            self.where = j
             yield dict(ErrorReport.duplicate(self.row0 + 1 + j, part["_rid"][i], self.path, at).to_dict())
         if begin < len(keys):
             self.checker.rows["columnar"] += len(keys) - begin
@@ -564,6 +572,7 @@ class _Body:
         cells = _cells_of(text, self.cut.delimiter)
         if cells is None or not any(c.strip() for c in cells):
             return None
+        self.where = j
         raw = RawRow(
             self.row0 + 1 + j,
             self.path,
