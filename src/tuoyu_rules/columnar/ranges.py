@@ -142,8 +142,10 @@ class Parts:
             return None
         cut = native._Cut(b"", part.line, part.start, self.plan.delimiter)
         ncols = len(self.mapper.headers)
+        bytes_ = part.end - part.start  # in chunks of about equal size: a chunk costs some 40 ms whatever its size
+        size = -(-bytes_ // max(1, round(bytes_ / (4 * native.CHUNK))))  # no ids kept here: chunks as of a small file
         try:
-            chunks = list(native._chunks(self.source, cut, ncols, part.start, 0, part.end))
+            chunks = list(native._chunks(self.source, cut, ncols, part.start, 0, part.end, size))
             if not all(native._plain_chunk(chunk, ncols) for chunk in chunks):
                 return None
         except (ValueError, pl.exceptions.PolarsError):  # UnicodeDecodeError is a ValueError
