@@ -5,7 +5,9 @@
 
 Each round runs every configuration once, in turn (so a machine shared with other work slows them alike), and each
 configuration keeps its best round (and the CPU time of that round: the command and its worker processes, user plus
-system). The outputs must be byte-identical (asserted). The one-minute load average is printed before and after,
+system) and its peak memory: that of the largest process (``wait4``'s maximum resident set size) and that of the
+command and its workers together (their resident memory summed, sampled every 50 ms from /proc: Linux). The outputs
+must be byte-identical (asserted). The one-minute load average is printed before and after,
 and its lowest and highest before each run: on a loaded machine the wall-time ratio says little, the CPU time less
 so. Results go to standard output as a Markdown table.
 """
@@ -15,29 +17,68 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def run_check(ledger: Path, out: Path, jobs: int, fmt: str, engine: str) -> tuple[float, float, str]:
-    """(seconds, CPU seconds, SHA-256 of the output) of one ``check`` run in a fresh interpreter."""
+def tree_rss(root: int) -> int:
+    """The resident memory (bytes) of a process and all its descendants now, from /proc (0 when it is gone)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    parents[int(entry)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_check(ledger: Path, out: Path, jobs: int, fmt: str, engine: str) -> tuple[float, float, str, int, int]:
+    """(seconds, CPU seconds, SHA-256 of the output, peak resident memory of the largest process, peak of the command
+    and its workers together, sampled every 50 ms) of one ``check`` run in a fresh interpreter."""
     argv = [sys.executable, "-m", "tuoyu_rules", "check", "--policy", "luzhou_longmatan", "--as-of", "2024-06-30"]
     argv += ["--format", fmt, "--engine", engine, "--jobs", str(jobs), "-o", str(out), str(ledger)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # the command and the workers it waited for
     seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and the workers it waited for
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"check failed ({done.returncode}): {done.stderr[-2000:]}")
-    return seconds, cpu, hashlib.sha256(out.read_bytes()).hexdigest()
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"check failed ({proc.returncode}): {err[-2000:].decode(errors='replace')}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, hashlib.sha256(out.read_bytes()).hexdigest(), usage.ru_maxrss * 1024, peak[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,14 +100,19 @@ def main(argv: list[str] | None = None) -> int:
         load_before = os.getloadavg()
         best: dict[int, float] = {}
         cpu: dict[int, float] = {}
+        largest: dict[int, int] = {}
+        together: dict[int, int] = {}
         digests: dict[int, str] = {}
         loads: list[float] = []
         for _ in range(args.rounds):
             for jobs in args.jobs:
                 loads.append(os.getloadavg()[0])
-                seconds, used, digest = run_check(ledger, Path(tmp) / f"out-{jobs}", jobs, args.format, args.engine)
+                got = run_check(ledger, Path(tmp) / f"out-{jobs}", jobs, args.format, args.engine)
+                seconds, used, digest, big, tree = got
                 if seconds < best.get(jobs, float("inf")):
                     best[jobs], cpu[jobs] = seconds, used
+                largest[jobs] = max(largest.get(jobs, 0), big)
+                together[jobs] = max(together.get(jobs, 0), tree)
                 digests[jobs] = digest
         load_after = os.getloadavg()
     assert len(set(digests.values())) == 1, f"the outputs differ: {digests}"
@@ -76,12 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         f"best of {args.rounds} interleaved rounds; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
         f" ({min(loads):.2f}–{max(loads):.2f} before each run)"
     )
-    print("\n| --jobs | seconds | rows/s | vs --jobs 1 | CPU seconds | CPU vs --jobs 1 |\n|---|---|---|---|---|---|")
+    print(
+        "\n| --jobs | seconds | rows/s | vs --jobs 1 | CPU seconds | CPU vs --jobs 1 | peak MB, largest process "
+        "| peak MB, all processes |\n|---|---|---|---|---|---|---|---|"
+    )
     base = best.get(1)
     for jobs in args.jobs:
         ratio = f"{base / best[jobs]:.2f}×" if base else "-"
         share = f"{cpu[jobs] / cpu[1]:.2f}×" if 1 in cpu else "-"
-        print(f"| {jobs} | {best[jobs]:.2f} | {rows / best[jobs]:,.0f} | {ratio} | {cpu[jobs]:.1f} | {share} |")
+        mb = f"{largest[jobs] / 1e6:.0f} | {together[jobs] / 1e6:.0f}"
+        print(f"| {jobs} | {best[jobs]:.2f} | {rows / best[jobs]:,.0f} | {ratio} | {cpu[jobs]:.1f} | {share} | {mb} |")
     print("\noutputs byte-identical: yes")
     return 0
 

@@ -31,7 +31,9 @@ SMALL = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCh
 
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A head of 6 lines, a CSV lookahead of 3 records, chunks of about 1 KB and one chunk kept from the first pass."""
+    """A head of 6 lines, a CSV lookahead of 3 records, chunks of about 1 KB and one chunk kept from the first pass
+    (every file read as a big one: in chunks of CHUNK)."""
+    monkeypatch.setattr(native, "SMALL_FILE", 0)
     monkeypatch.setattr(native, "HEAD_LINES", 6)
     monkeypatch.setattr(csv_writer, "CSV_LOOKAHEAD", 3)
     monkeypatch.setattr(native, "CHUNK", 1024)
@@ -80,10 +82,18 @@ def assert_same(path: Path, day: datetime.date = DAYS[0], policies: list[str] = 
     return lines
 
 
-def test_a_clean_ledger_goes_native_and_matches(tmp_path: Path, small: None) -> None:
+@pytest.mark.parametrize("size", ["big", "small"])
+def test_a_clean_ledger_goes_native_and_matches(
+    tmp_path: Path, small: None, monkeypatch: pytest.MonkeyPatch, size: str
+) -> None:
+    """A big file in chunks of CHUNK, a small one in chunks of four times that (here about 1 KB and 4 KB)."""
+    if size == "small":
+        monkeypatch.setattr(native, "SMALL_FILE", 1 << 30)
     path = tmp_path / "ledger.csv"
-    write_ledger(path, ledger(60, 3), generate.CSV_COLUMNS)
-    assert all(n > 40 for n in assert_same(path))  # the body (past the 6-line head) was read natively
+    write_ledger(path, ledger(120, 3), generate.CSV_COLUMNS)
+    assert native.chunk_bytes(str(path)) == (4096 if size == "small" else 1024)
+    assert path.stat().st_size > 3 * 4096  # several chunks either way
+    assert all(n > 100 for n in assert_same(path))  # the body (past the 6-line head) was read natively
 
 
 ADVERSARIAL = {

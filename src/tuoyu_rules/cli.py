@@ -391,8 +391,6 @@ def _check_usage(args: argparse.Namespace, refused: str | None, use_columnar: bo
         return f"{usage} --engine columnar: {refused}"
     if jobs > 1 and args.overrides:
         return f"{usage} --jobs 与 --set 不能同用 --set runs in one process (--jobs 1)"
-    if use_columnar and jobs > 1:
-        return f"{usage} --jobs 只用于逐行引擎 the columnar engine runs in one process (--engine row, or --jobs 1)"
     return None
 
 
@@ -413,6 +411,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     if use_columnar:
+        ranged = _ranged(policy, args, jobs, "columnar")
+        if ranged is not None:
+            return _check_ranged(ranged, policy, args)
+        if jobs > 1:
+            _one_process_notice(jobs, args.lang)
         return _check_columnar(policy, args)
     ranged = _ranged(policy, args, jobs)
     if ranged is not None:
@@ -520,16 +523,25 @@ def _parallel_items(policy: Any, rows: Iterator[Any], args: argparse.Namespace, 
     return check_items(policy, rows, options, jobs)
 
 
-def _ranged(policy: Any, args: argparse.Namespace, jobs: int) -> Any:
-    """``check --jobs N`` of one CSV file whose workers read their own byte ranges (docs/scale.md), or None when the
-    ledger, the format or the options are not for it (standard input, XLSX, several files, --findings …)."""
+def _ranged(policy: Any, args: argparse.Namespace, jobs: int, engine: str = "row") -> Any:
+    """``check --jobs N`` of one CSV file whose workers read their own byte ranges (docs/scale.md), with the row or
+    the columnar engine, or None when the ledger, the format or the options are not for it (standard input, XLSX,
+    several files, --findings …)."""
     if jobs < 2 or args.overrides or len(args.inputs) != 1 or _findings(args) or _compact(args):
         return None
     from .parallel import Output, ranged_check
 
     day = args.as_of or datetime.date.today()
     output = Output(args.format, day, passes=not args.omit_passes, trace=args.trace, lang=args.lang)
-    return ranged_check(policy, args.inputs[0], output, jobs, **_ledger_options(args, policy), on_notice=_notice(args))
+    options = {**_ledger_options(args, policy), "on_notice": _notice(args), "engine": engine}
+    return ranged_check(policy, args.inputs[0], output, jobs, **options)
+
+
+def _one_process_notice(jobs: int, lang: str) -> None:
+    """Say that ``--jobs`` leaves these inputs to one process of the columnar engine (only one CSV file is split)."""
+    zh = f"--jobs {jobs}：列式引擎只把单个 CSV 文件（UTF-8 或 GB18030）分给多个进程，这些输入在一个进程中核查"
+    en = f"--jobs {jobs}: the columnar engine splits one CSV file (UTF-8 or GB18030) only; these inputs are checked in one process"
+    print(en if lang == "en" else zh, file=sys.stderr)
 
 
 def _check_ranged(ranged: Any, policy: Any, args: argparse.Namespace) -> int:
@@ -550,6 +562,8 @@ def _check_ranged(ranged: Any, policy: Any, args: argparse.Namespace) -> int:
         _quiet_stdout()
         return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_PIPE
     _print_summary(counts, sys.stderr, args.lang)
+    if ranged.engine_name == "columnar":
+        print(_columnar_line(ranged.split, ranged.columnwise, args.lang), file=sys.stderr)
     return EXIT_FAIL if counts["failed"] or counts["errors"] else EXIT_OK
 
 
@@ -662,13 +676,16 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
             yield item
 
     _write(items(), args)
-    done, rules = checker.rows, ", ".join(checker.columnwise) or "-"
-    if args.lang == "en":
-        line = f"columnar engine: {done['columnar']} rows column-wise, {done['row']} row-wise; column-wise: {rules}"
-    else:
-        line = f"列式引擎：{done['columnar']} 行按列计算，{done['row']} 行逐行计算；按列计算的规则与补贴：{rules}"
-    print(line, file=sys.stderr)
+    print(_columnar_line(checker.rows, checker.columnwise, args.lang), file=sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
+
+
+def _columnar_line(done: dict[str, int], columnwise: Sequence[str], lang: str) -> str:
+    """The columnar engine's closing line: the rows checked column-wise and row-wise, the rules that ran column-wise."""
+    rules = ", ".join(columnwise) or "-"
+    if lang == "en":
+        return f"columnar engine: {done['columnar']} rows column-wise, {done['row']} row-wise; column-wise: {rules}"
+    return f"列式引擎：{done['columnar']} 行按列计算，{done['row']} 行逐行计算；按列计算的规则与补贴：{rules}"
 
 
 def _workbook_options(args: argparse.Namespace, policy: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import bisect
 import csv
 import datetime
 import io
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,6 +53,11 @@ CHUNK = 1 << 19
 """Bytes of the body read, split and evaluated at once (cut at a line end; about 3,700 rows of a generated ledger):
 the plans' hundreds of expressions hold several columns per row while they run, so memory follows the chunk's rows
 (1,000,000 rows: 281 MB peak at 512 KiB, 304 MB at 1 MiB), while each chunk costs about 40 ms whatever its size."""
+SMALL_FILE = 32 << 20
+"""A ledger of fewer bytes (about 230,000 generated rows) is read in chunks of four times :data:`CHUNK` (2 MiB): a
+chunk costs some 40 ms of planning whatever its size, and the hashes of few ids leave room under the memory bound
+for bigger chunks (100,000 rows: 23 % less CPU, 265 MB peak instead of 199 MB); a bigger one in chunks of
+:data:`CHUNK` (1,000,000 rows: 278 MB)."""
 _UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf8-sig", "utf_8", "utf_8_sig")
 _LAYOUT = f"(?:{_TOTAL.pattern})|(?:{_NOTE.pattern})"
 _FORMULA = r"^[=+\-@\t\r]"
@@ -137,14 +143,24 @@ class _Chunk:
         return self._texts
 
 
-def _chunks(path: str, cut: _Cut, ncols: int, offset: int | None = None, first: int = 0) -> Iterator[_Chunk]:
-    """The body (from ``offset``, line ``first`` of it), a chunk at a time (ValueError or a polars error when some
-    line is not one plain row)."""
+def _chunks(
+    path: str,
+    cut: _Cut,
+    ncols: int,
+    offset: int | None = None,
+    first: int = 0,
+    until: int | None = None,
+    size: int | None = None,
+) -> Iterator[_Chunk]:
+    """The body (from ``offset``, line ``first`` of it, to the byte offset ``until`` or the end of the file), a chunk
+    (of about ``size`` bytes, else :data:`CHUNK`) at a time (ValueError or a polars error when some line is not one
+    plain row)."""
+    step = size or CHUNK
     with open(path, "rb") as f:
         f.seek(cut.offset if offset is None else offset)
         rest, at = b"", f.tell()
         while True:
-            data = f.read(CHUNK)
+            data = f.read(step if until is None else max(0, min(step, until - f.tell())))
             if not data:
                 break
             data = rest + data
@@ -202,17 +218,32 @@ def _plain_chunk(chunk: _Chunk, ncols: int) -> bool:
     return True
 
 
-_KEPT = 8  # chunks of the first pass kept for the second (4 MiB of body, about 28,000 rows: not read twice)
+_KEPT = 8  # chunks of CHUNK of the first pass kept for the second (4 MiB of body, about 28,000 rows: not read twice)
+
+
+def chunk_bytes(path: str) -> int:
+    """The bytes of the chunks a ledger's body is read in (:data:`SMALL_FILE`)."""
+    try:
+        small = os.path.getsize(path) < SMALL_FILE
+    except OSError:
+        small = False
+    return CHUNK * 4 if small else CHUNK
+
+
+def _kept(size: int) -> int:
+    """How many chunks of ``size`` bytes the first pass keeps (:data:`_KEPT` chunks of :data:`CHUNK`, at least one)."""
+    return max(1, _KEPT * CHUNK // size)
 
 
 def _body_plain(path: str, cut: _Cut, ncols: int) -> list[_Chunk] | None:
     """The first pass: the first chunks when every body line is one row the row reader reads as it is, else None."""
     kept: list[_Chunk] = []
     try:
-        for chunk in _chunks(path, cut, ncols):
+        size = chunk_bytes(path)
+        for chunk in _chunks(path, cut, ncols, size=size):
             if not _plain_chunk(chunk, ncols):
                 return None
-            if len(kept) < _KEPT:
+            if len(kept) < _kept(size):
                 kept.append(chunk)
     except (ValueError, pl.exceptions.PolarsError):  # UnicodeDecodeError is a ValueError
         return None
@@ -332,6 +363,10 @@ class Block:
     def csv_text(self, line_of: Any) -> str:
         """The CSV lines of the rows: ``line_of(report)`` is the writer's line of a report; it writes each shape once
         (an empty id and name, amounts as tokens: :func:`_token`), and each row's id, name and amounts go in."""
+        return str(self.frame.select(self.csv_line(line_of).str.join("")).item())
+
+    def csv_line(self, line_of: Any) -> pl.Expr:
+        """The expression of each row's CSV line (:meth:`csv_text`)."""
         tails = self.body.tails_for(line_of)
         here = {}
         for key in self.frame["_key"].unique().to_list():
@@ -349,7 +384,7 @@ class Block:
                 continue
             j, m = (int(x) for x in c[2:].split("_"))
             line = line.str.replace_all(_cents(_token(j, m)), _money(pl.col(c)).fill_null(""), literal=True)
-        return str(self.frame.select(line.str.join("")).item())
+        return line
 
 
 class _Body:
@@ -369,7 +404,8 @@ class _Body:
                 for m in (1, 2, 3):
                     self.amounts[f"_c{j}_{m}"] = (subsidy.id, _AMOUNTS[m])
                 self.districts[f"_d{j}"] = subsidy.id
-        self.kept = ["_id", "_name", "_key", "_district", *self.amounts, *self.districts]
+        self.kept = ["j", "_kind", "_rid", "_id", "_name", "_key", "_district", *self.amounts, *self.districts]
+        self.where = 0  # the body line (0-based) of the last row handed over one by one (a row-wise or error row)
         self.by_district: dict[tuple[str, str], int] = {}  # (subsidy id, district) -> cents, as the summary adds
         self.summary: Any = None  # the summary the blocks are counted in (one: the CSV writer's)
         self.counts: dict[str, int] = {}  # rows of each shape not yet told to it
@@ -422,12 +458,13 @@ class _Body:
 
     def rows(self, kept: list[_Chunk]) -> Iterator[Any]:
         """The body's verdict rows and blocks: the chunks the first pass kept, then the rest read again."""
-        more = len(kept) == _KEPT and (not kept or kept[-1].stop >= 0)  # the first pass read past what it kept
+        size = chunk_bytes(self.path)
+        more = len(kept) == _kept(size) and (not kept or kept[-1].stop >= 0)  # the first pass read past what it kept
         start, first = (kept[-1].stop, kept[-1].first + kept[-1].cells.height) if kept else (None, 0)
         while kept:
             yield from self._batch(kept.pop(0))  # each chunk let go once done
         if more:
-            for chunk in _chunks(self.path, self.cut, self.ncols, start, first):
+            for chunk in _chunks(self.path, self.cut, self.ncols, start, first, size=size):
                 yield from self._batch(chunk)
         self.flush()
 
@@ -554,6 +591,7 @@ class _Body:
             begin = i + 1
             j = part["j"][i] + done
             at = (self.columns, self.cut.lines + 1 + j)
+            self.where = j
             yield dict(ErrorReport.duplicate(self.row0 + 1 + j, part["_rid"][i], self.path, at).to_dict())
         if begin < len(keys):
             self.checker.rows["columnar"] += len(keys) - begin
@@ -564,6 +602,7 @@ class _Body:
         cells = _cells_of(text, self.cut.delimiter)
         if cells is None or not any(c.strip() for c in cells):
             return None
+        self.where = j
         raw = RawRow(
             self.row0 + 1 + j,
             self.path,

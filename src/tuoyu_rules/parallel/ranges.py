@@ -40,12 +40,19 @@ from ..writers.csv import CSV_LOOKAHEAD, CsvRows, subsidy_columns
 from ..writers.rows import report_row
 from .pool import dumps, in_order, setup, started
 
-__all__ = ["FORMATS", "PART_ROWS", "Output", "RangedCheck", "ranged_check"]
+__all__ = ["ENGINES", "FORMATS", "PART_ROWS", "Output", "RangedCheck", "ranged_check"]
 
 FORMATS = ("csv", "jsonl")
 """The formats written from byte ranges (without ``--findings`` or ``--compact``)."""
+ENGINES = ("row", "columnar")
+"""The engines that check parts: the row engine, and the columnar engine (``--format csv`` only,
+:mod:`tuoyu_rules.columnar.ranges`)."""
 PART_ROWS = {"csv": 2000, "jsonl": 500}
 """Rows per part, about (a part is cut by bytes): a JSONL line is some 18 KB, a csv row some 150 bytes."""
+COLUMNAR_GROUP = 8
+"""The columnar engine's parts past the first two are this many parts of :data:`PART_ROWS` rows (16,000 rows of
+``--format csv``): its native path costs some 40 ms per chunk of rows whatever the chunk's size, while the first
+parts, checked by this process until the csv writer has its lookahead, stay small."""
 SAMPLE = 1 << 16  # bytes of the body whose lines give the bytes per row
 
 Key = tuple[str, Any]
@@ -77,30 +84,46 @@ class PartResult:
     rows: list[int]
     lines: list[int | None]
     read: PartRead
+    how: str = ""  # the columnar engine: each row checked column-wise (c), row-wise (r) or neither (-)
 
 
 def ranged_check(
-    policy: Policy, path: str, output: Output, jobs: int, part_rows: int | None = None, **read: Any
+    policy: Policy,
+    path: str,
+    output: Output,
+    jobs: int,
+    part_rows: int | None = None,
+    engine: str = "row",
+    **read: Any,
 ) -> RangedCheck | None:
     """``check`` of the CSV file ``path`` with ``jobs`` processes, each reading its own byte range; ``read`` holds the
     options of :func:`~tuoyu_rules.records.read_rows` (``encoding``, ``fmt``, ``header_row``, ``columns``, ``kind``,
-    ``on_notice``). None, with nothing told, when the file is not one to read in byte ranges exactly (see
-    :func:`~tuoyu_rules.records.readers.csv_ranges`) or the format is not one of :data:`FORMATS`."""
+    ``on_notice``) and ``engine`` one of :data:`ENGINES`. None, with nothing told, when the file is not one to read
+    in byte ranges exactly (see :func:`~tuoyu_rules.records.readers.csv_ranges`) or the format is not one of
+    :data:`FORMATS` (the columnar engine: csv)."""
     if output.fmt not in FORMATS or jobs < 2 or read.get("sheet") is not None:
+        return None
+    if engine not in ENGINES or (engine == "columnar" and output.fmt != "csv"):
         return None
     plan = csv_ranges(path, **{k: v for k, v in read.items() if k != "sheet"})
     if plan is None:
         return None
-    return RangedCheck(policy, plan, output, jobs, part_rows or PART_ROWS[output.fmt])
+    return RangedCheck(policy, plan, output, jobs, part_rows or PART_ROWS[output.fmt], engine)
 
 
 class RangedCheck:
     """One ``check`` of a CSV file in byte ranges: :meth:`chunks` gives the output, in order; then :attr:`counts`
-    holds the counts of the summary line (rows, passed, failed, incomplete, errors)."""
+    holds the counts of the summary line (rows, passed, failed, incomplete, errors), and for the columnar engine
+    :attr:`split` the rows checked column-wise and row-wise and :attr:`columnwise` its rules and subsidies that ran
+    column-wise."""
 
-    def __init__(self, policy: Policy, plan: CsvPlan, output: Output, jobs: int, part_rows: int):
-        self.compiled, self.plan, self.output, self.jobs = policy.compiled, plan, output, jobs
+    def __init__(self, policy: Policy, plan: CsvPlan, output: Output, jobs: int, part_rows: int, engine: str = "row"):
+        self.compiled, self.output, self.jobs, self.engine_name = policy.compiled, output, jobs, engine
+        self.plan = plan
         self.size = _part_bytes(plan, part_rows)
+        self.split = {"columnar": 0, "row": 0}
+        self.columnwise: list[str] = []
+        self._engine: Any = None  # made on first use (the columnar engine imports polars: after the pool forks)
         self.counts = dict.fromkeys(("rows", "passed", "failed", "incomplete", "errors"), 0)
         self._seen: set[int] = set()  # as in Policy.evaluate_many: the hashes of the (kind, id) of every record
         self._table = plan.mapper.table(lines=True)  # where a repeated id is (its cell)
@@ -112,8 +135,11 @@ class RangedCheck:
         """The output, in order (UTF-8); the reader's notices are told as one process tells them."""
         self.plan.tell_header()
         parts = list(csv_parts(self.plan, self.size))
+        if self.engine_name == "columnar":
+            parts = _grouped(parts, COLUMNAR_GROUP)
         ahead = self.output.fmt == "csv"  # the csv writer learns its columns from the first records
-        pool = started(self.jobs, (self.compiled, self.plan, self.output)) if len(parts) > 2 + ahead else None
+        state = (self.compiled, self.plan, self.output, self.engine_name)
+        pool = started(self.jobs, state) if len(parts) > 2 + ahead else None
         try:
             if not ahead:
                 yield from self._parts(parts, pool)
@@ -133,6 +159,16 @@ class RangedCheck:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
         end_csv_ranges(self.plan, self._reads)
+        if self._engine is not None:
+            self.columnwise = list(getattr(getattr(self._engine, "checker", None), "columnwise", []))
+
+    @property
+    def engine(self) -> Any:
+        """What checks a part here: :class:`_RowParts`, or the columnar engine's
+        :class:`~tuoyu_rules.columnar.ranges.Parts`."""
+        if self._engine is None:
+            self._engine = _engine(self.compiled, self.plan, self.output, self.engine_name)
+        return self._engine
 
     def _head(self, parts: list[CsvPart]) -> tuple[list[Any], CsvPart | None]:
         """The items of the first parts, read here until there are :data:`CSV_LOOKAHEAD` (ids compared), and the part
@@ -143,7 +179,7 @@ class RangedCheck:
                 break
             exact = dataclasses.replace(part, row=self._row, state=self._state)
             read = PartRead()
-            found = list(_items(self.compiled, self.plan, exact, read, self.output.as_of))
+            found = list(self.engine.items(exact, read))
             if read.cut and not part.last:
                 return items, part
             items += [self._checked(*item) for item in found]
@@ -168,7 +204,7 @@ class RangedCheck:
         tasks[0] = dataclasses.replace(tasks[0], state=self._state)
         results: Iterator[tuple[CsvPart, PartResult]]
         if pool is None:
-            results = ((p, _part(self.compiled, self.plan, self.output, p, self._subsidies)) for p in tasks)
+            results = ((p, _result(self.engine.part(p, self._subsidies))) for p in tasks)
         else:
             results = in_order(_task, (), ((p, (p, self._subsidies)) for p in tasks), self.jobs, pool)
         for part, result in results:
@@ -177,7 +213,7 @@ class RangedCheck:
                 return
             if result.read.states.get(self._state) is None:  # it reads otherwise in the state the layout is in
                 exact = dataclasses.replace(part, state=self._state)
-                result = _part(self.compiled, self.plan, self.output, exact, self._subsidies)
+                result = _result(self.engine.part(exact, self._subsidies))
             yield self._merged(result)
             self._done(result.read)
 
@@ -199,6 +235,7 @@ class RangedCheck:
                     replaced[i] = ErrorReport.duplicate(result.rows[i], key[1], self.plan.ledger.source, at)
                 else:
                     seen.add(fingerprint)
+        self._ways(result.how, replaced)
         text, statuses = result.text, result.statuses
         if replaced:
             render = _renderer(self.output, self._subsidies)
@@ -210,6 +247,13 @@ class RangedCheck:
         self._count(statuses)
         return text
 
+    def _ways(self, how: str, replaced: Iterable[int] = ()) -> None:
+        """Count the rows checked column-wise and row-wise, a repeated id's row column-wise not among them (one process
+        counts it so)."""
+        if how:
+            self.split["columnar"] += how.count("c") - sum(1 for i in replaced if how[i] == "c")
+            self.split["row"] += how.count("r")
+
     def _count(self, statuses: str) -> None:
         self.counts["rows"] += len(statuses)
         for letter, name in _COUNTED.items():
@@ -219,7 +263,7 @@ class RangedCheck:
         """The items of the rest of the file from ``part`` on, read here as one part."""
         whole = dataclasses.replace(part, end=self.plan.size, last=True, row=self._row, state=self._state)
         read = PartRead()
-        yield from _items(self.compiled, self.plan, whole, read, self.output.as_of)
+        yield from self.engine.items(whole, read)
         self._reads.append(read)
 
     def _rest_written(self, part: CsvPart) -> Iterator[bytes]:
@@ -233,7 +277,7 @@ class RangedCheck:
         statuses: list[str] = []
         for item in items:
             batch.append(render(item).encode("utf-8"))
-            statuses.append(_STATUS[item.status])
+            statuses.append(_STATUS[_status(item)])
             if len(batch) >= 1000:
                 self._count("".join(statuses))
                 yield b"".join(batch)
@@ -241,14 +285,18 @@ class RangedCheck:
         self._count("".join(statuses))
         yield b"".join(batch)
 
-    def _checked(self, key: Key | None, raw: RawRow, item: Any) -> Any:
-        """``item``, or the error row of a record whose id repeats an earlier one."""
+    def _checked(self, key: Key | None, raw: RawRow, item: Any, how: str = "") -> Any:
+        """``item``, or the error row of a record whose id repeats an earlier one (``how``: :attr:`PartResult.how`
+        of its row)."""
         if key is None:
+            self._ways(how)
             return item
         fingerprint = hash(key)
         if fingerprint in self._seen:
+            self._ways(how, [0])
             at = (raw.columns, raw.excel_row) if raw.columns is not None else None
             return ErrorReport.duplicate(raw.row, key[1], raw.source, at)
+        self._ways(how)
         self._seen.add(fingerprint)
         return item
 
@@ -262,7 +310,46 @@ def _part_bytes(plan: CsvPlan, rows: int) -> int:
     return max(1, round(len(sample) / max(1, sample.count(b"\n")) * rows))
 
 
+def _grouped(parts: list[CsvPart], size: int) -> list[CsvPart]:
+    """The first two parts, then the others joined ``size`` at a time (each numbered as its first)."""
+    out = parts[:2]
+    for i in range(2, len(parts), size):
+        group = parts[i : i + size]
+        out.append(dataclasses.replace(group[0], end=group[-1].end, last=group[-1].last))
+    return out
+
+
+def _status(item: Any) -> str:
+    return str(item["status"]) if isinstance(item, dict) else str(item.status)
+
+
+def _result(part: Any) -> PartResult:
+    """A part's result: the row engine's, or the fields of the columnar engine's."""
+    return part if isinstance(part, PartResult) else PartResult(*part)
+
+
 # ---- in a worker (and here, for the first parts) ------------------------------------------------------------------
+class _RowParts:
+    """The row engine on the parts of one CSV file."""
+
+    def __init__(self, compiled: CompiledPolicy, plan: CsvPlan, output: Output):
+        self.compiled, self.plan, self.output = compiled, plan, output
+
+    def items(self, part: CsvPart, read: PartRead) -> Iterator[tuple[Key | None, RawRow, Any]]:
+        return _items(self.compiled, self.plan, part, read, self.output.as_of)
+
+    def part(self, part: CsvPart, columns: dict[str, str]) -> PartResult:
+        return _part(self.compiled, self.plan, self.output, part, columns)
+
+
+def _engine(compiled: CompiledPolicy, plan: CsvPlan, output: Output, name: str) -> Any:
+    if name == "row":
+        return _RowParts(compiled, plan, output)
+    from ..columnar.ranges import Parts
+
+    return Parts(compiled, plan, output.as_of, output.lang)
+
+
 def _items(
     compiled: CompiledPolicy, plan: CsvPlan, part: CsvPart, read: PartRead, day: datetime.date
 ) -> Iterator[tuple[Key | None, RawRow, Any]]:
@@ -319,9 +406,13 @@ def _part(
     return PartResult(b"".join(pieces), ends, keys, "".join(statuses), rows, lines, read)
 
 
+_WORKER: list[Any] = []  # in a worker: the engine that checks its parts, made on its first part
+
+
 def _task(part: CsvPart, columns: dict[str, str]) -> bytes:
     """A worker's part, pickled. The collector is left running (paused, as :mod:`.rows` pauses it for chunks of rows
     read here, it made a part twice as slow: the garbage of each row's reading and checking, some of it in cycles,
     piled up instead of being reused while it is in the cache)."""
-    compiled, plan, output = setup()
-    return dumps(_part(compiled, plan, output, part, columns))
+    if not _WORKER:
+        _WORKER.append(_engine(*setup()))
+    return dumps(_result(_WORKER[0].part(part, columns)))
