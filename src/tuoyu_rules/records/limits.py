@@ -24,10 +24,12 @@ MAX_XLSX_PART = 100_000_000
 MAX_XLSX_RATIO = 200
 MAX_XLSX_ROWS = 1_048_576  # Excel's own last row
 MAX_XLSX_COLUMNS = 1_000
-# calamine holds a sheet as a grid (about 32 bytes a cell) from its first to its last cell: an XLSX sheet whose grid
-# would pass this many cells is streamed by openpyxl instead, an ODS or XLS sheet that would refuses the file; an
-# .xls file (not compressed) is refused past MAX_XLS_BYTES.
+# calamine holds a sheet as a grid from its first to its last cell (about 85 bytes a cell with the Python rows it
+# gives): an ODS or XLS sheet whose grid would pass MAX_WORKBOOK_GRID cells refuses the file (an .xls file, not
+# compressed, is refused past MAX_XLS_BYTES); an XLSX sheet whose grid passes MAX_CALAMINE_GRID cells (about 85 MB
+# in calamine) is streamed by records/readers/sheetxml.py instead, which gives the same values in bounded memory.
 MAX_WORKBOOK_GRID = 10_000_000
+MAX_CALAMINE_GRID = 1_000_000
 MAX_XLS_BYTES = 100_000_000
 MAX_YAML_DEPTH = 40  # nesting of a YAML ledger, refused before composing (as for policy YAML)
 MAX_VALUES = 100_000  # values a YAML ledger may expand to through aliases (a "billion laughs" stops there)

@@ -15,6 +15,10 @@ office suite writes:
   CSV in UTF-8 (同一机构.csv) and GB18030 (同一机构_gb18030.csv): the same institutions in five formats.
 - 错误值.*: formulas =1/0 and =NA() (openpyxl writes no results; LibreOffice computes them and saves the error
   cells #DIV/0! and #N/A in the .xls and .ods).
+- *_libreoffice.xlsx: the three .ods saved again by LibreOffice as xlsx (``soffice --headless --convert-to xlsx``):
+  shared strings and LibreOffice's styles, read by tests/test_sheetxml.py against calamine.
+- 第三行起.*: a sheet whose first cell is C3 (x) and D4 (1), written by openpyxl and converted by LibreOffice to
+  .xls and .ods: its rows are numbered by their sheet rows (3 and 4) in every format.
 """
 
 from __future__ import annotations

@@ -1,16 +1,19 @@
 """The cells of a workbook, whatever office suite saved it: ``.xlsx``, ``.xlsm``, ``.xls`` and ``.ods``, read by
-python-calamine (one Rust reader for the four formats). :func:`open_book` returns a :class:`Book`: its sheet names,
-and per sheet its rows as (sheet row number, values, cells that could not be read), its merged ranges and its
-hidden columns. The XLSX reader (:mod:`.xlsx`) walks the sheets; this module only says what the cells hold.
+python-calamine (one Rust reader for the four formats) or, for a big XLSX sheet, by the streamed reader of
+:mod:`.sheetxml`. :func:`open_book` returns a :class:`Book`: its sheet names, and per sheet its rows as (sheet row
+number, values, cells that could not be read), its merged ranges and its hidden columns. The XLSX reader
+(:mod:`.xlsx`) walks the sheets; this module only says what the cells hold.
 
-calamine holds a sheet in memory as a grid from its first to its last cell, so the grid is bounded before calamine
-reads a sheet: a zip workbook's parts are checked from the zip directory (:func:`check_parts`, before anything is
-decompressed); an XLSX sheet's cell references are scanned (a byte scan of its XML) and a sheet whose grid would
-pass :data:`MAX_WORKBOOK_GRID` cells, holds cells without a reference, or that calamine cannot read (a shared
-string that does not exist, a malformed number) is read instead by the streamed openpyxl parser, which names each
-bad cell; an ODS ``content.xml`` is parsed once for the hidden columns, the merged cells and the grid (a repeated
-cell may not expand past the bound); an ``.xls`` file is bounded by its size, and its cell records are read once
-(:mod:`.biff`) for the grid of each sheet, its hidden columns and its error cells.
+calamine holds a sheet in memory as a grid from its first to its last cell (about 85 bytes a cell with the Python
+rows it gives), so the grid is bounded before calamine reads a sheet: a zip workbook's parts are checked from the
+zip directory (:func:`check_parts`, before anything is decompressed); an XLSX sheet's cell references are scanned (a
+byte scan of its XML). A sheet whose grid passes :data:`MAX_CALAMINE_GRID` cells is parsed by :mod:`.sheetxml`
+instead, which gives the values calamine gives in bounded memory (the XML in chunks, the shared strings in one
+buffer); a sheet that holds cells without a reference, or that calamine cannot read (an error cell, a shared string
+that does not exist, a malformed number), is read by the streamed openpyxl parser, which names each bad cell. An ODS
+``content.xml`` is parsed once for the hidden columns, the merged cells and the grid (a repeated cell may not expand
+past :data:`MAX_WORKBOOK_GRID`); an ``.xls`` file is bounded by its size, and its cell records are read once
+(:mod:`.biff`) for the grid of each sheet, its hidden columns and its error cells: both stay on calamine.
 
 What each format gives: values and dates everywhere; merged ranges from the sheet XML (xlsx), calamine (xls) or the
 ODS XML; hidden columns from ``<col hidden="1">`` (xlsx), ``table:visibility="collapse"`` (ods) and the COLINFO
@@ -24,11 +27,13 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import IO, Any
 from xml.etree import ElementTree
 
 from ...errors import Location, Problem, RecordError
 from ..limits import (
+    MAX_CALAMINE_GRID,
     MAX_WORKBOOK_GRID,
     MAX_XLS_BYTES,
     MAX_XLSX_COLUMNS,
@@ -68,18 +73,20 @@ def _too_large(source: str, zh: str, en: str) -> RecordError:
 
 
 class Book:
-    """A workbook opened by calamine. ``sheetnames`` are in workbook order; a chart sheet has no rows."""
+    """A workbook opened by calamine. ``sheetnames`` are in workbook order; a chart sheet has no rows. An XLSX
+    workbook whose sheets are named by its ``xl/workbook.xml`` is given to calamine only when a sheet is (calamine
+    holds the whole file and its shared strings as soon as it opens it: 250 MB for a 1,000,000-row workbook)."""
 
     def __init__(self, data: IO[bytes], fmt: str, source: str):
-        from python_calamine import CalamineWorkbook
-
         self.fmt, self.source, self._data = fmt, source, data
+        self._parts: dict[str, str] | None = _xlsx_parts(data) if fmt == "xlsx" else None  # sheet name -> part
+        self._book: Any = None
         try:
             self._layout: dict[str, _SheetLayout] = _ods_layout(data, source) if fmt == "ods" else {}
             if fmt == "xls":
                 self._layout = _xls_layout(data, source)
-            data.seek(0)
-            self._book = CalamineWorkbook.from_filelike(data)
+            if not self._parts:
+                self._book = self._calamine()
         except RecordError:
             raise
         except Exception as exc:
@@ -89,13 +96,22 @@ class Book:
                 f"无法读取工作簿 {source}：{exc}",
                 f"cannot read the workbook {source}: {exc}",
             ) from None
-        self.sheetnames: list[str] = list(self._book.sheet_names)
-        self._parts: dict[str, str] | None = None  # XLSX: sheet name -> its part
+        self.sheetnames: list[str] = list(self._parts) if self._parts else list(self._book.sheet_names)
         self._last: tuple[str, Any] | None = None
         self._streamed: Any = None  # the openpyxl workbook, opened for the XLSX sheets calamine does not read
+        self._cells: Any = None  # XLSX: the shared strings, styles and date system, for the sheets parsed by expat
+
+    def _calamine(self) -> Any:
+        from python_calamine import CalamineWorkbook
+
+        if self._book is None:
+            self._data.seek(0)
+            self._book = CalamineWorkbook.from_filelike(self._data)
+        return self._book
 
     def close(self) -> None:
-        self._book.close()
+        if self._book is not None:
+            self._book.close()
         if self._streamed is not None:
             self._streamed.close()
         self._data.close()
@@ -106,6 +122,9 @@ class Book:
             layout = self._xlsx_layout(name)
             if layout.stream:
                 yield from _streamed_rows(self._openpyxl(), name)
+                return
+            if layout.grid > MAX_CALAMINE_GRID and self._parts is not None and self._parts.get(name):
+                yield from self._expat_rows(self._parts[name], layout.plain)
                 return
         try:
             sheet = self._sheet(name)
@@ -118,12 +137,18 @@ class Book:
             return
         first_row, first_col = sheet.start or (0, 0)
         errors = self._layout[name].errors if name in self._layout else {}
-        for i, values in enumerate(sheet.iter_rows()):
+        rows = iter(sheet.iter_rows())
+        first = next(rows, None)
+        # python-calamine 0.9 gives the rows from the sheet's row 1 (its columns from the first one used); a version
+        # that gave them from the first row used would start with a row that holds a value
+        offset = 0 if first_row and first is not None and all(v == "" for v in first) else first_row
+        for i, values in enumerate(chain([first] if first is not None else [], rows)):
+            line = offset + i + 1
             cells, bad = _values([*[None] * first_col, *values])
-            if first_row + i + 1 in errors:  # calamine reads an error cell as empty: it is the error the sheet shows
-                cells = _with_errors(cells, errors[first_row + i + 1])
+            if line in errors:  # calamine reads an error cell as empty: it is the error the sheet shows
+                cells = _with_errors(cells, errors[line])
             if cells or bad:  # a blank row is a gap, as in the streamed parser
-                yield first_row + i + 1, cells, bad
+                yield line, cells, bad
 
     def merged(self, name: str) -> list[Range]:
         """The merged ranges of a sheet, 1-based (first row, first column, last row, last column)."""
@@ -148,15 +173,29 @@ class Book:
         """The sheet calamine reads (the last one is kept: its rows and merged ranges are asked for in turn)."""
         if self._last is None or self._last[0] != name:
             self._last = None  # the previous grid is let go before the next is built
-            self._last = (name, self._book.get_sheet_by_name(name))
+            self._last = (name, self._calamine().get_sheet_by_name(name))
         return self._last[1]
 
     def _xlsx_layout(self, name: str) -> _SheetLayout:
         if name not in self._layout:
-            if self._parts is None:
-                self._parts = _xlsx_parts(self._data)
-            self._layout[name] = _xlsx_scan(self._data, self._parts.get(name))
+            self._layout[name] = _xlsx_scan(self._data, (self._parts or {}).get(name))
         return self._layout[name]
+
+    def _expat_rows(self, part: str, plain: bool) -> Iterator[Row]:
+        """The rows of a big XLSX sheet, streamed by :mod:`.sheetxml` (calamine's values, in bounded memory): a
+        plain sheet's by its regular expression, another's by expat."""
+        from . import sheetxml
+
+        with zipfile.ZipFile(self._data) as archive:
+            if self._cells is None:
+                self._cells = sheetxml.workbook_cells(archive)
+            read = sheetxml.fast_sheet_cells if plain else sheetxml.sheet_cells
+            for line, cells, bad in read(archive, part, *self._cells):
+                if line > MAX_XLSX_ROWS:
+                    yield line, [], [BadCell(1, f"past the last row Excel has ({MAX_XLSX_ROWS:,})")]
+                    return
+                values, past = _placed(cells)
+                yield line, values, [*(BadCell(col, reason) for col, reason in bad), *past]
 
     def _openpyxl(self) -> Any:
         if self._streamed is None:
@@ -230,6 +269,23 @@ def _values(values: Sequence[Any]) -> tuple[list[Any], list[BadCell]]:
     return out, []
 
 
+def _placed(cells: list[tuple[int, Any]]) -> tuple[list[Any], list[BadCell]]:
+    """A streamed row's (column, value) cells (values already as :func:`_value` makes them, none empty) as a
+    calamine row becomes (:func:`_values`): by column from A."""
+    width = max((col for col, _ in cells), default=0)
+    out: list[Any] = [None] * min(width, MAX_XLSX_COLUMNS + 1)
+    for col, value in cells:
+        if col <= MAX_XLSX_COLUMNS + 1:
+            out[col - 1] = value
+    if width > MAX_XLSX_COLUMNS:
+        out = out[:MAX_XLSX_COLUMNS]
+        while out and out[-1] is None:
+            out.pop()
+    if width > MAX_XLSX_COLUMNS:
+        return out, [BadCell(width, f"past column {MAX_XLSX_COLUMNS:,}, the most a ledger row may use")]
+    return out, []
+
+
 def _with_errors(cells: list[Any], found: dict[int, str]) -> list[Any]:
     cells = [*cells, *[None] * (max(found) + 1 - len(cells))]
     for col, text in found.items():
@@ -256,6 +312,8 @@ class _SheetLayout:
         self.merged: list[Range] = []
         self.errors: dict[int, dict[int, str]] = {}  # ODS: row -> 0-based column -> the error shown (#DIV/0!)
         self.stream = False
+        self.grid = 0  # XLSX: last row x last column (at least 26), as the cell references say
+        self.plain = True  # XLSX: UTF-8, no CDATA, comment, DOCTYPE or processing instruction past the prolog
 
 
 # the refs of cells and rows ("A12", "12"), the wide ones (column AA or later), merged ranges and hidden columns
@@ -310,7 +368,7 @@ def _xlsx_scan(data: IO[bytes], part: str | None) -> _SheetLayout:
     data.seek(0)
     try:
         with zipfile.ZipFile(data) as archive, archive.open(part or "") as src:
-            tail, more = b"", True
+            tail, more, first = b"", True, True
             while more:
                 chunk = src.read(1 << 20)
                 text, more = tail + chunk, bool(chunk)
@@ -319,12 +377,34 @@ def _xlsx_scan(data: IO[bytes], part: str | None) -> _SheetLayout:
                 last_row = max(last_row, max(map(int, set(rows)), default=0))
                 last_col = max(last_col, max(map(_column_number, set(_WIDE_REF.findall(text, 0, cut))), default=0))
                 odd = odd or any(_suspect(pattern, text, cut) for pattern in _SUSPECT)
+                layout.plain = layout.plain and _plain(text, cut, first)
+                first = False
                 _layout_tags(text, cut, layout)
                 tail = text[cut:]
     except Exception:  # no such part, or a damaged one: the streamed parser reports what it finds
         odd = True
-    layout.stream = odd or last_row > MAX_XLSX_ROWS or last_row * last_col > MAX_WORKBOOK_GRID
+    layout.grid = last_row * last_col
+    layout.stream = odd or last_row > MAX_XLSX_ROWS
     return layout
+
+
+_NOT_PLAIN = re.compile(rb"<[!?]")
+_PROLOG = re.compile(
+    rb'(?:\xef\xbb\xbf)?<\?xml(?:\s+version="1\.[0-9]")?(?:\s+encoding="(?:UTF|utf)-8")?(?:\s+standalone="(?:yes|no)")?\s*\?>'
+)
+
+
+def _plain(text: bytes, cut: int, first: bool) -> bool:
+    """Whether a chunk of sheet XML is plain (:func:`.sheetxml.fast_sheet_cells` may read it): no ``<!`` (CDATA,
+    comment, DOCTYPE) or ``<?`` (a processing instruction) but the UTF-8 prolog at the start of the part."""
+    start = 0
+    if first:
+        prolog = _PROLOG.match(text)
+        if prolog is None and text.startswith((b"<?", b"\xff\xfe", b"\xfe\xff")):
+            return False
+        start = prolog.end() if prolog else 0
+    found = _NOT_PLAIN.search(text, start)
+    return found is None or found.start() >= cut
 
 
 def _cut(text: bytes) -> int:
