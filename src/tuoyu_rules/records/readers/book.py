@@ -142,13 +142,31 @@ class Book:
         # python-calamine 0.9 gives the rows from the sheet's row 1 (its columns from the first one used); a version
         # that gave them from the first row used would start with a row that holds a value
         offset = 0 if first_row and first is not None and all(v == "" for v in first) else first_row
-        for i, values in enumerate(chain([first] if first is not None else [], rows)):
-            line = offset + i + 1
-            cells, bad = _values([*[None] * first_col, *values])
-            if line in errors:  # calamine reads an error cell as empty: it is the error the sheet shows
-                cells = _with_errors(cells, errors[line])
-            if cells or bad:  # a blank row is a gap, as in the streamed parser
-                yield line, cells, bad
+        line = offset
+        try:
+            for i, values in enumerate(chain([first] if first is not None else [], rows)):
+                line = offset + i + 1
+                cells, bad = _values([*[None] * first_col, *values])
+                if line in errors:  # calamine reads an error cell as empty: it is the error the sheet shows
+                    cells = _with_errors(cells, errors[line])
+                if cells or bad:  # a blank row is a gap, as in the streamed parser
+                    yield line, cells, bad
+        except BaseException as exc:  # calamine's PanicException derives from BaseException
+            if not _unconvertible(exc):
+                raise
+            yield from self._after_calamine(name, line, exc)
+
+    def _after_calamine(self, name: str, done: int, exc: BaseException) -> Iterator[Row]:
+        """The rows after ``done`` of a sheet whose cell calamine could not turn into a Python value (a duration of
+        10^20 days): an XLSX sheet's from :mod:`.sheetxml`; another format's rest is one error row, never a
+        traceback and never rows dropped in silence."""
+        part = (self._parts or {}).get(name)
+        if self.fmt == "xlsx" and part:
+            for row in self._expat_rows(part, self._xlsx_layout(name).plain):
+                if row[0] > done:
+                    yield row
+            return
+        yield done + 1, [], [BadCell(1, f"{type(exc).__name__}: {str(exc)[:100]}")]
 
     def merged(self, name: str) -> list[Range]:
         """The merged ranges of a sheet, 1-based (first row, first column, last row, last column)."""
@@ -505,6 +523,12 @@ def _xls_layout(data: IO[bytes], source: str) -> dict[str, _SheetLayout]:
         out[name] = layout = _SheetLayout()
         layout.hidden, layout.errors = sheet.hidden, sheet.errors
     return out
+
+
+def _unconvertible(exc: BaseException) -> bool:
+    """Whether calamine failed on a cell's value (Python's date types overflow, or its Rust code panicked), rather
+    than the program being stopped (Ctrl-C, a closed generator)."""
+    return isinstance(exc, OverflowError | ValueError) or type(exc).__name__ == "PanicException"
 
 
 def _streamed_rows(book: Any, name: str) -> Iterator[Row]:
