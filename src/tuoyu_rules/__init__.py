@@ -53,13 +53,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
         globals()[name] = value
         return value
-    problem = None
-    if not name.startswith("__"):
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ImportError as exc:  # no such module, or one whose optional extra is absent (tuoyu_rules.dask)
-            problem = exc
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from problem
+    from ._lazy import submodule
+
+    return submodule(__name__, name)
 
 
 def __dir__() -> list[str]:

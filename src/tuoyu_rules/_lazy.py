@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Later"]
+__all__ = ["Later", "submodule"]
 
 
 class Later:
@@ -50,3 +50,17 @@ class Later:
     @property
     def __name__(self) -> str:  # what a traceback or a log names
         return self.name
+
+
+def submodule(package: str, name: str) -> Any:
+    """The submodule ``name`` of ``package``, imported now: what a package whose names are imported on first use
+    answers for ``package.name`` (its eager imports of earlier versions made every submodule an attribute, and
+    ``import tuoyu_rules.writers; tuoyu_rules.writers.csv`` must not depend on what some other code imported first).
+    AttributeError when there is no such submodule, or it needs an optional extra that is absent."""
+    problem = None
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ImportError as exc:  # no such module, or one whose optional extra is absent (tuoyu_rules.dask)
+            problem = exc
+    raise AttributeError(f"module {package!r} has no attribute {name!r}") from problem

@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .._lazy import submodule
+
 if TYPE_CHECKING:
     from .models import Institution, RecordModel, Region, ResidentialArea
     from .normalize import normalize_record
@@ -42,10 +44,11 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
-    """A name of :data:`__all__`, imported from its module on first use and kept here."""
+    """A name of :data:`__all__`, imported from its module on first use and kept here; a submodule's name
+    (``readers``, ``normalize``) imports it, as the eager imports of earlier versions made it an attribute."""
     home = _HOMES.get(name)
     if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return submodule(__name__, name)
     value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
     globals()[name] = value
     return value

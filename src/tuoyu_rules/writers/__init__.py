@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
-from .._lazy import Later
+from .._lazy import Later, submodule
 from ._format import _lang
 from .base import WriteOptions, Writer
 from .items import Item, as_dict
@@ -47,16 +47,17 @@ def _later(module: str, name: str) -> Later:
 
 
 def __getattr__(name: str) -> Any:
-    """:data:`HTML_ROW_LIMIT` and the writer functions (``write_csv`` …) that this module imported eagerly before,
-    each read from its module when first asked for."""
+    """:data:`HTML_ROW_LIMIT`, the bundled writer functions (``write_csv`` …) and the submodules (``csv`` …) that this
+    module imported eagerly before, each read from its module when first asked for (whatever ``WRITERS`` holds now:
+    a user may have put another writer under a bundled name)."""
     if name == "HTML_ROW_LIMIT":
         from .html_page import HTML_ROW_LIMIT
 
         return HTML_ROW_LIMIT
-    for writer in WRITERS.values():
-        if isinstance(writer.write, Later) and writer.write.name == name:
-            return writer.write.resolve()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    bundled = _BUNDLED.get(name)
+    if bundled is not None:
+        return bundled.resolve()
+    return submodule(__name__, name)
 
 
 WRITERS: dict[str, Writer] = {
@@ -151,6 +152,8 @@ WRITERS: dict[str, Writer] = {
         ),
     )
 }
+# the bundled writer functions by name, as the table was made (the names :func:`__getattr__` gives)
+_BUNDLED = {w.write.name: w.write for w in WRITERS.values() if isinstance(w.write, Later)}
 """Every output format by name, in the order the CLI and the docs list them."""
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from ..._lazy import Later
+from ..._lazy import Later, submodule
 from ...errors import Location, Problem, RecordError
 from ...vocabulary import KIND_ALIASES, KINDS
 from .base import LedgerInput, LedgerNotice, RawRow, Reader, Table
@@ -25,6 +25,13 @@ read_xlsx = Later(f"{__name__}.xlsx", "read_xlsx")
 read_json = Later(f"{__name__}.json", "read_json")
 read_jsonl = Later(f"{__name__}.json", "read_jsonl")
 read_yaml = Later(f"{__name__}.yaml_doc", "read_yaml")
+
+
+def __getattr__(name: str) -> Any:
+    """A reader's module (``xlsx``, ``json``, ``yaml_doc``), imported when first asked for: their readers are imported
+    on first use, and ``tuoyu_rules.records.readers.xlsx`` is an attribute as when this module imported them."""
+    return submodule(__name__, name)
+
 
 __all__ = [
     "READERS",

@@ -1,0 +1,78 @@
+"""Reproducers of the review of session 5 (columnar ``--jobs``, start-up): each test failed before its fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh(code: str) -> object:
+    """What a fresh interpreter running ``code`` prints as JSON on its last line (nothing imported before)."""
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- start-up: the packages whose names are imported on first use ----------------------------------------------------
+SUBMODULES = {
+    "tuoyu_rules.records": ["readers", "normalize", "models", "convert"],
+    "tuoyu_rules.writers": ["csv", "html", "json", "xlsx", "junit"],
+    "tuoyu_rules.records.readers": ["xlsx", "json", "yaml_doc"],
+}
+
+
+def test_a_submodule_is_an_attribute_of_its_package_whatever_was_imported_first() -> None:
+    """``import tuoyu_rules.writers; tuoyu_rules.writers.csv.CSV_LOOKAHEAD`` worked while the packages imported their
+    modules eagerly; with the names imported on first use it raised AttributeError unless some other code had
+    imported the submodule first. Importing the package still loads none of them."""
+    code = f"""
+import importlib, json, sys
+found = {{}}
+for package, names in {SUBMODULES!r}.items():
+    module = importlib.import_module(package)
+    before = [name for name in names if f"{{package}}.{{name}}" in sys.modules]
+    got = []
+    for name in names:
+        try:
+            got.append(getattr(module, name).__name__)
+        except AttributeError as exc:
+            got.append(repr(exc))
+    found[package] = [before, got]
+print(json.dumps(found))
+"""
+    found = fresh(code)
+    for package, names in SUBMODULES.items():
+        before, got = found[package]  # type: ignore[index]
+        assert got == [f"{package}.{name}" for name in names], package
+        assert package == "tuoyu_rules.records" or before == [], package  # the writers and readers stay unloaded
+
+
+def test_no_such_submodule_is_still_an_attribute_error() -> None:
+    code = """
+import json, tuoyu_rules.records, tuoyu_rules.writers, tuoyu_rules.records.readers
+out = []
+for module in (tuoyu_rules.records, tuoyu_rules.writers, tuoyu_rules.records.readers):
+    out.append([hasattr(module, "no_such_name"), hasattr(module, "__wrapped__")])
+print(json.dumps(out))
+"""
+    assert fresh(code) == [[False, False]] * 3
+
+
+def test_the_writer_functions_of_the_package_are_the_built_in_ones_whatever_the_table_holds() -> None:
+    """``tuoyu_rules.writers.write_csv`` (a name the package imported eagerly before) is the bundled CSV writer even
+    after a user puts another writer under ``WRITERS["csv"]`` (docs/extending.md): it was looked up in the table."""
+    code = """
+import json
+from tuoyu_rules.writers import WRITERS, Writer
+import tuoyu_rules.writers as writers
+def mine(stream, out, options):
+    out.write("mine")
+WRITERS["csv"] = Writer("csv", mine, binary=False, suffix="csv", zh="我的", en="mine")
+from tuoyu_rules.writers.csv import write_csv
+print(json.dumps([writers.write_csv is write_csv]))
+"""
+    assert fresh(code) == [True]
