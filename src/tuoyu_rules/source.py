@@ -7,8 +7,8 @@ decimals are problems, collected and raised together as one :class:`PolicyError`
 from __future__ import annotations
 
 import datetime
-import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -247,13 +247,30 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> PolicyErro
     return _fail("policy.yaml-syntax", zh, f"YAML syntax error: {detail}", file, line, column)
 
 
-@functools.lru_cache(maxsize=8)
+_KEPT_TEXTS = 8
+"""The node trees of this many texts are kept per process (the last ones that loaded)."""
+_kept: dict[str, yaml.Node] = {}  # text -> its node tree, the least recently loaded first
+_kept_lock = threading.Lock()
+
+
 def _composed(text: str) -> yaml.Node | None:
-    """The node tree of a text, kept for the last few texts: a process that reads one file again (``validate`` reads
-    national.yaml under each city and each file again for its dates) composes it once. Keyed by the whole text, so a
-    changed file is composed anew; the nodes are only read (every load builds its own data from them), and a text
-    that fails to compose raises every time."""
-    return yaml.compose(text, Loader=_Loader)
+    """The node tree of a text, kept for the last few texts that loaded (:func:`_keep`): a process that reads one
+    file again (``validate`` reads national.yaml under each city and each file again for its dates) composes it
+    once. Keyed by the whole text, so a changed file is composed anew; the nodes are only read (every load builds its
+    own data from them), and a text that fails to compose raises every time."""
+    with _kept_lock:
+        node = _kept.get(text)
+    return node if node is not None else yaml.compose(text, Loader=_Loader)
+
+
+def _keep(text: str, node: yaml.Node) -> None:
+    """Keep the node tree of a text that loaded (never one refused: a text of too many nodes holds some 80 MB of them
+    per 2 MB), dropping the least recently loaded beyond :data:`_KEPT_TEXTS`."""
+    with _kept_lock:
+        _kept.pop(text, None)
+        _kept[text] = node
+        while len(_kept) > _KEPT_TEXTS:
+            del _kept[next(iter(_kept))]
 
 
 def _compose(text: str, file: str) -> yaml.Node:
@@ -283,6 +300,7 @@ def load_yaml_text(text: str, file: str) -> SourceDoc:
         zh = f"文件展开后超过 {MAX_NODES} 个节点（可能是别名炸弹）"
         en = f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)"
         raise _fail("policy.too-many-nodes", zh, en, file, mark.line + 1, mark.column + 1) from None
+    _keep(text, node)
     return SourceDoc(file, data, builder.positions, builder.key_positions, builder.problems)
 
 
