@@ -127,3 +127,29 @@ def test_a_text_read_again_is_composed_once_and_gives_its_own_data(monkeypatch: 
     first, second = source.load_yaml_text(text, "one.yaml"), source.load_yaml_text(text, "two.yaml")
     assert len(made) == 1 and first.data == second.data and first.data["b"] is not second.data["b"]
     assert (first.file, second.file) == ("one.yaml", "two.yaml")
+
+
+# ---- columnar: a reader that stops early ---------------------------------------------------------------------------
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_closed_pipe_after_a_failed_record_exits_1_with_the_columnar_engine(tmp_path: Path, jobs: str) -> None:
+    """``check --engine columnar … | head`` exited 141 in one process (``--jobs 1``, and what ``--jobs`` leaves to one
+    process) although rows had failed, where the row engine and ``--jobs 2`` exit 1 (docs/cli.md: 141 only when no
+    record had failed until then)."""
+    pytest.importorskip("polars", reason="the columnar engine needs polars (pip install 'tuoyu-rules[columnar]')")
+    ledger = tmp_path / "ledger.csv"
+    generate = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--rows", "6000", "--seed", "3"]
+    subprocess.run([*generate, "--format", "csv", "--out", str(ledger)], check=True, capture_output=True)
+    argv = ["check", str(ledger), "--policy", "luzhou_longmatan", "--as-of", "2025-06-01", "--format", "csv"]
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuoyu_rules", *argv, "--engine", "columnar", "--jobs", jobs],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    for _ in range(4):  # the BOM and provenance, the header, LMT-0000000 (incomplete), LMT-0000001 (fails)
+        proc.stdout.readline()
+    proc.stdout.close()  # as `| head -4` does
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=120) == 1 and "Traceback" not in err and "Exception ignored" not in err, err

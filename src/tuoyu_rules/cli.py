@@ -675,7 +675,11 @@ def _check_columnar(policy: Any, args: argparse.Namespace) -> int:
             state["failed"] = state["failed"] or item.get("status") in ("fail", "error")
             yield item
 
-    _write(items(), args)
+    try:
+        _write(items(), args)
+    except BrokenPipeError:  # the reader stopped early (| head): a failure seen so far still says 1, as cmd_check
+        _quiet_stdout()
+        return EXIT_FAIL if state["failed"] else EXIT_PIPE
     print(_columnar_line(checker.rows, checker.columnwise, args.lang), file=sys.stderr)
     return EXIT_FAIL if state["failed"] else EXIT_OK
 
