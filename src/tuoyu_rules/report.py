@@ -252,6 +252,32 @@ class Report:
         a rule unknown for one class may fail for another), without building any finding."""
         return _ids(self.policy, self._unknown)
 
+    def tally(self) -> tuple[list[Any], list[Any], list[tuple[Any, tuple[Any, ...]]]]:
+        """What a summary counts, read from the verdict state without building any finding or line: the compiled
+        rule of each failed finding and of each unknown one (one per finding, not in rule order), and (compiled
+        subsidy, its state as :func:`~tuoyu_rules.findings.subsidy_line` reads it) per subsidy line."""
+        rules = self.policy.rules
+        failed, unknown = [], []
+        for entry in self._raw:
+            ok = entry[1]
+            if ok is False:
+                failed.append(rules[entry[0]])
+            elif ok is not True:
+                unknown.append(rules[entry[0]])
+        for f in self._targets:
+            if f.outcome == "fail":
+                failed.append(f.compiled_rule)
+            elif f.outcome == "unknown":
+                unknown.append(f.compiled_rule)
+        return failed, unknown, list(zip(self.policy.subsidies, self._subsidies, strict=False))
+
+    def field(self, key: str) -> Any:
+        """One field of the record (None when absent), without unpacking a packed record."""
+        record = self._record
+        if type(record) is tuple:
+            return packed_get(record, key)
+        return cast("Mapping[str, Any]", record).get(key)
+
     @property
     def violations(self) -> list[Finding]:
         return [f for f in self.findings if f.outcome == "fail"]

@@ -93,8 +93,9 @@ def run_cli(policy: str, ledgers: list[Path], lang: str, variant: str, engine: s
         return out.read_bytes()
 
 
-def summary_record(policy: str, ledgers: list[Path], as_dicts: bool = False) -> str:
-    """Everything the summary keeps after the reports (or their dicts) streamed past, as JSON text."""
+def summary_record(policy: str, ledgers: list[Path], as_dicts: bool = False, fmt: str = "csv") -> str:
+    """Everything the summary keeps after the reports (or their dicts) streamed past ``fmt``'s writer, as JSON text
+    (its private caches left out)."""
     import tuoyu_rules
     from tuoyu_rules.writers import write_reports
 
@@ -102,8 +103,8 @@ def summary_record(policy: str, ledgers: list[Path], as_dicts: bool = False) -> 
     with at_root():
         rows = [row for p in ledgers for row in tuoyu_rules.read_rows(p)]
     reports = loaded.evaluate_many(rows, as_of=datetime.date.fromisoformat(AS_OF))
-    summary = write_reports((r.to_dict() for r in reports) if as_dicts else reports, "csv", io.StringIO())
-    state: dict[str, Any] = dict(vars(summary))
+    summary = write_reports((r.to_dict() for r in reports) if as_dicts else reports, fmt, io.StringIO())
+    state: dict[str, Any] = {k: v for k, v in vars(summary).items() if not k.startswith("_")}
     state["as_of"] = sorted(state["as_of"])
     state["provenances"] = list(state["provenances"].values())
     state["to_dict"] = summary.to_dict()

@@ -60,11 +60,12 @@ def test_write_reports_gives_the_same_bytes_from_reports_and_from_their_dicts(
         same(case, out.getvalue())
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])  # row views; reports counted from their state (add_report)
 @pytest.mark.parametrize("as_dicts", [False, True], ids=["reports", "dicts"])
 @pytest.mark.parametrize("name", list(input_sets()))
-def test_the_summary_keeps_the_recorded_counts_totals_titles_and_targets(name: str, as_dicts: bool) -> None:
+def test_the_summary_keeps_the_recorded_counts_totals_titles_and_targets(name: str, as_dicts: bool, fmt: str) -> None:
     policy, ledgers, _ = input_sets()[name]
-    same(f"{name}/summary", summary_record(policy, ledgers, as_dicts).encode("utf-8"))
+    same(f"{name}/summary", summary_record(policy, ledgers, as_dicts, fmt).encode("utf-8"))
 
 
 @pytest.mark.skipif(not polars_installed(), reason="the columnar engine needs polars (pip install '.[columnar]')")

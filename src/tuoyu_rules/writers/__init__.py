@@ -205,10 +205,13 @@ def long_forms() -> list[str]:
 
 def _counted(items: Iterable[Item], summary: Summary, texts: bool = False) -> Iterator[Any]:
     """Each item as its dict, counted; with ``texts``, an object with ``to_json()`` (a ``Report``) as it is, counted
-    from its row view (it never becomes a dict)."""
+    from its verdict state (:meth:`Summary.add_report`; it never becomes a dict and no finding is built)."""
     for item in items:
         if texts and not isinstance(item, Mapping) and hasattr(item, "to_json"):
-            summary.add_row(report_row(item))
+            if hasattr(item, "tally"):
+                summary.add_report(item)
+            else:
+                summary.add_row(report_row(item))
             yield item
             continue
         d = as_dict(item)

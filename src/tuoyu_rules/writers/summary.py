@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from ..text import DECIMAL_CONTEXT
 from ._format import UNREAD_NOTE, _amount_open, _amount_unknown, _is_number, _money, _yuan
 from .items import Item
 from .provenance import PROVENANCE_LIMIT, provenance_key
@@ -14,6 +15,19 @@ __all__ = ["TARGET_LIMIT", "Summary"]
 
 TARGET_LIMIT = 240
 """Region target findings kept for the HTML chart (the summary stays bounded however many regions stream past)."""
+
+
+_CENT = Decimal("0.01")
+
+
+def _as_written(value: Decimal) -> Decimal:
+    """An amount as its JSON text (``f"{value:.2f}"``) reads back: two places, ROUND_HALF_UP, whatever the caller's
+    context (the context's own method: no thread-local switch)."""
+    try:
+        return DECIMAL_CONTEXT.quantize(value, _CENT)
+    except InvalidOperation:  # more digits than the context holds: through the text, as the JSON writes it
+        with localcontext(DECIMAL_CONTEXT):
+            return Decimal(f"{value:.2f}")
 
 
 class Summary:
@@ -48,6 +62,7 @@ class Summary:
         self.targets: list[dict[str, Any]] = []
         self.targets_left_out = 0
         self.provenances: dict[tuple[Any, ...], dict[str, Any]] = {}  # distinct report provenances, in order seen
+        self._provenances_seen: set[tuple[Any, str]] = set()  # (a policy's Provenance, as-of) already counted
 
     def add(self, item: Item | ReportRow) -> None:
         """Count one report or error row: a dict, an object with a ``to_dict()`` (``Report``, ``ErrorReport``) or
@@ -67,11 +82,7 @@ class Summary:
                 self.aims_not_met[v["rule"]] = self.aims_not_met.get(v["rule"], 0) + times
             else:
                 self._add_violation(v, times)
-        for w in item.warnings:
-            if w.get("field") is not None:  # a record's own warning: said once for all records (each report has it)
-                self.notices.setdefault("record", (UNREAD_NOTE["zh"], UNREAD_NOTE["en"]))
-            elif len(self.notices) < 10:
-                self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
+        self._add_warnings(item.warnings)
         for s in item.subsidies:
             self._add_subsidy(s, item.district, times)
         for f in item.unknown:
@@ -79,6 +90,69 @@ class Summary:
         if item.kind == "region":
             for _ in range(times):
                 self._add_targets(item)
+
+    def add_report(self, report: Any) -> None:
+        """Count one ``Report`` straight from its verdict state (``Report.tally()``): no finding or subsidy line is
+        built and no message rendered, and the counts are those :meth:`add_row` gives for its row view. A region's
+        report is counted from its row view (its targets are findings)."""
+        if report.kind == "region":
+            self.add_row(report_row(report))
+            return
+        failed, unknown, lines = report.tally()
+        policy, as_of = report.policy, report.as_of.isoformat()
+        self.rows += 1
+        self._add_status(report.status, policy.id, as_of)
+        if len(self.provenances) < PROVENANCE_LIMIT and policy.provenance is not None:
+            self._add_provenance_of(policy.provenance, as_of)
+        aims, violations = self.aims_not_met, self.violations_by_rule
+        for rule in failed:
+            rid = rule.id
+            if rule.severity == "aim":
+                aims[rid] = aims.get(rid, 0) + 1
+                continue
+            violations[rid] = violations.get(rid, 0) + 1
+            if rid not in self.rule_titles and (rule.spec.title or rule.spec.title_en):
+                self.rule_titles[rid] = (rule.spec.title, rule.spec.title_en)
+        self._add_warnings(report.warnings)
+        if lines:
+            district = report.field("district")
+            for subsidy, state in lines:
+                self._add_line(subsidy, state, district)
+        for rule in unknown:
+            self.unknown_by_rule[rule.id] = self.unknown_by_rule.get(rule.id, 0) + 1
+
+    def _add_provenance_of(self, provenance: Any, as_of: str) -> None:
+        """Keep a policy's provenance on ``as_of``, made once per (policy, date) while few are seen."""
+        key = (provenance, as_of)
+        if key in self._provenances_seen:
+            return
+        p = provenance.to_dict(as_of)
+        self.provenances.setdefault(provenance_key(p), p)
+        if len(self._provenances_seen) < 4 * PROVENANCE_LIMIT:
+            self._provenances_seen.add(key)
+
+    def _add_line(self, subsidy: Any, state: tuple[Any, ...], district: Any) -> None:
+        """Count a subsidy line from its state ``(eligible, amount, amount_min, amount_max, …, amount left open)``
+        as :meth:`_add_subsidy` counts its JSON object (amounts as the JSON's two-place text reads back)."""
+        eligible, amount, low, high, unspecified = state[0], state[1], state[2], state[3], state[6]
+        spec, sid = subsidy.spec, subsidy.id
+        if sid not in self.subsidy_titles:
+            self.subsidy_titles[sid] = (spec.title, spec.title_en)
+            if spec.period:
+                self.subsidy_periods[sid] = spec.period
+        opened = bool(eligible) and amount is None and bool(unspecified)
+        if eligible:
+            self.subsidy_eligible[sid] = self.subsidy_eligible.get(sid, 0) + 1
+            if opened:
+                self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
+        if eligible is None or (eligible and amount is None and low is None and not opened):
+            self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + 1
+        for table, value in ((self.subsidy_totals, amount), (self.subsidy_min, low), (self.subsidy_max, high)):
+            if value is not None:
+                table[sid] = table.get(sid, Decimal(0)) + _as_written(value)
+        if amount is not None and district is not None and district != "":  # a district 0 is one
+            by = self.subsidy_by_district.setdefault(sid, {})
+            by[str(district)] = by.get(str(district), Decimal(0)) + _as_written(amount)
 
     def add_amounts(
         self, totals: dict[tuple[str, str], Decimal], by_district: dict[tuple[str, str], Decimal] | None = None
@@ -94,19 +168,28 @@ class Summary:
             by = self.subsidy_by_district.setdefault(sid, {})
             by[district] = by.get(district, Decimal(0)) + total
 
-    def _add_report(self, item: ReportRow, times: int = 1) -> None:
+    def _add_warnings(self, warnings: list[dict[str, Any]]) -> None:
+        for w in warnings:
+            if w.get("field") is not None:  # a record's own warning: said once for all records (each report has it)
+                self.notices.setdefault("record", (UNREAD_NOTE["zh"], UNREAD_NOTE["en"]))
+            elif len(self.notices) < 10:
+                self.notices.setdefault(str(w.get("message")), (str(w.get("message")), str(w.get("message_en"))))
+
+    def _add_status(self, status: Any, policy: Any, as_of: Any, times: int = 1) -> None:
         self.reports += times
-        status = item.status
         if status == "pass":
             self.passed += times
         elif status == "fail":
             self.failed += times
         else:
             self.incomplete += times
-        if item.policy:
-            self.policies[item.policy] = self.policies.get(item.policy, 0) + times
-        if item.as_of and len(self.as_of) < 10:
-            self.as_of.add(str(item.as_of))
+        if policy:
+            self.policies[policy] = self.policies.get(policy, 0) + times
+        if as_of and len(self.as_of) < 10:
+            self.as_of.add(str(as_of))
+
+    def _add_report(self, item: ReportRow, times: int = 1) -> None:
+        self._add_status(item.status, item.policy, item.as_of, times)
         if len(self.provenances) < PROVENANCE_LIMIT:
             provenance = item.provenance
             if provenance:
