@@ -18,6 +18,7 @@ TARGET_LIMIT = 240
 
 
 _CENT = Decimal("0.01")
+_ZERO = Decimal(0)
 
 
 def _as_written(value: Decimal) -> Decimal:
@@ -147,12 +148,16 @@ class Summary:
                 self.subsidy_open[sid] = self.subsidy_open.get(sid, 0) + 1
         if eligible is None or (eligible and amount is None and low is None and not opened):
             self.subsidy_unknown[sid] = self.subsidy_unknown.get(sid, 0) + 1
-        for table, value in ((self.subsidy_totals, amount), (self.subsidy_min, low), (self.subsidy_max, high)):
-            if value is not None:
-                table[sid] = table.get(sid, Decimal(0)) + _as_written(value)
-        if amount is not None and district is not None and district != "":  # a district 0 is one
-            by = self.subsidy_by_district.setdefault(sid, {})
-            by[str(district)] = by.get(str(district), Decimal(0)) + _as_written(amount)
+        if amount is not None:
+            amount = _as_written(amount)
+            self.subsidy_totals[sid] = self.subsidy_totals.get(sid, _ZERO) + amount
+            if district is not None and district != "":  # a district 0 is one
+                by = self.subsidy_by_district.setdefault(sid, {})
+                by[str(district)] = by.get(str(district), _ZERO) + amount
+        if low is not None:
+            self.subsidy_min[sid] = self.subsidy_min.get(sid, _ZERO) + _as_written(low)
+        if high is not None:
+            self.subsidy_max[sid] = self.subsidy_max.get(sid, _ZERO) + _as_written(high)
 
     def add_amounts(
         self, totals: dict[tuple[str, str], Decimal], by_district: dict[tuple[str, str], Decimal] | None = None
