@@ -113,7 +113,7 @@ def assert_same(path: Path, day: datetime.date, policies: list[str] = POLICIES) 
     return counts
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(1, 40), seed=st.integers(0, 10**6), day=st.sampled_from(DAYS))
 def test_generated_ledgers_match_the_row_engine(tmp_path: Path, n: int, seed: int, day: datetime.date) -> None:
     path = tmp_path / "ledger.csv"
@@ -123,7 +123,7 @@ def test_generated_ledgers_match_the_row_engine(tmp_path: Path, n: int, seed: in
         assert all(counts[p] == {"columnar": n, "row": 0} for p in POLICIES), counts
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     n=st.integers(1, 25),
     seed=st.integers(0, 10**6),
@@ -191,7 +191,7 @@ def area(rng: random.Random, i: int) -> dict[str, Any]:
     return row
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(1, 30), seed=st.integers(0, 10**6), day=st.sampled_from(AREA_DAYS))
 def test_region_and_residential_ledgers_match_the_row_engine(
     tmp_path: Path, n: int, seed: int, day: datetime.date

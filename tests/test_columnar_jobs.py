@@ -97,7 +97,7 @@ def small(monkeypatch: pytest.MonkeyPatch, lookahead: int, part_rows: int, group
     monkeypatch.setattr(native, "CHUNK", chunk)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     n=st.integers(4, 30),
     seed=st.integers(0, 3),
@@ -149,7 +149,7 @@ def plain_lines(n: int, seed: int, edits: list[tuple[int, str]], repeats: list[t
     return out.getvalue().split("\n")[:-1]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     n=st.integers(10, 60),
     seed=st.integers(0, 10**6),

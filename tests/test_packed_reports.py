@@ -143,7 +143,7 @@ _plain = st.one_of(
 _values = st.recursive(_plain, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(max_size=4), _values, max_size=6), st.dictionaries(st.text(max_size=4), _values))
 def test_unpacking_gives_back_the_record_type_for_type(record: dict[str, Any], other: dict[str, Any]) -> None:
     """Keys in their order, lists as lists, True apart from 1, Decimal('1.00') apart from 1, nested alike; a second
